@@ -1,0 +1,47 @@
+// kohort — customer segmentation from raw event logs. One subcommand per cmd_<name>.cpp.
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "shell.h"
+
+namespace {
+kohort::app::Shell* g_shell = nullptr;
+extern "C" void on_interrupt(int) {
+  if (g_shell != nullptr) g_shell->cancel.store(true);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  kohort::app::Shell shell;
+  g_shell = &shell;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+
+  CLI::App app{"kohort: customer segments from raw event logs, right, fast and explained"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "kohort " KOHORT_VERSION);
+  app.footer("Run `kohort <command> --help` for the options of a command.\n"
+             "Exit codes: 0 done, 1 bad input or data, 2 bad usage.");
+
+  kohort::app::add_cluster_command(app, shell);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\nhint: use fewer rows or a machine with more memory\n";
+    return 1;
+  }
+  return shell.exit_code;
+}

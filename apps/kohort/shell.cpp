@@ -1,0 +1,111 @@
+#include "shell.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "kohort/core/blas.h"
+
+namespace kohort::app {
+
+namespace {
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal and a phase has
+// lasted more than a second (so short runs stay quiet).
+class TerminalProgress final : public Progress {
+ public:
+  void begin(std::string_view phase, std::int64_t total) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    phase_ = std::string(phase);
+    total_ = total;
+    done_ = 0;
+    start_ = std::chrono::steady_clock::now();
+    drawn_ = false;
+  }
+  void step(std::int64_t done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = done;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(100))
+      return;
+    last_ = now;
+    draw();
+  }
+  void end() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (drawn_) std::fputs("\r\033[K", stderr);
+    drawn_ = false;
+  }
+
+ private:
+  void draw() {
+    drawn_ = true;
+    if (total_ > 0) {
+      const double f = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
+      const int w = 30, filled = static_cast<int>(f * w);
+      std::fprintf(stderr, "\r\033[K%s [%s%s] %3.0f%%", phase_.c_str(),
+                   std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                   std::string(static_cast<std::size_t>(w - filled), '.').c_str(), f * 100);
+    } else {
+      std::fprintf(stderr, "\r\033[K%s %lld", phase_.c_str(), static_cast<long long>(done_));
+    }
+    std::fflush(stderr);
+  }
+  std::mutex mu_;
+  std::string phase_;
+  std::int64_t total_ = 0, done_ = 0;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool drawn_ = false;
+};
+
+}  // namespace
+
+Context Shell::context() {
+  int t = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (t < 1) t = 1;
+  LogLevel level = LogLevel::info;
+  if (!parse_log_level(log_level, level)) level = LogLevel::info;
+  if (quiet) level = LogLevel::warn;
+  logger = std::make_unique<Logger>(&std::cerr, level);
+  if (isatty(STDERR_FILENO) && !quiet) progress = std::make_unique<TerminalProgress>();
+  blas::set_threads(t);
+  return Context(t, seed).with_logger(logger.get()).with_progress(progress.get()).with_cancel(
+      &cancel);
+}
+
+int Shell::fail(const Status& status) const {
+  if (json) {
+    nlohmann::json j = {{"error",
+                         {{"code", code_name(status.code())},
+                          {"where", status.where()},
+                          {"what", status.what()},
+                          {"hint", status.hint()}}}};
+    std::cout << j.dump(2) << std::endl;
+  }
+  std::cerr << status.message() << std::endl;
+  return 1;
+}
+
+void Shell::print_json(const nlohmann::json& j) const { std::cout << j.dump(2) << std::endl; }
+
+void add_common_flags(CLI::App* cmd, Shell& shell) {
+  cmd->add_option("--threads", shell.threads,
+                  "worker threads (default: all cores); results do not depend on it\n"
+                  "example: --threads 2")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--seed", shell.seed,
+                  "random seed; the same seed gives the same result\nexample: --seed 7");
+  cmd->add_flag("--json", shell.json,
+                "print machine-readable results on stdout (logs stay on stderr)");
+  cmd->add_option("--log-level", shell.log_level, "debug|info|warn|error|off (default info)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+  cmd->add_flag("-q,--quiet", shell.quiet, "only warnings and errors on stderr");
+}
+
+}  // namespace kohort::app

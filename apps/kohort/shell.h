@@ -1,0 +1,46 @@
+// apps/kohort/shell.h — what every command shares: global flags, context, output, errors.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "kohort/core/context.h"
+#include "kohort/core/log.h"
+#include "kohort/core/progress.h"
+#include "kohort/core/status.h"
+
+namespace kohort::app {
+
+/// Global options and the objects built from them once parsing is done.
+struct Shell {
+  int threads = 0;  ///< 0: all cores
+  std::uint64_t seed = 42;
+  std::string log_level = "info";
+  bool json = false;
+  bool quiet = false;
+  int exit_code = 0;  ///< set by the command's callback
+
+  std::unique_ptr<Logger> logger;
+  std::unique_ptr<Progress> progress;
+  std::atomic<bool> cancel{false};
+
+  /// Builds the context from the parsed flags (threads, seed, logger on stderr, progress bar
+  /// on stderr when it is a terminal).
+  Context context();
+  /// Prints a failure (text on stderr, or {"error": …} on stdout with --json); returns 1.
+  int fail(const Status& status) const;
+  /// Prints a JSON document on stdout.
+  void print_json(const nlohmann::json& j) const;
+};
+
+/// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
+void add_common_flags(CLI::App* cmd, Shell& shell);
+
+/// Each command registers itself: one function per cmd_<name>.cpp.
+void add_cluster_command(CLI::App& app, Shell& shell);
+
+}  // namespace kohort::app

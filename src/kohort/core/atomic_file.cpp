@@ -1,0 +1,97 @@
+#include "kohort/core/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace kohort {
+
+namespace {
+
+Status write_all(int fd, std::string_view bytes, const std::string& path) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::io_error(path, std::string("cannot write: ") + std::strerror(errno),
+                              "check free disk space and permissions");
+    }
+    off += static_cast<std::size_t>(w);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::string_view bytes) {
+  if (path == "-") {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size())
+      return Status::io_error("<stdout>", "cannot write to standard output");
+    std::fflush(stdout);
+    return {};
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      return Status::io_error(path, std::string("cannot open for writing: ") + std::strerror(errno));
+    Status s = write_all(fd, bytes, path);
+    ::close(fd);
+    return s;
+  }
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Status::io_error(tmp, std::string("cannot create: ") + std::strerror(errno),
+                            "check that the folder exists and is writable");
+  Status s = write_all(fd, bytes, tmp);
+  if (s.ok() && ::fsync(fd) != 0)
+    s = Status::io_error(tmp, std::string("cannot sync: ") + std::strerror(errno));
+  ::close(fd);
+  if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0)
+    s = Status::io_error(path, std::string("cannot rename into place: ") + std::strerror(errno));
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+Status read_file(const std::string& path, std::string& out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return Status::not_found(path, "no such file", "check the path and the working folder");
+    return Status::io_error(path, std::string("cannot open: ") + std::strerror(errno));
+  }
+  out.clear();
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      return Status::io_error(path, std::string("cannot read: ") + std::strerror(e));
+    }
+    if (r == 0) break;
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+  ::close(fd);
+  return {};
+}
+
+}  // namespace kohort
