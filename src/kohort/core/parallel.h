@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include <omp.h>
+
 #include "kohort/core/context.h"
 #include "kohort/core/matrix.h"
 
@@ -30,6 +32,23 @@ void parallel_for_blocks(const Context& ctx, index_t n, index_t block, Fn&& fn) 
   }
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (index_t b = 0; b < nb; ++b) fn(b, b * block, std::min(n, (b + 1) * block));
+}
+
+/// As parallel_for_blocks, but fn(worker, block_index, begin, end) also receives the index of
+/// the worker running it, in [0, ctx.threads()), for per-worker scratch buffers. Results must
+/// not depend on which worker ran a block.
+template <typename Fn>
+void parallel_for_blocks_indexed(const Context& ctx, index_t n, index_t block, Fn&& fn) {
+  const index_t nb = block_count(n, block);
+  if (nb == 0) return;
+  const int threads = static_cast<int>(std::min<index_t>(ctx.threads(), nb));
+  if (threads <= 1) {
+    for (index_t b = 0; b < nb; ++b) fn(0, b, b * block, std::min(n, (b + 1) * block));
+    return;
+  }
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (index_t b = 0; b < nb; ++b)
+    fn(omp_get_thread_num(), b, b * block, std::min(n, (b + 1) * block));
 }
 
 }  // namespace kohort

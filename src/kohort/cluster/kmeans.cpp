@@ -1,0 +1,430 @@
+#include "kohort/cluster/kmeans.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "kohort/cluster/internal/distance.h"
+#include "kohort/core/parallel.h"
+
+namespace kohort::cluster {
+
+using internal::kBlockRows;
+
+Status check_finite(MatrixView<const float> x) {
+  if (x.rows == 0 || x.cols == 0)
+    return Status::invalid_input("input", fmt::format("the matrix is empty ({} × {})", x.rows, x.cols),
+                                 "pass at least one row and one column");
+  for (index_t i = 0; i < x.rows; ++i) {
+    const float* r = x.row(i);
+    for (index_t j = 0; j < x.cols; ++j)
+      if (!std::isfinite(r[j]))
+        return Status::invalid_input(fmt::format("row {}, column {}", i, j),
+                                     fmt::format("value {} is not finite", r[j]),
+                                     "remove or impute NaN and infinite values before clustering");
+  }
+  return {};
+}
+
+namespace {
+
+double weight_of(std::span<const float> w, index_t i) {
+  return w.empty() ? 1.0 : static_cast<double>(w[static_cast<std::size_t>(i)]);
+}
+
+// Block-ordered total of per-row values, so that sampling thresholds are thread-independent.
+double ordered_sum(const Context& ctx, std::span<const double> v) {
+  const auto n = static_cast<index_t>(v.size());
+  std::vector<double> part(static_cast<std::size_t>(block_count(n, kBlockRows)), 0.0);
+  parallel_for_blocks(ctx, n, kBlockRows, [&](index_t b, index_t s, index_t e) {
+    double acc = 0;
+    for (index_t i = s; i < e; ++i) acc += v[static_cast<std::size_t>(i)];
+    part[static_cast<std::size_t>(b)] = acc;
+  });
+  return std::accumulate(part.begin(), part.end(), 0.0);
+}
+
+// Index i such that the cumulative sum of v up to and including i first exceeds `target`.
+index_t sample_index(std::span<const double> v, double target) {
+  double acc = 0;
+  index_t last_positive = -1;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] > 0) last_positive = static_cast<index_t>(i);
+    acc += v[i];
+    if (acc > target && v[i] > 0) return static_cast<index_t>(i);
+  }
+  return last_positive < 0 ? 0 : last_positive;
+}
+
+// Greedy k-means++ over (x, weights) as in scikit-learn's _kmeans_plusplus: each new centre is
+// the best of 2 + ln k candidates drawn ∝ w·D², judged by the resulting potential.
+Matrix<float> kmeans_pp(const Context& ctx, MatrixView<const float> x, std::span<const float> w,
+                        int k, Rng& rng) {
+  const index_t n = x.rows, d = x.cols;
+  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+  Matrix<float> centers(k, d);
+  const auto x_norms = internal::row_norms(ctx, x);
+  std::vector<double> wd(static_cast<std::size_t>(n));  // w · D² to the closest centre
+  std::vector<double> cand_wd(static_cast<std::size_t>(n));
+  std::vector<double> best_wd(static_cast<std::size_t>(n));
+  std::vector<float> dist(static_cast<std::size_t>(n));
+  std::vector<std::int32_t> lab(static_cast<std::size_t>(n));
+
+  auto distances_to = [&](const float* c_row, std::vector<double>& out) {
+    Matrix<float> c(1, d);
+    std::copy(c_row, c_row + d, c.data());
+    const auto cn = internal::row_norms(ctx, c.cview());
+    internal::nearest(ctx, x, x_norms, c.cview(), cn, lab, dist);
+    parallel_for_blocks(ctx, n, kBlockRows, [&](index_t, index_t s, index_t e) {
+      for (index_t i = s; i < e; ++i)
+        out[static_cast<std::size_t>(i)] = weight_of(w, i) * dist[static_cast<std::size_t>(i)];
+    });
+  };
+
+  // First centre: a row drawn with probability ∝ weight.
+  index_t first = 0;
+  if (w.empty()) {
+    first = static_cast<index_t>(rng.below(static_cast<std::uint64_t>(n)));
+  } else {
+    std::vector<double> wv(w.begin(), w.end());
+    first = sample_index(wv, rng.uniform() * ordered_sum(ctx, wv));
+  }
+  std::copy(x.row(first), x.row(first) + d, centers.row(0));
+  distances_to(x.row(first), wd);
+  double potential = ordered_sum(ctx, wd);
+
+  for (int c = 1; c < k; ++c) {
+    index_t best = -1;
+    double best_pot = std::numeric_limits<double>::infinity();
+    for (int t = 0; t < trials; ++t) {
+      const index_t cand = potential > 0 ? sample_index(wd, rng.uniform() * potential)
+                                         : static_cast<index_t>(rng.below(static_cast<std::uint64_t>(n)));
+      distances_to(x.row(cand), cand_wd);
+      parallel_for_blocks(ctx, n, kBlockRows, [&](index_t, index_t s, index_t e) {
+        for (index_t i = s; i < e; ++i) {
+          const auto u = static_cast<std::size_t>(i);
+          cand_wd[u] = std::min(cand_wd[u], wd[u]);
+        }
+      });
+      const double pot = ordered_sum(ctx, cand_wd);
+      if (pot < best_pot) {
+        best_pot = pot;
+        best = cand;
+        best_wd.swap(cand_wd);
+      }
+    }
+    std::copy(x.row(best), x.row(best) + d, centers.row(c));
+    wd.swap(best_wd);
+    potential = best_pot;
+  }
+  return centers;
+}
+
+// k-means|| (Bahmani et al. 2012, Algorithm 2): 5 rounds drawing each row independently with
+// probability min(1, ℓ·w·D²/φ), ℓ = 2k; candidates weighted by the weight of the rows closest
+// to them, then reduced to k centres by weighted k-means++ on the candidates.
+Matrix<float> kmeans_parallel(const Context& ctx, MatrixView<const float> x,
+                              std::span<const float> w, int k, Rng& rng, std::uint64_t stream) {
+  const index_t n = x.rows, d = x.cols;
+  const double ell = 2.0 * k;
+  const auto x_norms = internal::row_norms(ctx, x);
+  std::vector<index_t> chosen;
+  chosen.push_back(static_cast<index_t>(rng.below(static_cast<std::uint64_t>(n))));
+  std::vector<float> dist(static_cast<std::size_t>(n), std::numeric_limits<float>::infinity());
+  std::vector<std::int32_t> lab(static_cast<std::size_t>(n));
+  std::vector<float> dnew(static_cast<std::size_t>(n));
+  std::vector<double> wd(static_cast<std::size_t>(n));
+  std::size_t measured = 0;
+  const index_t nb = block_count(n, kBlockRows);
+  for (int round = 0; round <= 5; ++round) {
+    // Distances to the candidates added since the last round.
+    const auto m = static_cast<index_t>(chosen.size() - measured);
+    Matrix<float> c(m, d);
+    for (index_t j = 0; j < m; ++j)
+      std::copy(x.row(chosen[measured + static_cast<std::size_t>(j)]),
+                x.row(chosen[measured + static_cast<std::size_t>(j)]) + d, c.row(j));
+    measured = chosen.size();
+    const auto cn = internal::row_norms(ctx, c.cview());
+    internal::nearest(ctx, x, x_norms, c.cview(), cn, lab, dnew);
+    for (std::size_t i = 0; i < dist.size(); ++i) {
+      dist[i] = std::min(dist[i], dnew[i]);
+      wd[i] = weight_of(w, static_cast<index_t>(i)) * dist[i];
+    }
+    if (round == 5) break;
+    const double phi = ordered_sum(ctx, wd);
+    if (phi <= 0) break;
+    std::vector<std::vector<index_t>> picked(static_cast<std::size_t>(nb));
+    parallel_for_blocks(ctx, n, kBlockRows, [&](index_t b, index_t s, index_t e) {
+      Rng r(stream, "kmeans||.round", static_cast<std::uint64_t>(round) * 1000003ULL +
+                                          static_cast<std::uint64_t>(b));
+      for (index_t i = s; i < e; ++i)
+        if (r.uniform() < ell * wd[static_cast<std::size_t>(i)] / phi)
+          picked[static_cast<std::size_t>(b)].push_back(i);
+    });
+    for (const auto& p : picked) chosen.insert(chosen.end(), p.begin(), p.end());
+  }
+  std::sort(chosen.begin(), chosen.end());
+  chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+  const auto m = static_cast<index_t>(chosen.size());
+  Matrix<float> cand(m, d);
+  for (index_t j = 0; j < m; ++j)
+    std::copy(x.row(chosen[static_cast<std::size_t>(j)]), x.row(chosen[static_cast<std::size_t>(j)]) + d,
+              cand.row(j));
+  if (m <= k) {
+    // Too few distinct candidates: top up with k-means++ on the data itself.
+    return kmeans_pp(ctx, x, w, k, rng);
+  }
+  const auto cn = internal::row_norms(ctx, cand.cview());
+  internal::nearest(ctx, x, x_norms, cand.cview(), cn, lab, dnew);
+  std::vector<float> cw(static_cast<std::size_t>(m), 0.0f);
+  std::vector<double> cwd(static_cast<std::size_t>(m), 0.0);
+  for (index_t i = 0; i < n; ++i) cwd[static_cast<std::size_t>(lab[static_cast<std::size_t>(i)])] += weight_of(w, i);
+  for (std::size_t j = 0; j < cw.size(); ++j) cw[j] = static_cast<float>(cwd[j]);
+  return kmeans_pp(ctx, cand.cview(), cw, k, rng);
+}
+
+struct LloydState {
+  Matrix<float> centers;
+  std::vector<std::int32_t> labels;
+  std::vector<float> min_dist;
+  std::vector<double> sizes;
+  double inertia = 0;
+  int n_iter = 0;
+  bool converged = false;
+};
+
+// One E-step (nearest centres) and the block-ordered inertia.
+double assign_all(const Context& ctx, MatrixView<const float> x, std::span<const float> x_norms,
+                  std::span<const float> w, const Matrix<float>& centers,
+                  std::vector<std::int32_t>& labels, std::vector<float>& min_dist) {
+  const auto cn = internal::row_norms(ctx, centers.cview());
+  internal::nearest(ctx, x, x_norms, centers.cview(), cn, labels, min_dist);
+  std::vector<double> part(static_cast<std::size_t>(block_count(x.rows, kBlockRows)), 0.0);
+  parallel_for_blocks(ctx, x.rows, kBlockRows, [&](index_t b, index_t s, index_t e) {
+    double acc = 0;
+    for (index_t i = s; i < e; ++i) acc += weight_of(w, i) * min_dist[static_cast<std::size_t>(i)];
+    part[static_cast<std::size_t>(b)] = acc;
+  });
+  return std::accumulate(part.begin(), part.end(), 0.0);
+}
+
+// M-step: weighted means per cluster in double, per block then combined in block order.
+// Empty clusters take the rows farthest from their centres (as scikit-learn relocates them).
+void update_centers(const Context& ctx, MatrixView<const float> x, std::span<const float> w,
+                    const std::vector<std::int32_t>& labels, const std::vector<float>& min_dist,
+                    Matrix<float>& centers, std::vector<double>& sizes) {
+  const index_t n = x.rows, d = x.cols, k = centers.rows();
+  const index_t nb = block_count(n, kBlockRows);
+  std::vector<double> sums(static_cast<std::size_t>(nb * k * d), 0.0);
+  std::vector<double> counts(static_cast<std::size_t>(nb * k), 0.0);
+  parallel_for_blocks(ctx, n, kBlockRows, [&](index_t b, index_t s, index_t e) {
+    double* bs = sums.data() + b * k * d;
+    double* bc = counts.data() + b * k;
+    for (index_t i = s; i < e; ++i) {
+      const index_t l = labels[static_cast<std::size_t>(i)];
+      const double wi = weight_of(w, i);
+      bc[l] += wi;
+      double* dst = bs + l * d;
+      const float* r = x.row(i);
+      for (index_t j = 0; j < d; ++j) dst[j] += wi * r[j];
+    }
+  });
+  std::vector<double> total(static_cast<std::size_t>(k * d), 0.0);
+  sizes.assign(static_cast<std::size_t>(k), 0.0);
+  for (index_t b = 0; b < nb; ++b) {
+    for (index_t t = 0; t < k * d; ++t) total[static_cast<std::size_t>(t)] += sums[static_cast<std::size_t>(b * k * d + t)];
+    for (index_t c = 0; c < k; ++c) sizes[static_cast<std::size_t>(c)] += counts[static_cast<std::size_t>(b * k + c)];
+  }
+  std::vector<index_t> empty;
+  for (index_t c = 0; c < k; ++c)
+    if (sizes[static_cast<std::size_t>(c)] <= 0) empty.push_back(c);
+  if (!empty.empty()) {
+    std::vector<index_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), index_t{0});
+    const auto m = std::min<std::size_t>(empty.size(), order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m), order.end(),
+                      [&](index_t a, index_t b) {
+                        const float da = min_dist[static_cast<std::size_t>(a)];
+                        const float db = min_dist[static_cast<std::size_t>(b)];
+                        return da != db ? da > db : a < b;
+                      });
+    for (std::size_t e = 0; e < m; ++e) {
+      const index_t i = order[e], c = empty[e];
+      const index_t old = labels[static_cast<std::size_t>(i)];
+      const double wi = weight_of(w, i);
+      const float* r = x.row(i);
+      if (sizes[static_cast<std::size_t>(old)] > wi) {
+        for (index_t j = 0; j < d; ++j) total[static_cast<std::size_t>(old * d + j)] -= wi * r[j];
+        sizes[static_cast<std::size_t>(old)] -= wi;
+      }
+      for (index_t j = 0; j < d; ++j) total[static_cast<std::size_t>(c * d + j)] = wi * r[j];
+      sizes[static_cast<std::size_t>(c)] = wi;
+    }
+  }
+  for (index_t c = 0; c < k; ++c) {
+    const double sz = sizes[static_cast<std::size_t>(c)];
+    if (sz <= 0) continue;  // weightless data: keep the centre
+    for (index_t j = 0; j < d; ++j)
+      centers(c, j) = static_cast<float>(total[static_cast<std::size_t>(c * d + j)] / sz);
+  }
+}
+
+double mean_variance(const Context& ctx, MatrixView<const float> x) {
+  const index_t n = x.rows, d = x.cols;
+  const index_t nb = block_count(n, kBlockRows);
+  std::vector<double> s1(static_cast<std::size_t>(nb * d), 0.0), s2(static_cast<std::size_t>(nb * d), 0.0);
+  parallel_for_blocks(ctx, n, kBlockRows, [&](index_t b, index_t s, index_t e) {
+    for (index_t i = s; i < e; ++i)
+      for (index_t j = 0; j < d; ++j) {
+        const double v = x(i, j);
+        s1[static_cast<std::size_t>(b * d + j)] += v;
+        s2[static_cast<std::size_t>(b * d + j)] += v * v;
+      }
+  });
+  double total = 0;
+  for (index_t j = 0; j < d; ++j) {
+    double a = 0, q = 0;
+    for (index_t b = 0; b < nb; ++b) {
+      a += s1[static_cast<std::size_t>(b * d + j)];
+      q += s2[static_cast<std::size_t>(b * d + j)];
+    }
+    const double mean = a / static_cast<double>(n);
+    total += std::max(0.0, q / static_cast<double>(n) - mean * mean);
+  }
+  return total / static_cast<double>(d);
+}
+
+Status lloyd(const Context& ctx, MatrixView<const float> x, std::span<const float> x_norms,
+             std::span<const float> w, const KMeansOptions& o, double tol_abs, LloydState& st) {
+  const auto n = static_cast<std::size_t>(x.rows);
+  st.labels.assign(n, 0);
+  st.min_dist.assign(n, 0.0f);
+  std::vector<std::int32_t> prev(n, -1);
+  Matrix<float> old;
+  st.converged = false;
+  for (int it = 0; it < o.max_iter; ++it) {
+    if (ctx.cancelled()) return Status::cancelled();
+    assign_all(ctx, x, x_norms, w, st.centers, st.labels, st.min_dist);
+    st.n_iter = it + 1;
+    if (st.labels == prev) {  // strict convergence: the centres are already the means
+      st.converged = true;
+      break;
+    }
+    old = st.centers.clone();
+    update_centers(ctx, x, w, st.labels, st.min_dist, st.centers, st.sizes);
+    prev.swap(st.labels);
+    st.labels = prev;  // keep a copy for the next comparison
+    double shift = 0;
+    for (std::size_t t = 0; t < st.centers.size(); ++t) {
+      const double dlt = static_cast<double>(st.centers.data()[t]) - old.data()[t];
+      shift += dlt * dlt;
+    }
+    if (shift <= tol_abs) {
+      st.converged = true;
+      break;
+    }
+  }
+  // Final E-step so labels and inertia belong to the returned centres.
+  st.inertia = assign_all(ctx, x, x_norms, w, st.centers, st.labels, st.min_dist);
+  st.sizes.assign(static_cast<std::size_t>(st.centers.rows()), 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    st.sizes[static_cast<std::size_t>(st.labels[i])] += weight_of(w, static_cast<index_t>(i));
+  return {};
+}
+
+Status validate(MatrixView<const float> x, const KMeansOptions& o, std::span<const float> w) {
+  KOHORT_RETURN_IF_ERROR(check_finite(x));
+  if (o.n_clusters < 1)
+    return Status::invalid_argument("--k", fmt::format("{} is below the minimum 1", o.n_clusters));
+  if (o.n_clusters > x.rows)
+    return Status::invalid_argument(
+        "--k", fmt::format("k = {} is larger than the number of rows ({})", o.n_clusters, x.rows),
+        "ask for at most as many segments as there are rows");
+  if (o.n_init < 1) return Status::invalid_argument("--n-init", fmt::format("{} is below the minimum 1", o.n_init));
+  if (o.max_iter < 1)
+    return Status::invalid_argument("--max-iter", fmt::format("{} is below the minimum 1", o.max_iter));
+  if (!(o.tol >= 0)) return Status::invalid_argument("--tol", "must be ≥ 0");
+  if (!w.empty()) {
+    if (static_cast<index_t>(w.size()) != x.rows)
+      return Status::invalid_input("weights", fmt::format("{} weights for {} rows", w.size(), x.rows));
+    for (std::size_t i = 0; i < w.size(); ++i)
+      if (!(w[i] >= 0) || !std::isfinite(w[i]))
+        return Status::invalid_input(fmt::format("weights row {}", i),
+                                     fmt::format("weight {} is negative or not finite", w[i]));
+  }
+  if (o.initial_centers != nullptr &&
+      (o.initial_centers->rows() != o.n_clusters || o.initial_centers->cols() != x.cols))
+    return Status::invalid_argument(
+        "initial centres", fmt::format("expected {} × {}, got {} × {}", o.n_clusters, x.cols,
+                                       o.initial_centers->rows(), o.initial_centers->cols()));
+  return {};
+}
+
+}  // namespace
+
+Result<Matrix<float>> init_centers(const Context& ctx, MatrixView<const float> x, int k,
+                                   KMeansInit init, int run, std::span<const float> weights) {
+  KMeansOptions o;
+  o.n_clusters = k;
+  KOHORT_RETURN_IF_ERROR(validate(x, o, weights));
+  Rng rng = ctx.rng("kmeans.init", static_cast<std::uint64_t>(run));
+  if (init == KMeansInit::kmeans_parallel)
+    return kmeans_parallel(ctx, x, weights, k, rng, ctx.seed() ^ (0x9E37ULL * static_cast<std::uint64_t>(run + 1)));
+  return kmeans_pp(ctx, x, weights, k, rng);
+}
+
+Result<KMeansFit> fit_kmeans(const Context& ctx, MatrixView<const float> x,
+                             const KMeansOptions& options, std::span<const float> weights) {
+  KOHORT_RETURN_IF_ERROR(validate(x, options, weights));
+  const auto x_norms = internal::row_norms(ctx, x);
+  const double tol_abs = options.tol * mean_variance(ctx, x);
+  const int runs = options.initial_centers != nullptr ? 1 : options.n_init;
+  LloydState best;
+  bool have = false;
+  ctx.progress().begin("k-means", runs);
+  for (int run = 0; run < runs; ++run) {
+    LloydState st;
+    if (options.initial_centers != nullptr) {
+      st.centers = options.initial_centers->clone();
+    } else {
+      KOHORT_ASSIGN_OR_RETURN(st.centers, init_centers(ctx, x, options.n_clusters, options.init,
+                                                        run, weights));
+    }
+    KOHORT_RETURN_IF_ERROR(lloyd(ctx, x, x_norms, weights, options, tol_abs, st));
+    if (!have || st.inertia < best.inertia) {
+      best = std::move(st);
+      have = true;
+    }
+    ctx.progress().step(run + 1);
+  }
+  ctx.progress().end();
+  KMeansFit fit;
+  fit.centers = std::move(best.centers);
+  fit.labels = std::move(best.labels);
+  fit.sizes = std::move(best.sizes);
+  fit.inertia = best.inertia;
+  fit.n_iter = best.n_iter;
+  fit.converged = best.converged;
+  return fit;
+}
+
+Result<std::vector<std::int32_t>> assign_kmeans(const Context& ctx, MatrixView<const float> centers,
+                                                MatrixView<const float> x,
+                                                std::vector<float>* min_dist) {
+  KOHORT_RETURN_IF_ERROR(check_finite(x));
+  if (x.cols != centers.cols)
+    return Status::invalid_input("input", fmt::format("rows have {} columns; the model expects {}",
+                                                      x.cols, centers.cols));
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(x.rows));
+  std::vector<float> md(static_cast<std::size_t>(x.rows));
+  const auto xn = internal::row_norms(ctx, x);
+  const auto cn = internal::row_norms(ctx, centers);
+  internal::nearest(ctx, x, xn, centers, cn, labels, md);
+  if (min_dist != nullptr) *min_dist = std::move(md);
+  return labels;
+}
+
+}  // namespace kohort::cluster

@@ -1,0 +1,65 @@
+// kohort/cluster/kmeans.h — Lloyd k-means with k-means++ / k-means|| seeding and restarts.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "kohort/core/context.h"
+#include "kohort/core/matrix.h"
+#include "kohort/core/result.h"
+
+namespace kohort::cluster {
+
+/// How the initial centres are chosen.
+enum class KMeansInit {
+  kmeans_pp,        ///< greedy k-means++ (Arthur & Vassilvitskii 2007; 2 + ln k local trials)
+  kmeans_parallel,  ///< k-means|| (Bahmani et al. 2012): 5 rounds of oversampling, then k-means++
+};
+
+struct KMeansOptions {
+  int n_clusters = 8;   ///< k; 1 ≤ k ≤ rows
+  KMeansInit init = KMeansInit::kmeans_pp;
+  int n_init = 3;       ///< restarts; the lowest inertia wins (ties: the earliest)
+  int max_iter = 300;   ///< Lloyd iterations per restart
+  double tol = 1e-4;    ///< stop when Σ‖Δc‖² ≤ tol · mean feature variance (as scikit-learn)
+  /// Optional k × d starting centres; when set, n_init is 1 and `init` is ignored.
+  const Matrix<float>* initial_centers = nullptr;
+};
+
+/// A fitted k-means model.
+struct KMeansFit {
+  Matrix<float> centers;              ///< k × d
+  std::vector<std::int32_t> labels;   ///< nearest centre of every training row
+  std::vector<double> sizes;          ///< weight (row count when unweighted) per cluster
+  double inertia = 0;                 ///< Σ wᵢ‖xᵢ − c(xᵢ)‖² for the returned centres
+  int n_iter = 0;                     ///< Lloyd iterations of the winning restart
+  bool converged = false;
+};
+
+/// Fits k-means to x (n × d, row-major, finite). weights: empty, or n non-negative values.
+/// Fails with invalid_argument when k < 1 or k > n, and invalid_input when x is empty, holds
+/// NaN/Inf (naming the first bad cell) or has fewer than k distinct rows' worth of weight.
+/// Empty clusters are re-seeded at the points farthest from their centres.
+/// Deterministic for ctx.seed() at any ctx.threads(). Per iteration: one n×k×d SGEMM + O(n·d);
+/// extra memory O(n + threads·512·k + (n/16384)·k·d). Returns cancelled if ctx is cancelled.
+[[nodiscard]] Result<KMeansFit> fit_kmeans(const Context& ctx, MatrixView<const float> x,
+                                           const KMeansOptions& options,
+                                           std::span<const float> weights = {});
+
+/// Nearest centre of every row of x (n × d, same d as the fit); squared distances optional.
+[[nodiscard]] Result<std::vector<std::int32_t>> assign_kmeans(const Context& ctx,
+                                                              MatrixView<const float> centers,
+                                                              MatrixView<const float> x,
+                                                              std::vector<float>* min_dist = nullptr);
+
+/// Initial centres by k-means++ (greedy) or k-means||, as fit_kmeans would choose them for
+/// restart `run`. Exposed for benchmarks and tests that start peers from the same centres.
+[[nodiscard]] Result<Matrix<float>> init_centers(const Context& ctx, MatrixView<const float> x,
+                                                 int k, KMeansInit init, int run = 0,
+                                                 std::span<const float> weights = {});
+
+/// Checks that x is non-empty and finite; the location names the first bad row and column.
+[[nodiscard]] Status check_finite(MatrixView<const float> x);
+
+}  // namespace kohort::cluster
