@@ -33,6 +33,8 @@ struct Shell {
   Context context();
   /// Prints a failure (text on stderr, or {"error": …} on stdout with --json); returns 1.
   int fail(const Status& status) const;
+  /// As fail(), for a command line that cannot be used as given; returns 2.
+  int usage_error(const Status& status) const { return fail(status) + 1; }
   /// Prints a JSON document on stdout.
   void print_json(const nlohmann::json& j) const;
 };

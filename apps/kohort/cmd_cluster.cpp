@@ -1,0 +1,229 @@
+// kohort cluster INPUT — segments for any numeric table (CSV/TSV/whitespace/.gz/.npy).
+#include <algorithm>
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/cluster/clusterer.h"
+#include "kohort/core/atomic_file.h"
+#include "kohort/io/matrix_file.h"
+#include "kohort/reduce/scale.h"
+#include "kohort/select/choose_k.h"
+#include "kohort/select/metrics.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct ClusterArgs {
+  std::string input;
+  std::string algo = "kmeans";
+  std::string k = "auto";
+  int k_min = 2;
+  int k_max = 12;
+  double min_share = 0.0;
+  std::string scale = "z";
+  std::string id_column;
+  std::string out;
+  cluster::ClusterParams params;
+  index_t silhouette_sample = 20000;
+};
+
+nlohmann::json scan_json(const select::KChoice& c) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : c.table)
+    rows.push_back({{"k", r.k},
+                    {"inertia", r.inertia},
+                    {"silhouette", r.silhouette},
+                    {"silhouette_ci", {r.silhouette_low, r.silhouette_high}},
+                    {"calinski_harabasz", r.calinski_harabasz},
+                    {"davies_bouldin", r.davies_bouldin},
+                    {"smallest_share", r.smallest_share},
+                    {"feasible", r.feasible}});
+  return {{"rule", c.rule},
+          {"reason", c.reason},
+          {"elbow_k", c.elbow_k},
+          {"silhouette_k", c.silhouette_k},
+          {"calinski_harabasz_k", c.calinski_harabasz_k},
+          {"davies_bouldin_k", c.davies_bouldin_k},
+          {"rows", rows}};
+}
+
+int run_cluster(Shell& shell, ClusterArgs& a) {
+  const Context ctx = shell.context();
+  if (a.algo == "list") {
+    for (const auto& c : cluster::clusterers())
+      std::cout << fmt::format("{:<10} {}\n", c.name, c.description);
+    return 0;
+  }
+  if (a.input.empty())
+    return shell.usage_error(Status::invalid_argument("input", "no input file given",
+                                               "pass a CSV, TSV or .npy file: kohort cluster data.csv"));
+  const auto* algo = cluster::find_clusterer(a.algo);
+  if (algo == nullptr) {
+    std::string names;
+    for (const auto& c : cluster::clusterers()) names += (names.empty() ? "" : ", ") + std::string(c.name);
+    return shell.fail(Status::invalid_argument("--algo", fmt::format("unknown algorithm '{}'", a.algo),
+                                               "available: " + names + " (see --algo list)"));
+  }
+  const bool auto_k = a.k == "auto";
+  if (!auto_k) {
+    try {
+      std::size_t used = 0;
+      a.params.n_clusters = std::stoi(a.k, &used);
+      if (used != a.k.size()) throw std::invalid_argument(a.k);
+    } catch (const std::exception&) {
+      return shell.fail(Status::invalid_argument("--k", fmt::format("'{}' is neither a number nor auto", a.k),
+                                                 "pass --k 8 or --k auto"));
+    }
+  }
+  auto scaling = reduce::parse_scaling(a.scale);
+  if (!scaling.ok()) return shell.fail(scaling.status());
+
+  io::NumericReadOptions ro;
+  ro.id_column = a.id_column;
+  auto table = io::read_numeric_table(a.input, ro);
+  if (!table.ok()) return shell.fail(table.status());
+  Matrix<float>& x = table->values;
+  ctx.log().info("{}: {} rows × {} columns", a.input, x.rows(), x.cols());
+
+  auto sfit = reduce::fit_scale(ctx, x.cview(), *scaling);
+  if (!sfit.ok()) return shell.fail(sfit.status());
+  reduce::apply_scale(ctx, *sfit, x.view());
+  if (!sfit->constant_columns.empty())
+    ctx.log().warn("{} constant column(s) carry no information (first: {})",
+                   sfit->constant_columns.size(),
+                   table->columns[static_cast<std::size_t>(sfit->constant_columns.front())]);
+
+  std::optional<select::KChoice> choice;
+  std::vector<std::int32_t> labels;
+  if (auto_k) {
+    if (!algo->takes_k)
+      return shell.fail(Status::invalid_argument("--k", fmt::format("{} settles its own number of segments", a.algo),
+                                                 "drop --k"));
+    select::ChooseKOptions co;
+    co.k_min = a.k_min;
+    co.k_max = std::min<index_t>(a.k_max, std::max<index_t>(2, x.rows() - 1));
+    co.min_share = a.min_share;
+    co.silhouette_sample = a.silhouette_sample;
+    auto fit_at = [&](const Context& c, int k) -> Result<std::vector<std::int32_t>> {
+      cluster::ClusterParams p = a.params;
+      p.n_clusters = k;
+      auto m = algo->make(p);
+      KOHORT_ASSIGN_OR_RETURN(auto seg, m->fit(c, x.cview(), {}));
+      return std::move(seg.labels);
+    };
+    auto ch = select::choose_k(ctx, x.cview(), co, fit_at);
+    if (!ch.ok()) return shell.fail(ch.status());
+    choice = std::move(*ch);
+    for (auto& r : choice->table)
+      if (r.k == choice->k) labels = r.labels;
+    ctx.log().info("chose k = {} ({}): {}", choice->k, choice->rule, choice->reason);
+  } else {
+    auto model = algo->make(a.params);
+    auto seg = model->fit(ctx, x.cview(), {});
+    if (!seg.ok()) return shell.fail(seg.status());
+    labels = std::move(seg->labels);
+  }
+
+  auto sizes = select::cluster_sizes(labels);
+  const int k = static_cast<int>(sizes.size());
+  nlohmann::json metrics;
+  auto in = select::inertia(ctx, x.cview(), labels);
+  if (!in.ok()) return shell.fail(in.status());
+  metrics["inertia"] = *in;
+  if (k >= 2 && k <= x.rows() - 1) {
+    auto sil = select::silhouette_sampled(ctx, x.cview(), labels, a.silhouette_sample);
+    if (!sil.ok()) return shell.fail(sil.status());
+    metrics["silhouette"] = sil->mean;
+    metrics["silhouette_sampled"] = sil->sampled;
+    if (sil->sampled) metrics["silhouette_ci"] = {sil->ci_low, sil->ci_high};
+    metrics["silhouette_per_segment"] = sil->per_cluster;
+    metrics["calinski_harabasz"] = *select::calinski_harabasz(ctx, x.cview(), labels);
+    metrics["davies_bouldin"] = *select::davies_bouldin(ctx, x.cview(), labels);
+  }
+
+  if (!a.out.empty() || !shell.json) {
+    std::string csv = "id,segment\n";
+    csv.reserve(labels.size() * 12);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (table->ids.empty()) fmt::format_to(std::back_inserter(csv), "{},{}\n", i, labels[i]);
+      else fmt::format_to(std::back_inserter(csv), "{},{}\n", table->ids[i], labels[i]);
+    }
+    const Status w = write_file_atomic(a.out.empty() ? "-" : a.out, csv);
+    if (!w.ok()) return shell.fail(w);
+  }
+
+  std::string size_text;
+  for (std::size_t c = 0; c < sizes.size(); ++c)
+    size_text += fmt::format("{}{}", c ? " " : "", sizes[c]);
+  ctx.log().info("{} segments, sizes {}; inertia {:.6g}{}", k, size_text, *in,
+                 metrics.contains("silhouette")
+                     ? fmt::format(", silhouette {:.4f}", metrics["silhouette"].get<double>())
+                     : std::string());
+  if (shell.json) {
+    nlohmann::json j = {{"input", a.input},
+                        {"rows", x.rows()},
+                        {"columns", x.cols()},
+                        {"algo", a.algo},
+                        {"scale", a.scale},
+                        {"k", k},
+                        {"sizes", sizes},
+                        {"metrics", metrics}};
+    for (auto& [key, value] : metrics.items()) j[key] = value;
+    if (choice) j["decision"] = scan_json(*choice);
+    if (!a.out.empty()) j["out"] = a.out;
+    shell.print_json(j);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_cluster_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<ClusterArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "cluster",
+      "Segment any numeric table: rows are items, columns are features.\n"
+      "Example: kohort cluster features.npy --k auto --k-min 4 --k-max 20 --out segments.csv");
+  cmd->add_option("input", a->input,
+                  "CSV/TSV (header optional), whitespace-separated numbers, either gzip-compressed "
+                  "(.gz), or .npy\nexample: data/features.csv");
+  cmd->add_option("--algo", a->algo, "algorithm, or 'list' to show them all (default kmeans)\nexample: --algo kmeans");
+  cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
+  cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
+      ->check(CLI::Range(2, 100000));
+  cmd->add_option("--k-max", a->k_max, "largest k scanned by --k auto (default 12)\nexample: --k-max 25")
+      ->check(CLI::Range(2, 100000));
+  cmd->add_option("--min-share", a->min_share,
+                  "with --k auto, reject k whose smallest segment holds less than this share of "
+                  "rows (default 0)\nexample: --min-share 0.02")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--scale", a->scale,
+                  "column scaling before clustering: none, z (mean/sd) or robust (median/IQR); "
+                  "default z\nexample: --scale robust")
+      ->check(CLI::IsMember({"none", "z", "robust"}));
+  cmd->add_option("--n-init", a->params.n_init, "restarts; the lowest inertia wins (default 3)\nexample: --n-init 10")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--max-iter", a->params.max_iter, "iterations per restart (default 300)\nexample: --max-iter 100")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--tol", a->params.tol,
+                  "convergence tolerance relative to the mean column variance (default 1e-4)\nexample: --tol 1e-6")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans|| (default kmeans++)\nexample: --init 'kmeans||'")
+      ->check(CLI::IsMember({"kmeans++", "kmeans||"}));
+  cmd->add_option("--id-column", a->id_column,
+                  "a header column holding row ids, copied to the output instead of row numbers\nexample: --id-column customer_id");
+  cmd->add_option("--silhouette-sample", a->silhouette_sample,
+                  "exact silhouette up to this many rows, a sampled estimate with a 95% interval "
+                  "above (default 20000)\nexample: --silhouette-sample 50000")
+      ->check(CLI::Range(2, 100000000));
+  cmd->add_option("--out", a->out,
+                  "write `id,segment` rows here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
+  add_common_flags(cmd, shell);
+  cmd->callback([&shell, a] { shell.exit_code = run_cluster(shell, *a); });
+}
+
+}  // namespace kohort::app
