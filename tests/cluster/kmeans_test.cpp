@@ -84,6 +84,7 @@ void expect_matches_sklearn(const std::string& fixture) {
   KMeansOptions o;
   o.n_clusters = k;
   o.initial_centers = &init;
+  o.algorithm = KMeansAlgorithm::lloyd;
   const auto fit = fit_kmeans(Context(2, 0), x.cview(), o);
   ASSERT_TRUE(fit.ok()) << fit.status().message();
   EXPECT_EQ(fit->labels, j["labels"].get<std::vector<std::int32_t>>()) << j["source"];
@@ -98,6 +99,29 @@ void expect_matches_sklearn(const std::string& fixture) {
 TEST(KMeans, MatchesScikitLearnLloydFromTheSameCentres) {
   expect_matches_sklearn("kmeans_blobs_600x5_k4.json");
   expect_matches_sklearn("kmeans_blobs_2000x9_k7.json");
+}
+
+TEST(KMeans, HamerlyGivesLloydsPartition) {
+  // Hamerly measures distances directly, Lloyd through the SGEMM expansion: the two may part
+  // only on rows whose two nearest centres tie to rounding, so allow a handful of such rows.
+  for (std::uint64_t seed : {1, 2, 3}) {
+    const auto b = make_blobs({.n = 5000, .k = 12, .d = 9, .seed = seed, .sd = 4.0, .unequal = true});
+    for (int k : {1, 2, 12, 25}) {
+      KMeansOptions o;
+      o.n_clusters = k;
+      o.n_init = 1;
+      o.algorithm = KMeansAlgorithm::lloyd;
+      const auto lloyd = fit_kmeans(Context(2, seed), b.x.cview(), o);
+      o.algorithm = KMeansAlgorithm::hamerly;
+      const auto ham = fit_kmeans(Context(2, seed), b.x.cview(), o);
+      ASSERT_TRUE(lloyd.ok() && ham.ok());
+      std::size_t differ = 0;
+      for (std::size_t i = 0; i < ham->labels.size(); ++i) differ += ham->labels[i] != lloyd->labels[i];
+      EXPECT_LE(differ, 5u) << "seed " << seed << " k " << k;
+      EXPECT_NEAR(ham->inertia, lloyd->inertia, 1e-4 * lloyd->inertia);
+      EXPECT_NEAR(ham->n_iter, lloyd->n_iter, 1 + lloyd->n_iter / 10);
+    }
+  }
 }
 
 TEST(KMeans, RecoversPlantedBlobsWithBothInitialisations) {
@@ -192,12 +216,18 @@ TEST(KMeans, EmptyClustersAreReseeded) {
   const auto b = make_blobs({.n = 500, .k = 5, .d = 2, .seed = 6});
   Matrix<float> init(5, 2);  // all five centres on one point: four start empty
   for (int c = 0; c < 5; ++c) std::copy(b.x.row(0), b.x.row(0) + 2, init.row(c));
-  KMeansOptions o;
-  o.n_clusters = 5;
-  o.initial_centers = &init;
-  const auto fit = fit_kmeans(Context(1, 0), b.x.cview(), o);
-  ASSERT_TRUE(fit.ok());
-  for (double s : fit->sizes) EXPECT_GT(s, 0);
+  std::vector<double> inertias;
+  for (auto algo : {KMeansAlgorithm::lloyd, KMeansAlgorithm::hamerly}) {
+    KMeansOptions o;
+    o.n_clusters = 5;
+    o.initial_centers = &init;
+    o.algorithm = algo;
+    const auto fit = fit_kmeans(Context(1, 0), b.x.cview(), o);
+    ASSERT_TRUE(fit.ok());
+    for (double s : fit->sizes) EXPECT_GT(s, 0);
+    inertias.push_back(fit->inertia);
+  }
+  EXPECT_NEAR(inertias[0], inertias[1], 1e-5 * inertias[0]);
 }
 
 TEST(KMeans, KEqualsNPutsEveryRowAlone) {

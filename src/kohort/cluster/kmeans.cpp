@@ -211,33 +211,65 @@ double assign_all(const Context& ctx, MatrixView<const float> x, std::span<const
   return std::accumulate(part.begin(), part.end(), 0.0);
 }
 
-// M-step: weighted means per cluster in double, per block then combined in block order.
-// Empty clusters take the rows farthest from their centres (as scikit-learn relocates them).
-void update_centers(const Context& ctx, MatrixView<const float> x, std::span<const float> w,
-                    const std::vector<std::int32_t>& labels, const std::vector<float>& min_dist,
-                    Matrix<float>& centers, std::vector<double>& sizes) {
+// One fused Lloyd pass: per tile, SGEMM distances and the argmin, then (while the tile is
+// still in cache) the tile's rows are added to its block's per-cluster sums in double. Block
+// partial sums are combined in block order. Returns the inertia of `centers`.
+double fused_pass(const Context& ctx, MatrixView<const float> x, std::span<const float> x_norms,
+                  std::span<const float> w, const Matrix<float>& centers,
+                  std::vector<std::int32_t>& labels, std::vector<float>& min_dist,
+                  std::vector<double>& total, std::vector<double>& sizes) {
   const index_t n = x.rows, d = x.cols, k = centers.rows();
   const index_t nb = block_count(n, kBlockRows);
+  const auto cn = internal::row_norms(ctx, centers.cview());
   std::vector<double> sums(static_cast<std::size_t>(nb * k * d), 0.0);
   std::vector<double> counts(static_cast<std::size_t>(nb * k), 0.0);
-  parallel_for_blocks(ctx, n, kBlockRows, [&](index_t b, index_t s, index_t e) {
+  std::vector<double> part(static_cast<std::size_t>(nb), 0.0);
+  const int threads = std::max(1, ctx.threads());
+  const auto tile_floats = static_cast<std::size_t>(internal::kTileRows * k);
+  std::vector<float> scratch(tile_floats * static_cast<std::size_t>(threads));
+  parallel_for_blocks_indexed(ctx, n, kBlockRows, [&](int wk, index_t b, index_t s, index_t e) {
+    float* tile = scratch.data() + tile_floats * static_cast<std::size_t>(wk);
     double* bs = sums.data() + b * k * d;
     double* bc = counts.data() + b * k;
-    for (index_t i = s; i < e; ++i) {
-      const index_t l = labels[static_cast<std::size_t>(i)];
-      const double wi = weight_of(w, i);
-      bc[l] += wi;
-      double* dst = bs + l * d;
-      const float* r = x.row(i);
-      for (index_t j = 0; j < d; ++j) dst[j] += wi * r[j];
+    double acc = 0;
+    for (index_t t = s; t < e; t += internal::kTileRows) {
+      const index_t te = std::min(e, t + internal::kTileRows);
+      internal::nearest_tile(x.rows_range(t, te), x_norms.data() + t, centers.cview(), cn.data(),
+                             labels.data() + t, min_dist.data() + t, tile);
+      for (index_t i = t; i < te; ++i) {
+        const index_t l = labels[static_cast<std::size_t>(i)];
+        const double wi = weight_of(w, i);
+        acc += wi * min_dist[static_cast<std::size_t>(i)];
+        bc[l] += wi;
+        double* dst = bs + l * d;
+        const float* r = x.row(i);
+        if (w.empty()) {
+          for (index_t j = 0; j < d; ++j) dst[j] += r[j];
+        } else {
+          for (index_t j = 0; j < d; ++j) dst[j] += wi * r[j];
+        }
+      }
     }
+    part[static_cast<std::size_t>(b)] = acc;
   });
-  std::vector<double> total(static_cast<std::size_t>(k * d), 0.0);
+  total.assign(static_cast<std::size_t>(k * d), 0.0);
   sizes.assign(static_cast<std::size_t>(k), 0.0);
+  double inertia = 0;
   for (index_t b = 0; b < nb; ++b) {
-    for (index_t t = 0; t < k * d; ++t) total[static_cast<std::size_t>(t)] += sums[static_cast<std::size_t>(b * k * d + t)];
+    inertia += part[static_cast<std::size_t>(b)];
+    const double* bs = sums.data() + b * k * d;
+    for (index_t t = 0; t < k * d; ++t) total[static_cast<std::size_t>(t)] += bs[t];
     for (index_t c = 0; c < k; ++c) sizes[static_cast<std::size_t>(c)] += counts[static_cast<std::size_t>(b * k + c)];
   }
+  return inertia;
+}
+
+// M-step from the fused pass's sums. Empty clusters take the rows farthest from their centres
+// (as scikit-learn relocates them), which also leave the clusters they came from.
+void finish_centers(MatrixView<const float> x, std::span<const float> w,
+                    const std::vector<std::int32_t>& labels, const std::vector<float>& min_dist,
+                    std::vector<double>& total, std::vector<double>& sizes, Matrix<float>& centers) {
+  const index_t n = x.rows, d = x.cols, k = centers.rows();
   std::vector<index_t> empty;
   for (index_t c = 0; c < k; ++c)
     if (sizes[static_cast<std::size_t>(c)] <= 0) empty.push_back(c);
@@ -297,6 +329,170 @@ double mean_variance(const Context& ctx, MatrixView<const float> x) {
   return total / static_cast<double>(d);
 }
 
+// Hamerly's accelerated Lloyd iterations (G. Hamerly, "Making k-means even faster", SDM 2010,
+// Algorithm 2): u bounds the distance to the assigned centre from above, l the distance to the
+// second-closest from below; a row is re-examined only when u > max(l, s/2). Centroid sums are
+// kept in double and changed only by rows that moved, applied in row order (deterministic).
+Status hamerly(const Context& ctx, MatrixView<const float> x, std::span<const float> x_norms,
+               std::span<const float> w, const KMeansOptions& o, double tol_abs, LloydState& st) {
+  const index_t n = x.rows, d = x.cols, k = st.centers.rows();
+  const auto un = static_cast<std::size_t>(n);
+  const index_t nb = block_count(n, kBlockRows);
+  std::vector<float> upper(un), lower(un);
+  st.labels.assign(un, 0);
+  st.min_dist.assign(un, 0.0f);
+  std::vector<double> total(static_cast<std::size_t>(k * d), 0.0), sizes(static_cast<std::size_t>(k), 0.0);
+  std::vector<double> half_gap(static_cast<std::size_t>(k)), moved_by(static_cast<std::size_t>(k));
+  struct Move {
+    index_t row;
+    std::int32_t from, to;
+  };
+  std::vector<std::vector<Move>> moves(static_cast<std::size_t>(nb));
+  bool full = true;  // recompute every row exactly (first pass, after an empty-cluster repair)
+  const int threads = std::max(1, ctx.threads());
+  const auto tile_floats = static_cast<std::size_t>(internal::kTileRows * k);
+  const auto gather_floats = static_cast<std::size_t>(internal::kTileRows * d);
+  const auto per = static_cast<std::size_t>(internal::kTileRows * threads);
+  std::vector<float> scratch(tile_floats * static_cast<std::size_t>(threads));
+  std::vector<float> gather(gather_floats * static_cast<std::size_t>(threads));
+  std::vector<index_t> gather_ids(per);
+  std::vector<float> gather_norm(per), gather_best(per), gather_second(per);
+  std::vector<std::int32_t> gather_label(per);
+  st.converged = false;
+  for (int it = 0; it < o.max_iter; ++it) {
+    if (ctx.cancelled()) return Status::cancelled();
+    // s_j: half the distance from centre j to its nearest other centre.
+    for (index_t a = 0; a < k; ++a) {
+      double best = std::numeric_limits<double>::infinity();
+      for (index_t b = 0; b < k; ++b)
+        if (b != a) best = std::min(best, static_cast<double>(internal::squared_distance(st.centers.row(a), st.centers.row(b), d)));
+      half_gap[static_cast<std::size_t>(a)] = k > 1 ? 0.5 * std::sqrt(best) : std::numeric_limits<double>::infinity();
+    }
+    const auto cn = internal::row_norms(ctx, st.centers.cview());
+    parallel_for_blocks_indexed(ctx, n, kBlockRows, [&](int wk, index_t b, index_t s, index_t e) {
+      auto& mv = moves[static_cast<std::size_t>(b)];
+      mv.clear();
+      float* tile = scratch.data() + tile_floats * static_cast<std::size_t>(wk);
+      float* rows = gather.data() + gather_floats * static_cast<std::size_t>(wk);
+      index_t* ids = gather_ids.data() + internal::kTileRows * wk;
+      float* g_norm = gather_norm.data() + internal::kTileRows * wk;
+      float* g_best = gather_best.data() + internal::kTileRows * wk;
+      float* g_second = gather_second.data() + internal::kTileRows * wk;
+      std::int32_t* g_label = gather_label.data() + internal::kTileRows * wk;
+      index_t pending = 0;
+      // Rows that fail their bounds are gathered and measured against all centres by SGEMM.
+      auto flush = [&] {
+        if (pending == 0) return;
+        internal::nearest_tile(MatrixView<const float>(rows, pending, d), g_norm, st.centers.cview(),
+                               cn.data(), g_label, g_best, tile, g_second);
+        for (index_t t = 0; t < pending; ++t) {
+          const index_t i = ids[t];
+          const auto u = static_cast<std::size_t>(i);
+          const std::int32_t a = st.labels[u];
+          upper[u] = std::sqrt(g_best[t]);
+          lower[u] = std::sqrt(g_second[t]);
+          if (full || g_label[t] != a) mv.push_back({i, full ? -1 : a, g_label[t]});
+          st.labels[u] = g_label[t];
+        }
+        pending = 0;
+      };
+      for (index_t i = s; i < e; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        const std::int32_t a = st.labels[u];
+        const float* r = x.row(i);
+        if (!full) {
+          // Conservative by a relative 1e-5 so float rounding never skips a needed check.
+          const double m = std::max(half_gap[static_cast<std::size_t>(a)], static_cast<double>(lower[u]));
+          if (upper[u] * (1 + 1e-5) < m) continue;
+          upper[u] = std::sqrt(internal::squared_distance(r, st.centers.row(a), d));
+          if (upper[u] * (1 + 1e-5) < m) continue;
+        }
+        std::copy(r, r + d, rows + pending * d);
+        g_norm[pending] = x_norms[u];
+        ids[pending++] = i;
+        if (pending == internal::kTileRows) flush();
+      }
+      flush();
+    });
+    st.n_iter = it + 1;
+    std::size_t n_moves = 0;
+    for (const auto& mv : moves) {
+      n_moves += mv.size();
+      for (const Move& m : mv) {
+        const double wi = weight_of(w, m.row);
+        const float* r = x.row(m.row);
+        if (m.from >= 0) {
+          double* src = total.data() + m.from * d;
+          for (index_t j = 0; j < d; ++j) src[j] -= wi * r[j];
+          sizes[static_cast<std::size_t>(m.from)] -= wi;
+        }
+        double* dst = total.data() + m.to * d;
+        for (index_t j = 0; j < d; ++j) dst[j] += wi * r[j];
+        sizes[static_cast<std::size_t>(m.to)] += wi;
+      }
+    }
+    const bool was_full = full;
+    full = false;
+    if (!was_full && n_moves == 0) {  // strict convergence: no row changed its centre
+      st.converged = true;
+      break;
+    }
+    Matrix<float> old = st.centers.clone();
+    bool repaired = false;
+    for (index_t c = 0; c < k; ++c)
+      if (sizes[static_cast<std::size_t>(c)] <= 0) repaired = true;
+    if (repaired) {
+      for (std::size_t i = 0; i < un; ++i) st.min_dist[i] = upper[i] * upper[i];
+      std::vector<double> t2 = total, s2 = sizes;
+      finish_centers(x, w, st.labels, st.min_dist, t2, s2, st.centers);
+      // A repair moves rows between clusters; rebuild the sums from scratch next pass.
+      std::fill(total.begin(), total.end(), 0.0);
+      std::fill(sizes.begin(), sizes.end(), 0.0);
+      full = true;
+    } else {
+      for (index_t c = 0; c < k; ++c) {
+        const double sz = sizes[static_cast<std::size_t>(c)];
+        for (index_t j = 0; j < d; ++j)
+          st.centers(c, j) = static_cast<float>(total[static_cast<std::size_t>(c * d + j)] / sz);
+      }
+    }
+    double shift = 0, max1 = 0, max2 = 0;
+    index_t arg1 = -1;
+    for (index_t c = 0; c < k; ++c) {
+      double q = 0;
+      for (index_t j = 0; j < d; ++j) {
+        const double t = static_cast<double>(st.centers(c, j)) - old(c, j);
+        q += t * t;
+      }
+      shift += q;
+      const double m = std::sqrt(q);
+      moved_by[static_cast<std::size_t>(c)] = m;
+      if (m > max1) {
+        max2 = max1;
+        max1 = m;
+        arg1 = c;
+      } else if (m > max2) {
+        max2 = m;
+      }
+    }
+    if (!full) {
+      parallel_for_blocks(ctx, n, kBlockRows, [&](index_t, index_t s, index_t e) {
+        for (index_t i = s; i < e; ++i) {
+          const auto u = static_cast<std::size_t>(i);
+          const std::int32_t a = st.labels[u];
+          upper[u] += static_cast<float>(moved_by[static_cast<std::size_t>(a)]);
+          lower[u] -= static_cast<float>(a == arg1 ? max2 : max1);
+        }
+      });
+    }
+    if (shift <= tol_abs) {
+      st.converged = true;
+      break;
+    }
+  }
+  return {};
+}
+
 Status lloyd(const Context& ctx, MatrixView<const float> x, std::span<const float> x_norms,
              std::span<const float> w, const KMeansOptions& o, double tol_abs, LloydState& st) {
   const auto n = static_cast<std::size_t>(x.rows);
@@ -305,18 +501,21 @@ Status lloyd(const Context& ctx, MatrixView<const float> x, std::span<const floa
   std::vector<std::int32_t> prev(n, -1);
   Matrix<float> old;
   st.converged = false;
-  for (int it = 0; it < o.max_iter; ++it) {
+  std::vector<double> total, sizes;
+  if (o.algorithm == KMeansAlgorithm::hamerly) {
+    KOHORT_RETURN_IF_ERROR(hamerly(ctx, x, x_norms, w, o, tol_abs, st));
+  }
+  for (int it = 0; it < o.max_iter && o.algorithm == KMeansAlgorithm::lloyd; ++it) {
     if (ctx.cancelled()) return Status::cancelled();
-    assign_all(ctx, x, x_norms, w, st.centers, st.labels, st.min_dist);
+    fused_pass(ctx, x, x_norms, w, st.centers, st.labels, st.min_dist, total, sizes);
     st.n_iter = it + 1;
-    if (st.labels == prev) {  // strict convergence: the centres are already the means
+    if (st.labels == prev) {  // strict convergence: the centres are already these labels' means
       st.converged = true;
       break;
     }
     old = st.centers.clone();
-    update_centers(ctx, x, w, st.labels, st.min_dist, st.centers, st.sizes);
-    prev.swap(st.labels);
-    st.labels = prev;  // keep a copy for the next comparison
+    finish_centers(x, w, st.labels, st.min_dist, total, sizes, st.centers);
+    prev = st.labels;
     double shift = 0;
     for (std::size_t t = 0; t < st.centers.size(); ++t) {
       const double dlt = static_cast<double>(st.centers.data()[t]) - old.data()[t];

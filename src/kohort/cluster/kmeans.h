@@ -17,11 +17,19 @@ enum class KMeansInit {
   kmeans_parallel,  ///< k-means|| (Bahmani et al. 2012): 5 rounds of oversampling, then k-means++
 };
 
+/// How the Lloyd iterations are carried out; both give the same partition (up to exact ties).
+enum class KMeansAlgorithm {
+  lloyd,    ///< every iteration: all n×k distances by SGEMM, fused with the centroid sums
+  hamerly,  ///< Hamerly (2010) bounds skip rows whose centre provably did not change; moved
+            ///< rows update the centroid sums incrementally (in double)
+};
+
 struct KMeansOptions {
   int n_clusters = 8;   ///< k; 1 ≤ k ≤ rows
   KMeansInit init = KMeansInit::kmeans_pp;
   int n_init = 3;       ///< restarts; the lowest inertia wins (ties: the earliest)
   int max_iter = 300;   ///< Lloyd iterations per restart
+  KMeansAlgorithm algorithm = KMeansAlgorithm::hamerly;
   double tol = 1e-4;    ///< stop when Σ‖Δc‖² ≤ tol · mean feature variance (as scikit-learn)
   /// Optional k × d starting centres; when set, n_init is 1 and `init` is ignored.
   const Matrix<float>* initial_centers = nullptr;

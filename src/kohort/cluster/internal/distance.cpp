@@ -21,8 +21,25 @@ std::vector<float> row_norms(const Context& ctx, MatrixView<const float> x) {
   return out;
 }
 
+float squared_distance(const float* a, const float* b, index_t d) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  index_t j = 0;
+  for (; j + 8 <= d; j += 8)
+    for (int t = 0; t < 8; ++t) {
+      const float v = a[j + t] - b[j + t];
+      acc[t] += v * v;
+    }
+  float tail = 0;
+  for (; j < d; ++j) {
+    const float v = a[j] - b[j];
+    tail += v * v;
+  }
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+
 void nearest_tile(MatrixView<const float> x, const float* x_norms, MatrixView<const float> c,
-                  const float* c_norms, std::int32_t* labels, float* min_dist, float* scratch) {
+                  const float* c_norms, std::int32_t* labels, float* min_dist, float* scratch,
+                  float* second_dist) {
   const index_t k = c.rows;
   MatrixView<float> g(scratch, x.rows, k);
   blas::gemm_abt(1.0f, x, c, 0.0f, g);
@@ -30,12 +47,27 @@ void nearest_tile(MatrixView<const float> x, const float* x_norms, MatrixView<co
     const float* gi = g.row(i);
     float best = std::numeric_limits<float>::infinity();
     std::int32_t arg = 0;
-    for (index_t j = 0; j < k; ++j) {
-      const float d = c_norms[j] - 2.0f * gi[j];
-      if (d < best) {
-        best = d;
-        arg = static_cast<std::int32_t>(j);
+    if (second_dist == nullptr) {
+      for (index_t j = 0; j < k; ++j) {
+        const float d = c_norms[j] - 2.0f * gi[j];
+        if (d < best) {
+          best = d;
+          arg = static_cast<std::int32_t>(j);
+        }
       }
+    } else {
+      float second = std::numeric_limits<float>::infinity();
+      for (index_t j = 0; j < k; ++j) {
+        const float d = c_norms[j] - 2.0f * gi[j];
+        if (d < best) {
+          second = best;
+          best = d;
+          arg = static_cast<std::int32_t>(j);
+        } else if (d < second) {
+          second = d;
+        }
+      }
+      second_dist[i] = std::max(0.0f, second + x_norms[i]);
     }
     labels[i] = arg;
     // clamp: ‖x‖²+‖c‖²−2x·c can be slightly negative for x ≈ c after rounding

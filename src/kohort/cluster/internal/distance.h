@@ -26,8 +26,15 @@ void nearest(const Context& ctx, MatrixView<const float> x, std::span<const floa
              MatrixView<const float> c, std::span<const float> c_norms, std::span<std::int32_t> labels,
              std::span<float> min_dist);
 
-/// Single-threaded version on one tile of rows; `scratch` holds rows × k floats.
+/// Single-threaded version on one tile of rows; `scratch` holds rows × k floats. When
+/// `second_dist` is not null it receives the squared distance to the second-nearest centre
+/// (+∞ when k = 1).
 void nearest_tile(MatrixView<const float> x, const float* x_norms, MatrixView<const float> c,
-                  const float* c_norms, std::int32_t* labels, float* min_dist, float* scratch);
+                  const float* c_norms, std::int32_t* labels, float* min_dist, float* scratch,
+                  float* second_dist = nullptr);
+
+/// Squared Euclidean distance between two d-vectors, computed directly (exact near ties) with
+/// eight partial sums so that it vectorises without reassociation flags.
+[[nodiscard]] float squared_distance(const float* a, const float* b, index_t d);
 
 }  // namespace kohort::cluster::internal
