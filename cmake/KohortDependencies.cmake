@@ -7,6 +7,7 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 
 # The OpenMP build of OpenBLAS: the pthread build oversubscribes when called near OpenMP regions.
 find_library(KOHORT_OPENBLAS NAMES openblas
