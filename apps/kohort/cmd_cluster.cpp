@@ -124,6 +124,8 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
 
   std::optional<select::KChoice> choice;
   std::vector<std::int32_t> labels;
+  std::vector<float> confidence;
+  std::optional<double> bic;
   if (auto_k) {
     if (!algo->takes_k)
       return shell.fail(Status::invalid_argument("--k", fmt::format("{} settles its own number of segments", a.algo),
@@ -143,14 +145,24 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     auto ch = select::choose_k(ctx, x.cview(), co, fit_at);
     if (!ch.ok()) return shell.fail(ch.status());
     choice = std::move(*ch);
-    for (auto& r : choice->table)
-      if (r.k == choice->k) labels = r.labels;
+    // Refit at the chosen k so the model's own outputs (confidence, BIC) come with it; the
+    // same seed reproduces the scan's labelling.
+    cluster::ClusterParams p = a.params;
+    p.n_clusters = choice->k;
+    auto model = algo->make(p);
+    auto seg = model->fit(ctx.quiet(), x.cview(), {});
+    if (!seg.ok()) return shell.fail(seg.status());
+    labels = std::move(seg->labels);
+    confidence = std::move(seg->confidence);
+    if (seg->has_bic) bic = seg->bic;
     ctx.log().info("chose k = {} ({}): {}", choice->k, choice->rule, choice->reason);
   } else {
     auto model = algo->make(a.params);
     auto seg = model->fit(ctx, x.cview(), {});
     if (!seg.ok()) return shell.fail(seg.status());
     labels = std::move(seg->labels);
+    confidence = std::move(seg->confidence);
+    if (seg->has_bic) bic = seg->bic;
   }
 
   auto sizes = select::cluster_sizes(labels);
@@ -159,6 +171,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   auto in = select::inertia(ctx, x.cview(), labels);
   if (!in.ok()) return shell.fail(in.status());
   metrics["inertia"] = *in;
+  if (bic) metrics["bic"] = *bic;
   if (k >= 2 && k <= x.rows() - 1) {
     auto sil = select::silhouette_sampled(ctx, x.cview(), labels, a.silhouette_sample);
     if (!sil.ok()) return shell.fail(sil.status());
@@ -171,11 +184,14 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   }
 
   if (!a.out.empty() || !shell.json) {
-    std::string csv = "id,segment\n";
-    csv.reserve(labels.size() * 12);
+    std::string csv = confidence.empty() ? "id,segment\n" : "id,segment,confidence\n";
+    csv.reserve(labels.size() * 20);
+    auto out = std::back_inserter(csv);
     for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (table->ids.empty()) fmt::format_to(std::back_inserter(csv), "{},{}\n", i, labels[i]);
-      else fmt::format_to(std::back_inserter(csv), "{},{}\n", table->ids[i], labels[i]);
+      if (table->ids.empty()) fmt::format_to(out, "{},{}", i, labels[i]);
+      else fmt::format_to(out, "{},{}", table->ids[i], labels[i]);
+      if (!confidence.empty()) fmt::format_to(out, ",{:.4f}", confidence[i]);
+      csv.push_back('\n');
     }
     const Status w = write_file_atomic(a.out.empty() ? "-" : a.out, csv);
     if (!w.ok()) return shell.fail(w);
@@ -217,7 +233,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either gzip-compressed "
                   "(.gz), or .npy\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm, or 'list' to show them all (default kmeans)\nexample: --algo kmeans");
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans or gmm, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));
@@ -242,6 +258,9 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--tol", a->params.tol,
                   "convergence tolerance relative to the mean column variance (default 1e-4)\nexample: --tol 1e-6")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--covariance", a->params.covariance,
+                  "gmm covariance per segment: diag or full (default diag)\nexample: --covariance full")
+      ->check(CLI::IsMember({"diag", "full"}));
   cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans|| (default kmeans++)\nexample: --init 'kmeans||'")
       ->check(CLI::IsMember({"kmeans++", "kmeans||"}));
   cmd->add_option("--id-column", a->id_column,

@@ -21,6 +21,7 @@ struct ClusterParams {
   int max_iter = 300;          ///< iterations per restart
   double tol = 1e-4;           ///< convergence tolerance
   std::string init = "kmeans++";  ///< kmeans++ | kmeans||
+  std::string covariance = "diag";  ///< mixtures: diag | full
 };
 
 /// The outcome of a fit on n rows.
@@ -29,6 +30,8 @@ struct Segmentation {
   std::vector<float> confidence;      ///< per row in [0, 1] where the model has one; else empty
   int n_clusters = 0;
   double objective = 0;               ///< the algorithm's own objective (inertia, −loglik…)
+  double bic = 0;                     ///< Bayesian information criterion where defined
+  bool has_bic = false;
 };
 
 /// A clustering algorithm. fit() then predict() on new rows with the same columns.

@@ -13,6 +13,15 @@ void gemm_abt(float alpha, MatrixView<const float> a, MatrixView<const float> b,
               static_cast<int>(c.stride));
 }
 
+void gemm_atb(float alpha, MatrixView<const float> a, MatrixView<const float> b, float beta,
+              MatrixView<float> c) {
+  if (a.rows == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(a.cols),
+              static_cast<int>(b.cols), static_cast<int>(a.rows), alpha, a.data,
+              static_cast<int>(a.stride), b.data, static_cast<int>(b.stride), beta, c.data,
+              static_cast<int>(c.stride));
+}
+
 void syrk_ata(float alpha, MatrixView<const float> a, float beta, MatrixView<float> c) {
   if (a.rows == 0) return;
   cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, static_cast<int>(a.cols),

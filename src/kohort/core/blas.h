@@ -11,6 +11,10 @@ namespace kohort::blas {
 void gemm_abt(float alpha, MatrixView<const float> a, MatrixView<const float> b, float beta,
               MatrixView<float> c);
 
+/// C = alpha · Aᵀ · B + beta · C, float32. A: r × m, B: r × n, C: m × n.
+void gemm_atb(float alpha, MatrixView<const float> a, MatrixView<const float> b, float beta,
+              MatrixView<float> c);
+
 /// C = alpha · Aᵀ · A + beta · C for the upper and lower triangles, A: m × k, C: k × k.
 void syrk_ata(float alpha, MatrixView<const float> a, float beta, MatrixView<float> c);
 
