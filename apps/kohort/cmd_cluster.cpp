@@ -31,6 +31,7 @@ struct ClusterArgs {
   std::string out;
   cluster::ClusterParams params;
   index_t silhouette_sample = 20000;
+  index_t scan_sample = 5000;
 };
 
 nlohmann::json scan_json(const select::KChoice& c) {
@@ -134,7 +135,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     co.k_min = a.k_min;
     co.k_max = std::min<index_t>(a.k_max, std::max<index_t>(2, x.rows() - 1));
     co.min_share = a.min_share;
-    co.silhouette_sample = a.silhouette_sample;
+    co.silhouette_sample = a.scan_sample;
     auto fit_at = [&](const Context& c, int k) -> Result<std::vector<std::int32_t>> {
       cluster::ClusterParams p = a.params;
       p.n_clusters = k;
@@ -268,6 +269,10 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--silhouette-sample", a->silhouette_sample,
                   "exact silhouette up to this many rows, a sampled estimate with a 95% interval "
                   "above (default 20000)\nexample: --silhouette-sample 50000")
+      ->check(CLI::Range(2, 100000000));
+  cmd->add_option("--scan-sample", a->scan_sample,
+                  "with --k auto, rows sampled for the silhouette of every k scanned (default "
+                  "5000; exact below that)\nexample: --scan-sample 20000")
       ->check(CLI::Range(2, 100000000));
   cmd->add_option("--out", a->out,
                   "write `id,segment` rows here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");

@@ -17,7 +17,7 @@ struct ChooseKOptions {
   int k_max = 12;                  ///< largest k scanned (≤ rows − 1)
   double min_share = 0.0;          ///< business constraint: every segment holds ≥ this share
   index_t min_size = 0;            ///< business constraint: every segment holds ≥ this many rows
-  index_t silhouette_sample = 20000;  ///< exact silhouette up to this many rows, sampled above
+  index_t silhouette_sample = 5000;  ///< exact silhouette up to this many rows, sampled above
 };
 
 /// Everything measured at one k.

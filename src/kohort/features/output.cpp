@@ -1,0 +1,85 @@
+#include "kohort/features/output.h"
+
+#include <cmath>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "kohort/core/atomic_file.h"
+#include "kohort/core/time.h"
+
+namespace kohort::features {
+
+namespace {
+
+void append_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  for (char ch : field) {
+    if (ch == '"') out.push_back('"');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string features_csv(const FeatureTable& table, const events::EventLog& log) {
+  std::string out;
+  out.reserve(static_cast<std::size_t>(table.rows() + 1) *
+              static_cast<std::size_t>(table.cols() + 1) * 8);
+  out.append("customer_id");
+  for (const auto& f : table.info) {
+    out.push_back(',');
+    append_field(out, f.name);
+  }
+  out.push_back('\n');
+  for (index_t i = 0; i < table.rows(); ++i) {
+    append_field(out, log.external_id(table.customers[static_cast<std::size_t>(i)]));
+    const float* row = table.values.row(i);
+    for (index_t j = 0; j < table.cols(); ++j) {
+      out.push_back(',');
+      // fmt prints the shortest text that reads back as the same float.
+      if (!std::isnan(row[j])) fmt::format_to(std::back_inserter(out), "{}", row[j]);
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+Status write_features_csv(const std::string& path, const FeatureTable& table,
+                          const events::EventLog& log) {
+  return write_file_atomic(path, features_csv(table, log));
+}
+
+nlohmann::json features_json(const FeatureTable& table) {
+  nlohmann::json feats = nlohmann::json::array();
+  for (const auto& f : table.info)
+    feats.push_back({{"name", f.name},
+                     {"group", f.group},
+                     {"unit", f.unit},
+                     {"description", f.description},
+                     {"phrase", f.phrase}});
+  return {{"format", "kohort.features"},
+          {"version", 1},
+          {"as_of", format_datetime(table.as_of)},
+          {"rows", table.rows()},
+          {"cols", table.cols()},
+          {"features", std::move(feats)}};
+}
+
+std::string sidecar_path(const std::string& matrix_path) {
+  const auto slash = matrix_path.find_last_of('/');
+  const auto dot = matrix_path.find_last_of('.');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
+  return (has_ext ? matrix_path.substr(0, dot) : matrix_path) + ".features.json";
+}
+
+Status write_features_json(const std::string& path, const FeatureTable& table) {
+  return write_file_atomic(path, features_json(table).dump(2) + "\n");
+}
+
+}  // namespace kohort::features
