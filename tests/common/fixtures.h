@@ -49,6 +49,8 @@ struct BlobSpec {
   double spread = 10.0;  ///< centres uniform in [−spread, spread]^d
   double sd = 1.0;       ///< within-cluster standard deviation
   bool unequal = false;  ///< sizes ∝ 1, 2, …, k instead of equal
+  double sd_spread = 0;  ///< each cluster's sd is sd·U(1 − sd_spread, 1 + sd_spread)
+  int size_ratio = 0;    ///< when > 0: sizes ∝ 1 + (c mod size_ratio) (overrides unequal)
 };
 
 struct Blobs {
@@ -61,13 +63,18 @@ inline Blobs make_blobs(const BlobSpec& s) {
   Rng rng(s.seed, "test.blobs");
   std::vector<double> centers(static_cast<std::size_t>(s.k * s.d));
   for (auto& c : centers) c = (2 * rng.uniform() - 1) * s.spread;
-  std::vector<double> cum(static_cast<std::size_t>(s.k));
+  std::vector<double> cum(static_cast<std::size_t>(s.k)), sds(static_cast<std::size_t>(s.k));
   double tot = 0;
-  for (int c = 0; c < s.k; ++c) cum[static_cast<std::size_t>(c)] = (tot += s.unequal ? c + 1 : 1);
+  for (int c = 0; c < s.k; ++c) {
+    const double w = s.size_ratio > 0 ? 1 + c % s.size_ratio : (s.unequal ? c + 1 : 1);
+    cum[static_cast<std::size_t>(c)] = (tot += w);
+    sds[static_cast<std::size_t>(c)] = s.sd * (1 - s.sd_spread + 2 * s.sd_spread * rng.uniform());
+  }
+  const bool weighted = s.unequal || s.size_ratio > 0;
   Blobs b{Matrix<float>(s.n, s.d), std::vector<std::int32_t>(static_cast<std::size_t>(s.n))};
   for (index_t i = 0; i < s.n; ++i) {
     int c = 0;
-    if (s.unequal) {
+    if (weighted) {
       const double u = rng.uniform() * tot;
       while (cum[static_cast<std::size_t>(c)] <= u) ++c;
     } else {
@@ -75,7 +82,8 @@ inline Blobs make_blobs(const BlobSpec& s) {
     }
     b.truth[static_cast<std::size_t>(i)] = c;
     for (index_t j = 0; j < s.d; ++j)
-      b.x(i, j) = static_cast<float>(centers[static_cast<std::size_t>(c * s.d + j)] + s.sd * rng.normal());
+      b.x(i, j) = static_cast<float>(centers[static_cast<std::size_t>(c * s.d + j)] +
+                                     sds[static_cast<std::size_t>(c)] * rng.normal());
   }
   return b;
 }
