@@ -6,6 +6,7 @@
 
 #include "kohort/cluster/gmm.h"
 #include "kohort/cluster/kmeans.h"
+#include "kohort/cluster/ward.h"
 
 namespace kohort::cluster {
 
@@ -83,6 +84,45 @@ class GmmClusterer final : public Clusterer {
   GmmFit fit_;
 };
 
+class WardClusterer final : public Clusterer {
+ public:
+  explicit WardClusterer(const ClusterParams& p) : k_(p.n_clusters) {}
+  Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
+                           std::span<const float> weights) override {
+    KOHORT_ASSIGN_OR_RETURN(auto tree, fit_ward(ctx, x, {}, weights));
+    if (k_ > tree.leaves)
+      return Status::invalid_argument("--k", fmt::format("k = {} is larger than the tree's {} leaves",
+                                                         k_, tree.leaves));
+    KOHORT_ASSIGN_OR_RETURN(auto labels, cut_ward(tree, k_));
+    // Centroids of the cut, so that new rows go to the nearest segment.
+    std::vector<double> sum(static_cast<std::size_t>(k_ * x.cols), 0.0), cnt(static_cast<std::size_t>(k_), 0.0);
+    for (index_t i = 0; i < x.rows; ++i) {
+      const auto l = static_cast<index_t>(labels[static_cast<std::size_t>(i)]);
+      cnt[static_cast<std::size_t>(l)] += 1;
+      for (index_t j = 0; j < x.cols; ++j) sum[static_cast<std::size_t>(l * x.cols + j)] += x(i, j);
+    }
+    centers_ = Matrix<float>(k_, x.cols);
+    for (index_t c = 0; c < k_; ++c)
+      for (index_t j = 0; j < x.cols; ++j)
+        centers_(c, j) = static_cast<float>(sum[static_cast<std::size_t>(c * x.cols + j)] /
+                                            std::max(1.0, cnt[static_cast<std::size_t>(c)]));
+    Segmentation s;
+    s.labels = std::move(labels);
+    s.n_clusters = k_;
+    s.objective = tree.merges.empty() ? 0.0 : tree.merges.back().height;
+    return s;
+  }
+  Result<std::vector<std::int32_t>> predict(const Context& ctx,
+                                            MatrixView<const float> x) const override {
+    if (centers_.rows() == 0) return Status::internal("ward", "predict() called before a successful fit()");
+    return assign_kmeans(ctx, centers_.cview(), x);
+  }
+
+ private:
+  int k_;
+  Matrix<float> centers_;
+};
+
 template <typename T>
 std::unique_ptr<Clusterer> make(const ClusterParams& p) {
   return std::make_unique<T>(p);
@@ -94,6 +134,8 @@ constexpr ClustererInfo kRegistry[] = {
      &make<KMeansClusterer>},
     {"gmm", "Gaussian mixture by EM, diagonal or full covariance (--covariance); "
             "confidence = posterior probability", true, &make<GmmClusterer>},
+    {"ward", "Ward agglomeration (exact nearest-neighbour chain up to 50k rows, k-means "
+             "micro-clusters above); the tree is cut at k", true, &make<WardClusterer>},
 };
 
 }  // namespace
