@@ -234,7 +234,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either gzip-compressed "
                   "(.gz), or .npy\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm: kmeans, gmm or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));

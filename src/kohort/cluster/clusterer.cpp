@@ -6,6 +6,7 @@
 
 #include "kohort/cluster/gmm.h"
 #include "kohort/cluster/kmeans.h"
+#include "kohort/cluster/minibatch_kmeans.h"
 #include "kohort/cluster/ward.h"
 
 namespace kohort::cluster {
@@ -123,6 +124,34 @@ class WardClusterer final : public Clusterer {
   Matrix<float> centers_;
 };
 
+class MiniBatchClusterer final : public Clusterer {
+ public:
+  explicit MiniBatchClusterer(const ClusterParams& p) {
+    options_.n_clusters = p.n_clusters;
+    options_.max_epochs = std::max(1, p.max_iter / 3);
+  }
+  Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
+                           std::span<const float> weights) override {
+    if (!weights.empty())
+      return Status::unsupported("minibatch", "sample weights are not supported by mini-batch k-means",
+                                 "use --algo kmeans for weighted rows");
+    Segmentation s;
+    KOHORT_ASSIGN_OR_RETURN(state_, fit_minibatch_kmeans(ctx, x, options_, &s.labels, &s.objective));
+    s.n_clusters = options_.n_clusters;
+    return s;
+  }
+  Result<std::vector<std::int32_t>> predict(const Context& ctx,
+                                            MatrixView<const float> x) const override {
+    if (state_.centers.rows() == 0)
+      return Status::internal("minibatch", "predict() called before a successful fit()");
+    return assign_kmeans(ctx, state_.centers.cview(), x);
+  }
+
+ private:
+  MiniBatchOptions options_;
+  MiniBatchState state_;
+};
+
 template <typename T>
 std::unique_ptr<Clusterer> make(const ClusterParams& p) {
   return std::make_unique<T>(p);
@@ -132,6 +161,8 @@ std::unique_ptr<Clusterer> make(const ClusterParams& p) {
 constexpr ClustererInfo kRegistry[] = {
     {"kmeans", "Lloyd k-means, k-means++ or k-means|| seeding, restarts (SGEMM distances)", true,
      &make<KMeansClusterer>},
+    {"minibatch", "mini-batch k-means (Sculley 2010): batches of 1024 rows, early stopping; for "
+                  "very large n", true, &make<MiniBatchClusterer>},
     {"gmm", "Gaussian mixture by EM, diagonal or full covariance (--covariance); "
             "confidence = posterior probability", true, &make<GmmClusterer>},
     {"ward", "Ward agglomeration (exact nearest-neighbour chain up to 50k rows, k-means "
