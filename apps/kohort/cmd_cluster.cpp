@@ -32,6 +32,7 @@ struct ClusterArgs {
   cluster::ClusterParams params;
   index_t silhouette_sample = 20000;
   index_t scan_sample = 5000;
+  int gap_references = 0;
 };
 
 nlohmann::json scan_json(const select::KChoice& c) {
@@ -43,6 +44,8 @@ nlohmann::json scan_json(const select::KChoice& c) {
                     {"silhouette_ci", {r.silhouette_low, r.silhouette_high}},
                     {"calinski_harabasz", r.calinski_harabasz},
                     {"davies_bouldin", r.davies_bouldin},
+                    {"gap", r.gap},
+                    {"gap_sd", r.gap_sd},
                     {"smallest_share", r.smallest_share},
                     {"feasible", r.feasible}});
   return {{"rule", c.rule},
@@ -51,6 +54,7 @@ nlohmann::json scan_json(const select::KChoice& c) {
           {"silhouette_k", c.silhouette_k},
           {"calinski_harabasz_k", c.calinski_harabasz_k},
           {"davies_bouldin_k", c.davies_bouldin_k},
+          {"gap_k", c.gap_k},
           {"rows", rows}};
 }
 
@@ -136,11 +140,12 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     co.k_max = std::min<index_t>(a.k_max, std::max<index_t>(2, x.rows() - 1));
     co.min_share = a.min_share;
     co.silhouette_sample = a.scan_sample;
-    auto fit_at = [&](const Context& c, int k) -> Result<std::vector<std::int32_t>> {
+    co.gap_references = a.gap_references;
+    auto fit_at = [&](const Context& c, MatrixView<const float> data, int k) -> Result<std::vector<std::int32_t>> {
       cluster::ClusterParams p = a.params;
       p.n_clusters = k;
       auto m = algo->make(p);
-      KOHORT_ASSIGN_OR_RETURN(auto seg, m->fit(c, x.cview(), {}));
+      KOHORT_ASSIGN_OR_RETURN(auto seg, m->fit(c, data, {}));
       return std::move(seg.labels);
     };
     auto ch = select::choose_k(ctx, x.cview(), co, fit_at);
@@ -274,6 +279,10 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                   "with --k auto, rows sampled for the silhouette of every k scanned (default "
                   "5000; exact below that)\nexample: --scan-sample 20000")
       ->check(CLI::Range(2, 100000000));
+  cmd->add_option("--gap", a->gap_references,
+                  "with --k auto, also compute the gap statistic with this many uniform reference "
+                  "sets (on up to 20000 rows; default 0 = off)\nexample: --gap 10")
+      ->check(CLI::Range(0, 1000));
   cmd->add_option("--out", a->out,
                   "write `id,segment` rows here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
   add_common_flags(cmd, shell);

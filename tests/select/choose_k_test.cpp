@@ -9,8 +9,8 @@
 namespace kohort::select {
 namespace {
 
-FitAtK kmeans_at(MatrixView<const float> x) {
-  return [x](const Context& ctx, int k) -> Result<std::vector<std::int32_t>> {
+FitAtK kmeans_at(MatrixView<const float>) {
+  return [](const Context& ctx, MatrixView<const float> x, int k) -> Result<std::vector<std::int32_t>> {
     cluster::KMeansOptions o;
     o.n_clusters = k;
     o.n_init = 3;
@@ -52,6 +52,19 @@ TEST(ChooseK, MinimumShareExcludesSmallSegmentsAndSaysSo) {
   const auto none = choose_k(Context(2, 1), b.x.cview(), o, kmeans_at(b.x.cview()));
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().where(), "--min-share");
+}
+
+TEST(ChooseK, GapStatisticFindsPlantedClusters) {
+  const auto b = testing::make_blobs({.n = 1500, .k = 5, .d = 3, .seed = 21, .spread = 20, .sd = 1.0});
+  ChooseKOptions o;
+  o.k_min = 2;
+  o.k_max = 9;
+  o.gap_references = 5;
+  const auto c = choose_k(Context(2, 1), b.x.cview(), o, kmeans_at(b.x.cview()));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->gap_k, 5);
+  EXPECT_GT(c->table[3].gap, c->table[0].gap);
+  EXPECT_NE(c->reason.find("the gap rule picks k = 5"), std::string::npos) << c->reason;
 }
 
 TEST(ChooseK, KneeOfAConvexDecreasingCurve) {

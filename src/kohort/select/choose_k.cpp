@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,62 @@ int knee_index(const std::vector<double>& xs, const std::vector<double>& ys) {
   return best;
 }
 
+namespace {
+
+// Gap statistic (Tibshirani, Walther & Hastie 2001, eq. 3 and the "1-SE" rule of step 3):
+// log W_k of the data against its mean over B uniform reference sets drawn in the data's
+// bounding box, on a sample of at most gap_max_rows rows.
+Status gap_statistic(const Context& ctx, MatrixView<const float> x, const ChooseKOptions& o,
+                     const FitAtK& fit, KChoice& choice) {
+  const index_t m = std::min(x.rows, o.gap_max_rows), d = x.cols;
+  Matrix<float> sample(m, d);
+  Rng pick = ctx.rng("gap.sample");
+  for (index_t i = 0; i < m; ++i) {
+    const index_t r = m == x.rows ? i : static_cast<index_t>(pick.below(static_cast<std::uint64_t>(x.rows)));
+    std::copy(x.row(r), x.row(r) + d, sample.row(i));
+  }
+  std::vector<float> lo(static_cast<std::size_t>(d), std::numeric_limits<float>::infinity());
+  std::vector<float> hi(static_cast<std::size_t>(d), -std::numeric_limits<float>::infinity());
+  for (index_t i = 0; i < m; ++i)
+    for (index_t j = 0; j < d; ++j) {
+      lo[static_cast<std::size_t>(j)] = std::min(lo[static_cast<std::size_t>(j)], sample(i, j));
+      hi[static_cast<std::size_t>(j)] = std::max(hi[static_cast<std::size_t>(j)], sample(i, j));
+    }
+  const Context quiet = ctx.quiet();
+  for (auto& row : choice.table) {
+    KOHORT_ASSIGN_OR_RETURN(auto labels, fit(quiet, sample.cview(), row.k));
+    KOHORT_ASSIGN_OR_RETURN(double w, inertia(quiet, sample.cview(), labels));
+    std::vector<double> logs;
+    for (int b = 0; b < o.gap_references; ++b) {
+      Rng rng = ctx.rng("gap.reference", static_cast<std::uint64_t>(b));
+      Matrix<float> ref(m, d);
+      for (index_t i = 0; i < m; ++i)
+        for (index_t j = 0; j < d; ++j)
+          ref(i, j) = static_cast<float>(lo[static_cast<std::size_t>(j)] +
+                                         rng.uniform() * (hi[static_cast<std::size_t>(j)] - lo[static_cast<std::size_t>(j)]));
+      KOHORT_ASSIGN_OR_RETURN(auto rl, fit(quiet, ref.cview(), row.k));
+      KOHORT_ASSIGN_OR_RETURN(double wr, inertia(quiet, ref.cview(), rl));
+      logs.push_back(std::log(std::max(wr, 1e-300)));
+    }
+    double mean = 0;
+    for (double v : logs) mean += v;
+    mean /= static_cast<double>(logs.size());
+    double var = 0;
+    for (double v : logs) var += (v - mean) * (v - mean);
+    var /= static_cast<double>(logs.size());
+    row.gap = mean - std::log(std::max(w, 1e-300));
+    row.gap_sd = std::sqrt(var) * std::sqrt(1.0 + 1.0 / static_cast<double>(logs.size()));
+  }
+  for (std::size_t i = 0; i + 1 < choice.table.size(); ++i)
+    if (choice.table[i].gap >= choice.table[i + 1].gap - choice.table[i + 1].gap_sd) {
+      choice.gap_k = choice.table[i].k;
+      break;
+    }
+  return {};
+}
+
+}  // namespace
+
 Result<KChoice> choose_k(const Context& ctx, MatrixView<const float> x,
                          const ChooseKOptions& o, const FitAtK& fit) {
   if (o.k_min < 2)
@@ -47,7 +104,7 @@ Result<KChoice> choose_k(const Context& ctx, MatrixView<const float> x,
   for (int k = o.k_min; k <= o.k_max; ++k) {
     if (ctx.cancelled()) return Status::cancelled();
     const Context quiet = ctx.quiet();
-    KOHORT_ASSIGN_OR_RETURN(auto labels, fit(quiet, k));
+    KOHORT_ASSIGN_OR_RETURN(auto labels, fit(quiet, x, k));
     KScanRow row;
     row.k = k;
     const auto sizes = cluster_sizes(labels);
@@ -74,6 +131,7 @@ Result<KChoice> choose_k(const Context& ctx, MatrixView<const float> x,
     ctx.progress().step(k - o.k_min + 1);
   }
   ctx.progress().end();
+  if (o.gap_references > 0) KOHORT_RETURN_IF_ERROR(gap_statistic(ctx, x, o, fit, choice));
 
   std::vector<double> ks, in;
   for (const auto& r : choice.table) {
@@ -118,9 +176,10 @@ Result<KChoice> choose_k(const Context& ctx, MatrixView<const float> x,
     if (!r.feasible) excluded += (excluded.empty() ? "" : ", ") + std::to_string(r.k);
   choice.reason = fmt::format(
       "k = {} has the {} silhouette ({:.3f}) among k = {}..{}; the inertia elbow is at k = {}, "
-      "Calinski–Harabasz peaks at k = {} and Davies–Bouldin is lowest at k = {}.{}",
+      "Calinski–Harabasz peaks at k = {} and Davies–Bouldin is lowest at k = {}{}.{}",
       choice.k, pick == best_sil ? "highest" : "statistically tied highest", pick->silhouette,
       o.k_min, o.k_max, choice.elbow_k, choice.calinski_harabasz_k, choice.davies_bouldin_k,
+      choice.gap_k > 0 ? fmt::format("; the gap rule picks k = {}", choice.gap_k) : std::string(),
       excluded.empty() ? std::string()
                        : fmt::format(" Excluded by the segment-size constraint: k = {}.", excluded));
   return choice;

@@ -18,6 +18,9 @@ struct ChooseKOptions {
   double min_share = 0.0;          ///< business constraint: every segment holds ≥ this share
   index_t min_size = 0;            ///< business constraint: every segment holds ≥ this many rows
   index_t silhouette_sample = 5000;  ///< exact silhouette up to this many rows, sampled above
+  int gap_references = 0;          ///< > 0: also compute the gap statistic with this many
+                                   ///< uniform reference sets (Tibshirani et al. 2001)
+  index_t gap_max_rows = 20000;    ///< the gap statistic works on a sample of this many rows
 };
 
 /// Everything measured at one k.
@@ -27,6 +30,7 @@ struct KScanRow {
   double silhouette = 0, silhouette_low = 0, silhouette_high = 0;
   double calinski_harabasz = 0;
   double davies_bouldin = 0;
+  double gap = 0, gap_sd = 0;  ///< gap statistic and its s_k (when computed)
   double smallest_share = 0;  ///< share of rows in the smallest segment
   bool feasible = true;       ///< passes the business constraints
   std::vector<std::int32_t> labels;
@@ -41,11 +45,14 @@ struct KChoice {
   int silhouette_k = 0;      ///< silhouette maximum
   int calinski_harabasz_k = 0;  ///< Calinski–Harabasz maximum
   int davies_bouldin_k = 0;  ///< Davies–Bouldin minimum
+  int gap_k = 0;             ///< smallest k with gap(k) ≥ gap(k+1) − s(k+1); 0 when not computed
   std::vector<KScanRow> table;  ///< one row per k scanned, ascending
 };
 
-/// Clusters x into k groups; returns labels 0..k−1 (the algorithm under test, e.g. k-means).
-using FitAtK = std::function<Result<std::vector<std::int32_t>>(const Context&, int k)>;
+/// Clusters the rows of a matrix into k groups; returns labels 0..k−1 (the algorithm under
+/// test, e.g. k-means). Called on the data and, for the gap statistic, on reference data.
+using FitAtK = std::function<Result<std::vector<std::int32_t>>(const Context&,
+                                                               MatrixView<const float>, int k)>;
 
 /// Scans k = k_min..k_max with `fit`, scores every labelling (inertia, silhouette — exact up to
 /// silhouette_sample rows, sampled above — Calinski–Harabasz, Davies–Bouldin), marks k values
