@@ -131,10 +131,11 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   std::vector<std::int32_t> labels;
   std::vector<float> confidence;
   std::optional<double> bic;
-  if (auto_k) {
-    if (!algo->takes_k)
-      return shell.fail(Status::invalid_argument("--k", fmt::format("{} settles its own number of segments", a.algo),
-                                                 "drop --k"));
+  bool outliers = false;
+  if (auto_k && !algo->takes_k) {
+    ctx.log().info("{} settles its own number of segments; --k auto has nothing to scan", a.algo);
+  }
+  if (auto_k && algo->takes_k) {
     select::ChooseKOptions co;
     co.k_min = a.k_min;
     co.k_max = std::min<index_t>(a.k_max, std::max<index_t>(2, x.rows() - 1));
@@ -169,10 +170,15 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     labels = std::move(seg->labels);
     confidence = std::move(seg->confidence);
     if (seg->has_bic) bic = seg->bic;
+    outliers = seg->has_outliers;
   }
 
   auto sizes = select::cluster_sizes(labels);
   const int k = static_cast<int>(sizes.size());
+  const auto n_outliers = std::count_if(labels.begin(), labels.end(), [](std::int32_t l) { return l < 0; });
+  if (k == 0)
+    return shell.fail(Status::invalid_input(a.input, fmt::format("every one of the {} rows is an outlier", labels.size()),
+                                            "raise --eps or lower --min-samples"));
   nlohmann::json metrics;
   auto in = select::inertia(ctx, x.cview(), labels);
   if (!in.ok()) return shell.fail(in.status());
@@ -190,13 +196,17 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   }
 
   if (!a.out.empty() || !shell.json) {
-    std::string csv = confidence.empty() ? "id,segment\n" : "id,segment,confidence\n";
+    std::string csv = "id,segment";
+    if (!confidence.empty()) csv += ",confidence";
+    if (outliers) csv += ",outlier";
+    csv += '\n';
     csv.reserve(labels.size() * 20);
     auto out = std::back_inserter(csv);
     for (std::size_t i = 0; i < labels.size(); ++i) {
       if (table->ids.empty()) fmt::format_to(out, "{},{}", i, labels[i]);
       else fmt::format_to(out, "{},{}", table->ids[i], labels[i]);
       if (!confidence.empty()) fmt::format_to(out, ",{:.4f}", confidence[i]);
+      if (outliers) fmt::format_to(out, ",{}", labels[i] < 0 ? 1 : 0);
       csv.push_back('\n');
     }
     const Status w = write_file_atomic(a.out.empty() ? "-" : a.out, csv);
@@ -218,6 +228,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
                         {"scale", a.scale},
                         {"k", k},
                         {"sizes", sizes},
+                        {"outliers", n_outliers},
                         {"metrics", metrics}};
     for (auto& [key, value] : metrics.items()) j[key] = value;
     if (choice) j["decision"] = scan_json(*choice);
@@ -239,7 +250,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either gzip-compressed "
                   "(.gz), or .npy\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, dbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));
@@ -267,6 +278,14 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--covariance", a->params.covariance,
                   "gmm covariance per segment: diag or full (default diag)\nexample: --covariance full")
       ->check(CLI::IsMember({"diag", "full"}));
+  cmd->add_option("--eps", a->params.eps,
+                  "dbscan neighbourhood radius, in the (scaled, reduced) units clustered "
+                  "(default 0.5)\nexample: --eps 0.3")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--min-samples", a->params.min_samples,
+                  "dbscan rows within --eps (the row included) that make a core row (default 5)"
+                  "\nexample: --min-samples 10")
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans|| (default kmeans++)\nexample: --init 'kmeans||'")
       ->check(CLI::IsMember({"kmeans++", "kmeans||"}));
   cmd->add_option("--id-column", a->id_column,

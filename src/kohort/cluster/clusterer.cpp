@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include "kohort/core/parallel.h"
+
 #include <fmt/format.h>
 
+#include "kohort/cluster/dbscan.h"
 #include "kohort/cluster/gmm.h"
+#include "kohort/cluster/internal/kd_tree.h"
 #include "kohort/cluster/kmeans.h"
 #include "kohort/cluster/minibatch_kmeans.h"
 #include "kohort/cluster/ward.h"
@@ -152,6 +156,66 @@ class MiniBatchClusterer final : public Clusterer {
   MiniBatchState state_;
 };
 
+class DbscanClusterer final : public Clusterer {
+ public:
+  explicit DbscanClusterer(const ClusterParams& p) {
+    options_.eps = p.eps;
+    options_.min_samples = p.min_samples;
+  }
+  Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
+                           std::span<const float> weights) override {
+    if (!weights.empty())
+      return Status::unsupported("dbscan", "sample weights are not supported by DBSCAN");
+    KOHORT_ASSIGN_OR_RETURN(auto fit, fit_dbscan(ctx, x, options_));
+    // Keep the core rows: a new row joins the cluster of its nearest core row within eps.
+    index_t cores = 0;
+    for (auto c : fit.core) cores += c;
+    core_rows_ = Matrix<float>(cores, x.cols);
+    core_labels_.clear();
+    for (index_t i = 0, r = 0; i < x.rows; ++i)
+      if (fit.core[static_cast<std::size_t>(i)]) {
+        std::copy(x.row(i), x.row(i) + x.cols, core_rows_.row(r++));
+        core_labels_.push_back(fit.labels[static_cast<std::size_t>(i)]);
+      }
+    Segmentation s;
+    s.labels = std::move(fit.labels);
+    s.n_clusters = fit.n_clusters;
+    s.has_outliers = true;
+    return s;
+  }
+  Result<std::vector<std::int32_t>> predict(const Context& ctx,
+                                            MatrixView<const float> x) const override {
+    KOHORT_RETURN_IF_ERROR(check_finite(x));
+    std::vector<std::int32_t> out(static_cast<std::size_t>(x.rows), -1);
+    if (core_rows_.rows() == 0) return out;
+    const internal::KdTree tree(core_rows_.cview());
+    parallel_for_blocks(ctx, x.rows, 1024, [&](index_t, index_t s, index_t e) {
+      std::vector<index_t> near;
+      for (index_t i = s; i < e; ++i) {
+        tree.radius(x.row(i), options_.eps, near);
+        double best = 1e300;
+        for (index_t c : near) {
+          double q = 0;
+          for (index_t j = 0; j < x.cols; ++j) {
+            const double t = static_cast<double>(x(i, j)) - core_rows_(c, j);
+            q += t * t;
+          }
+          if (q < best) {
+            best = q;
+            out[static_cast<std::size_t>(i)] = core_labels_[static_cast<std::size_t>(c)];
+          }
+        }
+      }
+    });
+    return out;
+  }
+
+ private:
+  DbscanOptions options_;
+  Matrix<float> core_rows_;
+  std::vector<std::int32_t> core_labels_;
+};
+
 template <typename T>
 std::unique_ptr<Clusterer> make(const ClusterParams& p) {
   return std::make_unique<T>(p);
@@ -165,6 +229,8 @@ constexpr ClustererInfo kRegistry[] = {
                   "very large n", true, &make<MiniBatchClusterer>},
     {"gmm", "Gaussian mixture by EM, diagonal or full covariance (--covariance); "
             "confidence = posterior probability", true, &make<GmmClusterer>},
+    {"dbscan", "DBSCAN on a kd-tree (--eps, --min-samples); outliers are segment -1; for "
+               "reduced data of up to ~16 dimensions", false, &make<DbscanClusterer>},
     {"ward", "Ward agglomeration (exact nearest-neighbour chain up to 50k rows, k-means "
              "micro-clusters above); the tree is cut at k", true, &make<WardClusterer>},
 };

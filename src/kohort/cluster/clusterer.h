@@ -22,6 +22,8 @@ struct ClusterParams {
   double tol = 1e-4;           ///< convergence tolerance
   std::string init = "kmeans++";  ///< kmeans++ | kmeans||
   std::string covariance = "diag";  ///< mixtures: diag | full
+  double eps = 0.5;                ///< density: neighbourhood radius
+  int min_samples = 5;             ///< density: rows (itself included) that make a core row
 };
 
 /// The outcome of a fit on n rows.
@@ -32,6 +34,7 @@ struct Segmentation {
   double objective = 0;               ///< the algorithm's own objective (inertia, −loglik…)
   double bic = 0;                     ///< Bayesian information criterion where defined
   bool has_bic = false;
+  bool has_outliers = false;          ///< the algorithm marks outliers (label −1)
 };
 
 /// A clustering algorithm. fit() then predict() on new rows with the same columns.
