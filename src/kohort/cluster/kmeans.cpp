@@ -202,10 +202,16 @@ double assign_all(const Context& ctx, MatrixView<const float> x, std::span<const
                   std::vector<std::int32_t>& labels, std::vector<float>& min_dist) {
   const auto cn = internal::row_norms(ctx, centers.cview());
   internal::nearest(ctx, x, x_norms, centers.cview(), cn, labels, min_dist);
+  // The reported inertia uses direct distances to the chosen centres (as scikit-learn's
+  // _inertia_dense): the norm expansion leaves rounding residue of order ε·‖x‖².
   std::vector<double> part(static_cast<std::size_t>(block_count(x.rows, kBlockRows)), 0.0);
   parallel_for_blocks(ctx, x.rows, kBlockRows, [&](index_t b, index_t s, index_t e) {
     double acc = 0;
-    for (index_t i = s; i < e; ++i) acc += weight_of(w, i) * min_dist[static_cast<std::size_t>(i)];
+    for (index_t i = s; i < e; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      min_dist[u] = internal::squared_distance(x.row(i), centers.row(labels[u]), x.cols);
+      acc += weight_of(w, i) * min_dist[u];
+    }
     part[static_cast<std::size_t>(b)] = acc;
   });
   return std::accumulate(part.begin(), part.end(), 0.0);
