@@ -10,6 +10,7 @@ find_package(CLI11 REQUIRED)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)  # libsqlite3-dev: SQLite sources
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(Boost 1.74 REQUIRED)  # header-only: Boost.Math distributions
+find_package(NLopt REQUIRED)  # libnlopt-dev: maximum likelihood of the CLV models
 
 # The OpenMP build of OpenBLAS: the pthread build oversubscribes when called near OpenMP regions.
 find_library(KOHORT_OPENBLAS NAMES openblas
