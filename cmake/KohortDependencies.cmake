@@ -7,6 +7,7 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(tomlplusplus REQUIRED)  # libtomlplusplus-dev: kohort.toml dataset mappings
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)  # libsqlite3-dev: SQLite sources
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(Boost 1.74 REQUIRED)  # header-only: Boost.Math distributions

@@ -3,7 +3,9 @@
 set(KOHORT_WARNINGS -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wold-style-cast)
 
 function(kohort_apply_flags target)
-  target_compile_options(${target} PRIVATE ${KOHORT_WARNINGS})
+  # -fno-math-errno lets sqrt vectorise; no code of ours reads errno after maths (this is not
+  # -ffast-math: IEEE semantics are kept).
+  target_compile_options(${target} PRIVATE ${KOHORT_WARNINGS} -fno-math-errno)
   if(KOHORT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -27,7 +27,9 @@ int main(int argc, char** argv) {
              "Exit codes: 0 done, 1 bad input or data, 2 bad usage.");
 
   kohort::app::add_cluster_command(app, shell);
+  kohort::app::add_check_command(app, shell);
   kohort::app::add_simulate_command(app, shell);
+  kohort::app::add_features_command(app, shell);
 
   try {
     app.parse(argc, argv);

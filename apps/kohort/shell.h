@@ -44,6 +44,8 @@ void add_common_flags(CLI::App* cmd, Shell& shell);
 
 /// Each command registers itself: one function per cmd_<name>.cpp.
 void add_cluster_command(CLI::App& app, Shell& shell);
+void add_check_command(CLI::App& app, Shell& shell);
 void add_simulate_command(CLI::App& app, Shell& shell);
+void add_features_command(CLI::App& app, Shell& shell);
 
 }  // namespace kohort::app

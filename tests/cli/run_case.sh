@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one CLI case file: kohort with the case's arguments, then checks exit code, stdout and
 # stderr. Case format, one directive per line:
-#   setup: <shell command run first in a fresh temporary folder ($WORK), e.g. writing inputs>
+#   setup: <shell command run first in a fresh temporary folder, e.g. writing inputs;
+#          $KOHORT is the binary under test>
 #   args: <kohort arguments; {fixtures} and {work} are replaced>
 #   exit: <expected exit code>
 #   stdout: <a line that stdout must contain (substring)>
@@ -12,6 +13,7 @@
 # Usage: run_case.sh KOHORT_BINARY FIXTURES_DIR CASE_FILE
 set -uo pipefail
 kohort=$1 fixtures=$2 case_file=$3
+export KOHORT=$kohort
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 subst() { local s=$1; s=${s//\{fixtures\}/$fixtures}; s=${s//\{work\}/$work}; printf '%s' "$s"; }

@@ -113,22 +113,40 @@ void within(const Context& ctx, MatrixView<const float> x, Labels labels, const 
 constexpr index_t kRowBlock = 128;
 constexpr index_t kColTile = 2048;
 
-// Silhouette of the rows `rows` against all scored rows of x.
+// Silhouette of the rows `rows` against all scored rows of x. The scored rows are sorted by
+// label once, so that every SGEMM tile splits into runs of one label: distances of a run are
+// square-rooted in one vectorised sweep and summed into that label's total.
 Status score_rows(const Context& ctx, MatrixView<const float> x, Labels labels, const Means& m,
                   std::span<const index_t> rows, std::vector<float>& out) {
   const index_t n = x.rows, d = x.cols, k = m.k;
-  // Centre the data: smaller norms mean less cancellation in ‖a‖² + ‖b‖² − 2a·b.
-  Matrix<float> xc(n, d);
-  std::vector<float> norms(static_cast<std::size_t>(n));
+  std::vector<index_t> seg(static_cast<std::size_t>(k) + 1, 0);
+  for (index_t c = 0; c < k; ++c)
+    seg[static_cast<std::size_t>(c) + 1] = seg[static_cast<std::size_t>(c)] + static_cast<index_t>(m.count[static_cast<std::size_t>(c)]);
+  const index_t ns = seg[static_cast<std::size_t>(k)];
+  std::vector<index_t> pos(static_cast<std::size_t>(n), -1);
+  {
+    std::vector<index_t> fill(seg.begin(), seg.end() - 1);
+    for (index_t i = 0; i < n; ++i) {
+      const auto l = labels[static_cast<std::size_t>(i)];
+      if (l >= 0) pos[static_cast<std::size_t>(i)] = fill[static_cast<std::size_t>(l)]++;
+    }
+  }
+  // Centred rows in label order: smaller norms mean less cancellation in ‖a‖² + ‖b‖² − 2a·b.
+  Matrix<float> xs(ns, d);
+  std::vector<float> norms(static_cast<std::size_t>(ns));
+  auto centre = [&](index_t i, float* dst) {
+    double q = 0;
+    for (index_t j = 0; j < d; ++j) {
+      const float v = static_cast<float>(x(i, j) - m.grand[static_cast<std::size_t>(j)]);
+      dst[j] = v;
+      q += static_cast<double>(v) * v;
+    }
+    return static_cast<float>(q);
+  };
   parallel_for_blocks(ctx, n, kBlock, [&](index_t, index_t s, index_t e) {
     for (index_t i = s; i < e; ++i) {
-      double q = 0;
-      for (index_t j = 0; j < d; ++j) {
-        const float v = static_cast<float>(x(i, j) - m.grand[static_cast<std::size_t>(j)]);
-        xc(i, j) = v;
-        q += static_cast<double>(v) * v;
-      }
-      norms[static_cast<std::size_t>(i)] = static_cast<float>(q);
+      const index_t p = pos[static_cast<std::size_t>(i)];
+      if (p >= 0) norms[static_cast<std::size_t>(p)] = centre(i, xs.row(p));
     }
   });
   const auto m_rows = static_cast<index_t>(rows.size());
@@ -140,6 +158,7 @@ Status score_rows(const Context& ctx, MatrixView<const float> x, Labels labels, 
   std::vector<float> g_buf(per_worker_g * static_cast<std::size_t>(threads));
   std::vector<double> s_buf(per_worker_s * static_cast<std::size_t>(threads));
   std::vector<float> r_buf(per_worker_r * static_cast<std::size_t>(threads));
+  std::vector<float> rn_buf(static_cast<std::size_t>(kRowBlock * threads));
   const index_t total_blocks = block_count(m_rows, kRowBlock);
   index_t done = 0;
   ctx.progress().begin("silhouette", total_blocks);
@@ -151,27 +170,35 @@ Status score_rows(const Context& ctx, MatrixView<const float> x, Labels labels, 
     parallel_for_blocks_indexed(ctx, c1 - c0, kRowBlock, [&](int w, index_t, index_t bs, index_t be) {
       const index_t rb = be - bs;
       float* rx = r_buf.data() + per_worker_r * static_cast<std::size_t>(w);
+      float* rn = rn_buf.data() + kRowBlock * w;
       float* g = g_buf.data() + per_worker_g * static_cast<std::size_t>(w);
       double* sums = s_buf.data() + per_worker_s * static_cast<std::size_t>(w);
       std::fill(sums, sums + rb * k, 0.0);
-      for (index_t r = 0; r < rb; ++r)
-        std::copy(xc.row(rows[static_cast<std::size_t>(c0 + bs + r)]),
-                  xc.row(rows[static_cast<std::size_t>(c0 + bs + r)]) + d, rx + r * d);
+      for (index_t r = 0; r < rb; ++r) rn[r] = centre(rows[static_cast<std::size_t>(c0 + bs + r)], rx + r * d);
       MatrixView<const float> rv(rx, rb, d);
-      for (index_t t0 = 0; t0 < n; t0 += kColTile) {
-        const index_t t1 = std::min(n, t0 + kColTile);
+      for (index_t t0 = 0; t0 < ns; t0 += kColTile) {
+        const index_t t1 = std::min(ns, t0 + kColTile);
         MatrixView<float> gv(g, rb, t1 - t0);
-        blas::gemm_abt(1.0f, rv, xc.cview().rows_range(t0, t1), 0.0f, gv);
+        blas::gemm_abt(1.0f, rv, xs.cview().rows_range(t0, t1), 0.0f, gv);
         for (index_t r = 0; r < rb; ++r) {
-          const index_t gi = rows[static_cast<std::size_t>(c0 + bs + r)];
-          const float nr = norms[static_cast<std::size_t>(gi)];
-          const float* grow = gv.row(r);
+          float* grow = gv.row(r);
+          const float nr = rn[r];
+          const float* nt = norms.data() + t0;
+          // In place: the tile row becomes distances (vectorised sqrt; -fno-math-errno).
+          for (index_t t = 0; t < t1 - t0; ++t) grow[t] = std::sqrt(std::max(0.0f, nr + nt[t] - 2.0f * grow[t]));
+          const index_t self = pos[static_cast<std::size_t>(rows[static_cast<std::size_t>(c0 + bs + r)])];
+          if (self >= t0 && self < t1) grow[self - t0] = 0.0f;
           double* srow = sums + r * k;
-          for (index_t t = t0; t < t1; ++t) {
-            const auto lt = labels[static_cast<std::size_t>(t)];
-            if (lt < 0 || t == gi) continue;
-            const float d2 = nr + norms[static_cast<std::size_t>(t)] - 2.0f * grow[t - t0];
-            srow[lt] += std::sqrt(std::max(0.0f, d2));
+          for (index_t c = 0; c < k; ++c) {
+            const index_t a = std::max(t0, seg[static_cast<std::size_t>(c)]);
+            const index_t b = std::min(t1, seg[static_cast<std::size_t>(c) + 1]);
+            if (a >= b) continue;
+            double acc[4] = {0, 0, 0, 0};
+            index_t t = a;
+            for (; t + 4 <= b; t += 4)
+              for (int q = 0; q < 4; ++q) acc[q] += grow[t - t0 + q];
+            for (; t < b; ++t) acc[0] += grow[t - t0];
+            srow[c] += (acc[0] + acc[1]) + (acc[2] + acc[3]);
           }
         }
       }

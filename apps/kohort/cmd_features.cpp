@@ -1,0 +1,192 @@
+// kohort features DATA — the customer feature matrix (features/compute.h) as .npy or CSV.
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/core/time.h"
+#include "kohort/features/compute.h"
+#include "kohort/features/output.h"
+#include "kohort/features/transform.h"
+#include "kohort/core/atomic_file.h"
+#include "kohort/io/dataset.h"
+#include "kohort/io/matrix_file.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct FeaturesArgs {
+  std::string data;
+  std::string as_of;
+  std::string out;
+  std::string on_error = "fail";
+  std::vector<int> windows = {30, 90, 365};
+  int trend_window = 90;
+  int max_levels = 12;
+  std::vector<std::string> groups;
+  std::string transform = "none";
+};
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+int run_features(Shell& shell, const FeaturesArgs& a) {
+  const Context ctx = shell.context();
+  const bool npy = ends_with(a.out, ".npy");
+  const bool csv = ends_with(a.out, ".csv") || a.out == "-" || a.out == "/dev/null";
+  if (!npy && !csv)
+    return shell.usage_error(Status::invalid_argument(
+        "--out", fmt::format("'{}' is neither a .npy nor a .csv file", a.out),
+        "end the output name with .npy (a .features.json is written beside it) or .csv"));
+  if (shell.json && a.out == "-")
+    return shell.usage_error(
+        Status::invalid_argument("--out", "--out - and --json both write to standard output",
+                                 "write the features to a file, or drop --json"));
+  io::ReadOptions ro;
+  if (!io::parse_on_error(a.on_error, ro.on_error))
+    return shell.usage_error(
+        Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
+                                 "use fail, skip or quarantine"));
+  features::FeatureSpec spec;
+  spec.windows_days = a.windows;
+  spec.trend_window_days = a.trend_window;
+  spec.max_levels = a.max_levels;
+  spec.groups = a.groups;
+  if (!a.as_of.empty()) {
+    const auto t = parse_iso8601(a.as_of);
+    if (!t)
+      return shell.usage_error(
+          Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
+                                   "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
+    spec.as_of = *t;
+  }
+  if (Status v = spec.validate(); !v.ok()) {
+    const std::string flag = v.where() == "windows_days"        ? "--windows"
+                             : v.where() == "trend_window_days" ? "--trend-window"
+                             : v.where() == "max_levels"        ? "--max-levels"
+                                                                : "--" + v.where();
+    return shell.usage_error(Status::invalid_argument(flag, v.what(), v.hint()));
+  }
+
+  auto data = io::load_dataset(ctx, a.data, ro);
+  if (!data.ok()) return shell.fail(data.status());
+  for (const auto& note : data->notes) ctx.log().info("{}", note);
+  for (const auto& r : data->reports)
+    if (r.rows_rejected > 0)
+      ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
+                     r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
+  const events::EventLog& log = data->log;
+  if (a.as_of.empty()) {
+    const Seconds last = log.last_event_time();
+    if (last == events::kMissingTime)
+      return shell.fail(Status::invalid_input(a.data, "the dataset has no events",
+                                              "check that the transactions file has rows"));
+    spec.as_of = (day_of(last) + 1) * kSecondsPerDay;
+    ctx.log().info("as of {} (the day after the last event)", format_date(spec.as_of));
+  }
+
+  auto table = features::compute_features(ctx, log, spec);
+  if (!table.ok()) return shell.fail(table.status());
+  if (table->rows() == 0)
+    return shell.fail(Status::invalid_input(
+        a.data, fmt::format("no customer has a transaction before {}", format_date(spec.as_of)),
+        "pass a later --as-of"));
+
+  std::optional<features::FittedTransform> fitted;
+  if (a.transform != "none") {
+    features::TransformOptions to;
+    to.scaling = a.transform == "robust" ? features::Scaling::robust : features::Scaling::zscore;
+    features::FittedTransform fit;
+    auto ready = features::transform_table(ctx, *table, to, &fit);
+    if (!ready.ok()) return shell.fail(ready.status());
+    for (const auto& d : fit.dropped) ctx.log().info("dropped {}: {}", d.name, d.reason);
+    const auto indicators = std::count_if(fit.columns.begin(), fit.columns.end(),
+                                          [](const auto& c) { return c.indicator; });
+    ctx.log().info("transformed for clustering ({}): {} columns = {} of {} features + {} missing "
+                   "indicator(s); {} column(s) dropped",
+                   a.transform, ready->cols(), ready->cols() - indicators, table->cols(), indicators,
+                   fit.dropped.size());
+    *table = std::move(*ready);
+    fitted = std::move(fit);
+  }
+
+  std::string sidecar;
+  if (npy) {
+    if (Status s = io::write_npy(a.out, table->values.cview()); !s.ok()) return shell.fail(s);
+    sidecar = features::sidecar_path(a.out);
+    nlohmann::json side = features::features_json(*table);
+    if (fitted) side["transform"] = fitted->to_json();
+    if (Status s = write_file_atomic(sidecar, side.dump(2) + "\n"); !s.ok()) return shell.fail(s);
+  } else if (Status s = features::write_features_csv(a.out, *table, log); !s.ok()) {
+    return shell.fail(s);
+  }
+
+  std::map<std::string, int> per_group;
+  for (const auto& f : table->info) ++per_group[f.group];
+  ctx.log().info("{} customers × {} features as of {} → {}{}", table->rows(), table->cols(),
+                 format_date(spec.as_of), a.out, sidecar.empty() ? "" : " and " + sidecar);
+  if (shell.json) {
+    nlohmann::json j = {{"data", a.data},        {"as_of", format_datetime(spec.as_of)},
+                        {"rows", table->rows()}, {"cols", table->cols()},
+                        {"groups", per_group},   {"features", table->names()},
+                        {"out", a.out}};
+    if (!sidecar.empty()) j["sidecar"] = sidecar;
+    shell.print_json(j);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_features_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<FeaturesArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("features",
+                         "Compute the customer feature matrix from a dataset, as of a date.\n"
+                         "Example: kohort features data/ --as-of 2024-07-01 --out features.npy");
+  cmd->add_option("data", a->data,
+                  "dataset folder (transactions, sessions, emails, support, customers, referrals "
+                  "files) or a single transactions file\nexample: data/")
+      ->required();
+  cmd->add_option("--as-of", a->as_of,
+                  "use only events before this instant (default: the day after the data's last "
+                  "event)\nexample: --as-of 2024-07-01");
+  cmd->add_option("--out", a->out,
+                  "output: .npy (float32, with a .features.json beside it) or .csv with a header "
+                  "('-' for CSV on stdout)\nexample: --out features.npy")
+      ->required();
+  cmd->add_option("--on-error", a->on_error,
+                  "bad input rows: fail, skip or quarantine (default fail)\nexample: --on-error "
+                  "quarantine");
+  cmd->add_option("--windows", a->windows,
+                  "look-back windows in days (default 30,90,365)\nexample: --windows 30,90,365")
+      ->delimiter(',');
+  cmd->add_option("--trend-window", a->trend_window,
+                  "window of the order-value trend and lifecycle stage, in days (default 90)\n"
+                  "example: --trend-window 60");
+  cmd->add_option("--max-levels", a->max_levels,
+                  "share columns per categorical column before pooling into 'other' (default "
+                  "12)\nexample: --max-levels 8");
+  cmd->add_option("--groups", a->groups,
+                  "feature groups to compute (default all): recency, frequency, monetary, windows, "
+                  "trends, intervals, lifecycle, categories, price, channels, payments, returns, "
+                  "basket, relative, browsing, email, support, attributes, referrals\n"
+                  "example: --groups recency,frequency,monetary")
+      ->delimiter(',');
+  cmd->add_option("--transform", a->transform,
+                  "make the matrix ready for clustering: none (raw values, NaN for missing), z or "
+                  "robust (median imputation with missing indicators, log1p for heavy tails, "
+                  "1%/99% winsorizing, then z-score or median/IQR scaling; constant and duplicate "
+                  "columns dropped, each named in the log and the sidecar)\nexample: --transform z")
+      ->check(CLI::IsMember({"none", "z", "robust"}));
+  add_common_flags(cmd, shell);
+  cmd->callback([&shell, a] { shell.exit_code = run_features(shell, *a); });
+}
+
+}  // namespace kohort::app

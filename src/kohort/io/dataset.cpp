@@ -1,0 +1,1194 @@
+#include "kohort/io/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <unordered_map>
+
+#include <fast_float/fast_float.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "kohort/core/atomic_file.h"
+#include "kohort/core/parallel.h"
+#include "kohort/io/internal/compressed.h"
+#include "kohort/io/internal/config.h"
+#include "kohort/io/internal/csv_scan.h"
+#include "kohort/io/internal/local_dict.h"
+#include "kohort/io/internal/schema.h"
+#include "kohort/io/internal/sqlite_source.h"
+#include "kohort/io/internal/timestamp.h"
+
+namespace kohort::io {
+
+namespace fs = std::filesystem;
+using events::Stream;
+using internal::Kind;
+using internal::LocalDict;
+using internal::RoleSpec;
+using internal::TimeFormat;
+
+bool parse_on_error(std::string_view text, OnError& out) {
+  if (text == "fail") out = OnError::fail;
+  else if (text == "skip") out = OnError::skip;
+  else if (text == "quarantine") out = OnError::quarantine;
+  else return false;
+  return true;
+}
+
+namespace {
+
+constexpr std::size_t kReportRejects = 1000;
+constexpr std::size_t kTimeSamples = 200;
+constexpr Stream kStreams[] = {Stream::transactions, Stream::sessions, Stream::emails,
+                               Stream::support,      Stream::customers, Stream::referrals};
+
+const char* const kRowHint =
+    "fix the value, or pass --on-error=skip to leave such rows out or --on-error=quarantine to "
+    "write them to a rejects file";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool is_na(std::string_view s) {
+  if (s.empty()) return true;
+  const char c = s[0];
+  if (c != 'N' && c != 'n') return false;  // fast path: numbers and dates
+  return s == "NA" || s == "N/A" || s == "na" || s == "null" || s == "NULL" ||
+         s == "None" || s == "NaN" || s == "nan";
+}
+
+bool parse_number(std::string_view s, double& v) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  const auto r = fast_float::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+bool parse_flag(std::string_view s, double& v) {
+  for (std::string_view t : {"1", "true", "yes", "y", "t"})
+    if (iequals(s, t)) return v = 1, true;
+  for (std::string_view f : {"0", "false", "no", "n", "f"})
+    if (iequals(s, f)) return v = 0, true;
+  return false;
+}
+
+bool parse_email(std::string_view s, double& v) {
+  struct E { std::string_view name; events::EmailEvent e; };
+  constexpr E kNames[] = {
+      {"sent", events::EmailEvent::sent},       {"send", events::EmailEvent::sent},
+      {"delivered", events::EmailEvent::sent},  {"open", events::EmailEvent::open},
+      {"opened", events::EmailEvent::open},     {"opens", events::EmailEvent::open},
+      {"click", events::EmailEvent::click},     {"clicked", events::EmailEvent::click},
+      {"clicks", events::EmailEvent::click},    {"unsubscribe", events::EmailEvent::unsubscribe},
+      {"unsubscribed", events::EmailEvent::unsubscribe},
+      {"unsub", events::EmailEvent::unsubscribe}};
+  for (const E& e : kNames)
+    if (iequals(s, e.name)) return v = static_cast<double>(e.e), true;
+  return false;
+}
+
+bool parse_sentiment(std::string_view s, double& v) {
+  if (parse_number(s, v)) return true;
+  if (iequals(s, "negative")) return v = -1, true;
+  if (iequals(s, "neutral")) return v = 0, true;
+  if (iequals(s, "positive")) return v = 1, true;
+  return false;
+}
+
+bool is_digits(std::string_view s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// ---------------------------------------------------------------------------------------
+// One stream file: plan, chunk outputs, merged columns.
+
+struct Plan {
+  Stream stream = Stream::transactions;
+  std::string file;
+  bool jsonl = false;
+  char delimiter = ',';
+  std::vector<std::string> header;
+  std::span<const RoleSpec> roles;
+  internal::Mapping map;
+  std::vector<bool> required;                  // per role slot
+  std::vector<TimeFormat> time_format;         // per role slot (time kinds)
+  OnError on_error = OnError::fail;
+  const internal::StreamConfig* config = nullptr;  // from kohort.toml, or null
+};
+
+struct ColumnData {
+  std::vector<double> num;
+  std::vector<Seconds> time;
+  std::vector<std::int32_t> code;
+};
+
+struct ChunkOut {
+  std::vector<ColumnData> cols;
+  std::vector<LocalDict> dicts;  // per role slot; id roles share dicts[0]'s customer dict below
+  LocalDict customers;
+  std::vector<std::uint64_t> hash;
+  std::vector<index_t> missing, invalid;
+  std::vector<Reject> rejects;
+  index_t rows_read = 0;
+  std::optional<Status> error;
+  bool irregular = false;
+  // Code cells waiting to be interned, per role: interning a column at a time in prefetched
+  // batches keeps one dictionary hot and overlaps its cache misses.
+  struct Pending {
+    std::string_view value;
+    std::size_t row;
+  };
+  std::vector<std::vector<Pending>> pending;  // a reused mini-batch of kPendingRows rows
+  std::vector<std::string_view> prev_value;   // per role: the last resolved value …
+  std::vector<std::int32_t> prev_code;        // … and its code (-1: none yet)
+  std::size_t pending_rows = 0;
+  std::vector<double> tmp_num;
+  std::vector<Seconds> tmp_time;
+};
+
+std::string where(const Plan& p, index_t line, int column) {
+  if (column <= 0) return fmt::format("{}:{}", p.file, line);
+  return fmt::format("{}:{}:{}", p.file, line, column);
+}
+
+void init_chunk(const Plan& p, ChunkOut& out) {
+  const std::size_t r = p.roles.size();
+  out.cols.resize(r);
+  out.dicts.resize(r);
+  out.missing.assign(r, 0);
+  out.invalid.assign(r, 0);
+  out.tmp_num.assign(r, 0);
+  out.pending.resize(r);
+  out.prev_value.assign(r, std::string_view());
+  out.prev_code.assign(r, -1);
+  out.tmp_time.assign(r, 0);
+}
+
+// Records a bad row. Under fail it becomes the chunk's error.
+void reject(const Plan& p, ChunkOut& out, index_t line, int column, int role, std::string reason,
+            std::string_view raw) {
+  if (role >= 0) ++out.invalid[static_cast<std::size_t>(role)];
+  if (p.on_error == OnError::fail) {
+    if (out.error) return;
+    std::string hint = kRowHint;
+    if (role >= 0 && p.roles[static_cast<std::size_t>(role)].kind == Kind::time)
+      hint = fmt::format("fix the value, or set the column's date format in kohort.toml ([{}] "
+                         "{}_format = \"D/M/YYYY\"), or pass --on-error=skip to leave such rows "
+                         "out or --on-error=quarantine to write them to a rejects file",
+                         stream_name(p.stream), p.roles[static_cast<std::size_t>(role)].name);
+    out.error = Status::invalid_input(where(p, line, column), reason, std::move(hint));
+    return;
+  }
+  out.rejects.push_back({line, column, std::move(reason), std::string(raw)});
+}
+
+// Converts one record into the chunk's columns, or rejects it.
+void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
+                const std::vector<std::uint8_t>* unstable, index_t line, std::string_view raw) {
+  ++out.rows_read;
+  if (!p.jsonl && fields.size() != p.header.size()) {
+    const int col = static_cast<int>(std::min(fields.size(), p.header.size())) + 1;
+    reject(p, out, line, col, -1,
+           fmt::format("row has {} field{}, the header has {}", fields.size(),
+                       fields.size() == 1 ? "" : "s", p.header.size()),
+           raw);
+    return;
+  }
+  const std::size_t nroles = p.roles.size();
+  // Pass 1: parse and validate every mapped cell.
+  for (std::size_t r = 0; r < nroles; ++r) {
+    const int c = p.map.column[r];
+    if (c < 0) continue;
+    const RoleSpec& role = p.roles[r];
+    const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
+    const std::string& name = p.header[static_cast<std::size_t>(c)];
+    const int col = c + 1;
+    const bool missing = role.kind == Kind::code || role.kind == Kind::id ? v.empty() : is_na(v);
+    if (missing) {
+      if (p.required[r]) {
+        reject(p, out, line, col, static_cast<int>(r),
+               role.kind == Kind::id ? fmt::format("empty customer id in column {}", name)
+                                     : fmt::format("missing {} in column {}", role.name, name),
+               raw);
+        return;
+      }
+      out.tmp_num[r] = std::numeric_limits<double>::quiet_NaN();
+      out.tmp_time[r] = events::kMissingTime;
+      continue;
+    }
+    double x = 0;
+    switch (role.kind) {
+      case Kind::id:
+      case Kind::code: break;
+      case Kind::time: {
+        auto t = internal::parse_time(v, p.time_format[r]);
+        if (!t) {
+          reject(p, out, line, col, static_cast<int>(r),
+                 fmt::format("{} '{}' does not match the column's date format {} (decided "
+                             "from its first rows)",
+                             name, v, internal::time_format_name(p.time_format[r])),
+                 raw);
+          return;
+        }
+        out.tmp_time[r] = *t;
+        break;
+      }
+      case Kind::number:
+        if (!parse_number(v, x)) {
+          reject(p, out, line, col, static_cast<int>(r),
+                 fmt::format("{} '{}' is not a number", name, v), raw);
+          return;
+        }
+        out.tmp_num[r] = x;
+        break;
+      case Kind::flag:
+        if (!parse_flag(v, x)) {
+          reject(p, out, line, col, static_cast<int>(r),
+                 fmt::format("{} '{}' is not a yes/no value (1/0, true/false, yes/no)", name, v),
+                 raw);
+          return;
+        }
+        out.tmp_num[r] = x;
+        break;
+      case Kind::email:
+        if (!parse_email(v, x)) {
+          reject(p, out, line, col, static_cast<int>(r),
+                 fmt::format("{} '{}' is not an email event (sent, open, click, unsubscribe)",
+                             name, v),
+                 raw);
+          return;
+        }
+        out.tmp_num[r] = x;
+        break;
+      case Kind::sentiment:
+        if (!parse_sentiment(v, x)) {
+          reject(p, out, line, col, static_cast<int>(r),
+                 fmt::format("{} '{}' is not a sentiment (a number in -1..1, or negative, "
+                             "neutral, positive)",
+                             name, v),
+                 raw);
+          return;
+        }
+        out.tmp_num[r] = x;
+        break;
+    }
+  }
+  // Pass 2: the row is good; intern and append.
+  for (std::size_t r = 0; r < nroles; ++r) {
+    const int c = p.map.column[r];
+    if (c < 0) continue;
+    ColumnData& col = out.cols[r];
+    switch (p.roles[r].kind) {
+      case Kind::id:
+      case Kind::code: {
+        const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
+        if (v.empty()) {
+          ++out.missing[r];
+          col.code.push_back(-1);
+          break;
+        }
+        const bool stable = unstable == nullptr || (*unstable)[static_cast<std::size_t>(c)] == 0;
+        if (stable) {
+          out.pending[r].push_back({v, col.code.size()});
+          col.code.push_back(-1);
+        } else {  // the view dies with the record: intern now
+          LocalDict& d = p.roles[r].kind == Kind::id ? out.customers : out.dicts[r];
+          col.code.push_back(d.intern(v, false));
+        }
+        break;
+      }
+      case Kind::time:
+        if (out.tmp_time[r] == events::kMissingTime) ++out.missing[r];
+        col.time.push_back(out.tmp_time[r]);
+        break;
+      default:
+        if (std::isnan(out.tmp_num[r])) ++out.missing[r];
+        col.num.push_back(out.tmp_num[r]);
+        break;
+    }
+  }
+  out.hash.push_back(internal::hash_bytes(raw));
+}
+
+// Interns the chunk's pending code cells, one role at a time, in batches whose slots are
+// prefetched first. A value equal to the previous one reuses its code without a lookup.
+void resolve_pending(const Plan& p, ChunkOut& out) {
+  constexpr std::size_t kBatch = 32;
+  std::uint64_t hashes[kBatch];
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    auto& pend = out.pending[r];
+    if (pend.empty()) continue;
+    LocalDict& d = p.roles[r].kind == Kind::id ? out.customers : out.dicts[r];
+    auto& codes = out.cols[r].code;
+    std::string_view prev = out.prev_value[r];
+    std::int32_t prev_code = out.prev_code[r];
+    for (std::size_t base = 0; base < pend.size(); base += kBatch) {
+      const std::size_t end = std::min(pend.size(), base + kBatch);
+      for (std::size_t i = base; i < end; ++i) {
+        hashes[i - base] = internal::hash_bytes(pend[i].value);
+        d.prefetch(hashes[i - base]);
+      }
+      for (std::size_t i = base; i < end; ++i) {
+        const std::string_view v = pend[i].value;
+        if (prev_code < 0 || v != prev) {
+          prev_code = d.intern(v, hashes[i - base], true);
+          prev = v;
+        }
+        codes[pend[i].row] = prev_code;
+      }
+    }
+    pend.clear();
+    out.prev_value[r] = prev;
+    out.prev_code[r] = prev_code;
+  }
+  out.pending_rows = 0;
+}
+
+// Resolves in mini-batches so that the pending buffers stay small and cache-resident.
+constexpr std::size_t kPendingRows = 4096;
+void maybe_resolve(const Plan& p, ChunkOut& out) {
+  if (++out.pending_rows >= kPendingRows) resolve_pending(p, out);
+}
+
+// Reserves the chunk's columns for about as many rows as it has lines.
+void reserve_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
+                   ChunkOut& out) {
+  const auto rows = static_cast<std::size_t>(
+      std::count(data.data() + ch.begin, data.data() + ch.end, '\n') + 1);
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    if (p.map.column[r] < 0) continue;
+    switch (p.roles[r].kind) {
+      case Kind::id:
+      case Kind::code:
+        out.cols[r].code.reserve(rows);
+        out.pending[r].reserve(kPendingRows);
+        break;
+      case Kind::time: out.cols[r].time.reserve(rows); break;
+      default: out.cols[r].num.reserve(rows); break;
+    }
+  }
+  out.hash.reserve(rows);
+}
+
+void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
+                     ChunkOut& out) {
+  reserve_chunk(p, data, ch, out);
+  internal::RecordReader rr(data, ch.begin, ch.end, ch.line, p.delimiter);
+  std::vector<std::uint8_t> unstable;
+  for (;;) {
+    const auto nx = rr.next();
+    if (nx == internal::RecordReader::Next::end) break;
+    if (nx == internal::RecordReader::Next::unterminated) {
+      out.error = Status::invalid_input(
+          where(p, rr.quote_line(), rr.quote_column()),
+          "quoted field is not closed before the end of the file",
+          "close the quote; a quote inside a quoted field is written twice (\"\")");
+      break;
+    }
+    const auto fields = rr.fields();
+    unstable.resize(fields.size());
+    bool any = false;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      unstable[i] = rr.scratch(i) ? 1 : 0;
+      any = any || unstable[i] != 0;
+    }
+    handle_row(p, out, fields, any ? &unstable : nullptr, rr.line(), rr.raw());
+    if (out.error) break;
+    maybe_resolve(p, out);
+  }
+  out.irregular = rr.irregular();
+  resolve_pending(p, out);
+}
+
+// JSON Lines: one object per line; values become text and go through the same conversion.
+struct JsonRow {
+  std::vector<std::string> text;
+  std::vector<std::string_view> views;
+  std::vector<std::uint8_t> unstable;
+};
+
+// Fills row.text from one JSON object line; false with a reason when it is not an object.
+bool json_fields(const Plan& p, std::string_view line, JsonRow& row, std::string& why) {
+  const auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (j.is_discarded()) {
+    why = "line is not valid JSON";
+    return false;
+  }
+  if (!j.is_object()) {
+    why = "line is not a JSON object";
+    return false;
+  }
+  row.text.assign(p.header.size(), std::string());
+  for (std::size_t c = 0; c < p.header.size(); ++c) {
+    auto it = j.find(p.header[c]);
+    if (it == j.end() || it->is_null()) continue;
+    if (it->is_string()) row.text[c] = it->get<std::string>();
+    else if (it->is_boolean()) row.text[c] = it->get<bool>() ? "true" : "false";
+    else row.text[c] = it->dump();
+  }
+  row.views.assign(row.text.begin(), row.text.end());
+  row.unstable.assign(p.header.size(), 1);
+  return true;
+}
+
+void parse_jsonl_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
+                       ChunkOut& out) {
+  reserve_chunk(p, data, ch, out);
+  JsonRow row;
+  std::string why;
+  std::size_t pos = ch.begin;
+  index_t line = ch.line;
+  while (pos < ch.end) {
+    std::size_t e = data.find('\n', pos);
+    if (e == std::string_view::npos || e > ch.end) e = ch.end;
+    std::string_view text = data.substr(pos, e - pos);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!trim(text).empty()) {
+      if (!json_fields(p, text, row, why)) {
+        ++out.rows_read;
+        reject(p, out, line, 0, -1, why, text);
+      } else {
+        handle_row(p, out, row.views, &row.unstable, line, text);
+      }
+      if (out.error) break;
+    }
+    pos = e + 1;
+    ++line;
+  }
+  resolve_pending(p, out);
+}
+
+// Everything read from one stream, with provisional customer codes (into the dataset-wide
+// dictionary) and provisional dictionary codes (per role).
+struct ParsedStream {
+  Plan plan;
+  StreamReport report;
+  std::vector<ColumnData> cols;
+  std::vector<LocalDict> dicts;  // owning copies (stable = false)
+  std::vector<std::uint64_t> hash;
+};
+
+Status empty_file(const std::string& file, bool jsonl) {
+  return Status::invalid_input(
+      file, "file is empty; expected a header line naming the columns",
+      jsonl ? "write one JSON object per line, e.g. {\"customer_id\": \"c1\", \"timestamp\": "
+              "\"2024-01-31\", \"amount\": 12.5}"
+            : "write the column names on line 1, e.g. customer_id,timestamp,amount");
+}
+
+std::string accepted_names(const RoleSpec& role) {
+  std::string s;
+  for (std::string_view a : role.aliases) {
+    if (!s.empty()) s += ", ";
+    s += a;
+  }
+  return s;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) {
+    if (!s.empty()) s += ", ";
+    s += x;
+  }
+  return s;
+}
+
+Status missing_column(const Plan& p, const RoleSpec& role, std::string_view extra = {}) {
+  return Status::invalid_input(
+      p.file,
+      fmt::format("no {} column in {}{}; the header has: {}; accepted names: {}", role.name,
+                  stream_name(p.stream), extra, join(p.header), accepted_names(role)),
+      fmt::format("rename the column to one of the accepted names, or map it in kohort.toml "
+                  "beside the data: [{}] {} = \"<column>\"",
+                  stream_name(p.stream), role.name));
+}
+
+// Builds the plan's mapping and requirements from the header.
+Status map_columns(Plan& p) {
+  p.roles = internal::stream_roles(p.stream);
+  std::vector<int> forced;
+  if (p.config != nullptr && !p.config->roles.empty()) {
+    forced.assign(p.roles.size(), -1);
+    for (const auto& ov : p.config->roles) {
+      const int slot = internal::role_slot(p.stream, ov.role);
+      int col = -1;
+      for (std::size_t c = 0; c < p.header.size() && col < 0; ++c)
+        if (p.header[c] == ov.column) col = static_cast<int>(c);
+      for (std::size_t c = 0; c < p.header.size() && col < 0; ++c)
+        if (internal::normalize_name(p.header[c]) == internal::normalize_name(ov.column))
+          col = static_cast<int>(c);
+      if (col < 0)
+        return Status::invalid_argument(
+            ov.where,
+            fmt::format("{}.{} is mapped to column '{}', which {} does not have; the header "
+                        "has: {}",
+                        stream_name(p.stream), ov.role, ov.column, p.file, join(p.header)),
+            "map the role to one of the header's columns");
+      forced[static_cast<std::size_t>(slot)] = col;
+    }
+  }
+  p.map = internal::infer_mapping(p.stream, p.header, forced);
+  p.required.assign(p.roles.size(), false);
+  for (std::size_t r = 0; r < p.roles.size(); ++r) p.required[r] = p.roles[r].required;
+  if (p.stream == Stream::transactions && p.map.amount_from_price) {
+    p.required[static_cast<std::size_t>(internal::role_slot(p.stream, "amount"))] = false;
+    p.required[static_cast<std::size_t>(internal::role_slot(p.stream, "unit_price"))] = true;
+    p.required[static_cast<std::size_t>(internal::role_slot(p.stream, "quantity"))] = true;
+  }
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    if (!p.required[r] || p.map.column[r] >= 0) continue;
+    if (p.roles[r].name == "amount")
+      return missing_column(p, p.roles[r], " (nor unit price and quantity to derive it)");
+    return missing_column(p, p.roles[r]);
+  }
+  return {};
+}
+
+// Decides each time column's format from the first rows.
+Status decide_time_formats(Plan& p, std::string_view data, std::size_t body,
+                           index_t body_line) {
+  p.time_format.assign(p.roles.size(), TimeFormat::iso);
+  std::vector<std::size_t> slots;
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    if (p.roles[r].kind != Kind::time || p.map.column[r] < 0) continue;
+    bool given = false;
+    if (p.config != nullptr)
+      for (const auto& [role, f] : p.config->formats)
+        if (role == p.roles[r].name) {
+          p.time_format[r] = f;
+          given = true;
+        }
+    if (!given) slots.push_back(r);
+  }
+  if (slots.empty()) return {};
+  struct Sample {
+    std::string value;
+    index_t line;
+  };
+  std::vector<std::vector<Sample>> samples(p.roles.size());
+  auto take = [&](std::span<const std::string_view> fields, index_t line) {
+    for (std::size_t r : slots) {
+      const auto c = static_cast<std::size_t>(p.map.column[r]);
+      if (c >= fields.size()) continue;
+      const std::string_view v = trim(fields[c]);
+      if (!is_na(v) && samples[r].size() < kTimeSamples) samples[r].push_back({std::string(v), line});
+    }
+  };
+  if (p.jsonl) {
+    JsonRow row;
+    std::string why;
+    std::size_t pos = body;
+    index_t line = body_line;
+    for (int n = 0; pos < data.size() && n < static_cast<int>(kTimeSamples); ++line) {
+      std::size_t e = data.find('\n', pos);
+      if (e == std::string_view::npos) e = data.size();
+      std::string_view text = trim(data.substr(pos, e - pos));
+      if (!text.empty() && json_fields(p, text, row, why)) {
+        take(row.views, line);
+        ++n;
+      }
+      pos = e + 1;
+    }
+  } else {
+    internal::RecordReader rr(data, body, data.size(), body_line, p.delimiter);
+    for (std::size_t n = 0; n < kTimeSamples; ++n) {
+      if (rr.next() != internal::RecordReader::Next::record) break;
+      if (rr.fields().size() == p.header.size()) take(rr.fields(), rr.line());
+    }
+  }
+  for (std::size_t r : slots) {
+    if (samples[r].empty()) continue;
+    std::vector<std::string_view> views;
+    for (const auto& s : samples[r]) views.push_back(s.value);
+    std::size_t bad = 0;
+    auto f = internal::detect_time_format(views, bad);
+    if (!f) {
+      const auto c = p.map.column[r];
+      return Status::invalid_input(
+          where(p, samples[r][bad].line, p.jsonl ? 0 : c + 1),
+          fmt::format("unknown date format: {} '{}'", p.header[static_cast<std::size_t>(c)],
+                      samples[r][bad].value),
+          fmt::format("use ISO 8601 (2024-01-31 or 2024-01-31T08:26:00Z), YYYYMMDD, epoch "
+                      "seconds or milliseconds, M/D/YYYY H:MM or D/M/YYYY, or set the format in "
+                      "kohort.toml: [{}] {}_format = \"D/M/YYYY\"",
+                      stream_name(p.stream), p.roles[r].name));
+    }
+    p.time_format[r] = *f;
+  }
+  return {};
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string csv_escape(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+  return out;
+}
+
+// Reads one stream file into provisional columns.
+Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::string& file,
+                                 const internal::StreamConfig* config, const ReadOptions& options,
+                                 LocalDict& customers, std::vector<std::string>& notes) {
+  ParsedStream ps;
+  Plan& p = ps.plan;
+  p.stream = stream;
+  p.config = config;
+  p.file = file;
+  p.on_error = options.on_error;
+  std::string_view base = file;
+  if (ends_with(base, ".gz")) base.remove_suffix(3);
+  else if (ends_with(base, ".zst")) base.remove_suffix(4);
+  p.jsonl = ends_with(base, ".jsonl") || ends_with(base, ".ndjson");
+
+  std::string buffer;
+  if (config != nullptr && !config->sqlite.empty()) {
+    KOHORT_RETURN_IF_ERROR(internal::read_sqlite_as_csv(file, config->table, config->query,
+                                                        config->file_where, buffer));
+    p.file = file + ":" + (config->table.empty() ? std::string("query") : config->table);
+    p.jsonl = false;
+  } else {
+    KOHORT_RETURN_IF_ERROR(internal::read_maybe_compressed(file, buffer));
+  }
+  const std::string_view data = buffer;
+  std::size_t pos = internal::bom_length(data);
+  index_t line = 1;
+  // Leading blank lines belong to no record.
+  while (pos < data.size() && (data[pos] == '\n' || data[pos] == '\r' || data[pos] == ' ')) {
+    if (data[pos] == '\n') ++line;
+    ++pos;
+  }
+  if (pos >= data.size()) return empty_file(file, p.jsonl);
+
+  std::size_t body = 0;
+  index_t body_line = 0;
+  if (p.jsonl) {
+    std::size_t e = data.find('\n', pos);
+    if (e == std::string_view::npos) e = data.size();
+    std::string_view first = trim(data.substr(pos, e - pos));
+    const auto j = nlohmann::ordered_json::parse(first.begin(), first.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return Status::invalid_input(where(p, line, 0), "line is not a JSON object",
+                                   "write one JSON object per line");
+    for (const auto& [key, value] : j.items()) p.header.push_back(key);
+    body = pos;  // the first object is also the first row
+    body_line = line;
+  } else {
+    std::size_t e = data.find('\n', pos);
+    p.delimiter = internal::detect_delimiter(data.substr(pos, e == std::string_view::npos
+                                                                  ? data.size() - pos
+                                                                  : e - pos));
+    if (p.delimiter == '\0') p.delimiter = ',';
+    internal::RecordReader rr(data, pos, data.size(), line, p.delimiter);
+    const auto nx = rr.next();
+    if (nx == internal::RecordReader::Next::unterminated)
+      return Status::invalid_input(where(p, rr.quote_line(), rr.quote_column()),
+                                   "quoted field is not closed before the end of the file",
+                                   "close the quote; a quote inside a quoted field is written "
+                                   "twice (\"\")");
+    for (auto f : rr.fields()) p.header.emplace_back(trim(f));
+    body = rr.position();
+    body_line = rr.next_line();
+    if (p.header.size() == 1) {
+      internal::RecordReader peek(data, body, data.size(), body_line, p.delimiter);
+      if (peek.next() == internal::RecordReader::Next::record) {
+        const char d = internal::detect_delimiter(peek.raw());
+        if (d != '\0') {
+          const auto n = std::count(peek.raw().begin(), peek.raw().end(), d) + 1;
+          return Status::invalid_input(
+              where(p, peek.line(), 0),
+              fmt::format("the header has one column ('{}') but line {} has {} fields "
+                          "separated by '{}'",
+                          p.header[0], peek.line(), n, d == '\t' ? std::string("\\t") : std::string(1, d)),
+              "write the header with the same delimiter as the rows (comma, tab, semicolon "
+              "or pipe)");
+        }
+      }
+    }
+  }
+  KOHORT_RETURN_IF_ERROR(map_columns(p));
+  KOHORT_RETURN_IF_ERROR(decide_time_formats(p, data, body, body_line));
+
+  // Parse in chunks; if the data has irregular quotes, the parity cut may be wrong: redo in
+  // one piece so that the result equals a sequential parse.
+  auto chunks = internal::split_chunks(ctx, data, body, body_line, options.chunk_bytes, !p.jsonl);
+  std::vector<ChunkOut> outs;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    outs.clear();
+    outs.resize(chunks.size());
+    parallel_for_blocks(ctx, static_cast<index_t>(chunks.size()), 1,
+                        [&](index_t b, index_t, index_t) {
+                          auto& out = outs[static_cast<std::size_t>(b)];
+                          init_chunk(p, out);
+                          if (p.jsonl) parse_jsonl_chunk(p, data, chunks[static_cast<std::size_t>(b)], out);
+                          else parse_csv_chunk(p, data, chunks[static_cast<std::size_t>(b)], out);
+                        });
+    const bool irregular = std::any_of(outs.begin(), outs.end(), [](const ChunkOut& o) { return o.irregular; });
+    if (!irregular || chunks.size() <= 1) break;
+    chunks = {{body, data.size(), body_line}};
+  }
+  for (const auto& o : outs)
+    if (o.error) return *o.error;
+
+  // Merge chunks in order.
+  const std::size_t nroles = p.roles.size();
+  ps.cols.resize(nroles);
+  ps.dicts.resize(nroles);
+  StreamReport& rep = ps.report;
+  rep.stream = std::string(stream_name(stream));
+  rep.file = file;
+  std::vector<index_t> missing(nroles, 0), invalid(nroles, 0);
+  std::vector<Reject> rejects;
+  index_t total = 0;
+  for (const auto& o : outs) total += static_cast<index_t>(o.hash.size());
+  for (std::size_t r = 0; r < nroles; ++r) {
+    if (p.map.column[r] < 0) continue;
+    switch (p.roles[r].kind) {
+      case Kind::id:
+      case Kind::code: ps.cols[r].code.reserve(static_cast<std::size_t>(total)); break;
+      case Kind::time: ps.cols[r].time.reserve(static_cast<std::size_t>(total)); break;
+      default: ps.cols[r].num.reserve(static_cast<std::size_t>(total)); break;
+    }
+  }
+  ps.hash.reserve(static_cast<std::size_t>(total));
+  // Customer codes first (one dictionary for all id roles), then every role in parallel.
+  std::vector<std::vector<std::int32_t>> cmaps(outs.size());
+  for (std::size_t k = 0; k < outs.size(); ++k) {
+    auto& o = outs[k];
+    rep.rows_read += o.rows_read;
+    customers.intern_all(o.customers, cmaps[k]);
+    for (std::size_t r = 0; r < nroles; ++r) {
+      missing[r] += o.missing[r];
+      invalid[r] += o.invalid[r];
+    }
+    ps.hash.insert(ps.hash.end(), o.hash.begin(), o.hash.end());
+    for (auto& rj : o.rejects) rejects.push_back(std::move(rj));
+  }
+  parallel_for_blocks(ctx, static_cast<index_t>(nroles), 1, [&](index_t rb, index_t, index_t) {
+    const auto r = static_cast<std::size_t>(rb);
+    if (p.map.column[r] < 0) return;
+    ColumnData& dst = ps.cols[r];
+    std::vector<std::int32_t> remap;
+    for (std::size_t k = 0; k < outs.size(); ++k) {
+      ChunkOut& o = outs[k];
+      ColumnData& src = o.cols[r];
+      switch (p.roles[r].kind) {
+        case Kind::id:
+          for (auto c : src.code)
+            dst.code.push_back(c < 0 ? -1 : cmaps[k][static_cast<std::size_t>(c)]);
+          break;
+        case Kind::code:
+          ps.dicts[r].intern_all(o.dicts[r], remap);
+          for (auto c : src.code)
+            dst.code.push_back(c < 0 ? -1 : remap[static_cast<std::size_t>(c)]);
+          break;
+        case Kind::time: dst.time.insert(dst.time.end(), src.time.begin(), src.time.end()); break;
+        default: dst.num.insert(dst.num.end(), src.num.begin(), src.num.end()); break;
+      }
+      src = ColumnData{};
+    }
+  });
+  outs.clear();
+  rep.rows_accepted = static_cast<index_t>(ps.hash.size());
+  rep.rows_rejected = static_cast<index_t>(rejects.size());
+  for (std::size_t r = 0; r < nroles; ++r) {
+    const int c = p.map.column[r];
+    const bool derived = p.roles[r].name == "amount" && p.map.amount_from_price;
+    if (c < 0 && !derived) continue;
+    const std::string source =
+        derived ? fmt::format("{} × {}",
+                              p.header[static_cast<std::size_t>(
+                                  p.map.column[static_cast<std::size_t>(internal::role_slot(stream, "unit_price"))])],
+                              p.header[static_cast<std::size_t>(
+                                  p.map.column[static_cast<std::size_t>(internal::role_slot(stream, "quantity"))])])
+                : p.header[static_cast<std::size_t>(c)];
+    rep.column_roles.emplace_back(std::string(p.roles[r].name), source);
+    rep.columns.push_back({std::string(p.roles[r].name), derived ? "" : source,
+                           derived ? 0 : missing[r], derived ? 0 : invalid[r]});
+    if (p.roles[r].kind == Kind::time && c >= 0)
+      rep.time_formats.emplace_back(std::string(p.roles[r].name),
+                                    std::string(internal::time_format_name(p.time_format[r])));
+  }
+  const std::string fname = fs::path(file).filename().string();
+  for (int c : p.map.unused) rep.ignored.push_back(p.header[static_cast<std::size_t>(c)]);
+  if (!rep.ignored.empty() && stream != Stream::customers)
+    notes.push_back(fmt::format("{}: column{} {} not used", fname,
+                                rep.ignored.size() == 1 ? "" : "s", join(rep.ignored)));
+  if (p.map.amount_from_price)
+    notes.push_back(fmt::format("{}: amount = {}", fname, rep.column_roles[2].second));
+
+  if (options.on_error == OnError::quarantine && !rejects.empty()) {
+    const fs::path dir = options.rejects_dir.empty() ? fs::path(file).parent_path()
+                                                     : fs::path(options.rejects_dir);
+    const std::string out_path = (dir / (rep.stream + ".rejects.csv")).string();
+    std::string text = "source,line,column,reason,text\n";
+    for (const auto& rj : rejects)
+      text += fmt::format("{},{},{},{},{}\n", csv_escape(file), rj.line, rj.column,
+                          csv_escape(rj.reason), csv_escape(rj.text));
+    KOHORT_RETURN_IF_ERROR(write_file_atomic(out_path, text));
+    rep.rejects_file = out_path;
+  }
+  if (rejects.size() > kReportRejects) rejects.resize(kReportRejects);
+  rep.rejects = std::move(rejects);
+  return ps;
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the log in canonical order.
+
+std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& key1,
+                                const std::vector<std::int32_t>* key2,
+                                const std::vector<Seconds>* time,
+                                const std::vector<std::uint64_t>& hash) {
+  // Packed keys sort faster than an index sort that chases four arrays.
+  struct Key {
+    std::int32_t k1, k2;
+    Seconds t;
+    std::uint64_t h;
+    index_t i;
+  };
+  std::vector<Key> keys(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    keys[i] = {key1[i], key2 != nullptr ? (*key2)[i] : 0, time != nullptr ? (*time)[i] : 0,
+               hash[i], static_cast<index_t>(i)};
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.k1 != b.k1) return a.k1 < b.k1;
+    if (a.k2 != b.k2) return a.k2 < b.k2;
+    if (a.t != b.t) return a.t < b.t;
+    if (a.h != b.h) return a.h < b.h;
+    return a.i < b.i;
+  });
+  std::vector<index_t> perm(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) perm[i] = keys[i].i;
+  return perm;
+}
+
+template <typename T, typename U>
+std::vector<T> gather(const std::vector<U>& src, const std::vector<index_t>& perm) {
+  std::vector<T> out;
+  if (src.empty()) return out;
+  out.resize(perm.size());
+  for (std::size_t i = 0; i < perm.size(); ++i)
+    out[i] = static_cast<T>(src[static_cast<std::size_t>(perm[i])]);
+  return out;
+}
+
+std::vector<events::code_t> recode(const std::vector<std::int32_t>& prov, const LocalDict& pd, events::Dictionary& target,
+                                   const std::vector<index_t>& perm) {
+  std::vector<events::code_t> out;
+  if (prov.empty()) return out;
+  std::vector<events::code_t> m(pd.size(), -2);
+  out.resize(perm.size());
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    const auto c = prov[static_cast<std::size_t>(perm[i])];
+    if (c < 0) {
+      out[i] = events::kMissingCode;
+      continue;
+    }
+    auto& t = m[static_cast<std::size_t>(c)];
+    if (t == -2) t = target.intern(pd.value(c));
+    out[i] = t;
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> flags(const std::vector<double>& v, const std::vector<index_t>& perm) {
+  std::vector<std::uint8_t> out;
+  if (v.empty()) return out;
+  out.resize(perm.size());
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    const double x = v[static_cast<std::size_t>(perm[i])];
+    out[i] = x == 1.0 ? 1 : 0;
+  }
+  return out;
+}
+
+void fill_stream(const Context& ctx, ParsedStream& ps,
+                 const std::vector<events::customer_t>& final_id, events::EventLog& log) {
+  // Columns are independent: fill them on ctx.threads() threads.
+  std::vector<std::function<void()>> tasks;
+  auto run = [&] {
+    parallel_for_blocks(ctx, static_cast<index_t>(tasks.size()), 1,
+                        [&](index_t b, index_t, index_t) { tasks[static_cast<std::size_t>(b)](); });
+  };
+  const Plan& p = ps.plan;
+  const Stream s = p.stream;
+  auto slot = [&](std::string_view name) {
+    return static_cast<std::size_t>(internal::role_slot(s, name));
+  };
+  auto mapped = [&](std::string_view name) { return p.map.column[slot(name)] >= 0; };
+  auto ids = [&](std::string_view name) {
+    std::vector<std::int32_t> v = std::move(ps.cols[slot(name)].code);
+    for (auto& c : v) c = final_id[static_cast<std::size_t>(c)];
+    return v;
+  };
+  const auto n = static_cast<index_t>(ps.hash.size());
+  auto num = [&](std::string_view name) -> const std::vector<double>& { return ps.cols[slot(name)].num; };
+  auto code = [&](std::string_view name) -> const std::vector<std::int32_t>& {
+    return ps.cols[slot(name)].code;
+  };
+  auto dict = [&](std::string_view name) -> const LocalDict& { return ps.dicts[slot(name)]; };
+
+  if (s == Stream::referrals) {
+    auto a = ids("referrer");
+    auto b = ids("referred");
+    const auto& t = ps.cols[slot("time")].time;
+    const auto perm = order_rows(n, a, &b, mapped("time") ? &t : nullptr, ps.hash);
+    log.referrals.referrer = gather<events::customer_t>(a, perm);
+    log.referrals.referred = gather<events::customer_t>(b, perm);
+    log.referrals.time = gather<Seconds>(t, perm);
+    return;
+  }
+  auto cust = ids("customer");
+  if (s == Stream::customers) {
+    const auto perm = order_rows(n, cust, nullptr, nullptr, ps.hash);
+    auto& a = log.attributes;
+    a.customer = gather<events::customer_t>(cust, perm);
+    a.signup = gather<Seconds>(ps.cols[slot("signup_date")].time, perm);
+    a.region = recode(code("region"), dict("region"), a.regions, perm);
+    a.age = gather<float>(num("age"), perm);
+    a.loyalty_tier = recode(code("loyalty_tier"), dict("loyalty_tier"), a.tiers, perm);
+    for (const auto& name : ps.report.ignored) a.protected_columns.push_back(name);
+    return;
+  }
+  const auto& time = ps.cols[slot("time")].time;
+  const auto perm = order_rows(n, cust, nullptr, &time, ps.hash);
+  switch (s) {
+    case Stream::transactions: {
+      auto& t = log.transactions;
+      tasks = {
+          [&] { t.customer = gather<events::customer_t>(cust, perm); },
+          [&] { t.time = gather<Seconds>(time, perm); },
+          [&] {
+            if (!p.map.amount_from_price) {
+              t.amount = gather<double>(num("amount"), perm);
+              return;
+            }
+            const auto& price = num("unit_price");
+            const auto& qty = num("quantity");
+            t.amount.resize(perm.size());
+            for (std::size_t i = 0; i < perm.size(); ++i) {
+              const auto k = static_cast<std::size_t>(perm[i]);
+              t.amount[i] = price[k] * qty[k];
+            }
+          },
+          [&] { t.order = recode(code("order_id"), dict("order_id"), t.orders, perm); },
+          [&] { t.quantity = gather<float>(num("quantity"), perm); },
+          [&] { t.product = recode(code("product_id"), dict("product_id"), t.products, perm); },
+          [&] { t.category = recode(code("category"), dict("category"), t.categories, perm); },
+          [&] { t.channel = recode(code("channel"), dict("channel"), t.channels, perm); },
+          [&] {
+            t.payment = recode(code("payment_method"), dict("payment_method"), t.payments, perm);
+          },
+          [&] { t.discount = gather<float>(num("discount"), perm); },
+          [&] { t.returned = flags(num("returned"), perm); },
+      };
+      run();
+      break;
+    }
+    case Stream::sessions: {
+      auto& t = log.sessions;
+      tasks = {
+          [&] { t.customer = gather<events::customer_t>(cust, perm); },
+          [&] { t.time = gather<Seconds>(time, perm); },
+          [&] { t.duration_s = gather<float>(num("duration_s"), perm); },
+          [&] { t.pages = gather<float>(num("pages"), perm); },
+          [&] { t.category = recode(code("category"), dict("category"), t.categories, perm); },
+          [&] { t.search = flags(num("search"), perm); },
+          [&] { t.device = recode(code("device"), dict("device"), t.devices, perm); },
+      };
+      run();
+      break;
+    }
+    case Stream::emails: {
+      auto& t = log.emails;
+      t.customer = gather<events::customer_t>(cust, perm);
+      t.time = gather<Seconds>(time, perm);
+      const auto& ev = num("event");
+      t.event.resize(perm.size());
+      for (std::size_t i = 0; i < perm.size(); ++i)
+        t.event[i] = static_cast<events::EmailEvent>(static_cast<int>(ev[static_cast<std::size_t>(perm[i])]));
+      t.campaign = recode(code("campaign"), dict("campaign"), t.campaigns, perm);
+      break;
+    }
+    case Stream::support: {
+      auto& t = log.support;
+      t.customer = gather<events::customer_t>(cust, perm);
+      t.time = gather<Seconds>(time, perm);
+      t.topic = recode(code("topic"), dict("topic"), t.topics, perm);
+      t.sentiment = gather<float>(num("sentiment"), perm);
+      break;
+    }
+    default: break;
+  }
+}
+
+// The stream a file name stands for: "transactions.csv.gz" → transactions.
+std::optional<Stream> stream_of(const std::string& name) {
+  std::string_view base = name;
+  if (ends_with(base, ".gz")) base.remove_suffix(3);
+  else if (ends_with(base, ".zst")) base.remove_suffix(4);
+  bool known = false;
+  for (std::string_view ext : {".csv", ".tsv", ".jsonl", ".ndjson", ".txt"}) {
+    if (ends_with(base, ext)) {
+      base.remove_suffix(ext.size());
+      known = true;
+      break;
+    }
+  }
+  if (!known) return std::nullopt;
+  for (Stream s : kStreams)
+    if (base == stream_name(s)) return s;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
+                             const ReadOptions& options) {
+  Dataset ds;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st))
+    return Status::not_found(path, "no such file or folder",
+                             "pass a folder with transactions.csv (and optional sessions, "
+                             "emails, support, customers, referrals files) or one "
+                             "transactions file");
+  std::vector<std::pair<Stream, std::string>> files;
+  std::vector<internal::StreamConfig> config;
+  if (fs::is_directory(st)) {
+    const fs::path toml_path = fs::path(path) / "kohort.toml";
+    std::vector<std::string> configured;  // file names kohort.toml assigns to a stream
+    if (fs::exists(toml_path, ec)) {
+      KOHORT_ASSIGN_OR_RETURN(config, internal::read_dataset_config(toml_path.string()));
+      for (Stream s : kStreams) {
+        const auto& cfg = config[static_cast<std::size_t>(s)];
+        if (!cfg.sqlite.empty()) {
+          files.emplace_back(s, (fs::path(path) / cfg.sqlite).string());
+          configured.push_back(fs::path(cfg.sqlite).filename().string());
+          continue;
+        }
+        if (cfg.file.empty()) continue;
+        const fs::path f = fs::path(path) / cfg.file;
+        if (!fs::is_regular_file(f, ec))
+          return Status::not_found(cfg.file_where,
+                                   fmt::format("{} file '{}' does not exist", stream_name(s),
+                                               f.string()),
+                                   "check the file name in kohort.toml");
+        files.emplace_back(s, f.string());
+        configured.push_back(f.filename().string());
+      }
+    }
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path, ec))
+      if (e.is_regular_file()) names.push_back(e.path().filename().string());
+    if (ec) return Status::io_error(path, "cannot list the folder: " + ec.message());
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      if (name == "kohort.toml" ||
+          std::find(configured.begin(), configured.end(), name) != configured.end())
+        continue;
+      const auto s = stream_of(name);
+      if (!s) {
+        ds.notes.push_back(name + " ignored");
+        continue;
+      }
+      if (!config.empty() && (!config[static_cast<std::size_t>(*s)].file.empty() ||
+                              !config[static_cast<std::size_t>(*s)].sqlite.empty())) {
+        const auto& cfg = config[static_cast<std::size_t>(*s)];
+        ds.notes.push_back(fmt::format("{} ignored (kohort.toml names {} for {})", name,
+                                       cfg.file.empty() ? cfg.sqlite : cfg.file,
+                                       stream_name(*s)));
+        continue;
+      }
+      for (const auto& [other_stream, other] : files)
+        if (other_stream == *s)
+          return Status::invalid_input(
+              path, fmt::format("two files for stream {}: {} and {}", stream_name(*s),
+                                fs::path(other).filename().string(), name),
+              "keep one file per stream in the folder");
+      files.emplace_back(*s, (fs::path(path) / name).string());
+    }
+    const bool has_tx = std::any_of(files.begin(), files.end(), [](const auto& f) {
+      return f.first == Stream::transactions;
+    });
+    if (!has_tx)
+      return Status::not_found(path, "no transactions file in the folder",
+                               "name it transactions.csv (or .tsv, .jsonl; optionally .gz or "
+                               ".zst), or name it in kohort.toml: [transactions] file = "
+                               "\"orders.csv\"");
+    std::stable_sort(files.begin(), files.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  } else {
+    files.emplace_back(Stream::transactions, path);
+  }
+
+  LocalDict customers;
+  std::vector<ParsedStream> parsed;
+  for (const auto& [stream, file] : files) {
+    if (ctx.cancelled()) return Status::cancelled();
+    ctx.progress().begin(fmt::format("reading {}", fs::path(file).filename().string()), 0);
+    const internal::StreamConfig* cfg =
+        config.empty() ? nullptr : &config[static_cast<std::size_t>(stream)];
+    auto ps = read_stream(ctx, stream, file, cfg, options, customers, ds.notes);
+    ctx.progress().end();
+    if (!ps.ok()) return ps.status();
+    ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
+                   ps->report.rows_accepted, ps->report.rows_rejected);
+    parsed.push_back(std::move(ps).value());
+  }
+
+  // Customers in canonical order of their external ids.
+  struct IdKey {
+    bool digits;
+    std::string_view id;
+    std::int32_t code;
+  };
+  std::vector<IdKey> order(customers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::string_view id = customers.value(static_cast<std::int32_t>(i));
+    order[i] = {is_digits(id), id, static_cast<std::int32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [](const IdKey& a, const IdKey& b) {
+    if (a.digits != b.digits) return a.digits;
+    if (a.digits && a.id.size() != b.id.size()) return a.id.size() < b.id.size();
+    return a.id < b.id;
+  });
+  std::vector<events::customer_t> final_id(customers.size());
+  for (const IdKey& k : order) final_id[static_cast<std::size_t>(k.code)] = ds.log.intern(k.id);
+
+  for (auto& ps : parsed) {
+    fill_stream(ctx, ps, final_id, ds.log);
+    ds.log.set_present(ps.plan.stream);
+    ds.reports.push_back(std::move(ps.report));
+  }
+  KOHORT_RETURN_IF_ERROR(ds.log.finalize());
+  return ds;
+}
+
+}  // namespace kohort::io

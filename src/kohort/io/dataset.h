@@ -1,0 +1,103 @@
+// kohort/io/dataset.h — reading a customer dataset (one file per stream) into an EventLog.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kohort/core/context.h"
+#include "kohort/core/result.h"
+#include "kohort/events/event_log.h"
+
+namespace kohort::io {
+
+/// What to do with a row that cannot be read (bad number or date, wrong field count, empty
+/// customer id, …). Spelled as on the command line: --on-error=fail|skip|quarantine.
+enum class OnError {
+  fail,        ///< stop at the first bad row with invalid_input naming file:line:column
+  skip,        ///< leave the row out and count it in StreamReport::rows_rejected
+  quarantine,  ///< as skip, and also write it to <stream>.rejects.csv
+};
+
+/// Parses "fail|skip|quarantine"; false for anything else.
+[[nodiscard]] bool parse_on_error(std::string_view text, OnError& out);
+
+struct ReadOptions {
+  OnError on_error = OnError::fail;
+  /// Where rejects files go; empty: beside the data as <stream>.rejects.csv.
+  std::string rejects_dir;
+  /// Bytes per parse chunk (a tuning knob; results are identical for any value and any
+  /// number of threads).
+  std::size_t chunk_bytes = std::size_t{16} << 20;
+};
+
+/// Per role column of a stream: where it came from and how many cells were missing/invalid.
+struct ColumnStats {
+  std::string role;     ///< "amount", "time", …
+  std::string source;   ///< the header name it was read from ("" when derived)
+  index_t missing = 0;  ///< empty / NA cells among accepted rows
+  index_t invalid = 0;  ///< rows rejected because of this column
+};
+
+/// A row that was not accepted (under skip/quarantine).
+struct Reject {
+  index_t line = 0;   ///< 1-based physical line where the row starts
+  int column = 0;     ///< 1-based field; 0 for the whole row
+  std::string reason;
+  std::string text;   ///< the row's original text
+};
+
+struct StreamReport {
+  std::string stream;  ///< "transactions", …
+  std::string file;    ///< the path read
+  index_t rows_read = 0, rows_accepted = 0, rows_rejected = 0;
+  /// role -> source column: the inferred mapping, shown to the user. A derived amount reads
+  /// "unit_price × quantity".
+  std::vector<std::pair<std::string, std::string>> column_roles;
+  std::vector<ColumnStats> columns;   ///< one per mapped role, in role order
+  std::vector<std::string> ignored;   ///< source columns no role took
+  std::vector<Reject> rejects;        ///< the first 1000 rejected rows (all go to the file)
+  std::string rejects_file;           ///< written under quarantine when rows were rejected
+  std::vector<std::pair<std::string, std::string>> time_formats;  ///< role -> format used
+};
+
+struct Dataset {
+  events::EventLog log;
+  std::vector<StreamReport> reports;
+  /// Things the user should know: files ignored ("truth.csv ignored"), unused columns,
+  /// derived values.
+  std::vector<std::string> notes;
+};
+
+/// Reads a dataset. `path` is a folder holding one file per stream, named by the stream
+/// (transactions, sessions, emails, support, customers, referrals; .csv/.tsv/.jsonl,
+/// optionally .gz/.zst), or a single transactions file. Only transactions is required;
+/// other files in the folder are ignored with a note. A `kohort.toml` in the folder may name
+/// another file per stream (`file = "orders.csv"`), a SQLite table or query instead
+/// (`sqlite = "shop.db"` with `table = "orders"` or `query = "SELECT …"`), map roles to
+/// columns (`customer = "Kundennummer"`) and fix a time column's format
+/// (`time_format = "D/M/YYYY"`); its mistakes are invalid_argument naming kohort.toml:line:col.
+///
+/// CSV/TSV: RFC 4180 (quoted fields, doubled quotes, embedded delimiters and newlines), UTF-8
+/// BOM, CRLF; delimiter (comma, tab, semicolon, pipe) detected from the header line. Columns
+/// are mapped to roles by header name (see StreamReport::column_roles); a missing required
+/// column fails with invalid_input listing the header and the accepted names. Timestamps:
+/// ISO 8601, YYYYMMDD, epoch seconds/milliseconds, M/D/YYYY [H:MM], D/M/YYYY — one format per
+/// column, decided from its first rows.
+///
+/// Errors name `file:line:column` (1-based physical line, header = line 1; 1-based field).
+/// Bad rows follow options.on_error; structural problems (empty file, unterminated quote,
+/// missing column, unknown date format, truncated .gz/.zst) always fail.
+///
+/// The log is finalize()d and set_present() for each stream found. Customers are interned
+/// in a canonical order of their external ids (numeric ids by value, then others
+/// lexicographically); rows are ordered by (customer, time, row content) and dictionary codes
+/// by first appearance in that order — so the log does not depend on the order of the input
+/// rows, on ctx.threads() or on chunk_bytes.
+/// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering; memory
+/// about the largest decompressed file plus the log.
+[[nodiscard]] Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
+                                           const ReadOptions& options);
+
+}  // namespace kohort::io

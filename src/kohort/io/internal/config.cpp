@@ -1,0 +1,113 @@
+#include "kohort/io/internal/config.h"
+
+#include <toml++/toml.h>
+
+#include <fmt/format.h>
+
+#include "kohort/io/internal/schema.h"
+
+namespace kohort::io::internal {
+
+namespace {
+
+using events::Stream;
+
+constexpr Stream kAll[] = {Stream::transactions, Stream::sessions, Stream::emails,
+                           Stream::support,      Stream::customers, Stream::referrals};
+
+std::string at(const std::string& path, const toml::source_region& r) {
+  return fmt::format("{}:{}:{}", path, r.begin.line, r.begin.column);
+}
+
+}  // namespace
+
+std::optional<TimeFormat> parse_time_format_name(std::string_view n) {
+  if (n == "iso" || n == "ISO" || n == "YYYY-MM-DD") return TimeFormat::iso;
+  if (n == "YYYYMMDD" || n == "yyyymmdd") return TimeFormat::yyyymmdd;
+  if (n == "epoch_s" || n == "epoch") return TimeFormat::epoch_s;
+  if (n == "epoch_ms") return TimeFormat::epoch_ms;
+  if (n == "M/D/YYYY" || n == "mdy") return TimeFormat::mdy;
+  if (n == "D/M/YYYY" || n == "dmy" || n == "D.M.YYYY") return TimeFormat::dmy;
+  return std::nullopt;
+}
+
+Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
+  std::vector<StreamConfig> out(std::size(kAll));
+  toml::table root;
+  try {  // this toml++ build reports syntax errors by exception; they stop here
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::invalid_argument(at(path, e.source()), std::string(e.description()),
+                                    "fix the TOML syntax (https://toml.io)");
+  }
+  for (const auto& [key, node] : root) {
+    const std::string stream_key(key.str());
+    int si = -1;
+    for (std::size_t i = 0; i < std::size(kAll); ++i)
+      if (stream_name(kAll[i]) == stream_key) si = static_cast<int>(i);
+    if (si < 0 || !node.is_table())
+      return Status::invalid_argument(
+          at(path, node.source()), fmt::format("unknown stream [{}]", stream_key),
+          "use [transactions], [sessions], [emails], [support], [customers] or [referrals]");
+    const Stream s = kAll[static_cast<std::size_t>(si)];
+    StreamConfig& cfg = out[static_cast<std::size_t>(si)];
+    const auto roles = stream_roles(s);
+    std::string known = "file, sqlite, table, query";
+    for (const auto& r : roles) {
+      known += ", " + std::string(r.name);
+      if (r.kind == Kind::time) known += ", " + std::string(r.name) + "_format";
+    }
+    for (const auto& [k, v] : *node.as_table()) {
+      const std::string name(k.str());
+      const auto* text = v.as_string();
+      if (text == nullptr)
+        return Status::invalid_argument(at(path, v.source()),
+                                        fmt::format("[{}] {} must be a string", stream_key, name),
+                                        fmt::format("write {} = \"...\"", name));
+      const std::string value = text->get();
+      if (name == "file" || name == "sqlite") {
+        (name == "file" ? cfg.file : cfg.sqlite) = value;
+        if (!cfg.file.empty() && !cfg.sqlite.empty())
+          return Status::invalid_argument(at(path, v.source()),
+                                          fmt::format("[{}] has both file and sqlite", stream_key),
+                                          "keep one of them");
+        cfg.file_where = at(path, v.source());
+        continue;
+      }
+      if (name == "table" || name == "query") {
+        (name == "table" ? cfg.table : cfg.query) = value;
+        continue;
+      }
+      bool done = false;
+      for (const auto& r : roles) {
+        if (name == r.name) {
+          cfg.roles.push_back({name, value, at(path, v.source())});
+          done = true;
+        } else if (r.kind == Kind::time && name == std::string(r.name) + "_format") {
+          auto f = parse_time_format_name(value);
+          if (!f)
+            return Status::invalid_argument(
+                at(path, v.source()), fmt::format("unknown date format '{}'", value),
+                "use iso, YYYYMMDD, epoch_s, epoch_ms, M/D/YYYY or D/M/YYYY");
+          cfg.formats.emplace_back(std::string(r.name), *f);
+          done = true;
+        }
+      }
+      if (!done)
+        return Status::invalid_argument(at(path, k.source()),
+                                        fmt::format("unknown key '{}' in [{}]", name, stream_key),
+                                        "known keys: " + known);
+    }
+    if (!cfg.sqlite.empty() && cfg.table.empty() == cfg.query.empty())
+      return Status::invalid_argument(
+          cfg.file_where, fmt::format("[{}] sqlite needs exactly one of table and query", stream_key),
+          "add table = \"orders\" or query = \"SELECT ...\"");
+    if (cfg.sqlite.empty() && (!cfg.table.empty() || !cfg.query.empty()))
+      return Status::invalid_argument(
+          at(path, node.source()), fmt::format("[{}] table and query need sqlite", stream_key),
+          "add sqlite = \"shop.db\"");
+  }
+  return out;
+}
+
+}  // namespace kohort::io::internal

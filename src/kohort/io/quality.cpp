@@ -1,0 +1,413 @@
+#include "kohort/io/quality.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include <fmt/format.h>
+
+namespace kohort::io {
+
+std::string_view policy_name(Policy p) {
+  switch (p) {
+    case Policy::drop: return "drop";
+    case Policy::cap: return "cap";
+    case Policy::impute: return "impute";
+    case Policy::flag: return "flag";
+  }
+  return "flag";
+}
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::error: return "error";
+  }
+  return "info";
+}
+
+namespace {
+
+using events::Stream;
+
+double percent(index_t n, index_t total) {
+  return total > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0.0;
+}
+
+// The median of v (average of the two middle values for even sizes); reorders v.
+double median(std::vector<double>& v) {
+  if (v.empty()) return 0;
+  const std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double hi = v[mid];
+  if (v.size() % 2 == 1) return hi;
+  const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lo + hi) / 2;
+}
+
+bool is_numeric_role(std::string_view role) {
+  for (std::string_view r : {"amount", "unit_price", "quantity", "discount", "duration_s",
+                             "pages", "sentiment", "age"})
+    if (r == role) return true;
+  return false;
+}
+
+// One transaction row's full content, for exact-duplicate detection.
+struct TxRow {
+  const events::Transactions& t;
+  template <typename T>
+  static bool same(const std::vector<T>& v, std::size_t a, std::size_t b) {
+    if (v.empty()) return true;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(v[a]) && std::isnan(v[b])) return true;
+    }
+    return v[a] == v[b];
+  }
+  bool equal(std::size_t a, std::size_t b) const {
+    return t.customer[a] == t.customer[b] && t.time[a] == t.time[b] &&
+           same(t.amount, a, b) && same(t.order, a, b) && same(t.quantity, a, b) &&
+           same(t.product, a, b) && same(t.category, a, b) && same(t.channel, a, b) &&
+           same(t.payment, a, b) && same(t.discount, a, b) && same(t.returned, a, b);
+  }
+  std::uint64_t hash(std::size_t i) const {
+    std::uint64_t h = static_cast<std::uint64_t>(t.time[i]) * 0x9E3779B97F4A7C15ULL;
+    auto mix = [&h](std::uint64_t x) { h = (h ^ x) * 0xBF58476D1CE4E5B9ULL; h ^= h >> 31; };
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &t.amount[i], sizeof bits);
+    mix(bits);
+    if (!t.order.empty()) mix(static_cast<std::uint64_t>(t.order[i]));
+    if (!t.product.empty()) mix(static_cast<std::uint64_t>(t.product[i]));
+    if (!t.quantity.empty()) {
+      std::uint32_t q = 0;
+      std::memcpy(&q, &t.quantity[i], sizeof q);
+      mix(q);
+    }
+    return h;
+  }
+};
+
+void time_findings(QualityReport& rep, std::string_view stream, const std::vector<Seconds>& time,
+                   const QualityOptions& o) {
+  index_t future = 0, ancient = 0, n = 0;
+  for (Seconds t : time) {
+    if (t == events::kMissingTime) continue;
+    ++n;
+    if (t > o.now) ++future;
+    if (t < o.floor) ++ancient;
+  }
+  if (future > 0)
+    rep.findings.push_back(
+        {std::string(stream), "time", "future_time", future, n, Policy::drop, Severity::warning,
+         fmt::format("{} of {} timestamps are after now ({}); such rows are left out", future, n,
+                     format_datetime(o.now))});
+  if (ancient > 0)
+    rep.findings.push_back(
+        {std::string(stream), "time", "ancient_time", ancient, n, Policy::drop,
+         Severity::warning,
+         fmt::format("{} of {} timestamps are before {}; such rows are left out", ancient, n,
+                     format_date(o.floor))});
+}
+
+}  // namespace
+
+Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
+                                    const QualityOptions& o) {
+  QualityReport rep;
+  rep.streams = data.reports;
+  rep.notes = data.notes;
+  const events::EventLog& log = data.log;
+  rep.customers = log.customers();
+
+  // Per stream and column: missing and invalid.
+  for (const StreamReport& s : data.reports) {
+    index_t attributed = 0;
+    for (const ColumnStats& c : s.columns) {
+      attributed += c.invalid;
+      if (c.missing > 0) {
+        const bool numeric = is_numeric_role(c.role);
+        const bool time = c.role == "time" || c.role == "signup_date";
+        rep.findings.push_back(
+            {s.stream, c.role, "missing", c.missing, s.rows_accepted,
+             numeric || time ? Policy::impute : Policy::flag,
+             percent(c.missing, s.rows_accepted) > 20 ? Severity::warning : Severity::info,
+             fmt::format("{} of {} rows ({:.1f}%) have no {} ({}); {}", c.missing,
+                         s.rows_accepted, percent(c.missing, s.rows_accepted), c.role, c.source,
+                         numeric ? "imputed with the column median"
+                         : time  ? "treated as unknown"
+                                 : "kept as an unknown category")});
+      }
+      if (c.invalid > 0)
+        rep.findings.push_back(
+            {s.stream, c.role, "invalid", c.invalid, s.rows_read, Policy::drop,
+             Severity::warning,
+             fmt::format("{} of {} rows have an invalid {} ({}); they were left out", c.invalid,
+                         s.rows_read, c.role, c.source)});
+    }
+    if (s.rows_rejected > attributed)
+      rep.findings.push_back(
+          {s.stream, "", "invalid", s.rows_rejected - attributed, s.rows_read, Policy::drop,
+           Severity::warning,
+           fmt::format("{} of {} rows are malformed (wrong number of fields or not an "
+                       "object); they were left out",
+                       s.rows_rejected - attributed, s.rows_read)});
+  }
+
+  const events::Transactions& t = log.transactions;
+  const auto n = static_cast<std::size_t>(t.size());
+  if (n > 0) {
+    // Exact duplicate rows.
+    TxRow row{t};
+    {
+      struct K {
+        events::customer_t c;
+        std::uint64_t h;
+        std::size_t i;
+      };
+      std::vector<K> keys(n);
+      for (std::size_t i = 0; i < n; ++i) keys[i] = {t.customer[i], row.hash(i), i};
+      std::sort(keys.begin(), keys.end(), [](const K& a, const K& b) {
+        if (a.c != b.c) return a.c < b.c;
+        if (a.h != b.h) return a.h < b.h;
+        return a.i < b.i;
+      });
+      index_t dups = 0;
+      for (std::size_t a = 0; a < n;) {
+        std::size_t b = a + 1;
+        while (b < n && keys[b].c == keys[a].c && keys[b].h == keys[a].h) ++b;
+        // Within a run of equal hashes, count rows equal to an earlier row of the run.
+        for (std::size_t j = a + 1; j < b; ++j)
+          for (std::size_t k = a; k < j; ++k)
+            if (row.equal(keys[j].i, keys[k].i)) {
+              ++dups;
+              break;
+            }
+        a = b;
+      }
+      if (dups > 0)
+        rep.findings.push_back(
+            {"transactions", "", "duplicate_rows", dups, t.size(), Policy::drop,
+             Severity::warning,
+             fmt::format("{} rows repeat an earlier row exactly; the copies are left out",
+                         dups)});
+    }
+    // Order lines repeated: same order id, customer and product, other fields differing.
+    if (!t.order.empty() && !t.product.empty()) {
+      std::vector<std::size_t> idx(n);
+      std::iota(idx.begin(), idx.end(), std::size_t{0});
+      std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+        if (t.customer[a] != t.customer[b]) return t.customer[a] < t.customer[b];
+        if (t.order[a] != t.order[b]) return t.order[a] < t.order[b];
+        if (t.product[a] != t.product[b]) return t.product[a] < t.product[b];
+        return a < b;
+      });
+      index_t repeats = 0;
+      for (std::size_t a = 0; a < n;) {
+        std::size_t b = a + 1;
+        const auto i0 = idx[a];
+        while (b < n && t.customer[idx[b]] == t.customer[i0] && t.order[idx[b]] == t.order[i0] &&
+               t.product[idx[b]] == t.product[i0])
+          ++b;
+        if (t.order[i0] != events::kMissingCode && t.product[i0] != events::kMissingCode)
+          for (std::size_t j = a + 1; j < b; ++j) {
+            bool exact = false;
+            for (std::size_t k = a; k < j && !exact; ++k) exact = row.equal(idx[j], idx[k]);
+            if (!exact) ++repeats;
+          }
+        a = b;
+      }
+      if (repeats > 0)
+        rep.findings.push_back(
+            {"transactions", "order_id", "duplicate_order_lines", repeats, t.size(),
+             Policy::flag, Severity::info,
+             fmt::format("{} rows repeat an order id, customer and product of an earlier row "
+                         "with other values; kept as separate lines",
+                         repeats)});
+    }
+    // Amount signs.
+    index_t negative = 0, zero = 0;
+    for (double a : t.amount) {
+      negative += a < 0 ? 1 : 0;
+      zero += a == 0 ? 1 : 0;
+    }
+    if (negative > 0)
+      rep.findings.push_back(
+          {"transactions", "amount", "negative_amount", negative, t.size(), Policy::flag,
+           Severity::info,
+           fmt::format("{} rows have a negative amount; treated as returns or refunds",
+                       negative)});
+    if (zero > 0)
+      rep.findings.push_back(
+          {"transactions", "amount", "zero_amount", zero, t.size(), Policy::flag, Severity::info,
+           fmt::format("{} rows have a zero amount; kept as orders without revenue", zero)});
+    // Robust outliers: |x − median| > k · 1.4826 · MAD.
+    std::vector<double> v(t.amount.begin(), t.amount.end());
+    rep.amount_median = median(v);
+    for (double& x : v) x = std::fabs(x - rep.amount_median);
+    rep.amount_mad = median(v);
+    const double bound = o.mad_k * 1.4826 * rep.amount_mad;
+    if (rep.amount_mad > 0) {
+      index_t outliers = 0;
+      for (double a : t.amount) outliers += std::fabs(a - rep.amount_median) > bound ? 1 : 0;
+      if (outliers > 0)
+        rep.findings.push_back(
+            {"transactions", "amount", "amount_outlier", outliers, t.size(), Policy::cap,
+             Severity::info,
+             fmt::format("{} amounts lie outside median {:.4g} ± {:.4g} ({} × 1.4826 × MAD "
+                         "{:.4g}); capped at those bounds",
+                         outliers, rep.amount_median, bound, o.mad_k, rep.amount_mad)});
+    }
+  }
+  if (ctx.cancelled()) return Status::cancelled();
+
+  // Timestamps.
+  time_findings(rep, "transactions", t.time, o);
+  time_findings(rep, "sessions", log.sessions.time, o);
+  time_findings(rep, "emails", log.emails.time, o);
+  time_findings(rep, "support", log.support.time, o);
+  time_findings(rep, "customers", log.attributes.signup, o);
+  time_findings(rep, "referrals", log.referrals.time, o);
+  rep.first_time = events::kMissingTime;
+  rep.last_time = log.last_event_time();
+  for (const auto* v : {&t.time, &log.sessions.time, &log.emails.time, &log.support.time})
+    for (Seconds s : *v)
+      if (rep.first_time == events::kMissingTime || s < rep.first_time) rep.first_time = s;
+
+  // Customers: attributes versus events.
+  const auto nc = static_cast<std::size_t>(log.customers());
+  auto rows_of = [](const std::vector<index_t>& off, std::size_t c) {
+    return off.empty() ? index_t{0} : off[c + 1] - off[c];
+  };
+  index_t with_purchase = 0, attrs_no_events = 0, events_no_attrs = 0, with_events = 0;
+  std::vector<std::uint8_t> purchased(nc, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (t.amount[i] > 0) purchased[static_cast<std::size_t>(t.customer[i])] = 1;
+  for (std::size_t c = 0; c < nc; ++c) {
+    with_purchase += purchased[c];
+    const bool events = rows_of(t.offsets, c) + rows_of(log.sessions.offsets, c) +
+                            rows_of(log.emails.offsets, c) + rows_of(log.support.offsets, c) >
+                        0;
+    with_events += events ? 1 : 0;
+    const bool attrs = rows_of(log.attributes.offsets, c) > 0;
+    if (attrs && !events) ++attrs_no_events;
+    if (!attrs && events) ++events_no_attrs;
+  }
+  rep.customers_with_purchases = with_purchase;
+  if (log.has(Stream::customers)) {
+    if (attrs_no_events > 0)
+      rep.findings.push_back(
+          {"customers", "", "customers_without_events", attrs_no_events,
+           log.attributes.size(), Policy::flag, Severity::info,
+           fmt::format("{} customers have attributes but no events; they get no segment",
+                       attrs_no_events)});
+    if (events_no_attrs > 0)
+      rep.findings.push_back(
+          {"customers", "", "unknown_customers", events_no_attrs, with_events, Policy::impute,
+           Severity::warning,
+           fmt::format("{} customers with events have no attributes row; their attributes are "
+                       "imputed as unknown",
+                       events_no_attrs)});
+  }
+
+  // Can this be segmented?
+  if (t.size() == 0) {
+    rep.segmentable = false;
+    rep.reason = "no transactions: the transactions stream has no rows";
+  } else if (with_purchase < 2) {
+    rep.segmentable = false;
+    rep.reason = fmt::format(
+        "{} customer{} with purchases; segmentation needs at least 2", with_purchase,
+        with_purchase == 1 ? "" : "s");
+  }
+  if (!rep.segmentable) {
+    rep.findings.push_back({"", "", "not_segmentable", with_purchase, log.customers(),
+                            Policy::drop, Severity::error, rep.reason});
+  } else if (with_purchase < o.small_customers) {
+    rep.findings.push_back(
+        {"", "", "small_data", with_purchase, log.customers(), Policy::flag, Severity::warning,
+         fmt::format("only {} customers with purchases (fewer than {}): expect few, unstable "
+                     "segments and wide CLV intervals",
+                     with_purchase, o.small_customers)});
+  }
+  return rep;
+}
+
+std::string format_quality_report(const QualityReport& r) {
+  std::string s;
+  s += "streams\n";
+  s += fmt::format("  {:<13} {:>10} {:>10} {:>10}  {}\n", "stream", "read", "accepted",
+                   "rejected", "file");
+  for (const auto& st : r.streams)
+    s += fmt::format("  {:<13} {:>10} {:>10} {:>10}  {}\n", st.stream, st.rows_read,
+                     st.rows_accepted, st.rows_rejected, st.file);
+  s += "\ncolumns\n";
+  s += fmt::format("  {:<13} {:<15} {:<28} {:>9} {:>9}\n", "stream", "role", "source",
+                   "missing", "invalid");
+  for (const auto& st : r.streams)
+    for (std::size_t i = 0; i < st.column_roles.size(); ++i) {
+      const auto& c = st.columns[i];
+      s += fmt::format("  {:<13} {:<15} {:<28} {:>9} {:>9}\n", st.stream, c.role,
+                       st.column_roles[i].second, c.missing, c.invalid);
+    }
+  s += "\nfindings\n";
+  if (r.findings.empty()) s += "  none\n";
+  for (const auto& f : r.findings)
+    s += fmt::format("  {:<8} {:<13} {:<9} {:<24} {:>9} {:>9}  {:<7} {}\n",
+                     severity_name(f.severity), f.stream.empty() ? "-" : f.stream,
+                     f.column.empty() ? "-" : f.column, f.kind, f.count, f.total,
+                     policy_name(f.policy), f.message);
+  s += fmt::format("\n{} customers, {} with purchases", r.customers, r.customers_with_purchases);
+  if (r.first_time != events::kMissingTime && r.last_time != events::kMissingTime)
+    s += fmt::format("; events from {} to {}", format_date(r.first_time), format_date(r.last_time));
+  s += "\n";
+  for (const auto& note : r.notes) s += "note: " + note + "\n";
+  s += r.segmentable ? "data can be segmented\n" : "data cannot be segmented: " + r.reason + "\n";
+  return s;
+}
+
+nlohmann::json quality_json(const QualityReport& r) {
+  nlohmann::json j;
+  j["segmentable"] = r.segmentable;
+  j["reason"] = r.reason;
+  j["customers"] = r.customers;
+  j["customers_with_purchases"] = r.customers_with_purchases;
+  const bool times = r.first_time != events::kMissingTime && r.last_time != events::kMissingTime;
+  j["first_time"] = times ? nlohmann::json(format_datetime(r.first_time)) : nlohmann::json();
+  j["last_time"] = times ? nlohmann::json(format_datetime(r.last_time)) : nlohmann::json();
+  j["amount_median"] = r.amount_median;
+  j["amount_mad"] = r.amount_mad;
+  j["streams"] = nlohmann::json::array();
+  for (const auto& st : r.streams) {
+    nlohmann::json s = {{"stream", st.stream},
+                        {"file", st.file},
+                        {"rows_read", st.rows_read},
+                        {"rows_accepted", st.rows_accepted},
+                        {"rows_rejected", st.rows_rejected},
+                        {"ignored_columns", st.ignored},
+                        {"rejects_file", st.rejects_file}};
+    s["columns"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < st.columns.size(); ++i)
+      s["columns"].push_back({{"role", st.columns[i].role},
+                              {"source", st.column_roles[i].second},
+                              {"missing", st.columns[i].missing},
+                              {"invalid", st.columns[i].invalid}});
+    s["time_formats"] = nlohmann::json::object();
+    for (const auto& [role, fmt_name] : st.time_formats) s["time_formats"][role] = fmt_name;
+    j["streams"].push_back(std::move(s));
+  }
+  j["findings"] = nlohmann::json::array();
+  for (const auto& f : r.findings)
+    j["findings"].push_back({{"severity", severity_name(f.severity)},
+                             {"stream", f.stream},
+                             {"column", f.column},
+                             {"kind", f.kind},
+                             {"count", f.count},
+                             {"total", f.total},
+                             {"policy", policy_name(f.policy)},
+                             {"message", f.message}});
+  j["notes"] = r.notes;
+  return j;
+}
+
+}  // namespace kohort::io
