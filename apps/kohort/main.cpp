@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   kohort::app::add_check_command(app, shell);
   kohort::app::add_simulate_command(app, shell);
   kohort::app::add_features_command(app, shell);
+  kohort::app::add_clv_command(app, shell);
 
   try {
     app.parse(argc, argv);

@@ -47,5 +47,6 @@ void add_cluster_command(CLI::App& app, Shell& shell);
 void add_check_command(CLI::App& app, Shell& shell);
 void add_simulate_command(CLI::App& app, Shell& shell);
 void add_features_command(CLI::App& app, Shell& shell);
+void add_clv_command(CLI::App& app, Shell& shell);
 
 }  // namespace kohort::app

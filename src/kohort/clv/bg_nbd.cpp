@@ -48,10 +48,10 @@ Result<BgNbdFit> fit_bg_nbd(const Context& ctx, std::span<const double> x, std::
   index_t repeaters = 0;
   for (index_t i = 0; i < n; ++i) {
     const auto u = static_cast<std::size_t>(i);
-    if (!(x[u] >= 0) || !(t_x[u] >= 0) || !(T[u] > 0) || t_x[u] > T[u] + 1e-9 || (x[u] == 0 && t_x[u] != 0))
+    if (!(x[u] >= 0) || !(t_x[u] >= 0) || !(T[u] >= 0) || t_x[u] > T[u] + 1e-9 || (x[u] == 0 && t_x[u] != 0))
       return Status::invalid_input(fmt::format("customer #{}", i),
                                    fmt::format("inconsistent summary x = {}, t_x = {}, T = {}", x[u], t_x[u], T[u]),
-                                   "need x ≥ 0, 0 ≤ t_x ≤ T, T > 0, and t_x = 0 when x = 0");
+                                   "need x ≥ 0, 0 ≤ t_x ≤ T, and t_x = 0 when x = 0");
     repeaters += x[u] > 0;
   }
   if (repeaters < 2)

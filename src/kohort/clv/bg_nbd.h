@@ -24,7 +24,7 @@ struct BgNbdFit {
 /// Log-likelihood of one customer (eq. 6 of the paper), in log space for stability.
 [[nodiscard]] double bg_nbd_log_likelihood(const BgNbdParams& p, double x, double t_x, double T);
 
-/// Maximum-likelihood fit on summaries x, t_x, T (same length, x ≥ 0, 0 ≤ t_x ≤ T, T > 0).
+/// Maximum-likelihood fit on summaries x, t_x, T (same length, x ≥ 0, 0 ≤ t_x ≤ T).
 /// Optimises log-parameters with NLopt's bounded Nelder–Mead (then Subplex polish) from
 /// r = α = a = b = 1; deterministic. Fails with invalid_input naming the first bad customer
 /// (by position) and when fewer than 2 customers have repeat purchases.

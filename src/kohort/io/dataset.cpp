@@ -1148,6 +1148,17 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
     files.emplace_back(Stream::transactions, path);
   }
 
+  if (!options.transaction_columns.empty()) {
+    if (config.empty()) config.resize(std::size(kStreams));
+    auto& roles = config[static_cast<std::size_t>(Stream::transactions)].roles;
+    for (const auto& ov : options.transaction_columns) {
+      roles.erase(std::remove_if(roles.begin(), roles.end(),
+                                 [&](const internal::RoleOverride& r) { return r.role == ov.role; }),
+                  roles.end());
+      roles.push_back({ov.role, ov.column, ov.where});
+    }
+  }
+
   LocalDict customers;
   std::vector<ParsedStream> parsed;
   for (const auto& [stream, file] : files) {

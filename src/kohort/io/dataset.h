@@ -30,6 +30,13 @@ struct ReadOptions {
   /// Bytes per parse chunk (a tuning knob; results are identical for any value and any
   /// number of threads).
   std::size_t chunk_bytes = std::size_t{16} << 20;
+  /// Role → column for the transactions stream ("customer", "time", "amount", …), as
+  /// kohort.toml's [transactions] keys; these win over the file. `where` names the flag in
+  /// messages ("--customer-column").
+  struct ColumnOverride {
+    std::string role, column, where;
+  };
+  std::vector<ColumnOverride> transaction_columns;
 };
 
 /// Per role column of a stream: where it came from and how many cells were missing/invalid.
