@@ -8,7 +8,7 @@
 namespace kohort::events {
 
 code_t Dictionary::intern(std::string_view value) {
-  auto it = index_.find(std::string(value));
+  auto it = index_.find(value);
   if (it != index_.end()) return it->second;
   const auto code = static_cast<code_t>(values_.size());
   values_.emplace_back(value);
@@ -17,7 +17,7 @@ code_t Dictionary::intern(std::string_view value) {
 }
 
 code_t Dictionary::find(std::string_view value) const {
-  auto it = index_.find(std::string(value));
+  auto it = index_.find(value);
   return it == index_.end() ? kMissingCode : it->second;
 }
 
@@ -34,7 +34,7 @@ std::string_view stream_name(Stream s) {
 }
 
 customer_t EventLog::intern(std::string_view external_id) {
-  auto it = index_.find(std::string(external_id));
+  auto it = index_.find(external_id);
   if (it != index_.end()) return it->second;
   const auto id = static_cast<customer_t>(ids_.size());
   ids_.emplace_back(external_id);
@@ -43,7 +43,7 @@ customer_t EventLog::intern(std::string_view external_id) {
 }
 
 customer_t EventLog::find(std::string_view external_id) const {
-  auto it = index_.find(std::string(external_id));
+  auto it = index_.find(external_id);
   return it == index_.end() ? -1 : it->second;
 }
 

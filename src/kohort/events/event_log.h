@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -22,6 +23,13 @@ using code_t = std::int32_t;
 inline constexpr code_t kMissingCode = -1;
 inline constexpr float kMissingFloat = std::numeric_limits<float>::quiet_NaN();
 
+/// Hash and equality that look strings up by std::string_view without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StringIndex = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
+
 /// Interns strings to dense codes 0, 1, 2, … in order of first appearance.
 class Dictionary {
  public:
@@ -34,7 +42,7 @@ class Dictionary {
 
  private:
   std::vector<std::string> values_;
-  std::unordered_map<std::string, code_t> index_;
+  StringIndex index_;
 };
 
 /// The streams a dataset may hold; only transactions is required.
@@ -156,7 +164,7 @@ class EventLog {
 
  private:
   std::vector<std::string> ids_;
-  std::unordered_map<std::string, customer_t> index_;
+  StringIndex index_;
   bool present_[6] = {false, false, false, false, false, false};
 };
 
