@@ -78,6 +78,26 @@ Status read_file(const std::string& path, std::string& out) {
     return Status::io_error(path, std::string("cannot open: ") + std::strerror(errno));
   }
   out.clear();
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    // A regular file: one allocation of its size, then read() straight into it.
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < out.size()) {
+      const ssize_t r = ::read(fd, out.data() + got, out.size() - got);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        const int e = errno;
+        ::close(fd);
+        return Status::io_error(path, std::string("cannot read: ") + std::strerror(e));
+      }
+      if (r == 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    ::close(fd);
+    out.resize(got);
+    return {};
+  }
   char buf[1 << 16];
   for (;;) {
     const ssize_t r = ::read(fd, buf, sizeof buf);

@@ -1,7 +1,5 @@
 #include "kohort/io/matrix_file.h"
 
-#include <zlib.h>
-
 #include <cmath>
 #include <cstring>
 #include <string_view>
@@ -10,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/atomic_file.h"
+#include "kohort/io/internal/compressed.h"
 
 namespace kohort::io {
 
@@ -17,34 +16,6 @@ namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-Status read_gzip(const std::string& path, std::string& out) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::not_found(path, "cannot open", "check the path");
-  out.clear();
-  char buf[1 << 16];
-  for (;;) {
-    const int r = gzread(f, buf, sizeof buf);
-    if (r < 0) {
-      int err = 0;
-      const std::string msg = gzerror(f, &err);
-      gzclose(f);
-      return Status::invalid_input(path, "corrupt gzip data: " + msg,
-                                   "check the file was fully copied");
-    }
-    if (r == 0) break;
-    out.append(buf, static_cast<std::size_t>(r));
-  }
-  // gzread reports a truncated stream only through gzerror at EOF.
-  int err = 0;
-  gzerror(f, &err);
-  gzclose(f);
-  if (err != Z_OK && err != Z_STREAM_END)
-    return Status::invalid_input(
-        path, fmt::format("unexpected end of compressed data after {} bytes", out.size()),
-        "the file is truncated; copy it again");
-  return {};
 }
 
 struct Field {
@@ -291,11 +262,7 @@ Result<Matrix<float>> read_npy(const std::string& path) {
 Result<NumericTable> read_numeric_table(const std::string& path,
                                         const NumericReadOptions& options) {
   std::string bytes;
-  if (ends_with(path, ".gz")) {
-    KOHORT_RETURN_IF_ERROR(read_gzip(path, bytes));
-  } else {
-    KOHORT_RETURN_IF_ERROR(read_file(path, bytes));
-  }
+  KOHORT_RETURN_IF_ERROR(internal::read_maybe_compressed(path, bytes));
   if (ends_with(path, ".npy") || (bytes.size() >= 6 && bytes.compare(0, 6, "\x93NUMPY") == 0)) {
     if (!options.id_column.empty())
       return Status::invalid_argument("--id-column", ".npy files have no named columns",

@@ -22,7 +22,7 @@ struct NumericReadOptions {
 
 /// Reads `.npy` (float32/float64/int32/int64, C order, 1-D or 2-D), CSV/TSV with or without a
 /// header (delimiter detected from the first line: comma, tab, semicolon), or whitespace-
-/// separated numbers; a `.gz` suffix is decompressed first. Every row must have the same number
+/// separated numbers; a `.gz` or `.zst` suffix is decompressed first. Every row must have the same number
 /// of fields, and every field must be a finite number (NaN/Inf, empty or text →
 /// invalid_input naming file:line:column). A header is recognised when the first line has a
 /// field that is not a number. Cost: O(file size) time and memory.

@@ -94,37 +94,6 @@ Status unzstd(const std::string& path, const std::string& in, std::string& out) 
   return {};
 }
 
-// One allocation of the file's size, then read() straight into it (no growth copies).
-Status read_whole(const std::string& path, std::string& out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return Status::not_found(path, "no such file", "check the path and the working folder");
-    return Status::io_error(path, std::string("cannot open: ") + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return read_file(path, out);  // pipes and devices: read until the end
-  }
-  out.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < out.size()) {
-    const ssize_t r = ::read(fd, out.data() + got, out.size() - got);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      return Status::io_error(path, std::string("cannot read: ") + std::strerror(e));
-    }
-    if (r == 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  ::close(fd);
-  out.resize(got);
-  return {};
-}
-
 }  // namespace
 
 std::string with_thousands(std::uint64_t n) {
@@ -142,11 +111,11 @@ std::string with_thousands(std::uint64_t n) {
 Status read_maybe_compressed(const std::string& path, std::string& out) {
   if (ends_with(path, ".gz") || ends_with(path, ".zst")) {
     std::string raw;
-    KOHORT_RETURN_IF_ERROR(read_whole(path, raw));
+    KOHORT_RETURN_IF_ERROR(read_file(path, raw));
     if (raw.empty()) return truncated(path, 0);
     return ends_with(path, ".gz") ? gunzip(path, raw, out) : unzstd(path, raw, out);
   }
-  return read_whole(path, out);
+  return read_file(path, out);
 }
 
 }  // namespace kohort::io::internal
