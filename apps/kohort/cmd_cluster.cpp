@@ -248,8 +248,8 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
       "Segment any numeric table: rows are items, columns are features.\n"
       "Example: kohort cluster features.npy --k auto --k-min 4 --k-max 20 --out segments.csv");
   cmd->add_option("input", a->input,
-                  "CSV/TSV (header optional), whitespace-separated numbers, either gzip-compressed "
-                  "(.gz), or .npy\nexample: data/features.csv");
+                  "CSV/TSV (header optional), whitespace-separated numbers, either compressed "
+                  "(.gz, .zst), or .npy\nexample: data/features.csv");
   cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, dbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
