@@ -12,6 +12,8 @@
 #include "kohort/reduce/scale.h"
 #include "kohort/select/choose_k.h"
 #include "kohort/select/metrics.h"
+#include "kohort/validate/significance.h"
+#include "kohort/validate/stability.h"
 #include "shell.h"
 
 namespace kohort::app {
@@ -33,6 +35,8 @@ struct ClusterArgs {
   index_t silhouette_sample = 20000;
   index_t scan_sample = 5000;
   int gap_references = 0;
+  int stability = 0;
+  bool significance = false;
 };
 
 nlohmann::json scan_json(const select::KChoice& c) {
@@ -110,6 +114,9 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
                    sfit->constant_columns.size(),
                    table->columns[static_cast<std::size_t>(sfit->constant_columns.front())]);
 
+  // Significance is judged on the (scaled) input columns, not on principal components.
+  Matrix<float> columns_for_tests;
+  if (a.significance && pca_options) columns_for_tests = x.clone();
   nlohmann::json reduce_json;
   if (pca_options) {
     auto pca = reduce::fit_pca(ctx, x.cview(), *pca_options);
@@ -195,6 +202,63 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     metrics["davies_bouldin"] = *select::davies_bouldin(ctx, x.cview(), labels);
   }
 
+  if (metrics.contains("silhouette_per_segment"))
+    for (std::size_t c = 0; c < metrics["silhouette_per_segment"].size(); ++c) {
+      const double v = metrics["silhouette_per_segment"][c].is_number()
+                           ? metrics["silhouette_per_segment"][c].get<double>() : 0.0;
+      if (v < 0) ctx.log().warn("segment {} has a negative mean silhouette ({:.3f}): its members sit closer to other segments", c, v);
+    }
+
+  nlohmann::json stability_json;
+  if (a.stability > 0) {
+    cluster::ClusterParams p = a.params;
+    p.n_clusters = k;
+    auto refit = [&](const Context& c, MatrixView<const float> sample) -> Result<std::vector<std::int32_t>> {
+      auto m = algo->make(p);
+      KOHORT_ASSIGN_OR_RETURN(auto seg, m->fit(c, sample, {}));
+      return std::move(seg.labels);
+    };
+    validate::StabilityOptions so;
+    so.resamples = a.stability;
+    auto st = validate::bootstrap_stability(ctx, x.cview(), labels, refit, so);
+    if (!st.ok()) return shell.fail(st.status());
+    for (std::size_t c = 0; c < st->jaccard.size(); ++c)
+      if (st->unstable[c])
+        ctx.log().warn("segment {} is unstable: mean bootstrap Jaccard {:.2f} < {:.1f}", c, st->jaccard[c],
+                       so.unstable_below);
+    ctx.log().info("stability over {} bootstrap refits: mean ARI {:.3f}", so.resamples, st->mean_ari);
+    stability_json = {{"resamples", so.resamples},
+                      {"rows_per_resample", std::min(x.rows(), so.max_rows)},
+                      {"jaccard", st->jaccard},
+                      {"unstable", st->unstable},
+                      {"mean_ari", st->mean_ari}};
+  }
+
+  nlohmann::json tests_json;
+  if (a.significance) {
+    const Matrix<float>& cols = pca_options ? columns_for_tests : x;
+    auto tests = validate::column_tests(ctx, cols.cview(), labels);
+    if (!tests.ok()) return shell.fail(tests.status());
+    tests_json = nlohmann::json::array();
+    std::vector<std::size_t> order(tests->size());
+    for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t l, std::size_t r) {
+      return (*tests)[l].eta_squared > (*tests)[r].eta_squared;
+    });
+    for (std::size_t j : order) {
+      const auto& t = (*tests)[j];
+      tests_json.push_back({{"column", table->columns[j]},
+                            {"eta_squared", t.eta_squared},
+                            {"anova_f", t.anova_f},
+                            {"anova_p", t.anova_p},
+                            {"kruskal_h", t.kruskal_h},
+                            {"kruskal_p", t.kruskal_p}});
+    }
+    for (std::size_t r = 0; r < std::min<std::size_t>(5, order.size()); ++r)
+      ctx.log().info("separates segments: {} (η² {:.3f}, Kruskal–Wallis p {:.2g})", table->columns[order[r]],
+                     (*tests)[order[r]].eta_squared, (*tests)[order[r]].kruskal_p);
+  }
+
   if (!a.out.empty() || !shell.json) {
     std::string csv = "id,segment";
     if (!confidence.empty()) csv += ",confidence";
@@ -233,6 +297,8 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     for (auto& [key, value] : metrics.items()) j[key] = value;
     if (choice) j["decision"] = scan_json(*choice);
     if (!reduce_json.is_null()) j["reduce"] = reduce_json;
+    if (!stability_json.is_null()) j["stability"] = stability_json;
+    if (!tests_json.is_null()) j["feature_tests"] = tests_json;
     if (!a.out.empty()) j["out"] = a.out;
     shell.print_json(j);
   }
@@ -302,6 +368,13 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                   "with --k auto, also compute the gap statistic with this many uniform reference "
                   "sets (on up to 20000 rows; default 0 = off)\nexample: --gap 10")
       ->check(CLI::Range(0, 1000));
+  cmd->add_option("--stability", a->stability,
+                  "refit on this many bootstrap resamples and report each segment's mean Jaccard "
+                  "(below 0.6 is flagged unstable) and the mean ARI (default 0 = off)\nexample: --stability 20")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_flag("--significance", a->significance,
+                "test every input column across the segments (one-way ANOVA and Kruskal–Wallis; "
+                "η², F, H and p-values), ordered by how much of the column the segments explain");
   cmd->add_option("--out", a->out,
                   "write `id,segment` rows here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
   add_common_flags(cmd, shell);
