@@ -376,7 +376,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                 "test every input column across the segments (one-way ANOVA and Kruskal–Wallis; "
                 "η², F, H and p-values), ordered by how much of the column the segments explain");
   cmd->add_option("--out", a->out,
-                  "write `id,segment` rows here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
+                  "write `id,segment` rows (plus `confidence` for gmm and `outlier` for dbscan) here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_cluster(shell, *a); });
 }
