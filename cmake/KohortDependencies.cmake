@@ -12,6 +12,13 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)  # libsqlite3-dev: S
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(Boost 1.74 REQUIRED)  # header-only: Boost.Math distributions
 find_package(NLopt REQUIRED)  # libnlopt-dev: maximum likelihood of the CLV models
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # libssl-dev (comes with libpq-dev): SHA-256 fingerprints
+
+# The PostgreSQL backend of the segment store. Off: postgresql:// stores fail with `unsupported`.
+option(KOHORT_WITH_POSTGRES "build the PostgreSQL store backend (libpq)" ON)
+if(KOHORT_WITH_POSTGRES)
+  pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # libpq-dev
+endif()
 
 # The OpenMP build of OpenBLAS: the pthread build oversubscribes when called near OpenMP regions.
 find_library(KOHORT_OPENBLAS NAMES openblas
