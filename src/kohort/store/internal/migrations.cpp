@@ -1,0 +1,125 @@
+#include "kohort/store/internal/migrations.h"
+
+#include <array>
+
+namespace kohort::store::internal {
+
+namespace {
+
+// Times are ISO 8601 UTC text in SQLite ("YYYY-MM-DDTHH:MM:SSZ") and TIMESTAMPTZ in
+// PostgreSQL. Customer ids compare as bytes in both (SQLite's BINARY collation, "C" in
+// PostgreSQL), so that "ordered by customer_id" means the same thing everywhere.
+// The per-customer tables are WITHOUT ROWID in SQLite: clustered on their primary key, which
+// is the order they are written and read in.
+constexpr std::string_view kSqlite1 = R"sql(
+CREATE TABLE model_versions (
+  version INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  kohort_version TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  k INTEGER NOT NULL,
+  customers INTEGER NOT NULL,
+  model_json TEXT NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+CREATE TABLE segments (
+  version INTEGER NOT NULL REFERENCES model_versions (version),
+  segment INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  share REAL NOT NULL,
+  profile_json TEXT NOT NULL,
+  PRIMARY KEY (version, segment)
+);
+CREATE TABLE assignment_history (
+  version INTEGER NOT NULL REFERENCES model_versions (version),
+  customer_id TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  since TEXT NOT NULL,
+  PRIMARY KEY (version, customer_id)
+) WITHOUT ROWID;
+CREATE TABLE assignments (
+  customer_id TEXT NOT NULL PRIMARY KEY,
+  version INTEGER NOT NULL REFERENCES model_versions (version),
+  segment INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  since TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kPostgres1 = R"sql(
+CREATE TABLE model_versions (
+  version BIGINT PRIMARY KEY,
+  created_at TIMESTAMPTZ NOT NULL,
+  as_of TIMESTAMPTZ NOT NULL,
+  kohort_version TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  k INTEGER NOT NULL,
+  customers BIGINT NOT NULL,
+  model_json TEXT NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+CREATE TABLE segments (
+  version BIGINT NOT NULL REFERENCES model_versions (version),
+  segment INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  share DOUBLE PRECISION NOT NULL,
+  profile_json TEXT NOT NULL,
+  PRIMARY KEY (version, segment)
+);
+CREATE TABLE assignment_history (
+  version BIGINT NOT NULL REFERENCES model_versions (version),
+  customer_id TEXT COLLATE "C" NOT NULL,
+  segment INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  since TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (version, customer_id)
+);
+CREATE TABLE assignments (
+  customer_id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  version BIGINT NOT NULL REFERENCES model_versions (version),
+  segment INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  since TIMESTAMPTZ NOT NULL
+);
+)sql";
+
+constexpr std::string_view kSqlite2 = R"sql(
+CREATE TABLE runs (
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  command TEXT NOT NULL,
+  metrics_json TEXT NOT NULL,
+  error TEXT NOT NULL,
+  version INTEGER REFERENCES model_versions (version)
+);
+)sql";
+
+constexpr std::string_view kPostgres2 = R"sql(
+CREATE TABLE runs (
+  run_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  command TEXT NOT NULL,
+  metrics_json TEXT NOT NULL,
+  error TEXT NOT NULL,
+  version BIGINT REFERENCES model_versions (version)
+);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
+    {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
+    {2, "runs", kSqlite2, kPostgres2},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace kohort::store::internal

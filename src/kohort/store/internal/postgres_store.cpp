@@ -1,0 +1,488 @@
+#include "kohort/store/internal/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+#include <cstdlib>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "kohort/core/time.h"
+#include "kohort/store/internal/location.h"
+#include "kohort/store/internal/migrations.h"
+#include "kohort/store/internal/publish_plan.h"
+
+namespace kohort::store::internal {
+
+namespace {
+
+// Serialises migrations of concurrent openers (a session-level advisory lock; any constant
+// that other software is unlikely to use).
+constexpr std::int64_t kMigrationLock = 0x6b6f686f7274;  // "kohort"
+// Times travel as seconds since the epoch and are formatted on our side, so both backends
+// return identical text.
+constexpr std::string_view kEpoch = "extract(epoch from {})::bigint";
+// COPY data is sent in pieces of about this many bytes.
+constexpr std::size_t kCopyChunk = 1 << 20;
+
+struct ConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultClearer {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Conn = std::unique_ptr<PGconn, ConnCloser>;
+using PgResult = std::unique_ptr<PGresult, ResultClearer>;
+
+void ignore_notice(void* /*arg*/, const char* /*message*/) {}
+
+std::string trimmed(const char* message) {
+  std::string s = message != nullptr ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string epoch(std::string_view column) { return fmt::format(fmt::runtime(kEpoch), column); }
+
+std::int64_t to_int64(const char* text) {
+  std::int64_t v = 0;
+  std::from_chars(text, text + std::strlen(text), v);
+  return v;
+}
+
+// COPY text format: backslash, tab, newline and carriage return are escaped.
+void append_copy_text(std::string& out, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(std::string where, Conn conn) : where_(std::move(where)), conn_(std::move(conn)) {}
+
+  Status migrate(int target);
+
+  Result<std::int64_t> publish(const PublishRequest& request) override;
+  Result<std::optional<VersionInfo>> latest() override;
+  Result<std::vector<VersionInfo>> versions() override;
+  Result<std::string> model_json(std::int64_t version) override;
+  Result<std::vector<SegmentRecord>> segments(std::int64_t version) override;
+  Result<std::vector<AssignmentRecord>> assignments(std::int64_t version) override;
+  Result<std::vector<RunRecord>> runs() override;
+  Result<int> schema_version() override;
+  Status record_failed_run(const std::string& command, const std::string& error) override;
+
+ private:
+  Status error(std::string_view doing, const PGresult* res) const {
+    std::string message = trimmed(res != nullptr ? PQresultErrorMessage(res) : "");
+    if (message.empty()) message = trimmed(PQerrorMessage(conn_.get()));
+    std::string hint;
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+      hint = "the connection to the server was lost; is the server running?";
+    } else if (const char* state =
+                   res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr) {
+      const std::string_view s(state);
+      if (s == "42501") hint = "grant the store's user the rights to create and write tables";
+      if (s == "3F000") hint = "create the schema named in search_path first";
+      if (s == "53100") hint = "free disk space on the database server";
+    }
+    return Status::io_error(where_,
+                            fmt::format("PostgreSQL failed while {}: {}", doing, message), hint);
+  }
+
+  // Runs `sql` with text parameters; fails unless the result has `expect` status.
+  Result<PgResult> run(std::string_view sql, std::initializer_list<const char*> params,
+                       std::string_view doing, ExecStatusType expect = PGRES_TUPLES_OK) {
+    const std::string text(sql);
+    std::vector<const char*> values(params);
+    PgResult res(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0));
+    if (PQresultStatus(res.get()) != expect) return error(doing, res.get());
+    return res;
+  }
+
+  Status command(std::string_view sql, std::string_view doing) {
+    const std::string text(sql);
+    PgResult res(PQexec(conn_.get(), text.c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return error(doing, res.get());
+    return {};
+  }
+
+  Result<bool> version_exists(std::int64_t version);
+  Status not_found_version(std::int64_t version) const {
+    return Status::not_found(where_, fmt::format("model version {} does not exist", version),
+                             "list the versions that exist with the store's versions()");
+  }
+  Result<std::vector<VersionInfo>> read_versions(std::string_view tail);
+  Status copy_assignments(std::int64_t version, const PublishPlan& plan,
+                          const std::vector<std::int64_t>& since);
+
+  class Transaction {
+   public:
+    explicit Transaction(PostgresStore& s) : s_(s) {}
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction() {
+      if (open_) PQclear(PQexec(s_.conn_.get(), "ROLLBACK"));
+    }
+    Status begin(std::string_view doing) {
+      KOHORT_RETURN_IF_ERROR(s_.command("BEGIN", doing));
+      open_ = true;
+      return {};
+    }
+    Status commit(std::string_view doing) {
+      open_ = false;  // after a failed COMMIT the transaction is gone either way
+      return s_.command("COMMIT", doing);
+    }
+
+   private:
+    PostgresStore& s_;
+    bool open_ = false;
+  };
+
+  std::string where_;
+  Conn conn_;
+};
+
+Status PostgresStore::migrate(int target) {
+  const std::string lock = std::to_string(kMigrationLock);
+  KOHORT_RETURN_IF_ERROR(run("SELECT pg_advisory_lock($1::bigint)", {lock.c_str()},
+                             "waiting for other openers' migrations")
+                             .status());
+  const auto unlock = [&] {
+    PQclear(PQexecParams(conn_.get(), "SELECT pg_advisory_unlock($1::bigint)", 1, nullptr,
+                         std::vector<const char*>{lock.c_str()}.data(), nullptr, nullptr, 0));
+  };
+  Status status = [&]() -> Status {
+    KOHORT_RETURN_IF_ERROR(
+        command(kPostgresMigrationsTable, "creating the schema_migrations table"));
+    KOHORT_ASSIGN_OR_RETURN(const int current, schema_version());
+    if (current > latest_schema_version()) {
+      return Status{Code::corruption, where_,
+              fmt::format("the store's schema version {} is newer than this kohort knows ({})",
+                          current, latest_schema_version()),
+              "use a newer kohort with this store, or open another store"};
+    }
+    for (const Migration& m : migrations()) {
+      if (m.version > target) break;
+      if (m.version <= current) continue;
+      Transaction tx(*this);
+      KOHORT_RETURN_IF_ERROR(tx.begin("starting a migration"));
+      KOHORT_RETURN_IF_ERROR(command(
+          m.postgres_sql, fmt::format("applying migration {} ({})", m.version, m.description)));
+      const std::string v = std::to_string(m.version);
+      KOHORT_RETURN_IF_ERROR(run("INSERT INTO schema_migrations (version) VALUES ($1::integer)",
+                                 {v.c_str()}, "recording a migration", PGRES_COMMAND_OK)
+                                 .status());
+      KOHORT_RETURN_IF_ERROR(tx.commit("committing a migration"));
+    }
+    return {};
+  }();
+  unlock();
+  return status;
+}
+
+Result<int> PostgresStore::schema_version() {
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res,
+      run("SELECT coalesce(max(version), 0) FROM schema_migrations", {}, "reading the schema version"));
+  return static_cast<int>(to_int64(PQgetvalue(res.get(), 0, 0)));
+}
+
+Status PostgresStore::copy_assignments(std::int64_t version, const PublishPlan& plan,
+                                       const std::vector<std::int64_t>& since) {
+  {
+    PgResult res(PQexec(conn_.get(),
+                        "COPY assignment_history (version, customer_id, segment, confidence, "
+                        "since) FROM STDIN"));
+    if (PQresultStatus(res.get()) != PGRES_COPY_IN) return error("writing the assignments", res.get());
+  }
+  const std::string version_text = std::to_string(version);
+  std::string buffer;
+  buffer.reserve(kCopyChunk + 4096);
+  std::int64_t last_since = 0;
+  std::string since_text;
+  bool ok = true;
+  for (std::size_t i = 0; i < plan.sorted.size() && ok; ++i) {
+    const AssignmentRecord& a = *plan.sorted[i];
+    if (i == 0 || since[i] != last_since) {
+      last_since = since[i];
+      since_text = format_datetime(last_since);
+    }
+    buffer += version_text;
+    buffer.push_back('\t');
+    append_copy_text(buffer, a.customer_id);
+    // Shortest text that reads back as the same float: confidences round-trip exactly.
+    fmt::format_to(std::back_inserter(buffer), "\t{}\t{}\t{}\n", a.segment, a.confidence,
+                   since_text);
+    if (buffer.size() >= kCopyChunk) {
+      ok = PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) == 1;
+      buffer.clear();
+    }
+  }
+  if (ok && !buffer.empty())
+    ok = PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) == 1;
+  if (PQputCopyEnd(conn_.get(), ok ? nullptr : "client failed to send data") != 1 || !ok)
+    return error("writing the assignments", nullptr);
+  PgResult res(PQgetResult(conn_.get()));
+  const bool copied = PQresultStatus(res.get()) == PGRES_COMMAND_OK;
+  Status status = copied ? Status() : error("writing the assignments", res.get());
+  // Drain: libpq wants results read until it returns null.
+  while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);
+  return status;
+}
+
+Result<std::int64_t> PostgresStore::publish(const PublishRequest& request) {
+  KOHORT_ASSIGN_OR_RETURN(const PublishPlan plan, plan_publish(where_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("starting to publish"));
+  // One publisher at a time; readers (ACCESS SHARE) are not blocked.
+  KOHORT_RETURN_IF_ERROR(command("LOCK TABLE model_versions IN EXCLUSIVE MODE",
+                                 "waiting for other publishers"));
+  KOHORT_ASSIGN_OR_RETURN(PgResult last, run("SELECT coalesce(max(version), 0) FROM model_versions",
+                                             {}, "reading the latest version"));
+  const std::int64_t previous = to_int64(PQgetvalue(last.get(), 0, 0));
+  const std::int64_t version = previous + 1;
+  const std::string previous_text = std::to_string(previous);
+  const std::string version_text = std::to_string(version);
+
+  PreviousAssignments before;
+  {
+    KOHORT_ASSIGN_OR_RETURN(
+        PgResult res,
+        run(fmt::format("SELECT customer_id, segment, {} FROM assignment_history "
+                        "WHERE version = $1::bigint ORDER BY customer_id",
+                        epoch("since")),
+            {previous_text.c_str()}, "reading the previous assignments"));
+    const int n = PQntuples(res.get());
+    for (int i = 0; i < n; ++i) {
+      before.add(std::string_view(PQgetvalue(res.get(), i, 0),
+                                  static_cast<std::size_t>(PQgetlength(res.get(), i, 0))),
+                 static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 1))),
+                 to_int64(PQgetvalue(res.get(), i, 2)));
+    }
+  }
+  const std::vector<std::int64_t> since = carry_since(plan, before);
+
+  const std::string k_text = std::to_string(request.k);
+  const std::string customers_text = std::to_string(plan.sorted.size());
+  KOHORT_RETURN_IF_ERROR(
+      run("INSERT INTO model_versions (version, created_at, as_of, kohort_version, algorithm, k, "
+          "customers, model_json, fingerprint) VALUES ($1::bigint, now(), $2::timestamptz, $3, "
+          "$4, $5::integer, $6::bigint, $7, $8)",
+          {version_text.c_str(), plan.as_of.c_str(), request.kohort_version.c_str(),
+           request.algorithm.c_str(), k_text.c_str(), customers_text.c_str(),
+           request.model_json.c_str(), plan.fingerprint.c_str()},
+          "writing the version", PGRES_COMMAND_OK)
+          .status());
+  for (const SegmentRecord& s : request.segments) {
+    const std::string id = std::to_string(s.id);
+    const std::string size = std::to_string(s.size);
+    const std::string share = fmt::format("{}", s.share);
+    KOHORT_RETURN_IF_ERROR(
+        run("INSERT INTO segments (version, segment, name, size, share, profile_json) VALUES "
+            "($1::bigint, $2::integer, $3, $4::bigint, $5::double precision, $6)",
+            {version_text.c_str(), id.c_str(), s.name.c_str(), size.c_str(), share.c_str(),
+             s.profile_json.c_str()},
+            "writing the segments", PGRES_COMMAND_OK)
+            .status());
+  }
+  KOHORT_RETURN_IF_ERROR(copy_assignments(version, plan, since));
+  KOHORT_RETURN_IF_ERROR(
+      run("DELETE FROM assignments", {}, "replacing the current assignments", PGRES_COMMAND_OK)
+          .status());
+  KOHORT_RETURN_IF_ERROR(
+      run("INSERT INTO assignments (customer_id, version, segment, confidence, since) "
+          "SELECT customer_id, version, segment, confidence, since FROM assignment_history "
+          "WHERE version = $1::bigint",
+          {version_text.c_str()}, "replacing the current assignments", PGRES_COMMAND_OK)
+          .status());
+  KOHORT_RETURN_IF_ERROR(
+      run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, "
+          "version) VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, "
+          "'', $4::bigint)",
+          {plan.run_started_at.empty() ? nullptr : plan.run_started_at.c_str(),
+           request.command.c_str(), request.run_metrics_json.c_str(), version_text.c_str()},
+          "recording the run", PGRES_COMMAND_OK)
+          .status());
+  KOHORT_RETURN_IF_ERROR(tx.commit("committing the new version"));
+  return version;
+}
+
+Result<std::vector<VersionInfo>> PostgresStore::read_versions(std::string_view tail) {
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res,
+      run(fmt::format("SELECT version, {}, {}, kohort_version, algorithm, fingerprint, k, "
+                      "customers FROM model_versions {}",
+                      epoch("created_at"), epoch("as_of"), tail),
+          {}, "reading the versions"));
+  std::vector<VersionInfo> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    VersionInfo v;
+    v.version = to_int64(PQgetvalue(res.get(), i, 0));
+    v.created_at = format_datetime(to_int64(PQgetvalue(res.get(), i, 1)));
+    v.as_of = format_datetime(to_int64(PQgetvalue(res.get(), i, 2)));
+    v.kohort_version = PQgetvalue(res.get(), i, 3);
+    v.algorithm = PQgetvalue(res.get(), i, 4);
+    v.fingerprint = PQgetvalue(res.get(), i, 5);
+    v.k = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 6)));
+    v.customers = to_int64(PQgetvalue(res.get(), i, 7));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<std::optional<VersionInfo>> PostgresStore::latest() {
+  KOHORT_ASSIGN_OR_RETURN(auto rows, read_versions("ORDER BY version DESC LIMIT 1"));
+  if (rows.empty()) return std::optional<VersionInfo>();
+  return std::optional<VersionInfo>(std::move(rows.front()));
+}
+
+Result<std::vector<VersionInfo>> PostgresStore::versions() {
+  return read_versions("ORDER BY version");
+}
+
+Result<bool> PostgresStore::version_exists(std::int64_t version) {
+  const std::string v = std::to_string(version);
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run("SELECT 1 FROM model_versions WHERE version = $1::bigint",
+                                            {v.c_str()}, "looking up a version"));
+  return PQntuples(res.get()) > 0;
+}
+
+Result<std::string> PostgresStore::model_json(std::int64_t version) {
+  const std::string v = std::to_string(version);
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res, run("SELECT model_json FROM model_versions WHERE version = $1::bigint",
+                        {v.c_str()}, "reading a model"));
+  if (PQntuples(res.get()) == 0) return not_found_version(version);
+  return std::string(PQgetvalue(res.get(), 0, 0),
+                     static_cast<std::size_t>(PQgetlength(res.get(), 0, 0)));
+}
+
+Result<std::vector<SegmentRecord>> PostgresStore::segments(std::int64_t version) {
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(version));
+  if (!exists) return not_found_version(version);
+  const std::string v = std::to_string(version);
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res,
+      run("SELECT segment, name, size, share, profile_json FROM segments "
+          "WHERE version = $1::bigint ORDER BY segment",
+          {v.c_str()}, "reading the segments"));
+  std::vector<SegmentRecord> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    SegmentRecord s;
+    s.id = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 0)));
+    s.name = PQgetvalue(res.get(), i, 1);
+    s.size = to_int64(PQgetvalue(res.get(), i, 2));
+    s.share = std::strtod(PQgetvalue(res.get(), i, 3), nullptr);
+    s.profile_json = PQgetvalue(res.get(), i, 4);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<AssignmentRecord>> PostgresStore::assignments(std::int64_t version) {
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(version));
+  if (!exists) return not_found_version(version);
+  const std::string v = std::to_string(version);
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res,
+      run(fmt::format("SELECT customer_id, segment, confidence, {} FROM assignment_history "
+                      "WHERE version = $1::bigint ORDER BY customer_id",
+                      epoch("since")),
+          {v.c_str()}, "reading the assignments"));
+  const int n = PQntuples(res.get());
+  std::vector<AssignmentRecord> out;
+  out.reserve(static_cast<std::size_t>(n));
+  std::int64_t last_since = 0;
+  std::string since_text;
+  for (int i = 0; i < n; ++i) {
+    AssignmentRecord a;
+    a.customer_id.assign(PQgetvalue(res.get(), i, 0),
+                         static_cast<std::size_t>(PQgetlength(res.get(), i, 0)));
+    a.segment = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 1)));
+    a.confidence = std::strtof(PQgetvalue(res.get(), i, 2), nullptr);
+    const std::int64_t s = to_int64(PQgetvalue(res.get(), i, 3));
+    if (i == 0 || s != last_since) {
+      last_since = s;
+      since_text = format_datetime(s);
+    }
+    a.since = since_text;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<std::vector<RunRecord>> PostgresStore::runs() {
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res,
+      run(fmt::format("SELECT run_id, {}, {}, status, command, metrics_json, error, version "
+                      "FROM runs ORDER BY run_id",
+                      epoch("started_at"), epoch("finished_at")),
+          {}, "reading the runs"));
+  std::vector<RunRecord> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    RunRecord r;
+    r.run_id = to_int64(PQgetvalue(res.get(), i, 0));
+    r.started_at = format_datetime(to_int64(PQgetvalue(res.get(), i, 1)));
+    r.finished_at = format_datetime(to_int64(PQgetvalue(res.get(), i, 2)));
+    r.status = PQgetvalue(res.get(), i, 3);
+    r.command = PQgetvalue(res.get(), i, 4);
+    r.metrics_json = PQgetvalue(res.get(), i, 5);
+    r.error = PQgetvalue(res.get(), i, 6);
+    if (PQgetisnull(res.get(), i, 7) == 0) r.version = to_int64(PQgetvalue(res.get(), i, 7));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status PostgresStore::record_failed_run(const std::string& command_line,
+                                        const std::string& error_text) {
+  return run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error) "
+             "VALUES (now(), now(), 'failed', $1, '{}', $2)",
+             {command_line.c_str(), error_text.c_str()}, "recording a failed run",
+             PGRES_COMMAND_OK)
+      .status();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, int schema_version) {
+  const std::string where = redact(url);
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
+  if (options == nullptr) {
+    const std::string message = trimmed(parse_error != nullptr ? parse_error : "out of memory");
+    PQfreemem(parse_error);
+    return Status::invalid_argument(where,
+                                    fmt::format("malformed PostgreSQL URL: {}", message),
+                                    "write it as postgresql://user[:password]@host[:port]/database");
+  }
+  PQconninfoFree(options);
+  Conn conn(PQconnectdb(url.c_str()));
+  if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {
+    return Status::io_error(
+        where,
+        fmt::format("cannot connect to {}: {}", where,
+                    conn != nullptr ? trimmed(PQerrorMessage(conn.get())) : "out of memory"),
+        "is the server running and accepting connections there? check host, port, user, "
+        "password and database in the URL");
+  }
+  // libpq prints server notices to stderr by default; library code does not print.
+  PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
+  auto store = std::make_unique<PostgresStore>(where, std::move(conn));
+  KOHORT_RETURN_IF_ERROR(store->migrate(schema_version));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace kohort::store::internal

@@ -1,0 +1,149 @@
+#include "kohort/store/internal/publish_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include "kohort/core/time.h"
+
+namespace kohort::store::internal {
+
+namespace {
+
+Status check_json(const std::string& where, std::string_view field, const std::string& text) {
+  if (!nlohmann::json::accept(text)) {
+    return Status::invalid_input(where, fmt::format("{} is not valid JSON", field),
+                                 "pass a complete JSON document (\"{}\" when there is none)");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest& request) {
+  PublishPlan plan;
+  const auto as_of = parse_iso8601(request.as_of);
+  if (!as_of) {
+    return Status::invalid_input(
+        where, fmt::format("as_of '{}' is not an ISO 8601 date or date-time", request.as_of),
+        "give the data cut as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+  }
+  plan.as_of_seconds = *as_of;
+  plan.as_of = format_datetime(*as_of);
+  if (!request.run_started_at.empty()) {
+    const auto started = parse_iso8601(request.run_started_at);
+    if (!started) {
+      return Status::invalid_input(
+          where,
+          fmt::format("run_started_at '{}' is not an ISO 8601 date-time", request.run_started_at),
+          "give it as YYYY-MM-DDTHH:MM:SSZ, or leave it empty for the publish time");
+    }
+    plan.run_started_at = format_datetime(*started);
+  }
+  if (request.kohort_version.empty())
+    return Status::invalid_input(where, "kohort_version is empty", "pass the producing version");
+  if (request.algorithm.empty())
+    return Status::invalid_input(where, "algorithm is empty", "pass the clustering algorithm");
+  if (request.k < 0)
+    return Status::invalid_input(where, fmt::format("k {} is negative", request.k));
+  KOHORT_RETURN_IF_ERROR(check_json(where, "model_json", request.model_json));
+  KOHORT_RETURN_IF_ERROR(check_json(where, "run_metrics_json", request.run_metrics_json));
+
+  std::unordered_set<std::int32_t> segment_ids;
+  for (const SegmentRecord& s : request.segments) {
+    if (s.id < 0) {
+      return Status::invalid_input(where, fmt::format("segment id {} is negative", s.id),
+                                   "segment ids are ≥ 0; -1 marks outliers in assignments only");
+    }
+    if (!segment_ids.insert(s.id).second)
+      return Status::invalid_input(where, fmt::format("segment id {} appears twice", s.id));
+    if (s.size < 0) {
+      return Status::invalid_input(where,
+                                   fmt::format("segment {} has a negative size {}", s.id, s.size));
+    }
+    if (!(s.share >= 0 && s.share <= 1)) {
+      return Status::invalid_input(
+          where, fmt::format("segment {} has share {} outside [0, 1]", s.id, s.share));
+    }
+    KOHORT_RETURN_IF_ERROR(
+        check_json(where, fmt::format("profile_json of segment {}", s.id), s.profile_json));
+  }
+
+  plan.sorted.reserve(request.assignments.size());
+  for (const AssignmentRecord& a : request.assignments) {
+    if (a.customer_id.empty())
+      return Status::invalid_input(where, "an assignment has an empty customer_id");
+    if (a.segment != -1 && segment_ids.count(a.segment) == 0) {
+      return Status::invalid_input(
+          where,
+          fmt::format("customer '{}' is assigned to segment {}, which is not among the segments",
+                      a.customer_id, a.segment),
+          "list every segment id used by the assignments (-1 marks an outlier)");
+    }
+    if (!(std::isfinite(a.confidence) && a.confidence >= 0 && a.confidence <= 1)) {
+      return Status::invalid_input(
+          where,
+          fmt::format("customer '{}' has confidence {} outside [0, 1]", a.customer_id,
+                      a.confidence));
+    }
+    plan.sorted.push_back(&a);
+  }
+  std::sort(plan.sorted.begin(), plan.sorted.end(),
+            [](const AssignmentRecord* x, const AssignmentRecord* y) {
+              return x->customer_id < y->customer_id;
+            });
+  for (std::size_t i = 1; i < plan.sorted.size(); ++i) {
+    if (plan.sorted[i]->customer_id == plan.sorted[i - 1]->customer_id) {
+      return Status::invalid_input(
+          where,
+          fmt::format("customer '{}' appears twice in the assignments",
+                      plan.sorted[i]->customer_id),
+          "each customer has exactly one segment per version; remove the duplicate rows");
+    }
+  }
+  plan.fingerprint = sha256_fingerprint(request.model_json);
+  return plan;
+}
+
+void PreviousAssignments::add(std::string_view customer_id, std::int32_t segment,
+                              std::int64_t since_seconds) {
+  customer_ids.emplace_back(customer_id);
+  segments.push_back(segment);
+  // Few distinct values, and consecutive rows mostly share one: check the last hit first.
+  auto it = std::find(since_values.begin(), since_values.end(), since_seconds);
+  if (it == since_values.end()) {
+    since_values.push_back(since_seconds);
+    it = since_values.end() - 1;
+  }
+  since_index.push_back(static_cast<std::uint32_t>(it - since_values.begin()));
+}
+
+std::vector<std::int64_t> carry_since(const PublishPlan& plan,
+                                      const PreviousAssignments& previous) {
+  std::vector<std::int64_t> since(plan.sorted.size(), plan.as_of_seconds);
+  std::size_t j = 0;
+  const std::size_t m = previous.customer_ids.size();
+  for (std::size_t i = 0; i < plan.sorted.size(); ++i) {
+    const std::string& id = plan.sorted[i]->customer_id;
+    while (j < m && previous.customer_ids[j] < id) ++j;
+    if (j < m && previous.customer_ids[j] == id && previous.segments[j] == plan.sorted[i]->segment)
+      since[i] = previous.since_values[previous.since_index[j]];
+  }
+  return since;
+}
+
+std::string sha256_fingerprint(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const int ok = EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  KOHORT_CHECK(ok == 1 && length == 32);
+  std::string out = "sha256:";
+  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+}  // namespace kohort::store::internal

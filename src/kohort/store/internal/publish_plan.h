@@ -1,0 +1,50 @@
+// kohort/store/internal/publish_plan.h — what both backends do before and around a publish:
+// checking the request, ordering its assignments, fingerprinting, carrying `since`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kohort/core/result.h"
+#include "kohort/store/store.h"
+
+namespace kohort::store::internal {
+
+/// A checked request, ready to write. Borrows from the request it was made from.
+struct PublishPlan {
+  std::string as_of;           ///< normalised "YYYY-MM-DDTHH:MM:SSZ"
+  std::int64_t as_of_seconds;  ///< the same instant, seconds since the epoch
+  std::string run_started_at;  ///< normalised, or empty (then: the publish time)
+  std::string fingerprint;     ///< "sha256:<hex>" of model_json
+  /// The request's assignments sorted by customer_id (bytes); ids are unique.
+  std::vector<const AssignmentRecord*> sorted;
+};
+
+/// Checks `request` (see Store::publish for the rules); `where` names the store in errors.
+/// Deterministic; O(n log n) for n assignments.
+[[nodiscard]] Result<PublishPlan> plan_publish(const std::string& where,
+                                               const PublishRequest& request);
+
+/// The previous version's assignments, sorted by customer_id (bytes). `since` values are
+/// interned: they take few distinct values (one per version at most).
+struct PreviousAssignments {
+  std::vector<std::string> customer_ids;
+  std::vector<std::int32_t> segments;
+  std::vector<std::uint32_t> since_index;  ///< into since_values
+  std::vector<std::int64_t> since_values;  ///< seconds since the epoch
+
+  /// Appends one row; rows must come in ascending customer_id order.
+  void add(std::string_view customer_id, std::int32_t segment, std::int64_t since_seconds);
+};
+
+/// For each assignment of `plan.sorted`: its `since` in seconds — the previous version's when
+/// the customer was there in the same segment id, else plan.as_of_seconds. One merge pass.
+[[nodiscard]] std::vector<std::int64_t> carry_since(const PublishPlan& plan,
+                                                    const PreviousAssignments& previous);
+
+/// SHA-256 of `bytes` as "sha256:<64 lower-case hex digits>".
+[[nodiscard]] std::string sha256_fingerprint(std::string_view bytes);
+
+}  // namespace kohort::store::internal

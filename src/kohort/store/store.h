@@ -1,0 +1,139 @@
+// kohort/store/store.h — versioned segmentations in SQLite (default) or PostgreSQL.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kohort/core/result.h"
+#include "kohort/core/status.h"
+
+namespace kohort::store {
+
+/// One segment of a published version.
+struct SegmentRecord {
+  std::int32_t id = 0;       ///< the segment id the assignments use (≥ 0; unique per version)
+  std::string name;          ///< human name, e.g. "loyal big spenders"
+  std::int64_t size = 0;     ///< customers in the segment (≥ 0)
+  double share = 0;          ///< size / customers, in [0, 1]
+  std::string profile_json;  ///< a JSON document (object or array); "{}" when there is none
+};
+
+/// One customer's segment under a version.
+struct AssignmentRecord {
+  std::string customer_id;  ///< exactly as in the input (non-empty)
+  std::int32_t segment = 0; ///< a SegmentRecord::id of the version, or -1 (outlier)
+  float confidence = 0;     ///< in [0, 1]
+  /// "YYYY-MM-DDTHH:MM:SSZ": the as-of instant from which the customer has been in this
+  /// segment id under every version up to this one. Computed by the store; ignored on input.
+  std::string since;
+};
+
+/// Everything that becomes one new version.
+struct PublishRequest {
+  std::string model_json;  ///< the whole model document (valid JSON)
+  std::string as_of;       ///< ISO 8601 date or date-time of the data cut (stored as UTC, seconds)
+  std::string kohort_version, algorithm;  ///< non-empty
+  std::int32_t k = 0;                     ///< number of segments of the model (≥ 0)
+  std::vector<SegmentRecord> segments;
+  std::vector<AssignmentRecord> assignments;  ///< any order; `since` ignored on input
+  std::string run_metrics_json = "{}";        ///< valid JSON; recorded with the run
+  std::string command;                        ///< the command line that produced it
+  /// ISO 8601 start of the run that produced it; empty: the publish time. Recorded with the run.
+  std::string run_started_at;
+};
+
+/// What a version is, without its bulk data.
+struct VersionInfo {
+  std::int64_t version = 0;  ///< 1, 2, … in publishing order
+  std::string created_at;    ///< "YYYY-MM-DDTHH:MM:SSZ", the store's clock at publishing
+  std::string as_of;         ///< "YYYY-MM-DDTHH:MM:SSZ"
+  std::string kohort_version, algorithm;
+  std::string fingerprint;   ///< "sha256:<64 hex digits>" of model_json's bytes
+  std::int32_t k = 0;
+  std::int64_t customers = 0;  ///< number of assignments
+};
+
+/// One run: a publish (status "ok", with the version it made) or a failed fit.
+struct RunRecord {
+  std::int64_t run_id = 0;
+  std::string started_at, finished_at;  ///< "YYYY-MM-DDTHH:MM:SSZ"
+  std::string status;                   ///< "ok" or "failed"
+  std::string command;
+  std::string metrics_json;             ///< "{}" for a failed run
+  std::string error;                    ///< empty for an ok run
+  std::optional<std::int64_t> version;  ///< the version it published, if any
+};
+
+/// A segment store: published versions, their segments and assignments, and the runs that
+/// made them. Both backends share one schema (tables model_versions, segments, assignments
+/// (the latest version's, one row per customer), assignment_history (one row per version and
+/// customer), runs, schema_migrations), created and upgraded by numbered migrations.
+///
+/// A Store object holds one connection: use it from one thread at a time. Several processes
+/// may open the same store; publishes are serialised by the database (SQLite's write lock,
+/// a PostgreSQL table lock), readers never see a half-published version.
+/// Every error names the store location (passwords in a URL are shown as "***").
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Opens the store at `location`, creating it when absent, and applies any migrations this
+  /// binary knows that the store lacks (each in its own transaction).
+  /// `location`: a file path (SQLite, WAL mode; the file and its directory must be writable),
+  /// or a "postgresql://" / "postgres://" URL (libpq syntax; `?options=-csearch_path%3Dname`
+  /// puts the tables in schema `name`, which must exist).
+  /// Fails with: invalid_argument (empty location; the file is not a SQLite database; the URL
+  /// is malformed); not_found (the file's directory does not exist); io_error (the file or its
+  /// directory cannot be written or read); io_error "cannot connect to …; is the server
+  /// running?" (PostgreSQL unreachable or refusing); corruption (the store's schema is newer
+  /// than this binary knows, or its bookkeeping is inconsistent); unsupported (a PostgreSQL
+  /// URL in a build without KOHORT_WITH_POSTGRES).
+  [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& location);
+
+  /// Publishes atomically, in one transaction: either everything (version row, segments,
+  /// assignments with their `since`, history, the run record) becomes the new latest version,
+  /// or nothing changes — also when the process dies midway. Returns the new version number
+  /// (1, 2, …). `since` is carried from the previous version for a customer whose segment id
+  /// is unchanged, else it is this version's as_of.
+  /// Fails with invalid_input, leaving the store untouched, naming the first bad field:
+  /// empty or unparsable as_of, empty kohort_version/algorithm, k < 0, invalid JSON in
+  /// model_json/profile_json/run_metrics_json, duplicate or negative segment ids, share outside
+  /// [0, 1], a negative size, an empty or duplicate customer id, an assignment to a segment id
+  /// not in `segments` (other than -1), a confidence outside [0, 1] or not finite.
+  /// io_error when the database refuses the write.
+  /// Cost: O(n log n) to sort n assignments, one read of the previous version's assignments,
+  /// two bulk inserts of n rows; memory O(n) beyond the request.
+  [[nodiscard]] virtual Result<std::int64_t> publish(const PublishRequest& request) = 0;
+
+  /// The newest version, or nullopt when nothing is published yet.
+  [[nodiscard]] virtual Result<std::optional<VersionInfo>> latest() = 0;
+  /// All versions, oldest first.
+  [[nodiscard]] virtual Result<std::vector<VersionInfo>> versions() = 0;
+  /// The model document of `version`, byte for byte as published. not_found when absent.
+  [[nodiscard]] virtual Result<std::string> model_json(std::int64_t version) = 0;
+  /// The segments of `version`, by id. not_found when the version is absent.
+  [[nodiscard]] virtual Result<std::vector<SegmentRecord>> segments(std::int64_t version) = 0;
+  /// The assignments of `version` (from the history), ordered by customer_id as bytes.
+  /// not_found when the version is absent.
+  [[nodiscard]] virtual Result<std::vector<AssignmentRecord>> assignments(
+      std::int64_t version) = 0;
+  /// All runs, oldest first.
+  [[nodiscard]] virtual Result<std::vector<RunRecord>> runs() = 0;
+  /// The highest migration applied to the store.
+  [[nodiscard]] virtual Result<int> schema_version() = 0;
+  /// Records a failed run (a fit that stopped with an error) without touching versions.
+  [[nodiscard]] virtual Status record_failed_run(const std::string& command,
+                                                 const std::string& error) = 0;
+};
+
+/// The schema version this binary creates and understands.
+[[nodiscard]] int latest_schema_version();
+
+/// `location` fit for messages: the password of a URL (user:password@ or password=) replaced
+/// by "***". File paths are returned unchanged.
+[[nodiscard]] std::string redact_location(const std::string& location);
+
+}  // namespace kohort::store
