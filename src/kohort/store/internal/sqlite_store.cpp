@@ -280,13 +280,6 @@ Result<std::int64_t> SqliteStore::publish(const PublishRequest& request) {
       if (sqlite3_step(st.get()) != SQLITE_DONE) return error("writing the assignments");
     }
   }
-  KOHORT_RETURN_IF_ERROR(exec(fmt::format("DELETE FROM assignments; "
-                                          "INSERT INTO assignments (customer_id, version, "
-                                          "segment, confidence, since) "
-                                          "SELECT customer_id, version, segment, confidence, "
-                                          "since FROM assignment_history WHERE version = {}",
-                                          version),
-                              "replacing the current assignments"));
   {
     KOHORT_ASSIGN_OR_RETURN(
         Stmt st, prepare(fmt::format("INSERT INTO runs (started_at, finished_at, status, "
@@ -532,7 +525,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, int sc
     }
   }
   // FULL: a committed version survives a power cut, not only a crash of the process.
-  if (sqlite3_exec(db.get(), "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL", nullptr, nullptr,
+  if (sqlite3_exec(db.get(), "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536", nullptr, nullptr,
                    nullptr) != SQLITE_OK) {
     return Status::io_error(path, fmt::format("cannot configure SQLite: {}",
                                               sqlite3_errmsg(db.get())));
