@@ -11,7 +11,6 @@
 #include <fstream>
 #include <memory>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,11 +40,10 @@ inline std::string postgres_base_url(std::string& reason) {
   std::string url;
   if (url_file && std::getline(url_file, url) && !url.empty()) return url;
   std::ifstream why(std::string(dir) + "/unavailable");
-  std::stringstream text;
-  text << why.rdbuf();
+  std::string text;
+  std::getline(why, text);
   reason = "no PostgreSQL server for the store tests: " +
-           (text.str().empty() ? std::string("tests/store/pg_server.sh start did not run")
-                               : text.str());
+           (text.empty() ? std::string("tests/store/pg_server.sh start did not run") : text);
   return {};
 }
 
