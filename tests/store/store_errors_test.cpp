@@ -189,6 +189,21 @@ TEST(PublishPlan, SortsChecksAndFingerprints) {
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(PublishPlan, TextMustBeUtf8WithoutNul) {
+  EXPECT_TRUE(internal::valid_text(""));
+  EXPECT_TRUE(internal::valid_text("plain ascii"));
+  EXPECT_TRUE(internal::valid_text("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));  // é € 😀
+  EXPECT_TRUE(internal::valid_text("\xf4\x8f\xbf\xbf"));                    // U+10FFFF
+  EXPECT_FALSE(internal::valid_text(std::string("a\0b", 3)));
+  EXPECT_FALSE(internal::valid_text("\xe9t\xe9"));          // Latin-1
+  EXPECT_FALSE(internal::valid_text("\xc0\xaf"));           // overlong '/'
+  EXPECT_FALSE(internal::valid_text("\xed\xa0\x80"));       // a surrogate
+  EXPECT_FALSE(internal::valid_text("\xf4\x90\x80\x80"));   // above U+10FFFF
+  EXPECT_FALSE(internal::valid_text("\xe2\x82"));           // truncated
+  EXPECT_FALSE(internal::valid_text("\x80"));               // a lone continuation byte
+  EXPECT_EQ(internal::to_valid_text("caf\xc3\xa9 \xe9t\xe9 \xe2\x82"), "caf\xc3\xa9 ?t? ??");
+}
+
 // The merge against a direct lookup, over previous/current sets that interleave.
 TEST(PublishPlan, CarrySinceMatchesADirectLookup) {
   std::mt19937 rng(11);

@@ -299,9 +299,13 @@ TEST_P(StoreTest, FailedRunIsRecordedWithoutTouchingVersions) {
   ASSERT_TRUE(store->record_failed_run("kohort fit shop/ --k 50",
                                        "k 50 is larger than the 4 customers")
                   .ok());
+  // Text from a Latin-1 file in the message: stored, with the bad byte replaced.
+  ASSERT_TRUE(store->record_failed_run("kohort fit caf\xc3\xa9/", "bad name 'Ren\xe9'").ok());
   auto runs = store->runs();
   ASSERT_TRUE(runs.ok());
-  ASSERT_EQ(runs->size(), 2u);
+  ASSERT_EQ(runs->size(), 3u);
+  EXPECT_EQ((*runs)[2].command, "kohort fit caf\xc3\xa9/");
+  EXPECT_EQ((*runs)[2].error, "bad name 'Ren?'");
   EXPECT_EQ((*runs)[1].status, "failed");
   EXPECT_EQ((*runs)[1].command, "kohort fit shop/ --k 50");
   EXPECT_EQ((*runs)[1].error, "k 50 is larger than the 4 customers");
@@ -334,6 +338,11 @@ TEST_P(StoreTest, RejectedPublishLeavesNothingBehind) {
        "model_json is not valid JSON"},
       {"empty id", [](PublishRequest& r) { r.assignments[0].customer_id.clear(); },
        "an assignment has an empty customer_id"},
+      {"latin-1 id", [](PublishRequest& r) { r.assignments[4].customer_id = "Ren\xe9"; },
+       "customer id 'Ren\\xe9' is not valid UTF-8 text"},
+      {"NUL in id",
+       [](PublishRequest& r) { r.assignments[4].customer_id = std::string("a\0b", 3); },
+       "customer id 'a\\x00b' is not valid UTF-8 text"},
   };
   for (const Case& c : cases) {
     PublishRequest r = make_request(60, 3, "2024-02-29", 1);

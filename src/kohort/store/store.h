@@ -102,7 +102,8 @@ class Store {
   /// Fails with invalid_input, leaving the store untouched, naming the first bad field:
   /// empty or unparsable as_of, empty kohort_version/algorithm, k < 0, invalid JSON in
   /// model_json/profile_json/run_metrics_json, duplicate or negative segment ids, share outside
-  /// [0, 1], a negative size, an empty or duplicate customer id, an assignment to a segment id
+  /// [0, 1], a negative size, an empty or duplicate customer id, text that is not UTF-8 or
+  /// holds a NUL (customer ids, names, versions, command), an assignment to a segment id
   /// not in `segments` (other than -1), a confidence outside [0, 1] or not finite.
   /// io_error when the database refuses the write.
   /// Cost: O(n log n) to sort n assignments, one read of the previous version's assignments,
@@ -127,6 +128,7 @@ class Store {
   /// The highest migration applied to the store.
   [[nodiscard]] virtual Result<int> schema_version() = 0;
   /// Records a failed run (a fit that stopped with an error) without touching versions.
+  /// Bytes of `command` or `error` that are not valid UTF-8 (and NULs) are stored as '?'.
   [[nodiscard]] virtual Status record_failed_run(const std::string& command,
                                                  const std::string& error) = 0;
 };

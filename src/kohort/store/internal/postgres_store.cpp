@@ -441,8 +441,10 @@ Result<std::vector<RunRecord>> PostgresStore::runs() {
   return out;
 }
 
-Status PostgresStore::record_failed_run(const std::string& command_line,
-                                        const std::string& error_text) {
+Status PostgresStore::record_failed_run(const std::string& command_in,
+                                        const std::string& error_in) {
+  const std::string command_line = to_valid_text(command_in);
+  const std::string error_text = to_valid_text(error_in);
   return run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error) "
              "VALUES (now(), now(), 'failed', $1, '{}', $2)",
              {command_line.c_str(), error_text.c_str()}, "recording a failed run",

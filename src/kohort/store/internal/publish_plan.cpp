@@ -24,6 +24,78 @@ Status check_json(const std::string& where, std::string_view field, const std::s
 
 }  // namespace
 
+bool valid_text(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int extra = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+namespace {
+
+// Keeps the valid sequences of `s` and passes each bad byte to `bad`.
+template <typename OnBad>
+std::string repair_text(std::string_view s, OnBad bad) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t len = 1;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0xC0) len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (i + len <= s.size() && valid_text(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      bad(out, static_cast<unsigned char>(s[i]));
+      ++i;
+    }
+  }
+  return out;
+}
+
+// For messages: bad bytes as \xNN, so that the message itself stays valid text.
+std::string shown(std::string_view s) {
+  return repair_text(s, [](std::string& out, unsigned char c) {
+    out += fmt::format("\\x{:02x}", c);
+  });
+}
+
+}  // namespace
+
+std::string to_valid_text(std::string_view s) {
+  if (valid_text(s)) return std::string(s);
+  return repair_text(s, [](std::string& out, unsigned char) { out.push_back('?'); });
+}
+
 Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest& request) {
   PublishPlan plan;
   const auto as_of = parse_iso8601(request.as_of);
@@ -48,6 +120,15 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
     return Status::invalid_input(where, "kohort_version is empty", "pass the producing version");
   if (request.algorithm.empty())
     return Status::invalid_input(where, "algorithm is empty", "pass the clustering algorithm");
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{
+                                         "kohort_version", &request.kohort_version},
+                                     {"algorithm", &request.algorithm},
+                                     {"command", &request.command}}) {
+    if (!valid_text(*value)) {
+      return Status::invalid_input(where, fmt::format("{} is not valid UTF-8 text", name),
+                                   "pass UTF-8 text without NUL bytes");
+    }
+  }
   if (request.k < 0)
     return Status::invalid_input(where, fmt::format("k {} is negative", request.k));
   KOHORT_RETURN_IF_ERROR(check_json(where, "model_json", request.model_json));
@@ -69,6 +150,10 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
       return Status::invalid_input(
           where, fmt::format("segment {} has share {} outside [0, 1]", s.id, s.share));
     }
+    if (!valid_text(s.name)) {
+      return Status::invalid_input(
+          where, fmt::format("the name of segment {} is not valid UTF-8 text", s.id));
+    }
     KOHORT_RETURN_IF_ERROR(
         check_json(where, fmt::format("profile_json of segment {}", s.id), s.profile_json));
   }
@@ -77,6 +162,12 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
   for (const AssignmentRecord& a : request.assignments) {
     if (a.customer_id.empty())
       return Status::invalid_input(where, "an assignment has an empty customer_id");
+    if (!valid_text(a.customer_id)) {
+      return Status::invalid_input(where,
+                                   fmt::format("customer id '{}' is not valid UTF-8 text",
+                                               shown(a.customer_id)),
+                                   "convert the input to UTF-8; ids must not contain NUL bytes");
+    }
     if (a.segment != -1 && segment_ids.count(a.segment) == 0) {
       return Status::invalid_input(
           where,

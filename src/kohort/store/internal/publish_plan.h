@@ -22,7 +22,8 @@ struct PublishPlan {
   std::vector<const AssignmentRecord*> sorted;
 };
 
-/// Checks `request` (see Store::publish for the rules); `where` names the store in errors.
+/// Checks `request` (see Store::publish for the rules; all text must pass valid_text());
+/// `where` names the store in errors.
 /// Deterministic; O(n log n) for n assignments.
 [[nodiscard]] Result<PublishPlan> plan_publish(const std::string& where,
                                                const PublishRequest& request);
@@ -43,6 +44,14 @@ struct PreviousAssignments {
 /// the customer was there in the same segment id, else plan.as_of_seconds. One merge pass.
 [[nodiscard]] std::vector<std::int64_t> carry_since(const PublishPlan& plan,
                                                     const PreviousAssignments& previous);
+
+/// True when `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+/// U+10FFFF) without NUL bytes: text both backends store unchanged (PostgreSQL refuses
+/// anything else).
+[[nodiscard]] bool valid_text(std::string_view s);
+
+/// `s` with every byte that is not part of valid UTF-8 (and every NUL) replaced by '?'.
+[[nodiscard]] std::string to_valid_text(std::string_view s);
 
 /// SHA-256 of `bytes` as "sha256:<64 lower-case hex digits>".
 [[nodiscard]] std::string sha256_fingerprint(std::string_view bytes);

@@ -425,7 +425,10 @@ Result<std::vector<RunRecord>> SqliteStore::runs() {
   return out;
 }
 
-Status SqliteStore::record_failed_run(const std::string& command, const std::string& error_text) {
+Status SqliteStore::record_failed_run(const std::string& command_in,
+                                      const std::string& error_in) {
+  const std::string command = to_valid_text(command_in);
+  const std::string error_text = to_valid_text(error_in);
   KOHORT_ASSIGN_OR_RETURN(
       Stmt st, prepare(fmt::format("INSERT INTO runs (started_at, finished_at, status, command, "
                                    "metrics_json, error, version) "
