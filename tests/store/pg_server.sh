@@ -6,7 +6,8 @@
 #   pg_server.sh stop DIR    stop that server and delete its files.
 # As root the server runs as the `postgres` user (PostgreSQL refuses root). When the server
 # binaries are missing, start writes the reason to DIR/unavailable and exits 0: the tests then
-# fail with that reason under CI=true and skip otherwise. Binaries: $PG_BIN, else the newest
+# fail with that reason under CI=true and skip otherwise; so do they when the server does not
+# start (the fixture itself then fails under CI=true). Binaries: $PG_BIN, else the newest
 # /usr/lib/postgresql/*/bin.
 set -euo pipefail
 
@@ -56,6 +57,15 @@ esac
 mkdir -p "$dir"
 stop  # a server left over from an interrupted run
 
+# A server that does not start: the tests report the reason (and skip, unless CI=true). Under
+# CI=true this fixture fails too, so that the log shows the reason next to the fixture.
+fail() {
+  echo "$1" | tr '\n' ' ' >"$dir/unavailable"
+  echo "$1" >&2
+  if [[ "${CI:-}" == "true" ]]; then exit 1; fi
+  exit 0
+}
+
 bin=${PG_BIN:-}
 if [[ -z "$bin" ]]; then
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -65,10 +75,9 @@ if [[ -z "$bin" || ! -x "$bin/initdb" || ! -x "$bin/pg_ctl" ]]; then
   cat "$dir/unavailable" >&2
   exit 0
 fi
+
 if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
-  echo "running as root but there is no 'postgres' user to run the server as; install the postgresql package (it creates the user)" >"$dir/unavailable"
-  cat "$dir/unavailable" >&2
-  exit 1
+  fail "running as root but there is no 'postgres' user to run the server as; install the postgresql package (it creates the user)"
 fi
 
 # A short path: a Unix socket path must fit in about 100 bytes.
@@ -91,11 +100,6 @@ for _ in $(seq 1 50); do
 done
 port=${port:-54329}
 
-fail() {
-  echo "$1" >"$dir/unavailable"
-  echo "$1" >&2
-  exit 1
-}
 
 as_server_user "$bin/initdb" -D "$data/pgdata" -U postgres --auth=trust --no-locale -E UTF8 \
   >"$data/initdb.log" 2>&1 || fail "initdb failed: $(tail -n 5 "$data/initdb.log")"
