@@ -2,6 +2,9 @@
 // `since`, runs, and requests that must leave nothing behind.
 #include "kohort/store/store.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 
@@ -377,6 +380,52 @@ TEST_P(StoreTest, TwoHandlesSeeEachOthersVersions) {
   auto moved = a->assignments(2);
   ASSERT_TRUE(moved.ok());
   for (const auto& x : *moved) EXPECT_EQ(x.since, "2024-02-29T00:00:00Z");
+}
+
+// Processes that open a fresh store at the same moment (racing to migrate it) and publish at
+// once: every publish gets its own number, and every version is complete.
+TEST_P(StoreTest, ConcurrentOpenersAndPublishersEachGetAVersion) {
+  constexpr int kProcesses = 3;
+  constexpr std::int64_t kCustomers = 5000;
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(go[1]);
+      char c = 0;
+      if (::read(go[0], &c, 1) != 0) ::_exit(2);  // released when the parent closes the pipe
+      auto store = Store::open(backend_->location());
+      if (!store.ok()) ::_exit(3);
+      auto v = (*store)->publish(make_request(kCustomers, 3, "2024-01-31", p, p));
+      ::_exit(v.ok() ? 0 : 4);
+    }
+    children.push_back(pid);
+  }
+  ::close(go[0]);
+  ::close(go[1]);
+  for (const pid_t pid : children) {
+    int wstatus = 0;
+    ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+    ASSERT_TRUE(WIFEXITED(wstatus));
+    EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "2: pipe, 3: open failed, 4: publish failed";
+  }
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  auto versions = store->versions();
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), static_cast<std::size_t>(kProcesses));
+  for (int i = 0; i < kProcesses; ++i) {
+    EXPECT_EQ((*versions)[static_cast<std::size_t>(i)].version, i + 1);
+    EXPECT_EQ((*versions)[static_cast<std::size_t>(i)].customers, kCustomers);
+    auto rows = store->assignments(i + 1);
+    ASSERT_TRUE(rows.ok());
+    EXPECT_EQ(static_cast<std::int64_t>(rows->size()), kCustomers);
+  }
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM runs"), "3");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
