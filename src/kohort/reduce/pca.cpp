@@ -10,6 +10,7 @@
 
 #include "kohort/core/blas.h"
 #include "kohort/core/parallel.h"
+#include "kohort/reduce/covariance.h"
 
 namespace kohort::reduce {
 
@@ -49,38 +50,11 @@ Result<PcaFit> fit_pca(const Context& ctx, MatrixView<const float> x, const PcaO
                                     fmt::format("{} components asked of {} columns", o.n_components, d),
                                     fmt::format("ask for at most {} components", d));
   PcaFit fit;
-  // Means, block-ordered.
-  const index_t nb = block_count(n, kBlock);
-  std::vector<double> part(static_cast<std::size_t>(nb * d), 0.0);
-  parallel_for_blocks(ctx, n, kBlock, [&](index_t b, index_t s, index_t e) {
-    double* p = part.data() + b * d;
-    for (index_t i = s; i < e; ++i)
-      for (index_t j = 0; j < d; ++j) p[j] += x(i, j);
-  });
-  fit.mean.assign(static_cast<std::size_t>(d), 0.0);
-  for (index_t b = 0; b < nb; ++b)
-    for (index_t j = 0; j < d; ++j) fit.mean[static_cast<std::size_t>(j)] += part[static_cast<std::size_t>(b * d + j)];
-  for (auto& m : fit.mean) m /= static_cast<double>(n);
-  // Covariance: per block, centre the rows, C_b = X_bᵀ X_b by SSYRK, summed in double.
-  std::vector<double> cov_part(static_cast<std::size_t>(nb * d * d), 0.0);
-  const int threads = std::max(1, ctx.threads());
-  std::vector<float> centred(static_cast<std::size_t>(kBlock * d * threads));
-  std::vector<float> cb(static_cast<std::size_t>(d * d * threads));
-  parallel_for_blocks_indexed(ctx, n, kBlock, [&](int w, index_t b, index_t s, index_t e) {
-    float* xc = centred.data() + static_cast<std::size_t>(w) * static_cast<std::size_t>(kBlock * d);
-    float* c = cb.data() + static_cast<std::size_t>(w) * static_cast<std::size_t>(d * d);
-    for (index_t i = s; i < e; ++i)
-      for (index_t j = 0; j < d; ++j)
-        xc[(i - s) * d + j] = static_cast<float>(x(i, j) - fit.mean[static_cast<std::size_t>(j)]);
-    blas::syrk_ata(1.0f, MatrixView<const float>(xc, e - s, d), 0.0f, MatrixView<float>(c, d, d));
-    double* out = cov_part.data() + b * d * d;
-    for (index_t t = 0; t < d * d; ++t) out[t] = c[t];
-  });
-  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
-  for (index_t b = 0; b < nb; ++b)
-    for (index_t i = 0; i < d; ++i)
-      for (index_t j = 0; j < d; ++j) cov(i, j) += cov_part[static_cast<std::size_t>(b * d * d + i * d + j)];
-  cov /= static_cast<double>(n - 1);
+  const Covariance sample = covariance(ctx, x);
+  fit.mean = sample.mean;
+  Eigen::MatrixXd cov(d, d);
+  for (index_t i = 0; i < d; ++i)
+    for (index_t j = 0; j < d; ++j) cov(i, j) = sample.at(i, j);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
   if (eig.info() != Eigen::Success)
     return Status::internal("pca", "the eigendecomposition of the covariance did not converge");
