@@ -74,7 +74,6 @@ Context Shell::context() {
   if (quiet) level = LogLevel::warn;
   logger = std::make_unique<Logger>(&std::cerr, level);
   if (isatty(STDERR_FILENO) && !quiet) progress = std::make_unique<TerminalProgress>();
-  blas::set_threads(t);
   return Context(t, seed).with_logger(logger.get()).with_progress(progress.get()).with_cancel(
       &cancel);
 }

@@ -4,6 +4,16 @@
 
 namespace kohort::blas {
 
+namespace {
+// Every BLAS call of Kohort works on one fixed row block inside our own parallel loops, so
+// BLAS itself runs one thread: its result then never depends on how many threads it was
+// given (OpenBLAS partitions differently for different counts).
+[[maybe_unused]] const bool kSingleThreaded = [] {
+  openblas_set_num_threads(1);
+  return true;
+}();
+}  // namespace
+
 void gemm_abt(float alpha, MatrixView<const float> a, MatrixView<const float> b, float beta,
               MatrixView<float> c) {
   if (a.rows == 0 || b.rows == 0) return;

@@ -18,7 +18,8 @@ void gemm_atb(float alpha, MatrixView<const float> a, MatrixView<const float> b,
 /// C = alpha · Aᵀ · A + beta · C for the upper and lower triangles, A: m × k, C: k × k.
 void syrk_ata(float alpha, MatrixView<const float> a, float beta, MatrixView<float> c);
 
-/// Sets BLAS's own thread count for calls outside our parallel regions. For shells only.
+/// Sets BLAS's own thread count (1 from the start: Kohort parallelises over row blocks itself,
+/// and one BLAS thread keeps results independent of the thread count). For benchmarks only.
 void set_threads(int threads);
 
 }  // namespace kohort::blas
