@@ -1082,8 +1082,12 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
   std::vector<std::pair<Stream, std::string>> files;
   std::vector<internal::StreamConfig> config;
   if (fs::is_directory(st)) {
-    const fs::path toml_path = fs::path(path) / "kohort.toml";
+    const fs::path toml_path = options.config.empty() ? fs::path(path) / "kohort.toml" : fs::path(options.config);
     std::vector<std::string> configured;  // file names kohort.toml assigns to a stream
+    if (!options.config.empty() && !fs::is_regular_file(toml_path, ec))
+      return Status::not_found(options.config, "no such configuration file",
+                               "pass the path of a kohort.toml, or leave --config out to use the "
+                               "dataset folder's own");
     if (fs::exists(toml_path, ec)) {
       KOHORT_ASSIGN_OR_RETURN(config, internal::read_dataset_config(toml_path.string()));
       for (Stream s : kStreams) {

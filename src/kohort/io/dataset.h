@@ -37,6 +37,9 @@ struct ReadOptions {
     std::string role, column, where;
   };
   std::vector<ColumnOverride> transaction_columns;
+  /// A kohort.toml to use instead of the one in the dataset folder (file and database names
+  /// in it stay relative to the dataset folder).
+  std::string config;
 };
 
 /// Per role column of a stream: where it came from and how many cells were missing/invalid.
