@@ -15,7 +15,7 @@ import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 
 import { ACCENT, DIVERGING, INK, MUTED_INK, OUTLIER, RULE, segmentColor } from "./colors";
-import { compact, decimal, inUnit, percent, signed } from "./format";
+import { compact, decimal, inUnit, money, percent, signed } from "./format";
 import type { ChoiceRow, Report, Segment } from "./types";
 
 echarts.use([
@@ -68,22 +68,51 @@ window.addEventListener("resize", () => {
 const axisLine = { lineStyle: { color: RULE } };
 const splitLine = { lineStyle: { color: "#e4e7eb" } };
 
-/// Overview: share of customers next to share of revenue, one row per segment.
+/// Overview: three panels sharing the segment axis: share of customers next to share of
+/// revenue, 12-month CLV per customer, and churn risk.
 export function overviewOption(r: Report): Option {
   const names = r.segments.map((s) => s.name);
+  const category = (gridIndex: number, show: boolean) => ({
+    type: "category",
+    gridIndex,
+    inverse: true,
+    data: names,
+    axisLine,
+    axisTick: { show: false },
+    axisLabel: { show, width: 240, overflow: "truncate", color: INK },
+  });
+  const value = (gridIndex: number, name: string, format: (v: number) => string) => ({
+    type: "value",
+    gridIndex,
+    name,
+    nameLocation: "middle",
+    nameGap: 28,
+    nameTextStyle: { color: MUTED_INK },
+    splitNumber: 3,
+    splitLine,
+    axisLabel: { formatter: format, hideOverlap: true },
+  });
+  const valueLabel = (format: (v: number) => string) => ({
+    show: true,
+    position: "right",
+    fontSize: 11,
+    formatter: (p: { value: number }) => format(p.value),
+  });
+  const money0 = (v: number) => money(v, r.currency);
   return {
-    grid: { left: 8, right: 24, top: 36, bottom: 24, containLabel: true },
-    legend: { top: 0, left: 0, textStyle: TEXT },
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v: number) => percent(v) },
-    xAxis: { type: "value", axisLabel: { formatter: (v: number) => percent(v, 0) }, splitLine },
-    yAxis: {
-      type: "category",
-      inverse: true,
-      data: names,
-      axisLine,
-      axisTick: { show: false },
-      axisLabel: { width: 240, overflow: "truncate", color: INK },
-    },
+    grid: [
+      { left: 8, right: "50%", top: 36, bottom: 40, containLabel: true },
+      { left: "53%", right: "27%", top: 36, bottom: 40 },
+      { left: "78%", right: 48, top: 36, bottom: 40 },
+    ],
+    legend: { top: 0, left: 0, textStyle: TEXT, data: ["share of customers", "share of revenue"] },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    xAxis: [
+      value(0, "share", (v) => percent(v, 0)),
+      value(1, "CLV 12 m per customer", (v) => compact(v)),
+      { ...value(2, "churn risk", (v) => percent(v, 0)), min: 0, max: 1 },
+    ],
+    yAxis: [category(0, true), category(1, false), category(2, false)],
     series: [
       {
         name: "share of customers",
@@ -91,12 +120,38 @@ export function overviewOption(r: Report): Option {
         data: r.segments.map((s) => s.share),
         itemStyle: { color: "#4477AA" },
         barGap: "10%",
+        tooltip: { valueFormatter: (v: number) => percent(v) },
       },
       {
         name: "share of revenue",
         type: "bar",
         data: r.segments.map((s) => s.revenue_share),
         itemStyle: { color: "#EE7733" },
+        tooltip: { valueFormatter: (v: number) => percent(v) },
+      },
+      {
+        name: "CLV 12 m per customer",
+        type: "bar",
+        xAxisIndex: 1,
+        yAxisIndex: 1,
+        data: r.segments.map((s) => s.clv_12m),
+        itemStyle: { color: "#228833" },
+        barMaxWidth: 16,
+        label: valueLabel(money0),
+        tooltip: { valueFormatter: money0 },
+      },
+      {
+        name: "churn risk",
+        type: "bar",
+        xAxisIndex: 2,
+        yAxisIndex: 2,
+        data: r.segments.map((s) => ({
+          value: s.churn_risk,
+          itemStyle: { color: s.churn_risk >= 0.5 ? "#A61B29" : s.churn_risk >= 0.25 ? "#CC8800" : "#77AADD" },
+        })),
+        barMaxWidth: 16,
+        label: valueLabel((v) => percent(v, 0)),
+        tooltip: { valueFormatter: (v: number) => percent(v, 0) },
       },
     ],
   };
@@ -263,12 +318,16 @@ export function mapOption(r: Report): Option {
     });
   }
   const axisName = r.map.method.toUpperCase();
+  // The legend sits right of the plot, never over the points.
+  const longest = Math.max(8, ...r.segments.map((s) => s.name.length));
+  const legendWidth = Math.min(280, 40 + 7 * longest);
   return {
-    grid: { left: 8, right: 8, top: 8, bottom: 8, containLabel: true },
+    grid: { left: 8, right: legendWidth + 8, top: 8, bottom: 8, containLabel: true },
     legend: {
       type: "scroll",
       orient: "vertical",
       right: 0,
+      width: legendWidth - 8,
       top: 8,
       bottom: 8,
       textStyle: TEXT,

@@ -1,14 +1,13 @@
 // Colours chosen for colour-vision deficiencies: Paul Tol's qualitative schemes for segments
-// ("bright" first, then "muted" and "light" when there are more than 7 segments) and a
+// ("bright" first, then "muted" and "light" when there are more than 6 segments) and a
 // blue-white-red diverging scale (ColorBrewer RdBu) for standardised differences.
 
 const SEGMENT_PALETTE = [
-  // Tol bright
+  // Tol bright: the first six segments
   "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
-  // Tol muted
-  "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
-  // Tol light
-  "#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#AAAA00",
+  // then the Tol muted and light colours least like those
+  "#332288", "#44AA99", "#999933", "#882255", "#EE8866", "#BBCC33",
+  "#DDCC77", "#117733", "#CC6677", "#88CCEE", "#77AADD", "#FFAABB", "#AAAA00", "#99DDFF",
 ];
 
 /// Grey for outliers (segment -1) and anything "not measured".

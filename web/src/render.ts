@@ -102,8 +102,8 @@ function overview(r: Report, pending: Pending[]): HTMLElement {
   const box = chartBox(
     "chart-overview",
     "overview",
-    64 + r.segments.length * 40,
-    "Share of customers and share of revenue per segment",
+    90 + r.segments.length * 40,
+    "Per segment: share of customers and of revenue, 12-month CLV per customer, churn risk",
   );
   pending.push([box, () => overviewOption(r)]);
   s.append(h("div", { class: "table-wrap" }, table), h("figure", { class: "below" }, box));
