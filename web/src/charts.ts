@@ -159,8 +159,12 @@ export function overviewOption(r: Report): Option {
 
 /// Heatmap: one row per feature (its phrase), one column per segment, cells coloured by the
 /// segment's standardised difference from all customers on a diverging scale.
-export function heatmapOption(r: Report): Option {
+/// `width`: the chart element's width in pixels, to decide how column names fit.
+export function heatmapOption(r: Report, width: number): Option {
   const { phrases, values } = r.heatmap;
+  // Column names: wrapped under each other when columns are wide, else turned upright.
+  const column = (width - 330) / Math.max(1, r.segments.length);
+  const wide = column >= 90;
   let largest = 0;
   values.forEach((row) => row.forEach((v) => (largest = Math.max(largest, Math.abs(v)))));
   // A symmetric scale, at most ±3: beyond that differences are all "very large".
@@ -170,11 +174,11 @@ export function heatmapOption(r: Report): Option {
   const data = values.flatMap((row, s) =>
     row.map((v, j) => ({
       value: [s, j, v] as [number, number, number],
-      label: { color: Math.abs(v) > 0.55 * bound ? "#ffffff" : INK },
+      label: { color: Math.abs(v) > 0.7 * bound ? "#ffffff" : INK },
     })),
   );
   return {
-    grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: 44, bottom: 8, containLabel: true },
     tooltip: {
       formatter: (p: { value: [number, number, number] }) =>
         `${escapeHtml(r.segments[p.value[0]].name)}<br/>${escapeHtml(phrases[p.value[1]])}: ` +
@@ -186,7 +190,9 @@ export function heatmapOption(r: Report): Option {
       data: r.segments.map((s) => s.name),
       axisTick: { show: false },
       axisLine,
-      axisLabel: { interval: 0, rotate: r.segments.length > 6 ? 30 : 0, width: 150, overflow: "truncate" },
+      axisLabel: wide
+        ? { interval: 0, width: column - 10, overflow: "break", lineHeight: 14 }
+        : { interval: 0, rotate: 90, width: 150, overflow: "truncate" },
     },
     yAxis: {
       type: "category",

@@ -130,7 +130,7 @@ function heatmap(r: Report, pending: Pending[]): HTMLElement {
   );
   box.dataset.segments = String(r.segments.length);
   box.dataset.features = String(r.heatmap.features.length);
-  pending.push([box, () => heatmapOption(r)]);
+  pending.push([box, () => heatmapOption(r, box.clientWidth)]);
   s.append(h("figure", {}, box));
   return s;
 }
