@@ -45,10 +45,11 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/// Draws an option into an element that already has its size; no animation, so the page is
-/// final as soon as this returns.
-export function draw(el: HTMLElement, option: Option): echarts.ECharts {
-  const chart = echarts.init(el, undefined, { renderer: "svg" });
+/// Draws an option into an element of the given size (measured by the caller for all charts at
+/// once: reading sizes between drawing forces a page layout per chart). No animation, so the
+/// page is final as soon as this returns.
+export function draw(el: HTMLElement, option: Option, size: { width: number; height: number }): echarts.ECharts {
+  const chart = echarts.init(el, undefined, { renderer: "svg", width: size.width, height: size.height });
   chart.setOption({
     animation: false,
     aria: { enabled: true, decal: { show: false } },
@@ -62,7 +63,10 @@ export function draw(el: HTMLElement, option: Option): echarts.ECharts {
 let resizeTimer = 0;
 window.addEventListener("resize", () => {
   window.clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => charts.forEach((c) => c.resize()), 100);
+  resizeTimer = window.setTimeout(() => {
+    const sizes = charts.map((c) => ({ width: c.getDom().clientWidth, height: c.getDom().clientHeight }));
+    charts.forEach((c, i) => c.resize(sizes[i]));
+  }, 100);
 });
 
 const axisLine = { lineStyle: { color: RULE } };

@@ -17,7 +17,8 @@ import { chartBox, h, section } from "./dom";
 import { compact, dateTime, decimal, integer, money, percent } from "./format";
 import type { Report, Segment } from "./types";
 
-type Pending = [HTMLElement, () => ReturnType<typeof overviewOption>];
+/// A chart to draw once the page is laid out: its element and its option for a given width.
+type Pending = [HTMLElement, (width: number) => ReturnType<typeof overviewOption>];
 
 function swatch(id: number): HTMLElement {
   return h("span", { class: "swatch", style: `background:${segmentColor(id)}`, "aria-hidden": "true" });
@@ -130,7 +131,7 @@ function heatmap(r: Report, pending: Pending[]): HTMLElement {
   );
   box.dataset.segments = String(r.segments.length);
   box.dataset.features = String(r.heatmap.features.length);
-  pending.push([box, () => heatmapOption(r, box.clientWidth)]);
+  pending.push([box, (width) => heatmapOption(r, width)]);
   s.append(h("figure", {}, box));
   return s;
 }
@@ -290,7 +291,9 @@ export function renderReport(root: HTMLElement, r: Report): void {
     ),
   );
   document.title = `Kohort report · ${r.k} segments as of ${r.as_of}`;
-  for (const [el, option] of pending) draw(el, option());
+  // Measure every chart box first, in one layout, then draw them all.
+  const sizes = pending.map(([el]) => ({ width: el.clientWidth, height: el.clientHeight }));
+  pending.forEach(([el, option], i) => draw(el, option(sizes[i].width), sizes[i]));
 }
 
 /// Replaces the page with a clear message naming what is wrong with the data.
