@@ -114,6 +114,9 @@ try {
       );
     }
   }
+  // pointer away, so no tooltip covers the screenshot
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(300);
   const shot = join(dirname(pagePath), "report.png");
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot}`);
@@ -296,6 +299,34 @@ async function checkReport(page, r) {
   }
   const phrasesShown = r.heatmap.phrases.filter((p) => shown.heatmapLabels.some((t) => labelMatches(t, p)));
   expect(phrasesShown.length === d, `heatmap labels show ${phrasesShown.length} of ${d} feature phrases`);
+
+  // the heatmap answers the pointer: hovering a cell shows its segment, feature and value
+  const cell = await page.$('#chart-heatmap svg path[stroke="#ffffff"]');
+  if (expect(cell !== null, "no heatmap cell to hover")) {
+    // the pointer goes to the cell's centre (its value label lies on top and takes the event)
+    await cell.scrollIntoViewIfNeeded();
+    const box = await cell.boundingBox();
+    if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const tip = await page
+      .waitForFunction(
+        () => {
+          // the tooltip is the chart's child div that is not the drawing's own wrapper
+          const divs = Array.from(document.querySelectorAll("#chart-heatmap > div"));
+          const shown = divs.find(
+            (d) => !d.querySelector("svg") && d.style.display !== "none" && /SD/.test(d.textContent ?? ""),
+          );
+          return shown ? shown.textContent : false;
+        },
+        null,
+        { timeout: 5000 },
+      )
+      .then((h) => h.jsonValue())
+      .catch(() => null);
+    expect(
+      tip !== null && names.some((n) => tip.includes(n)) && r.heatmap.phrases.some((p) => tip.includes(p)),
+      `hovering a heatmap cell shows no tooltip with a segment and a feature (got ${tip})`,
+    );
+  }
 
   // customer map: one point per customer in the sample, coloured by segment
   const n = r.map.x.length;
