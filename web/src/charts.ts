@@ -52,7 +52,9 @@ export function draw(el: HTMLElement, option: Option, size: { width: number; hei
   const chart = echarts.init(el, undefined, { renderer: "svg", width: size.width, height: size.height });
   chart.setOption({
     animation: false,
-    aria: { enabled: true, decal: { show: false } },
+    // The element's own short label describes the chart; the numbers are in the tables and
+    // cards next to it (ECharts' generated description lists raw data indices).
+    aria: { enabled: true, label: { description: el.getAttribute("aria-label") ?? "" }, decal: { show: false } },
     textStyle: TEXT,
     ...option,
   });

@@ -14,7 +14,7 @@ import {
 } from "./charts";
 import { segmentColor } from "./colors";
 import { chartBox, h, section } from "./dom";
-import { compact, dateTime, decimal, integer, money, percent } from "./format";
+import { compact, dateTime, decimal, integer, money, percent, signed } from "./format";
 import type { Report, Segment } from "./types";
 
 /// A chart to draw once the page is laid out: its element and its option for a given width.
@@ -149,7 +149,8 @@ function drivers(r: Report, pending: Pending[]): HTMLElement {
       `chart-drivers-${seg.id}`,
       "drivers",
       40 + Math.max(1, seg.drivers.length) * 30,
-      `Top distinguishing features of ${seg.name}`,
+      `Top distinguishing features of ${seg.name}: ` +
+        seg.drivers.map((d) => `${d.phrase} ${signed(d.std_diff)} SD`).join(", "),
     );
     box.dataset.segment = String(seg.id);
     grid.append(
