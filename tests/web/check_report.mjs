@@ -18,20 +18,26 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SKIP = 77;
 
 function usage() {
-  console.error('usage: check_report.mjs PAGE.html (DATA.json | --expect-error "TEXT")');
+  console.error(
+    'usage: check_report.mjs PAGE.html (DATA.json | --expect-error "TEXT")',
+  );
   process.exit(2);
 }
 
 const args = process.argv.slice(2);
-if (args.length !== 2 && !(args.length === 3 && args[1] === "--expect-error")) usage();
+if (args.length !== 2 && !(args.length === 3 && args[1] === "--expect-error"))
+  usage();
 const pagePath = resolve(args[0]);
 const expectError = args.length === 3 ? args[2] : null;
-const data = expectError === null ? JSON.parse(readFileSync(args[1], "utf8")) : null;
+const data =
+  expectError === null ? JSON.parse(readFileSync(args[1], "utf8")) : null;
 const ci = process.env.CI === "true";
 
 function unavailable(what) {
   if (ci) {
-    console.error(`FAIL: ${what}; CI=true, so the browser test cannot be skipped.`);
+    console.error(
+      `FAIL: ${what}; CI=true, so the browser test cannot be skipped.`,
+    );
     process.exit(1);
   }
   console.error(`SKIP: ${what}.`);
@@ -40,7 +46,9 @@ function unavailable(what) {
 
 const chromiumPath = process.env.KOHORT_CHROMIUM || "/usr/bin/chromium";
 if (!existsSync(chromiumPath)) {
-  unavailable(`no Chromium at ${chromiumPath} (install Debian's chromium: apt-get install chromium)`);
+  unavailable(
+    `no Chromium at ${chromiumPath} (install Debian's chromium: apt-get install chromium)`,
+  );
 }
 let chromium;
 try {
@@ -97,16 +105,25 @@ try {
   const state = await page.evaluate(() => document.body.dataset.reportState);
 
   if (expectError !== null) {
-    expect(state === "error", `the page should show an error, but its state is ${state}`);
+    expect(
+      state === "error",
+      `the page should show an error, but its state is ${state}`,
+    );
     const text = (await page.textContent("#report-error")) ?? "";
-    expect(text.includes(expectError), `the error box should say "${expectError}"; it says: ${text}`);
+    expect(
+      text.includes(expectError),
+      `the error box should say "${expectError}"; it says: ${text}`,
+    );
   } else {
     if (state !== "ready") {
-      const text = (await page.textContent("#report-error").catch(() => "")) ?? "";
+      const text =
+        (await page.textContent("#report-error").catch(() => "")) ?? "";
       failures.push(`the page did not render (state ${state}): ${text}`);
     } else {
       await checkReport(page, data);
-      const renderMs = await page.evaluate(() => document.body.dataset.renderMs);
+      const renderMs = await page.evaluate(
+        () => document.body.dataset.renderMs,
+      );
       console.log(
         `render: ${renderMs} ms in the page, ${wallMs} ms from navigation to ready ` +
           `(${data.segments.length} segments, ${data.heatmap.features.length} features, ` +
@@ -121,7 +138,8 @@ try {
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot}`);
   for (const p of consoleProblems) failures.push(p);
-  for (const url of requests) failures.push(`network request attempted: ${url}`);
+  for (const url of requests)
+    failures.push(`network request attempted: ${url}`);
 } catch (e) {
   failures.push(`browser check crashed: ${e instanceof Error ? e.stack : e}`);
 } finally {
@@ -159,10 +177,19 @@ function rgb(color) {
 
 function expectedCharts(r) {
   const ids = ["chart-overview", "chart-heatmap", "chart-map"];
-  for (const s of r.segments) if (s.drivers.length) ids.push(`chart-drivers-${s.id}`);
+  for (const s of r.segments)
+    if (s.drivers.length) ids.push(`chart-drivers-${s.id}`);
   if (r.choice) {
-    for (const key of ["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "bic"]) {
-      if (r.choice.rows.some((row) => row[key] !== null)) ids.push(`chart-choice-${key}`);
+    for (const key of [
+      "inertia",
+      "silhouette",
+      "calinski_harabasz",
+      "davies_bouldin",
+      "gap",
+      "bic",
+    ]) {
+      if (r.choice.rows.some((row) => row[key] !== null))
+        ids.push(`chart-choice-${key}`);
     }
   }
   if (r.segments.some((s) => s.stability !== null)) ids.push("chart-stability");
@@ -173,36 +200,59 @@ async function checkReport(page, r) {
   const k = r.segments.length;
   const names = r.segments.map((s) => s.name);
   const shown = await page.evaluate(() => {
-    const text = (sel) => document.querySelector(sel)?.textContent?.trim() ?? null;
+    const text = (sel) =>
+      document.querySelector(sel)?.textContent?.trim() ?? null;
     const svgTexts = (id) =>
-      Array.from(document.querySelectorAll(`#${id} svg text`)).map((t) => t.textContent ?? "");
-    const charts = Array.from(document.querySelectorAll("[data-chart]")).map((el) => {
-      const svg = el.querySelector("svg");
-      const canvas = el.querySelector("canvas");
-      const box = (svg ?? canvas)?.getBoundingClientRect();
+      Array.from(document.querySelectorAll(`#${id} svg text`)).map(
+        (t) => t.textContent ?? "",
+      );
+    const charts = Array.from(document.querySelectorAll("[data-chart]")).map(
+      (el) => {
+        const svg = el.querySelector("svg");
+        const canvas = el.querySelector("canvas");
+        const box = (svg ?? canvas)?.getBoundingClientRect();
+        return {
+          id: el.id,
+          name: el.getAttribute("data-chart"),
+          kind: svg ? "svg" : canvas ? "canvas" : "none",
+          width: box ? box.width : 0,
+          height: box ? box.height : 0,
+          shapes: svg
+            ? svg.querySelectorAll(
+                "path, rect, circle, line, polyline, polygon",
+              ).length
+            : 0,
+          texts: svg ? svg.querySelectorAll("text").length : 0,
+        };
+      },
+    );
+    const cells = Array.from(
+      document.querySelectorAll('#chart-heatmap svg path[stroke="#ffffff"]'),
+    ).map((p) => {
+      const m = /^M([-\d.e]+) ([-\d.e]+)l/.exec(p.getAttribute("d") ?? "");
       return {
-        id: el.id,
-        name: el.getAttribute("data-chart"),
-        kind: svg ? "svg" : canvas ? "canvas" : "none",
-        width: box ? box.width : 0,
-        height: box ? box.height : 0,
-        shapes: svg ? svg.querySelectorAll("path, rect, circle, line, polyline, polygon").length : 0,
-        texts: svg ? svg.querySelectorAll("text").length : 0,
+        x: m ? Number(m[1]) : NaN,
+        y: m ? Number(m[2]) : NaN,
+        fill: p.getAttribute("fill"),
       };
     });
-    const cells = Array.from(document.querySelectorAll('#chart-heatmap svg path[stroke="#ffffff"]')).map((p) => {
-      const m = /^M([-\d.e]+) ([-\d.e]+)l/.exec(p.getAttribute("d") ?? "");
-      return { x: m ? Number(m[1]) : NaN, y: m ? Number(m[2]) : NaN, fill: p.getAttribute("fill") };
-    });
-    const points = Array.from(document.querySelectorAll('#chart-map svg path[fill-opacity="0.75"]')).map(
-      (p) => p.getAttribute("fill"),
-    );
-    const legend = Array.from(document.querySelectorAll("#chart-map svg text")).map((t) => t.textContent);
+    const points = Array.from(
+      document.querySelectorAll('#chart-map svg path[fill-opacity="0.75"]'),
+    ).map((p) => p.getAttribute("fill"));
+    const legend = Array.from(
+      document.querySelectorAll("#chart-map svg text"),
+    ).map((t) => t.textContent);
     return {
       charts,
-      sections: ["overview", "heatmap", "drivers", "map", "choice", "stability", "profiles"].filter(
-        (id) => document.getElementById(id) !== null,
-      ),
+      sections: [
+        "overview",
+        "heatmap",
+        "drivers",
+        "map",
+        "choice",
+        "stability",
+        "profiles",
+      ].filter((id) => document.getElementById(id) !== null),
       title: text("#report-title"),
       facts: {
         asOf: text("#fact-as-of"),
@@ -212,7 +262,9 @@ async function checkReport(page, r) {
         modelVersion: text("#fact-model-version"),
         kohortVersion: text("#fact-kohort-version"),
       },
-      tableNames: Array.from(document.querySelectorAll("#overview-table tbody th .name")).map((e) => e.textContent),
+      tableNames: Array.from(
+        document.querySelectorAll("#overview-table tbody th .name"),
+      ).map((e) => e.textContent),
       overviewLabels: svgTexts("chart-overview"),
       heatmapLabels: svgTexts("chart-heatmap"),
       cells,
@@ -221,7 +273,9 @@ async function checkReport(page, r) {
       choiceSummary: text("#choice-summary"),
       choiceNote: text("#choice-note"),
       choiceTexts: Object.fromEntries(
-        Array.from(document.querySelectorAll('[data-chart="choice"]')).map((el) => [el.id, svgTexts(el.id)]),
+        Array.from(document.querySelectorAll('[data-chart="choice"]')).map(
+          (el) => [el.id, svgTexts(el.id)],
+        ),
       ),
       stabilityTexts: svgTexts("chart-stability"),
       stabilityNote: text("#stability-note"),
@@ -234,26 +288,55 @@ async function checkReport(page, r) {
   });
 
   // header
-  expect(shown.title?.includes(String(r.k)) && shown.title.includes(r.as_of), `title: ${shown.title}`);
-  expect(shown.facts.asOf === r.as_of, `as-of shows ${shown.facts.asOf}, expected ${r.as_of}`);
+  expect(
+    shown.title?.includes(String(r.k)) && shown.title.includes(r.as_of),
+    `title: ${shown.title}`,
+  );
+  expect(
+    shown.facts.asOf === r.as_of,
+    `as-of shows ${shown.facts.asOf}, expected ${r.as_of}`,
+  );
   expect(
     shown.facts.customers?.replace(/\D/g, "") === String(r.customers),
     `customers shows ${shown.facts.customers}, expected ${r.customers}`,
   );
-  expect(shown.facts.k === String(r.k), `k shows ${shown.facts.k}, expected ${r.k}`);
-  expect(shown.facts.algorithm === r.algorithm, `algorithm shows ${shown.facts.algorithm}`);
-  expect(shown.facts.modelVersion === `v${r.model_version}`, `model version shows ${shown.facts.modelVersion}`);
-  expect(shown.facts.kohortVersion === r.kohort_version, `kohort version shows ${shown.facts.kohortVersion}`);
+  expect(
+    shown.facts.k === String(r.k),
+    `k shows ${shown.facts.k}, expected ${r.k}`,
+  );
+  expect(
+    shown.facts.algorithm === r.algorithm,
+    `algorithm shows ${shown.facts.algorithm}`,
+  );
+  expect(
+    shown.facts.modelVersion === `v${r.model_version}`,
+    `model version shows ${shown.facts.modelVersion}`,
+  );
+  expect(
+    shown.facts.kohortVersion === r.kohort_version,
+    `kohort version shows ${shown.facts.kohortVersion}`,
+  );
 
   // every section, every chart present and drawn
-  for (const id of ["overview", "heatmap", "drivers", "map", "choice", "stability", "profiles"]) {
+  for (const id of [
+    "overview",
+    "heatmap",
+    "drivers",
+    "map",
+    "choice",
+    "stability",
+    "profiles",
+  ]) {
     expect(shown.sections.includes(id), `section #${id} is missing`);
   }
   const byId = new Map(shown.charts.map((c) => [c.id, c]));
   for (const id of expectedCharts(r)) {
     const c = byId.get(id);
     if (!expect(c !== undefined, `chart #${id} is missing`)) continue;
-    expect(c.name !== null && c.name !== "", `chart #${id} has no data-chart attribute`);
+    expect(
+      c.name !== null && c.name !== "",
+      `chart #${id} has no data-chart attribute`,
+    );
   }
   for (const c of shown.charts) {
     expect(
@@ -261,7 +344,9 @@ async function checkReport(page, r) {
       `chart #${c.id} is not drawn (${c.kind}, ${c.width}×${c.height}, ${c.shapes} shapes)`,
     );
   }
-  const extra = shown.charts.map((c) => c.id).filter((id) => !expectedCharts(r).includes(id));
+  const extra = shown.charts
+    .map((c) => c.id)
+    .filter((id) => !expectedCharts(r).includes(id));
   expect(extra.length === 0, `unexpected charts: ${extra.join(", ")}`);
 
   // overview: the table lists the names in order, and so does the bar chart's axis
@@ -269,19 +354,28 @@ async function checkReport(page, r) {
     JSON.stringify(shown.tableNames) === JSON.stringify(names),
     `overview table names ${JSON.stringify(shown.tableNames)} differ from ${JSON.stringify(names)}`,
   );
-  const axisNames = shown.overviewLabels.filter((t) => names.some((n) => labelMatches(t, n)));
+  const axisNames = shown.overviewLabels.filter((t) =>
+    names.some((n) => labelMatches(t, n)),
+  );
   expect(
-    axisNames.length === k && axisNames.every((t, i) => labelMatches(t, names[i])),
+    axisNames.length === k &&
+      axisNames.every((t, i) => labelMatches(t, names[i])),
     `overview chart labels ${JSON.stringify(axisNames)} are not the segment names in order`,
   );
 
   // heatmap: segments × features cells, each where its value says and coloured by its sign
   const d = r.heatmap.features.length;
-  expect(shown.cells.length === k * d, `heatmap shows ${shown.cells.length} cells, expected ${k}×${d}`);
+  expect(
+    shown.cells.length === k * d,
+    `heatmap shows ${shown.cells.length} cells, expected ${k}×${d}`,
+  );
   if (shown.cells.length === k * d) {
     const xs = [...new Set(shown.cells.map((c) => c.x))].sort((a, b) => a - b);
     const ys = [...new Set(shown.cells.map((c) => c.y))].sort((a, b) => a - b);
-    expect(xs.length === k && ys.length === d, `heatmap grid is ${xs.length}×${ys.length}, expected ${k}×${d}`);
+    expect(
+      xs.length === k && ys.length === d,
+      `heatmap grid is ${xs.length}×${ys.length}, expected ${k}×${d}`,
+    );
     let wrong = 0;
     for (const cell of shown.cells) {
       const s = xs.indexOf(cell.x);
@@ -295,10 +389,18 @@ async function checkReport(page, r) {
       if (v >= 0.5 && !(c[0] > c[2])) wrong++;
       if (v <= -0.5 && !(c[2] > c[0])) wrong++;
     }
-    expect(wrong === 0, `${wrong} heatmap cells are coloured against the sign of their value`);
+    expect(
+      wrong === 0,
+      `${wrong} heatmap cells are coloured against the sign of their value`,
+    );
   }
-  const phrasesShown = r.heatmap.phrases.filter((p) => shown.heatmapLabels.some((t) => labelMatches(t, p)));
-  expect(phrasesShown.length === d, `heatmap labels show ${phrasesShown.length} of ${d} feature phrases`);
+  const phrasesShown = r.heatmap.phrases.filter((p) =>
+    shown.heatmapLabels.some((t) => labelMatches(t, p)),
+  );
+  expect(
+    phrasesShown.length === d,
+    `heatmap labels show ${phrasesShown.length} of ${d} feature phrases`,
+  );
 
   // the heatmap answers the pointer: hovering a cell shows its segment, feature and value
   const cell = await page.$('#chart-heatmap svg path[stroke="#ffffff"]');
@@ -306,14 +408,20 @@ async function checkReport(page, r) {
     // the pointer goes to the cell's centre (its value label lies on top and takes the event)
     await cell.scrollIntoViewIfNeeded();
     const box = await cell.boundingBox();
-    if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    if (box)
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const tip = await page
       .waitForFunction(
         () => {
           // the tooltip is the chart's child div that is not the drawing's own wrapper
-          const divs = Array.from(document.querySelectorAll("#chart-heatmap > div"));
+          const divs = Array.from(
+            document.querySelectorAll("#chart-heatmap > div"),
+          );
           const shown = divs.find(
-            (d) => !d.querySelector("svg") && d.style.display !== "none" && /SD/.test(d.textContent ?? ""),
+            (d) =>
+              !d.querySelector("svg") &&
+              d.style.display !== "none" &&
+              /SD/.test(d.textContent ?? ""),
           );
           return shown ? shown.textContent : false;
         },
@@ -323,58 +431,98 @@ async function checkReport(page, r) {
       .then((h) => h.jsonValue())
       .catch(() => null);
     expect(
-      tip !== null && names.some((n) => tip.includes(n)) && r.heatmap.phrases.some((p) => tip.includes(p)),
+      tip !== null &&
+        names.some((n) => tip.includes(n)) &&
+        r.heatmap.phrases.some((p) => tip.includes(p)),
       `hovering a heatmap cell shows no tooltip with a segment and a feature (got ${tip})`,
     );
   }
 
   // customer map: one point per customer in the sample, coloured by segment
   const n = r.map.x.length;
-  expect(shown.points.length === n, `map shows ${shown.points.length} points, expected ${n}`);
+  expect(
+    shown.points.length === n,
+    `map shows ${shown.points.length} points, expected ${n}`,
+  );
   const perColour = new Map();
   for (const f of shown.points) perColour.set(f, (perColour.get(f) ?? 0) + 1);
   const perSegment = new Map();
-  for (const s of r.map.segment) perSegment.set(s, (perSegment.get(s) ?? 0) + 1);
+  for (const s of r.map.segment)
+    perSegment.set(s, (perSegment.get(s) ?? 0) + 1);
   const a = [...perColour.values()].sort((x, y) => x - y);
   const b = [...perSegment.values()].sort((x, y) => x - y);
-  expect(JSON.stringify(a) === JSON.stringify(b), `map colour groups ${a} differ from segment sizes ${b}`);
+  expect(
+    JSON.stringify(a) === JSON.stringify(b),
+    `map colour groups ${a} differ from segment sizes ${b}`,
+  );
   for (const name of names) {
-    expect(shown.legend.some((t) => labelMatches(t, name)), `map legend lacks "${name}"`);
+    expect(
+      shown.legend.some((t) => labelMatches(t, name)),
+      `map legend lacks "${name}"`,
+    );
   }
-  if (r.map.segment.includes(-1)) expect(shown.legend.includes("outliers"), "map legend lacks outliers");
+  if (r.map.segment.includes(-1))
+    expect(shown.legend.includes("outliers"), "map legend lacks outliers");
 
   // choice of k: the chosen k is stated and marked on every curve
   if (r.choice) {
     const want = `chosen k = ${r.choice.chosen_k}`;
-    expect(shown.choiceSummary?.includes(`Chosen k = ${r.choice.chosen_k}`), `choice summary: ${shown.choiceSummary}`);
+    expect(
+      shown.choiceSummary?.includes(`Chosen k = ${r.choice.chosen_k}`),
+      `choice summary: ${shown.choiceSummary}`,
+    );
     for (const [id, texts] of Object.entries(shown.choiceTexts)) {
       expect(texts.includes(want), `#${id} does not mark "${want}"`);
     }
   } else {
-    expect(shown.choiceNote?.includes(`k = ${r.k}`), `choice note: ${shown.choiceNote}`);
+    expect(
+      shown.choiceNote?.includes(`k = ${r.k}`),
+      `choice note: ${shown.choiceNote}`,
+    );
   }
 
   // stability: bars with values and the 0.6 line, or a note
   const measured = r.segments.filter((s) => s.stability !== null);
   if (measured.length === 0) {
-    expect(shown.stabilityNote?.includes("not measured"), `stability note: ${shown.stabilityNote}`);
+    expect(
+      shown.stabilityNote?.includes("not measured"),
+      `stability note: ${shown.stabilityNote}`,
+    );
   } else {
-    expect(shown.stabilityTexts.includes("0.6 threshold"), "stability chart lacks the 0.6 line");
+    expect(
+      shown.stabilityTexts.includes("0.6 threshold"),
+      "stability chart lacks the 0.6 line",
+    );
     for (const s of measured) {
-      expect(shown.stabilityTexts.includes(s.stability.toFixed(2)), `stability of ${s.name} not shown`);
+      expect(
+        shown.stabilityTexts.includes(s.stability.toFixed(2)),
+        `stability of ${s.name} not shown`,
+      );
     }
     if (measured.length < k) {
-      expect(shown.stabilityNote?.includes("not measured"), `stability note: ${shown.stabilityNote}`);
+      expect(
+        shown.stabilityNote?.includes("not measured"),
+        `stability note: ${shown.stabilityNote}`,
+      );
     }
   }
 
   // profiles: one card per segment with its name, narrative and rules
-  expect(shown.profiles.length === k, `${shown.profiles.length} profile cards, expected ${k}`);
+  expect(
+    shown.profiles.length === k,
+    `${shown.profiles.length} profile cards, expected ${k}`,
+  );
   r.segments.forEach((s, i) => {
     const p = shown.profiles[i];
     if (!p) return;
-    expect(p.name === s.name, `profile ${i} is titled "${p.name}", expected "${s.name}"`);
+    expect(
+      p.name === s.name,
+      `profile ${i} is titled "${p.name}", expected "${s.name}"`,
+    );
     expect(p.narrative === s.narrative, `profile ${i} narrative differs`);
-    expect(p.rules === s.rules.length, `profile ${i} shows ${p.rules} rules, expected ${s.rules.length}`);
+    expect(
+      p.rules === s.rules.length,
+      `profile ${i} shows ${p.rules} rules, expected ${s.rules.length}`,
+    );
   });
 }

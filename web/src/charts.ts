@@ -38,7 +38,8 @@ const charts: echarts.ECharts[] = [];
 
 // ECharts measures text on a canvas, which does not understand "inherit": name the page's
 // font stack (style.css) so label widths are measured with the font that is drawn.
-export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
+export const FONT =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 const TEXT = { color: INK, fontFamily: FONT, fontSize: 12 };
 
 function escapeHtml(s: string): string {
@@ -48,13 +49,25 @@ function escapeHtml(s: string): string {
 /// Draws an option into an element of the given size (measured by the caller for all charts at
 /// once: reading sizes between drawing forces a page layout per chart). No animation, so the
 /// page is final as soon as this returns.
-export function draw(el: HTMLElement, option: Option, size: { width: number; height: number }): echarts.ECharts {
-  const chart = echarts.init(el, undefined, { renderer: "svg", width: size.width, height: size.height });
+export function draw(
+  el: HTMLElement,
+  option: Option,
+  size: { width: number; height: number },
+): echarts.ECharts {
+  const chart = echarts.init(el, undefined, {
+    renderer: "svg",
+    width: size.width,
+    height: size.height,
+  });
   chart.setOption({
     animation: false,
     // The element's own short label describes the chart; the numbers are in the tables and
     // cards next to it (ECharts' generated description lists raw data indices).
-    aria: { enabled: true, label: { description: el.getAttribute("aria-label") ?? "" }, decal: { show: false } },
+    aria: {
+      enabled: true,
+      label: { description: el.getAttribute("aria-label") ?? "" },
+      decal: { show: false },
+    },
     textStyle: TEXT,
     ...option,
   });
@@ -66,7 +79,10 @@ let resizeTimer = 0;
 window.addEventListener("resize", () => {
   window.clearTimeout(resizeTimer);
   resizeTimer = window.setTimeout(() => {
-    const sizes = charts.map((c) => ({ width: c.getDom().clientWidth, height: c.getDom().clientHeight }));
+    const sizes = charts.map((c) => ({
+      width: c.getDom().clientWidth,
+      height: c.getDom().clientHeight,
+    }));
     charts.forEach((c, i) => c.resize(sizes[i]));
   }, 100);
 });
@@ -153,7 +169,9 @@ export function overviewOption(r: Report): Option {
         yAxisIndex: 2,
         data: r.segments.map((s) => ({
           value: s.churn_risk,
-          itemStyle: { color: s.churn_risk >= 0.5 ? "#A61B29" : s.churn_risk >= 0.25 ? "#CC8800" : "#77AADD" },
+          itemStyle: {
+            color: s.churn_risk >= 0.5 ? "#A61B29" : s.churn_risk >= 0.25 ? "#CC8800" : "#77AADD",
+          },
         })),
         barMaxWidth: 16,
         label: valueLabel((v) => percent(v, 0)),
@@ -244,7 +262,8 @@ export function heatmapOption(r: Report, width: number): Option {
 /// The half-width of the drivers' x axis shared by all segments, so bars compare across cards.
 export function driversScale(segments: Segment[]): number {
   let largest = 0;
-  for (const s of segments) for (const d of s.drivers) largest = Math.max(largest, Math.abs(d.std_diff));
+  for (const s of segments)
+    for (const d of s.drivers) largest = Math.max(largest, Math.abs(d.std_diff));
   return Math.max(0.5, Math.ceil(largest * 2) / 2);
 }
 
@@ -349,9 +368,28 @@ export function mapOption(r: Report): Option {
       // opaque icons: only the points are drawn translucent
       itemStyle: { opacity: 1 },
     },
-    tooltip: { trigger: "item", formatter: (p: { seriesName: string }) => escapeHtml(p.seriesName) },
-    xAxis: { type: "value", name: `${axisName} 1`, nameLocation: "middle", nameGap: 24, scale: true, splitLine, axisLabel: { show: false } },
-    yAxis: { type: "value", name: `${axisName} 2`, nameLocation: "middle", nameGap: 12, scale: true, splitLine, axisLabel: { show: false } },
+    tooltip: {
+      trigger: "item",
+      formatter: (p: { seriesName: string }) => escapeHtml(p.seriesName),
+    },
+    xAxis: {
+      type: "value",
+      name: `${axisName} 1`,
+      nameLocation: "middle",
+      nameGap: 24,
+      scale: true,
+      splitLine,
+      axisLabel: { show: false },
+    },
+    yAxis: {
+      type: "value",
+      name: `${axisName} 2`,
+      nameLocation: "middle",
+      nameGap: 12,
+      scale: true,
+      splitLine,
+      axisLabel: { show: false },
+    },
     series,
   };
 }
@@ -391,7 +429,12 @@ export function choiceOption(rows: ChoiceRow[], curve: Curve, chosenK: number): 
       splitLine: { show: false },
       axisLine,
     },
-    yAxis: { type: "value", scale: true, splitLine, axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: {
+      type: "value",
+      scale: true,
+      splitLine,
+      axisLabel: { formatter: (v: number) => compact(v) },
+    },
     series: [
       {
         name: curve.title,
@@ -408,7 +451,12 @@ export function choiceOption(rows: ChoiceRow[], curve: Curve, chosenK: number): 
           silent: true,
           symbol: "none",
           lineStyle: { color: ACCENT, type: "dashed", width: 1.5 },
-          label: { formatter: `chosen k = ${chosenK}`, color: ACCENT, position: "end", fontWeight: "bold" },
+          label: {
+            formatter: `chosen k = ${chosenK}`,
+            color: ACCENT,
+            position: "end",
+            fontWeight: "bold",
+          },
           data: [{ xAxis: chosenK }],
         },
       },
@@ -423,7 +471,8 @@ export function stabilityOption(r: Report): Option {
     grid: { left: 8, right: 56, top: 28, bottom: 24, containLabel: true },
     tooltip: {
       trigger: "item",
-      formatter: (p: { name: string; value: number }) => `${escapeHtml(p.name)}: ${decimal(p.value)}`,
+      formatter: (p: { name: string; value: number }) =>
+        `${escapeHtml(p.name)}: ${decimal(p.value)}`,
     },
     xAxis: { type: "value", min: 0, max: 1, splitLine },
     yAxis: {
@@ -442,9 +491,17 @@ export function stabilityOption(r: Report): Option {
         data: r.segments.map((s) =>
           s.stability === null
             ? { value: null }
-            : { value: s.stability, itemStyle: { color: s.stability >= 0.6 ? "#4477AA" : "#EE7733" } },
+            : {
+                value: s.stability,
+                itemStyle: { color: s.stability >= 0.6 ? "#4477AA" : "#EE7733" },
+              },
         ),
-        label: { show: true, position: "right", formatter: (p: { value: number }) => decimal(p.value), fontSize: 11 },
+        label: {
+          show: true,
+          position: "right",
+          formatter: (p: { value: number }) => decimal(p.value),
+          fontSize: 11,
+        },
         markLine: {
           silent: true,
           symbol: "none",

@@ -4,10 +4,27 @@
 
 const SEGMENT_PALETTE = [
   // Tol bright: the first six segments
-  "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
+  "#4477AA",
+  "#EE6677",
+  "#228833",
+  "#CCBB44",
+  "#66CCEE",
+  "#AA3377",
   // then the Tol muted and light colours least like those
-  "#332288", "#44AA99", "#999933", "#882255", "#EE8866", "#BBCC33",
-  "#DDCC77", "#117733", "#CC6677", "#88CCEE", "#77AADD", "#FFAABB", "#AAAA00", "#99DDFF",
+  "#332288",
+  "#44AA99",
+  "#999933",
+  "#882255",
+  "#EE8866",
+  "#BBCC33",
+  "#DDCC77",
+  "#117733",
+  "#CC6677",
+  "#88CCEE",
+  "#77AADD",
+  "#FFAABB",
+  "#AAAA00",
+  "#99DDFF",
 ];
 
 /// Grey for outliers (segment -1) and anything "not measured".
@@ -19,7 +36,15 @@ export function segmentColor(id: number): string {
 }
 
 /// RdBu, 7 classes, from negative (blue) through white to positive (red).
-export const DIVERGING = ["#2166AC", "#67A9CF", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#EF8A62", "#B2182B"];
+export const DIVERGING = [
+  "#2166AC",
+  "#67A9CF",
+  "#D1E5F0",
+  "#F7F7F7",
+  "#FDDBC7",
+  "#EF8A62",
+  "#B2182B",
+];
 
 export const INK = "#1f2933";
 export const MUTED_INK = "#52606d";

@@ -26,7 +26,10 @@ export function compact(v: number | null): string {
   if (v === null) return "—";
   const a = Math.abs(v);
   if (a >= 1e4) {
-    return new Intl.NumberFormat(LOCALE, { notation: "compact", maximumSignificantDigits: 3 }).format(v);
+    return new Intl.NumberFormat(LOCALE, {
+      notation: "compact",
+      maximumSignificantDigits: 3,
+    }).format(v);
   }
   if (a >= 100) return integer(v);
   return new Intl.NumberFormat(LOCALE, { maximumSignificantDigits: 3 }).format(v);

@@ -21,7 +21,11 @@ import type { Report, Segment } from "./types";
 type Pending = [HTMLElement, (width: number) => ReturnType<typeof overviewOption>];
 
 function swatch(id: number): HTMLElement {
-  return h("span", { class: "swatch", style: `background:${segmentColor(id)}`, "aria-hidden": "true" });
+  return h("span", {
+    class: "swatch",
+    style: `background:${segmentColor(id)}`,
+    "aria-hidden": "true",
+  });
 }
 
 function fact(label: string, value: string, id?: string): HTMLElement {
@@ -90,7 +94,12 @@ function overview(r: Report, pending: Pending[]): HTMLElement {
         h(
           "tr",
           { "data-segment": seg.id },
-          h("th", { scope: "row", class: "segment-name" }, swatch(seg.id), h("span", { class: "name" }, seg.name)),
+          h(
+            "th",
+            { scope: "row", class: "segment-name" },
+            swatch(seg.id),
+            h("span", { class: "name" }, seg.name),
+          ),
           h("td", { class: "num" }, integer(seg.size)),
           h("td", { class: "num" }, percent(seg.share)),
           h("td", { class: "num" }, percent(seg.revenue_share)),
@@ -154,7 +163,14 @@ function drivers(r: Report, pending: Pending[]): HTMLElement {
     );
     box.dataset.segment = String(seg.id);
     grid.append(
-      h("figure", { class: "card" }, h("figcaption", {}, swatch(seg.id), seg.name), seg.drivers.length ? box : h("p", { class: "note" }, "No distinguishing features recorded.")),
+      h(
+        "figure",
+        { class: "card" },
+        h("figcaption", {}, swatch(seg.id), seg.name),
+        seg.drivers.length
+          ? box
+          : h("p", { class: "note" }, "No distinguishing features recorded."),
+      ),
     );
     if (seg.drivers.length) pending.push([box, () => driversOption(seg, r.currency, scale)]);
   }
@@ -170,7 +186,12 @@ function customerMap(r: Report, pending: Pending[]): HTMLElement {
     `A sample of ${integer(r.map.x.length)} customers placed by the first two ${r.map.method.toUpperCase()} components, coloured by segment` +
       (outliers ? `; ${integer(outliers)} outliers in grey.` : "."),
   );
-  const box = chartBox("chart-map", "map", 520, `Scatter of ${r.map.x.length} sampled customers coloured by segment`);
+  const box = chartBox(
+    "chart-map",
+    "map",
+    520,
+    `Scatter of ${r.map.x.length} sampled customers coloured by segment`,
+  );
   box.dataset.points = String(r.map.x.length);
   pending.push([box, () => mapOption(r)]);
   s.append(h("figure", {}, box));
@@ -181,7 +202,11 @@ function choice(r: Report, pending: Pending[]): HTMLElement {
   const s = section("choice", "Choice of k");
   if (r.choice === null) {
     s.append(
-      h("p", { class: "note", id: "choice-note" }, `The number of segments was given (k = ${r.k}); no other k was evaluated.`),
+      h(
+        "p",
+        { class: "note", id: "choice-note" },
+        `The number of segments was given (k = ${r.k}); no other k was evaluated.`,
+      ),
     );
     return s;
   }
@@ -197,9 +222,26 @@ function choice(r: Report, pending: Pending[]): HTMLElement {
   const grid = h("div", { class: "card-grid curves" });
   for (const curve of CURVES) {
     if (!c.rows.some((row) => row[curve.key] !== null)) continue;
-    const box = chartBox(`chart-choice-${curve.key}`, "choice", 240, `${curve.title} by k, chosen k = ${c.chosen_k} marked`);
+    const box = chartBox(
+      `chart-choice-${curve.key}`,
+      "choice",
+      240,
+      `${curve.title} by k, chosen k = ${c.chosen_k} marked`,
+    );
     box.dataset.chosenK = String(c.chosen_k);
-    grid.append(h("figure", { class: "card" }, h("figcaption", { class: "stacked" }, curve.title, h("span", { class: "hint" }, curve.better)), box));
+    grid.append(
+      h(
+        "figure",
+        { class: "card" },
+        h(
+          "figcaption",
+          { class: "stacked" },
+          curve.title,
+          h("span", { class: "hint" }, curve.better),
+        ),
+        box,
+      ),
+    );
     pending.push([box, () => choiceOption(c.rows, curve, c.chosen_k)]);
   }
   s.append(grid);
@@ -214,15 +256,30 @@ function stability(r: Report, pending: Pending[]): HTMLElement {
   );
   const missing = r.segments.filter((seg) => seg.stability === null);
   if (missing.length === r.segments.length) {
-    s.append(h("p", { class: "note", id: "stability-note" }, "Stability was not measured for this segmentation."));
+    s.append(
+      h(
+        "p",
+        { class: "note", id: "stability-note" },
+        "Stability was not measured for this segmentation.",
+      ),
+    );
     return s;
   }
-  const box = chartBox("chart-stability", "stability", 60 + r.segments.length * 30, "Bootstrap stability per segment with the 0.6 threshold");
+  const box = chartBox(
+    "chart-stability",
+    "stability",
+    60 + r.segments.length * 30,
+    "Bootstrap stability per segment with the 0.6 threshold",
+  );
   pending.push([box, () => stabilityOption(r)]);
   s.append(h("figure", {}, box));
   if (missing.length) {
     s.append(
-      h("p", { class: "note", id: "stability-note" }, `Stability not measured for: ${missing.map((m) => m.name).join(", ")}.`),
+      h(
+        "p",
+        { class: "note", id: "stability-note" },
+        `Stability not measured for: ${missing.map((m) => m.name).join(", ")}.`,
+      ),
     );
   }
   return s;
@@ -254,12 +311,28 @@ function profileCard(seg: Segment, r: Report): HTMLElement {
           "table",
           { class: "data-table rules" },
           h("caption", {}, "Who is in it"),
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Rule"), h("th", { scope: "col", class: "num" }, "Precision"), h("th", { scope: "col", class: "num" }, "Recall"))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Rule"),
+              h("th", { scope: "col", class: "num" }, "Precision"),
+              h("th", { scope: "col", class: "num" }, "Recall"),
+            ),
+          ),
           h(
             "tbody",
             {},
             seg.rules.map((rule) =>
-              h("tr", {}, h("td", {}, rule.text), h("td", { class: "num" }, percent(rule.precision, 0)), h("td", { class: "num" }, percent(rule.recall, 0))),
+              h(
+                "tr",
+                {},
+                h("td", {}, rule.text),
+                h("td", { class: "num" }, percent(rule.precision, 0)),
+                h("td", { class: "num" }, percent(rule.recall, 0)),
+              ),
             ),
           ),
         )
@@ -269,7 +342,13 @@ function profileCard(seg: Segment, r: Report): HTMLElement {
 
 function profiles(r: Report): HTMLElement {
   const s = section("profiles", "Segment profiles");
-  s.append(h("div", { class: "profile-grid" }, r.segments.map((seg) => profileCard(seg, r))));
+  s.append(
+    h(
+      "div",
+      { class: "profile-grid" },
+      r.segments.map((seg) => profileCard(seg, r)),
+    ),
+  );
   return s;
 }
 
@@ -306,8 +385,16 @@ export function renderError(root: HTMLElement, title: string, problems: string[]
       { id: "report-error", class: "error", role: "alert" },
       h("h1", {}, "This report cannot be shown"),
       h("p", {}, title),
-      shown.length ? h("ul", {}, shown.map((p) => h("li", {}, p))) : null,
-      problems.length > shown.length ? h("p", {}, `… and ${problems.length - shown.length} more.`) : null,
+      shown.length
+        ? h(
+            "ul",
+            {},
+            shown.map((p) => h("li", {}, p)),
+          )
+        : null,
+      problems.length > shown.length
+        ? h("p", {}, `… and ${problems.length - shown.length} more.`)
+        : null,
     ),
   );
 }

@@ -90,7 +90,10 @@ function check(value: unknown, shape: Shape, path: string, errors: string[]): vo
         : typeof value === "number" &&
           Number.isFinite(value) &&
           (base !== "integer" || Number.isInteger(value));
-    if (!ok) errors.push(`${path} should be ${nullable ? "null or " : ""}${base === "integer" ? "an integer" : `a ${base}`}, not ${describe(value)}`);
+    if (!ok)
+      errors.push(
+        `${path} should be ${nullable ? "null or " : ""}${base === "integer" ? "an integer" : `a ${base}`}, not ${describe(value)}`,
+      );
     return;
   }
   if (value === undefined) {
@@ -112,7 +115,9 @@ function check(value: unknown, shape: Shape, path: string, errors: string[]): vo
     return;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    errors.push(`${path === "" ? "the report data" : path} should be an object, not ${describe(value)}`);
+    errors.push(
+      `${path === "" ? "the report data" : path} should be an object, not ${describe(value)}`,
+    );
     return;
   }
   const object = value as Record<string, unknown>;
@@ -132,10 +137,13 @@ function checkConsistency(r: Report, errors: string[]): void {
     errors.push(`heatmap.phrases has ${r.heatmap.phrases.length} entries, heatmap.features ${d}`);
   }
   if (r.heatmap.values.length !== k) {
-    errors.push(`heatmap.values has ${r.heatmap.values.length} rows, one per segment (${k}) expected`);
+    errors.push(
+      `heatmap.values has ${r.heatmap.values.length} rows, one per segment (${k}) expected`,
+    );
   }
   r.heatmap.values.forEach((row, s) => {
-    if (row.length !== d) errors.push(`heatmap.values[${s}] has ${row.length} values, ${d} features expected`);
+    if (row.length !== d)
+      errors.push(`heatmap.values[${s}] has ${row.length} values, ${d} features expected`);
   });
   const n = r.map.x.length;
   if (r.map.y.length !== n || r.map.segment.length !== n) {
@@ -145,7 +153,9 @@ function checkConsistency(r: Report, errors: string[]): void {
   }
   const bad = r.map.segment.findIndex((s) => s < -1 || s >= k);
   if (bad >= 0) {
-    errors.push(`map.segment[${bad}] is ${r.map.segment[bad]}; segments are -1 (outlier) or 0..${k - 1}`);
+    errors.push(
+      `map.segment[${bad}] is ${r.map.segment[bad]}; segments are -1 (outlier) or 0..${k - 1}`,
+    );
   }
   if (r.choice && r.choice.rows.length === 0) errors.push("choice.rows is empty");
 }
