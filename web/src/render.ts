@@ -1,0 +1,400 @@
+// Builds the report page from a validated Report: the DOM of every section first, then the
+// charts into their (by then laid out) elements.
+
+import {
+  CURVES,
+  choiceOption,
+  draw,
+  driversOption,
+  driversScale,
+  heatmapOption,
+  mapOption,
+  overviewOption,
+  stabilityOption,
+} from "./charts";
+import { segmentColor } from "./colors";
+import { chartBox, h, section } from "./dom";
+import { compact, dateTime, decimal, integer, money, percent, signed } from "./format";
+import type { Report, Segment } from "./types";
+
+/// A chart to draw once the page is laid out: its element and its option for a given width.
+type Pending = [HTMLElement, (width: number) => ReturnType<typeof overviewOption>];
+
+function swatch(id: number): HTMLElement {
+  return h("span", {
+    class: "swatch",
+    style: `background:${segmentColor(id)}`,
+    "aria-hidden": "true",
+  });
+}
+
+function fact(label: string, value: string, id?: string): HTMLElement {
+  return h("div", { class: "fact" }, h("dt", {}, label), h("dd", { id }, value));
+}
+
+function header(r: Report): HTMLElement {
+  return h(
+    "header",
+    { id: "report-header", class: "report-header" },
+    h("p", { class: "eyebrow" }, "Customer segmentation report"),
+    h("h1", { id: "report-title" }, `${r.k} customer segments as of ${r.as_of}`),
+    h(
+      "dl",
+      { class: "facts" },
+      fact("As of", r.as_of, "fact-as-of"),
+      fact("Customers", integer(r.customers), "fact-customers"),
+      fact("Segments (k)", String(r.k), "fact-k"),
+      fact("Algorithm", r.algorithm, "fact-algorithm"),
+      fact("Model version", `v${r.model_version}`, "fact-model-version"),
+      fact("Kohort version", r.kohort_version, "fact-kohort-version"),
+      fact("Created", dateTime(r.created_at), "fact-created"),
+      fact("Silhouette", decimal(r.metrics.silhouette, 3), "fact-silhouette"),
+    ),
+    h(
+      "nav",
+      { class: "toc", "aria-label": "Sections" },
+      [
+        ["overview", "Overview"],
+        ["heatmap", "Heatmap"],
+        ["drivers", "Drivers"],
+        ["map", "Customer map"],
+        ["choice", "Choice of k"],
+        ["stability", "Stability"],
+        ["profiles", "Profiles"],
+      ].map(([id, label]) => h("a", { href: `#${id}` }, label)),
+    ),
+  );
+}
+
+function overview(r: Report, pending: Pending[]): HTMLElement {
+  const s = section(
+    "overview",
+    "Segment overview",
+    "Size, value and risk of each segment. Shares are of all customers and of the last 12 months' revenue; CLV is the expected value per customer over the next 12 months.",
+  );
+  const cur = r.currency;
+  const table = h(
+    "table",
+    { id: "overview-table", class: "data-table" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Segment", "Customers", "Share", "Revenue share", "CLV 12 m / customer", "Churn risk"].map(
+          (t, i) => h("th", { scope: "col", class: i === 0 ? "" : "num" }, t),
+        ),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      r.segments.map((seg) =>
+        h(
+          "tr",
+          { "data-segment": seg.id },
+          h(
+            "th",
+            { scope: "row", class: "segment-name" },
+            swatch(seg.id),
+            h("span", { class: "name" }, seg.name),
+          ),
+          h("td", { class: "num" }, integer(seg.size)),
+          h("td", { class: "num" }, percent(seg.share)),
+          h("td", { class: "num" }, percent(seg.revenue_share)),
+          h("td", { class: "num" }, money(seg.clv_12m, cur)),
+          h("td", { class: "num" }, riskBadge(seg.churn_risk)),
+        ),
+      ),
+    ),
+  );
+  const box = chartBox(
+    "chart-overview",
+    "overview",
+    90 + r.segments.length * 40,
+    "Per segment: share of customers and of revenue, 12-month CLV per customer, churn risk",
+  );
+  pending.push([box, () => overviewOption(r)]);
+  s.append(h("div", { class: "table-wrap" }, table), h("figure", { class: "below" }, box));
+  return s;
+}
+
+function riskBadge(risk: number): HTMLElement {
+  const level = risk >= 0.5 ? "high" : risk >= 0.25 ? "medium" : "low";
+  return h("span", { class: `risk risk-${level}` }, `${percent(risk, 0)} · ${level}`);
+}
+
+function heatmap(r: Report, pending: Pending[]): HTMLElement {
+  const s = section(
+    "heatmap",
+    "What sets the segments apart",
+    "Each cell is the segment's mean minus all customers' mean, in standard deviations: red is above average, blue below.",
+  );
+  const rowHeight = r.heatmap.features.length > 60 ? 16 : 22;
+  const box = chartBox(
+    "chart-heatmap",
+    "heatmap",
+    150 + r.heatmap.features.length * rowHeight,
+    `Heatmap of ${r.segments.length} segments by ${r.heatmap.features.length} features`,
+  );
+  box.dataset.segments = String(r.segments.length);
+  box.dataset.features = String(r.heatmap.features.length);
+  pending.push([box, (width) => heatmapOption(r, width)]);
+  s.append(h("figure", {}, box));
+  return s;
+}
+
+function drivers(r: Report, pending: Pending[]): HTMLElement {
+  const s = section(
+    "drivers",
+    "Drivers per segment",
+    "The features that distinguish each segment most, as standardised differences from all customers.",
+  );
+  const grid = h("div", { class: "card-grid drivers" });
+  const scale = driversScale(r.segments);
+  for (const seg of r.segments) {
+    const box = chartBox(
+      `chart-drivers-${seg.id}`,
+      "drivers",
+      40 + Math.max(1, seg.drivers.length) * 30,
+      `Top distinguishing features of ${seg.name}: ` +
+        seg.drivers.map((d) => `${d.phrase} ${signed(d.std_diff)} SD`).join(", "),
+    );
+    box.dataset.segment = String(seg.id);
+    grid.append(
+      h(
+        "figure",
+        { class: "card" },
+        h("figcaption", {}, swatch(seg.id), seg.name),
+        seg.drivers.length
+          ? box
+          : h("p", { class: "note" }, "No distinguishing features recorded."),
+      ),
+    );
+    if (seg.drivers.length) pending.push([box, () => driversOption(seg, r.currency, scale)]);
+  }
+  s.append(grid);
+  return s;
+}
+
+function customerMap(r: Report, pending: Pending[]): HTMLElement {
+  const outliers = r.map.segment.filter((v) => v < 0).length;
+  const s = section(
+    "map",
+    "Customer map",
+    `A sample of ${integer(r.map.x.length)} customers placed by the first two ${r.map.method.toUpperCase()} components, coloured by segment` +
+      (outliers ? `; ${integer(outliers)} outliers in grey.` : "."),
+  );
+  const box = chartBox(
+    "chart-map",
+    "map",
+    520,
+    `Scatter of ${r.map.x.length} sampled customers coloured by segment`,
+  );
+  box.dataset.points = String(r.map.x.length);
+  pending.push([box, () => mapOption(r)]);
+  s.append(h("figure", {}, box));
+  return s;
+}
+
+function choice(r: Report, pending: Pending[]): HTMLElement {
+  const s = section("choice", "Choice of k");
+  if (r.choice === null) {
+    s.append(
+      h(
+        "p",
+        { class: "note", id: "choice-note" },
+        `The number of segments was given (k = ${r.k}); no other k was evaluated.`,
+      ),
+    );
+    return s;
+  }
+  const c = r.choice;
+  s.append(
+    h(
+      "p",
+      { class: "lead", id: "choice-summary" },
+      h("strong", {}, `Chosen k = ${c.chosen_k}`),
+      ` by the ${c.rule} rule: ${c.reason}`,
+    ),
+  );
+  const grid = h("div", { class: "card-grid curves" });
+  for (const curve of CURVES) {
+    if (!c.rows.some((row) => row[curve.key] !== null)) continue;
+    const box = chartBox(
+      `chart-choice-${curve.key}`,
+      "choice",
+      240,
+      `${curve.title} by k, chosen k = ${c.chosen_k} marked`,
+    );
+    box.dataset.chosenK = String(c.chosen_k);
+    grid.append(
+      h(
+        "figure",
+        { class: "card" },
+        h(
+          "figcaption",
+          { class: "stacked" },
+          curve.title,
+          h("span", { class: "hint" }, curve.better),
+        ),
+        box,
+      ),
+    );
+    pending.push([box, () => choiceOption(c.rows, curve, c.chosen_k)]);
+  }
+  s.append(grid);
+  return s;
+}
+
+function stability(r: Report, pending: Pending[]): HTMLElement {
+  const s = section(
+    "stability",
+    "Stability",
+    "How reliably each segment comes back when the customers are resampled (mean best-match Jaccard over bootstrap refits). Below 0.6 a segment should not be acted on alone.",
+  );
+  const missing = r.segments.filter((seg) => seg.stability === null);
+  if (missing.length === r.segments.length) {
+    s.append(
+      h(
+        "p",
+        { class: "note", id: "stability-note" },
+        "Stability was not measured for this segmentation.",
+      ),
+    );
+    return s;
+  }
+  const box = chartBox(
+    "chart-stability",
+    "stability",
+    60 + r.segments.length * 30,
+    "Bootstrap stability per segment with the 0.6 threshold",
+  );
+  pending.push([box, () => stabilityOption(r)]);
+  s.append(h("figure", {}, box));
+  if (missing.length) {
+    s.append(
+      h(
+        "p",
+        { class: "note", id: "stability-note" },
+        `Stability not measured for: ${missing.map((m) => m.name).join(", ")}.`,
+      ),
+    );
+  }
+  return s;
+}
+
+function profileCard(seg: Segment, r: Report): HTMLElement {
+  const cur = r.currency;
+  return h(
+    "article",
+    { class: "card profile", id: `profile-${seg.id}`, "data-segment": seg.id },
+    h("h3", {}, swatch(seg.id), seg.name),
+    h("p", { class: "narrative" }, seg.narrative),
+    h(
+      "dl",
+      { class: "metrics" },
+      fact("Customers", `${integer(seg.size)} (${percent(seg.share)})`),
+      fact("Revenue share", percent(seg.revenue_share)),
+      fact("CLV 12 m", money(seg.clv_12m, cur)),
+      fact("P(alive)", percent(seg.p_alive, 0)),
+      fact("Churn risk", percent(seg.churn_risk, 0)),
+      fact("Avg order value", money(seg.avg_order_value, cur, 2)),
+      fact("Orders / year", compact(seg.orders_per_year)),
+      fact("Tenure", `${integer(seg.tenure_days)} days`),
+      fact("Silhouette", seg.silhouette === null ? "not measured" : decimal(seg.silhouette, 2)),
+      fact("Stability", seg.stability === null ? "not measured" : decimal(seg.stability, 2)),
+    ),
+    seg.rules.length
+      ? h(
+          "table",
+          { class: "data-table rules" },
+          h("caption", {}, "Who is in it"),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Rule"),
+              h("th", { scope: "col", class: "num" }, "Precision"),
+              h("th", { scope: "col", class: "num" }, "Recall"),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            seg.rules.map((rule) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, rule.text),
+                h("td", { class: "num" }, percent(rule.precision, 0)),
+                h("td", { class: "num" }, percent(rule.recall, 0)),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "note" }, "No rule describes this segment."),
+  );
+}
+
+function profiles(r: Report): HTMLElement {
+  const s = section("profiles", "Segment profiles");
+  s.append(
+    h(
+      "div",
+      { class: "profile-grid" },
+      r.segments.map((seg) => profileCard(seg, r)),
+    ),
+  );
+  return s;
+}
+
+/// Renders the whole report into `root`. Returns once every chart is drawn.
+export function renderReport(root: HTMLElement, r: Report): void {
+  const pending: Pending[] = [];
+  root.replaceChildren(
+    header(r),
+    overview(r, pending),
+    heatmap(r, pending),
+    drivers(r, pending),
+    customerMap(r, pending),
+    choice(r, pending),
+    stability(r, pending),
+    profiles(r),
+    h(
+      "footer",
+      { class: "report-footer" },
+      `Kohort ${r.kohort_version} · model v${r.model_version} · created ${dateTime(r.created_at)}`,
+    ),
+  );
+  document.title = `Kohort report · ${r.k} segments as of ${r.as_of}`;
+  // Measure every chart box first, in one layout, then draw them all.
+  const sizes = pending.map(([el]) => ({ width: el.clientWidth, height: el.clientHeight }));
+  pending.forEach(([el, option], i) => draw(el, option(sizes[i].width), sizes[i]));
+}
+
+/// Replaces the page with a clear message naming what is wrong with the data.
+export function renderError(root: HTMLElement, title: string, problems: string[]): void {
+  const shown = problems.slice(0, 25);
+  root.replaceChildren(
+    h(
+      "div",
+      { id: "report-error", class: "error", role: "alert" },
+      h("h1", {}, "This report cannot be shown"),
+      h("p", {}, title),
+      shown.length
+        ? h(
+            "ul",
+            {},
+            shown.map((p) => h("li", {}, p)),
+          )
+        : null,
+      problems.length > shown.length
+        ? h("p", {}, `… and ${problems.length - shown.length} more.`)
+        : null,
+    ),
+  );
+}

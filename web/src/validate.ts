@@ -1,0 +1,171 @@
+// Checks a parsed report document against the contract in types.ts: every key present with
+// the right type, and the shapes agreeing with each other (k segments with ids 0..k-1, a
+// segments × features heatmap, map arrays of one length). All problems are collected, so the
+// page can list them at once.
+
+import type { Report } from "./types";
+
+type Kind = "string" | "number" | "integer" | "number?" | "string?";
+type Shape = Kind | { [key: string]: Shape } | [Shape] | { nullable: Shape };
+
+const RULE: Shape = { text: "string", precision: "number", recall: "number" };
+const DRIVER: Shape = {
+  feature: "string",
+  phrase: "string",
+  unit: "string",
+  segment_mean: "number",
+  population_mean: "number",
+  std_diff: "number",
+};
+const SEGMENT: Shape = {
+  id: "integer",
+  name: "string",
+  size: "integer",
+  share: "number",
+  revenue_share: "number",
+  clv_12m: "number",
+  p_alive: "number",
+  churn_risk: "number",
+  avg_order_value: "number",
+  orders_per_year: "number",
+  tenure_days: "number",
+  silhouette: "number?",
+  stability: "number?",
+  narrative: "string",
+  rules: [RULE],
+  drivers: [DRIVER],
+};
+const CHOICE_ROW: Shape = {
+  k: "integer",
+  inertia: "number?",
+  silhouette: "number?",
+  calinski_harabasz: "number?",
+  davies_bouldin: "number?",
+  gap: "number?",
+  bic: "number?",
+};
+const REPORT: Shape = {
+  kohort_version: "string",
+  model_version: "integer",
+  created_at: "string",
+  as_of: "string",
+  customers: "integer",
+  algorithm: "string",
+  k: "integer",
+  currency: "string",
+  metrics: {
+    silhouette: "number?",
+    calinski_harabasz: "number?",
+    davies_bouldin: "number?",
+    inertia: "number?",
+  },
+  segments: [SEGMENT],
+  heatmap: { features: ["string"], phrases: ["string"], values: [["number"]] },
+  map: { method: "string", x: ["number"], y: ["number"], segment: ["integer"] },
+  choice: {
+    nullable: { chosen_k: "integer", rule: "string", reason: "string", rows: [CHOICE_ROW] },
+  },
+};
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return `the number ${value}`;
+  return `a ${typeof value}`;
+}
+
+function check(value: unknown, shape: Shape, path: string, errors: string[]): void {
+  if (typeof shape === "string") {
+    const nullable = shape.endsWith("?");
+    if (value === null && nullable) return;
+    if (value === undefined) {
+      errors.push(`${path} is missing`);
+      return;
+    }
+    const base = nullable ? shape.slice(0, -1) : shape;
+    const ok =
+      base === "string"
+        ? typeof value === "string"
+        : typeof value === "number" &&
+          Number.isFinite(value) &&
+          (base !== "integer" || Number.isInteger(value));
+    if (!ok)
+      errors.push(
+        `${path} should be ${nullable ? "null or " : ""}${base === "integer" ? "an integer" : `a ${base}`}, not ${describe(value)}`,
+      );
+    return;
+  }
+  if (value === undefined) {
+    errors.push(`${path} is missing`);
+    return;
+  }
+  if (Array.isArray(shape)) {
+    if (!Array.isArray(value)) {
+      errors.push(`${path} should be an array, not ${describe(value)}`);
+      return;
+    }
+    for (let i = 0; i < value.length && errors.length < 50; ++i) {
+      check(value[i], shape[0], `${path}[${i}]`, errors);
+    }
+    return;
+  }
+  if ("nullable" in shape && Object.keys(shape).length === 1) {
+    if (value !== null) check(value, shape.nullable as Shape, path, errors);
+    return;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    errors.push(
+      `${path === "" ? "the report data" : path} should be an object, not ${describe(value)}`,
+    );
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  for (const [key, inner] of Object.entries(shape)) {
+    check(object[key], inner as Shape, path === "" ? key : `${path}.${key}`, errors);
+  }
+}
+
+function checkConsistency(r: Report, errors: string[]): void {
+  const k = r.segments.length;
+  if (r.k !== k) errors.push(`k is ${r.k} but segments has ${k} entries`);
+  r.segments.forEach((s, i) => {
+    if (s.id !== i) errors.push(`segments[${i}].id is ${s.id}; ids must be 0..k-1 in array order`);
+  });
+  const d = r.heatmap.features.length;
+  if (r.heatmap.phrases.length !== d) {
+    errors.push(`heatmap.phrases has ${r.heatmap.phrases.length} entries, heatmap.features ${d}`);
+  }
+  if (r.heatmap.values.length !== k) {
+    errors.push(
+      `heatmap.values has ${r.heatmap.values.length} rows, one per segment (${k}) expected`,
+    );
+  }
+  r.heatmap.values.forEach((row, s) => {
+    if (row.length !== d)
+      errors.push(`heatmap.values[${s}] has ${row.length} values, ${d} features expected`);
+  });
+  const n = r.map.x.length;
+  if (r.map.y.length !== n || r.map.segment.length !== n) {
+    errors.push(
+      `map.x, map.y and map.segment differ in length (${n}, ${r.map.y.length}, ${r.map.segment.length})`,
+    );
+  }
+  const bad = r.map.segment.findIndex((s) => s < -1 || s >= k);
+  if (bad >= 0) {
+    errors.push(
+      `map.segment[${bad}] is ${r.map.segment[bad]}; segments are -1 (outlier) or 0..${k - 1}`,
+    );
+  }
+  if (r.choice && r.choice.rows.length === 0) errors.push("choice.rows is empty");
+}
+
+export type Validated = { ok: true; report: Report } | { ok: false; errors: string[] };
+
+/// Validates a parsed document. On success the document is returned typed as a Report.
+export function validateReport(data: unknown): Validated {
+  const errors: string[] = [];
+  check(data, REPORT, "", errors);
+  if (errors.length === 0) checkConsistency(data as Report, errors);
+  return errors.length === 0 ? { ok: true, report: data as Report } : { ok: false, errors };
+}
