@@ -149,7 +149,8 @@ struct Naive {
           sql += left[static_cast<std::size_t>(c)] * left[static_cast<std::size_t>(c)];
           sqr += r * r;
         }
-        const double proxy = -wr * (1.0 - sqr / (wr * wr)) - wl * (1.0 - sql / (wl * wl));
+        // −W_r·G_r − W_l·G_l + W_node: scikit-learn's proxy up to a constant of the node.
+        const double proxy = sql / wl + sqr / wr;
         if (proxy > best) {
           best = proxy;
           best_f = static_cast<int>(f);

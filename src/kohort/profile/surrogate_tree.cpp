@@ -61,14 +61,15 @@ float threshold_between(float a, float b) {
   return t;
 }
 
-// The rows a tree grows on, column-major, with each column's ascending order. It does not
-// depend on labels, so segment_rules sorts once for all its trees.
+// The rows a tree grows on, each column presorted: sorted values side by side with the sample
+// they belong to, so that the split search reads them in sequence. It does not depend on
+// labels, so segment_rules sorts once for all its trees.
 struct Columns {
   index_t m = 0;
   index_t d = 0;
   std::vector<index_t> rows;         // input row of each sample, ascending
-  std::vector<float> values;         // d × m
-  std::vector<std::int32_t> order;   // d × m: samples by (value, sample)
+  std::vector<float> sorted;         // d × m: each column's values, ascending
+  std::vector<std::int32_t> order;   // d × m: the sample of each sorted value (ties by sample)
 };
 
 // Candidate rows (ascending), reduced to a uniform sample of max_rows when there are more.
@@ -90,18 +91,23 @@ Columns presort(const Context& ctx, MatrixView<const float> x, std::vector<index
   c.m = static_cast<index_t>(rows.size());
   c.d = x.cols;
   c.rows = std::move(rows);
-  c.values.resize(at(c.m * c.d));
+  c.sorted.resize(at(c.m * c.d));
   c.order.resize(at(c.m * c.d));
-  parallel_for_blocks(ctx, c.d, 1, [&](index_t, index_t f, index_t) {
-    float* v = c.values.data() + f * c.m;
+  // (value, sample) pairs sort in one contiguous buffer per worker; sorting sample ids by a
+  // value looked up elsewhere is several times slower (a cache miss per comparison).
+  using Pair = std::pair<float, std::int32_t>;
+  std::vector<std::vector<Pair>> buf(static_cast<std::size_t>(ctx.threads()),
+                                     std::vector<Pair>(at(c.m)));
+  parallel_for_blocks_indexed(ctx, c.d, 1, [&](int worker, index_t f, index_t, index_t) {
+    std::vector<Pair>& b = buf[static_cast<std::size_t>(worker)];
+    for (index_t i = 0; i < c.m; ++i) b[at(i)] = {x(c.rows[at(i)], f), static_cast<std::int32_t>(i)};
+    std::sort(b.begin(), b.end());
+    float* v = c.sorted.data() + f * c.m;
     std::int32_t* o = c.order.data() + f * c.m;
-    for (index_t i = 0; i < c.m; ++i) {
-      v[i] = x(c.rows[at(i)], f);
-      o[i] = static_cast<std::int32_t>(i);
+    for (index_t p = 0; p < c.m; ++p) {
+      v[p] = b[at(p)].first;
+      o[p] = b[at(p)].second;
     }
-    std::sort(o, o + c.m, [v](std::int32_t a, std::int32_t b) {
-      return v[a] < v[b] || (v[a] == v[b] && a < b);
-    });
   });
   return c;
 }
@@ -113,44 +119,29 @@ struct Candidate {
   bool found = false;
 };
 
-// Per-worker scratch of the feature scan: the left side's running totals for every node of
-// the level.
-struct Scratch {
-  std::vector<double> left_class;  // A × C
-  std::vector<double> left_weight;
-  std::vector<index_t> left_n;
-  std::vector<float> last;
-  std::vector<char> seen;
-
-  // Sizes the buffers; called before the parallel region so that the scan never allocates.
-  void resize(std::size_t nodes, int n_classes) {
-    left_class.resize(nodes * static_cast<std::size_t>(n_classes));
-    left_weight.resize(nodes);
-    left_n.resize(nodes);
-    last.resize(nodes);
-    seen.resize(nodes);
-  }
-  void clear() {
-    std::fill(left_class.begin(), left_class.end(), 0.0);
-    std::fill(left_weight.begin(), left_weight.end(), 0.0);
-    std::fill(left_n.begin(), left_n.end(), 0);
-    std::fill(seen.begin(), seen.end(), 0);
-  }
+// One sample in a feature's list: its value there and what the split search adds up.
+struct Entry {
+  float value;
+  std::int32_t sample;
+  std::int32_t y;
 };
 
-// Grows the tree breadth-first, one level at a time: every feature is scanned once per level
-// in presorted order, updating the running left totals of whichever node each sample is in.
-// Node ids are breadth-first here and renumbered to preorder at the end.
+// Grows the tree breadth-first, one level at a time, on per-feature lists (SPRINT, Shafer et
+// al. 1996): each feature's list holds the samples of the level's open nodes, grouped by node
+// in the order of `active`, sorted by value within a node. A level scans every list once in
+// sequence; the chosen splits then partition every list stably into the children's groups,
+// dropping samples that reached a leaf. Node ids are breadth-first here and renumbered to
+// preorder at the end.
 class Grower {
  public:
+  // w: empty for unit weights, else one weight > 0 per sample.
   Grower(const Context& ctx, const Columns& cols, std::span<const std::int32_t> y,
-         std::span<const double> w, int n_classes, const TreeOptions& opt)
+         std::span<const float> w, int n_classes, const TreeOptions& opt)
       : ctx_(ctx), c_(cols), y_(y), w_(w), n_classes_(n_classes), opt_(opt) {}
 
   Result<DecisionTree> grow() {
-    const index_t m = c_.m;
+    const index_t m = c_.m, d = c_.d;
     const auto nc = static_cast<std::size_t>(n_classes_);
-    node_of_.assign(at(m), 0);
     nodes_.clear();
     values_.clear();
     depth_.clear();
@@ -159,16 +150,25 @@ class Grower {
     TreeNode root;
     std::vector<double> root_class(nc, 0.0);
     for (index_t i = 0; i < m; ++i) {
-      root_class[static_cast<std::size_t>(y_[at(i)])] += w_[at(i)];
-      root.weight += w_[at(i)];
+      root_class[static_cast<std::size_t>(y_[at(i)])] += weight(static_cast<std::int32_t>(i));
+      root.weight += weight(static_cast<std::int32_t>(i));
     }
     root.samples = m;
     root.impurity = gini(root_class.data(), n_classes_, root.weight);
     total_weight_ = root.weight;
     std::vector<std::int32_t> active;
     add_node(root, root_class.data(), 0, active);
-    if (active.empty()) std::fill(node_of_.begin(), node_of_.end(), -1);
+    if (active.empty()) return to_preorder();
 
+    lists_.resize(at(d * m));
+    parallel_for_blocks(ctx_, d, 1, [&](index_t, index_t f, index_t) {
+      const float* v = c_.sorted.data() + f * m;
+      const std::int32_t* o = c_.order.data() + f * m;
+      Entry* e = lists_.data() + f * m;
+      for (index_t p = 0; p < m; ++p) e[p] = {v[p], o[p], y_[static_cast<std::size_t>(o[p])]};
+    });
+    bounds_ = {0, m};
+    side_.assign(at(m), kDrop);
     while (!active.empty()) {
       if (ctx_.cancelled()) return Status::cancelled();
       active = grow_level(active);
@@ -177,69 +177,65 @@ class Grower {
   }
 
  private:
+  static constexpr std::uint8_t kDrop = 2;  // side_ of a sample that leaves the lists
+
+  double weight(std::int32_t sample) const {
+    return w_.empty() ? 1.0 : static_cast<double>(w_[static_cast<std::size_t>(sample)]);
+  }
+
   bool leaf_by_rule(const TreeNode& node, int depth) const {
     return depth >= opt_.max_depth || node.samples < opt_.min_samples_split ||
            node.samples < 2 * opt_.min_samples_leaf || node.impurity <= kEpsilon;
   }
 
-  std::int32_t add_node(const TreeNode& node, const double* class_weight, int depth,
-                        std::vector<std::int32_t>& active) {
+  void add_node(const TreeNode& node, const double* class_weight, int depth,
+                std::vector<std::int32_t>& active) {
     const auto id = static_cast<std::int32_t>(nodes_.size());
     nodes_.push_back(node);
     values_.insert(values_.end(), class_weight, class_weight + n_classes_);
     depth_.push_back(depth);
     if (!leaf_by_rule(node, depth)) active.push_back(id);
-    return id;
   }
 
-  void scan_feature(index_t f, std::span<const std::int32_t> slot, Scratch& s,
-                    std::span<Candidate> out, std::span<const std::int32_t> active) const {
+  const Entry* list(index_t f) const { return lists_.data() + f * c_.m; }
+
+  // The best split of every open node along feature f; `left` is C doubles of scratch.
+  void scan_feature(index_t f, std::span<const std::int32_t> active, std::span<double> left,
+                    std::span<Candidate> out) const {
     const int C = n_classes_;
-    s.clear();
-    const float* v = c_.values.data() + f * c_.m;
-    const std::int32_t* order = c_.order.data() + f * c_.m;
     const index_t msl = opt_.min_samples_leaf;
-    for (index_t p = 0; p < c_.m; ++p) {
-      const std::int32_t i = order[p];
-      const std::int32_t node = node_of_[at(i)];
-      if (node < 0) continue;
-      const std::int32_t a = slot[static_cast<std::size_t>(node)];
-      if (a < 0) continue;
-      const auto sa = static_cast<std::size_t>(a);
-      const float value = v[i];
-      if (s.seen[sa] != 0) {
-        const float bound = s.last[sa] + kFeatureThreshold;
-        if (value > bound) {
-          const TreeNode& nd = nodes_[static_cast<std::size_t>(active[sa])];
-          const index_t n_left = s.left_n[sa];
+    const Entry* e = list(f);
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      const auto id = static_cast<std::size_t>(active[a]);
+      const TreeNode& nd = nodes_[id];
+      const double* total = values_.data() + id * at(C);
+      std::fill(left.begin(), left.end(), 0.0);
+      // Σ_c w_c² on each side, updated in O(1) per sample: the Gini proxy of scikit-learn,
+      // −W_r·G_r − W_l·G_l with G = 1 − Σ w_c²/W², equals Σ_l/W_l + Σ_r/W_r − W_node, and
+      // W_node is the same for every split of the node. Exact for integer weights.
+      double wl = 0, sq_left = 0, sq_right = 0;
+      for (int c = 0; c < C; ++c) sq_right += total[c] * total[c];
+      const index_t begin = bounds_[a], end = bounds_[a + 1];
+      Candidate& best = out[a];
+      for (index_t p = begin; p < end; ++p) {
+        if (p > begin && e[p].value > e[p - 1].value + kFeatureThreshold) {
+          const index_t n_left = p - begin;
           if (n_left >= msl && nd.samples - n_left >= msl) {
-            const double* total = values_.data() + static_cast<std::size_t>(active[sa]) * at(C);
-            const double* left = s.left_class.data() + sa * at(C);
-            const double wl = s.left_weight[sa];
-            const double wr = nd.weight - wl;
-            double sq_left = 0, sq_right = 0;
-            for (int c = 0; c < C; ++c) {
-              const double r = total[c] - left[c];
-              sq_left += left[c] * left[c];
-              sq_right += r * r;
-            }
-            // scikit-learn's proxy_impurity_improvement for Gini: −W_r·G_r − W_l·G_l.
-            const double proxy = -wr * (1.0 - sq_right / (wr * wr)) - wl * (1.0 - sq_left / (wl * wl));
-            Candidate& best = out[sa];
+            const double proxy = sq_left / wl + sq_right / (nd.weight - wl);
             if (proxy > best.proxy) {  // strict: the lowest threshold wins a tie
               best.proxy = proxy;
-              best.threshold = threshold_between(s.last[sa], value);
+              best.threshold = threshold_between(e[p - 1].value, e[p].value);
               best.found = true;
             }
           }
         }
+        const double wi = weight(e[p].sample);
+        const auto c = static_cast<std::size_t>(e[p].y);
+        sq_left += wi * (2 * left[c] + wi);
+        sq_right += wi * (wi - 2 * (total[c] - left[c]));
+        left[c] += wi;
+        wl += wi;
       }
-      const double wi = w_[at(i)];
-      s.left_class[sa * at(C) + static_cast<std::size_t>(y_[at(i)])] += wi;
-      s.left_weight[sa] += wi;
-      ++s.left_n[sa];
-      s.last[sa] = value;
-      s.seen[sa] = 1;
     }
   }
 
@@ -247,15 +243,13 @@ class Grower {
     const std::size_t A = active.size();
     const auto C = static_cast<std::size_t>(n_classes_);
     const index_t d = c_.d;
-    std::vector<std::int32_t> slot(nodes_.size(), -1);
-    for (std::size_t a = 0; a < A; ++a) slot[static_cast<std::size_t>(active[a])] = static_cast<std::int32_t>(a);
 
     std::vector<Candidate> cand(at(d) * A);
-    std::vector<Scratch> scratch(static_cast<std::size_t>(ctx_.threads()));
-    for (Scratch& s : scratch) s.resize(A, n_classes_);
+    std::vector<std::vector<double>> scratch(static_cast<std::size_t>(ctx_.threads()),
+                                             std::vector<double>(C));
     parallel_for_blocks_indexed(ctx_, d, 1, [&](int worker, index_t f, index_t, index_t) {
-      scan_feature(f, slot, scratch[static_cast<std::size_t>(worker)],
-                   std::span<Candidate>(cand.data() + at(f) * A, A), active);
+      scan_feature(f, active, scratch[static_cast<std::size_t>(worker)],
+                   std::span<Candidate>(cand.data() + at(f) * A, A));
     });
 
     // The best split of each node: features in ascending order, strict improvement, so a tie
@@ -274,24 +268,28 @@ class Grower {
       }
     }
 
-    // Children totals, summed in sample order.
+    // Children totals, summed in the split feature's order (as scikit-learn sums a node's
+    // samples after partitioning them), and the side each sample goes to.
     std::vector<double> child_class(A * 2 * C, 0.0), child_weight(A * 2, 0.0);
     std::vector<index_t> child_n(A * 2, 0);
-    for (index_t i = 0; i < c_.m; ++i) {
-      const std::int32_t node = node_of_[at(i)];
-      if (node < 0) continue;
-      const std::int32_t a = slot[static_cast<std::size_t>(node)];
-      if (a < 0 || feature[static_cast<std::size_t>(a)] < 0) continue;
-      const auto sa = static_cast<std::size_t>(a);
-      const std::size_t side =
-          c_.values[at(feature[sa]) * at(c_.m) + at(i)] <= threshold[sa] ? 0 : 1;
-      child_class[(sa * 2 + side) * C + static_cast<std::size_t>(y_[at(i)])] += w_[at(i)];
-      child_weight[sa * 2 + side] += w_[at(i)];
-      ++child_n[sa * 2 + side];
+    for (std::size_t a = 0; a < A; ++a) {
+      const Entry* e = list(feature[a] < 0 ? 0 : feature[a]);
+      for (index_t p = bounds_[a]; p < bounds_[a + 1]; ++p) {
+        if (feature[a] < 0) {
+          side_[static_cast<std::size_t>(e[p].sample)] = kDrop;
+          continue;
+        }
+        const std::size_t side = e[p].value <= threshold[a] ? 0 : 1;
+        side_[static_cast<std::size_t>(e[p].sample)] = static_cast<std::uint8_t>(side);
+        child_class[(a * 2 + side) * C + static_cast<std::size_t>(e[p].y)] += weight(e[p].sample);
+        child_weight[a * 2 + side] += weight(e[p].sample);
+        ++child_n[a * 2 + side];
+      }
     }
 
     std::vector<std::int32_t> next;
-    std::vector<std::int32_t> child_id(A * 2, -1);
+    std::vector<index_t> next_bounds{0};
+    std::vector<char> keep(A * 2, 0);  // the child stays open: its samples stay in the lists
     for (std::size_t a = 0; a < A; ++a) {
       if (feature[a] < 0) continue;
       const auto id = static_cast<std::size_t>(active[a]);
@@ -307,35 +305,59 @@ class Grower {
           parent.weight / total_weight_ *
           (parent.impurity - kids[1].weight / parent.weight * kids[1].impurity -
            kids[0].weight / parent.weight * kids[0].impurity);
-      if (improvement + kEpsilon < opt_.min_impurity_decrease) continue;
+      if (improvement + kEpsilon < opt_.min_impurity_decrease) {
+        feature[a] = -1;
+        continue;
+      }
       const int depth = depth_[id] + 1;
-      for (std::size_t side = 0; side < 2; ++side)
-        child_id[a * 2 + side] =
-            add_node(kids[side], child_class.data() + (a * 2 + side) * C, depth, next);
       nodes_[id].feature = feature[a];
       nodes_[id].threshold = threshold[a];
-      nodes_[id].left = child_id[a * 2];
-      nodes_[id].right = child_id[a * 2 + 1];
+      nodes_[id].left = static_cast<std::int32_t>(nodes_.size());
+      nodes_[id].right = static_cast<std::int32_t>(nodes_.size() + 1);
+      for (std::size_t side = 0; side < 2; ++side) {
+        const std::size_t before = next.size();
+        add_node(kids[side], child_class.data() + (a * 2 + side) * C, depth, next);
+        if (next.size() > before) {
+          keep[a * 2 + side] = 1;
+          next_bounds.push_back(next_bounds.back() + kids[side].samples);
+        }
+      }
+    }
+    if (next.empty()) return next;
+
+    // Final sides: samples of nodes that became leaves, or of children that are leaves, leave.
+    for (std::size_t a = 0; a < A; ++a) {
+      const Entry* e = list(0);
+      for (index_t p = bounds_[a]; p < bounds_[a + 1]; ++p) {
+        std::uint8_t& s = side_[static_cast<std::size_t>(e[p].sample)];
+        if (feature[a] < 0 || (s != kDrop && keep[a * 2 + s] == 0)) s = kDrop;
+      }
     }
 
-    // Move samples to their child, or out of the search when their node is now a leaf.
-    std::vector<char> is_active(nodes_.size(), 0);
-    for (std::int32_t id : next) is_active[static_cast<std::size_t>(id)] = 1;
-    for (index_t i = 0; i < c_.m; ++i) {
-      const std::int32_t node = node_of_[at(i)];
-      if (node < 0) continue;
-      const std::int32_t a = slot[static_cast<std::size_t>(node)];
-      if (a < 0) continue;
-      const auto sa = static_cast<std::size_t>(a);
-      std::int32_t to = -1;
-      if (child_id[sa * 2] >= 0) {
-        const std::size_t side =
-            c_.values[at(feature[sa]) * at(c_.m) + at(i)] <= threshold[sa] ? 0 : 1;
-        to = child_id[sa * 2 + side];
-        if (is_active[static_cast<std::size_t>(to)] == 0) to = -1;
+    // Partition every list: per node, the left child's samples, then the right child's, each
+    // in the order they had (so still sorted).
+    index_t widest = 0;
+    for (std::size_t a = 0; a < A; ++a) widest = std::max(widest, bounds_[a + 1] - bounds_[a]);
+    std::vector<std::vector<Entry>> tmp(static_cast<std::size_t>(ctx_.threads()),
+                                        std::vector<Entry>(at(widest)));
+    parallel_for_blocks_indexed(ctx_, d, 1, [&](int worker, index_t f, index_t, index_t) {
+      Entry* e = lists_.data() + f * c_.m;
+      Entry* right = tmp[static_cast<std::size_t>(worker)].data();
+      index_t out = 0;
+      for (std::size_t a = 0; a < A; ++a) {
+        index_t n_right = 0;
+        for (index_t p = bounds_[a]; p < bounds_[a + 1]; ++p) {
+          const std::uint8_t s = side_[static_cast<std::size_t>(e[p].sample)];
+          if (s == 0)
+            e[out++] = e[p];  // out ≤ p: the write never overtakes the read
+          else if (s == 1)
+            right[n_right++] = e[p];
+        }
+        std::copy(right, right + n_right, e + out);
+        out += n_right;
       }
-      node_of_[at(i)] = to;
-    }
+    });
+    bounds_ = std::move(next_bounds);
     return next;
   }
 
@@ -379,11 +401,13 @@ class Grower {
   const Context& ctx_;
   const Columns& c_;
   std::span<const std::int32_t> y_;
-  std::span<const double> w_;
+  std::span<const float> w_;
   int n_classes_;
   const TreeOptions& opt_;
   double total_weight_ = 0;
-  std::vector<std::int32_t> node_of_;  // breadth-first node of each sample; −1 once in a leaf
+  std::vector<Entry> lists_;        // d × m; the first bounds_.back() of each list are in use
+  std::vector<index_t> bounds_;     // open node a holds list positions [bounds_[a], bounds_[a+1])
+  std::vector<std::uint8_t> side_;  // per sample: 0 left, 1 right, kDrop
   std::vector<TreeNode> nodes_;
   std::vector<double> values_;
   std::vector<int> depth_;
@@ -544,11 +568,11 @@ Result<DecisionTree> fit_tree(const Context& ctx, MatrixView<const float> x,
     if (weights.empty() || weights[at(i)] > 0) rows.push_back(i);
   const Columns cols = presort(ctx, x, sample_rows(ctx, std::move(rows), options.max_rows));
   std::vector<std::int32_t> ys(at(cols.m));
-  std::vector<double> ws(at(cols.m));
+  std::vector<float> ws(weights.empty() ? 0 : at(cols.m));
   for (index_t i = 0; i < cols.m; ++i) {
     const index_t r = cols.rows[at(i)];
     ys[at(i)] = y[at(r)];
-    ws[at(i)] = weights.empty() ? 1.0 : static_cast<double>(weights[at(r)]);
+    if (!weights.empty()) ws[at(i)] = weights[at(r)];
   }
   return Grower(ctx, cols, ys, ws, n_classes, options).grow();
 }
@@ -577,7 +601,6 @@ Result<std::vector<SegmentRules>> segment_rules(const Context& ctx, MatrixView<c
   std::vector<index_t> all(at(n));
   std::iota(all.begin(), all.end(), index_t{0});
   const Columns cols = presort(ctx, x, sample_rows(ctx, std::move(all), options.tree.max_rows));
-  const std::vector<double> unit(at(cols.m), 1.0);
   std::vector<std::int32_t> target(at(cols.m));
   std::vector<std::int32_t> leaf(at(n));
 
@@ -588,7 +611,7 @@ Result<std::vector<SegmentRules>> segment_rules(const Context& ctx, MatrixView<c
     for (index_t i = 0; i < cols.m; ++i)
       target[at(i)] = labels[at(cols.rows[at(i)])] == s ? 1 : 0;
     KOHORT_ASSIGN_OR_RETURN(DecisionTree tree,
-                            Grower(ctx, cols, target, unit, 2, options.tree).grow());
+                            Grower(ctx, cols, target, {}, 2, options.tree).grow());
 
     parallel_for_blocks(ctx, n, kApplyBlock, [&](index_t, index_t begin, index_t end) {
       for (index_t i = begin; i < end; ++i) leaf[at(i)] = leaf_of(tree, x.row(i));
