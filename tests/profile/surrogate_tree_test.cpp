@@ -50,8 +50,9 @@ TEST(SurrogateTree, MatchesScikitLearnTreesNodeForNode) {
     opt.min_samples_leaf = c["min_samples_leaf"];
     opt.min_impurity_decrease = c.value("min_impurity_decrease", 0.0);
     const bool weighted = c["weighted"];
-    const auto fit = fit_tree(Context(2, 0), x.cview(), y, c["n_classes"], opt,
-                              weighted ? std::span<const float>(weights) : std::span<const float>());
+    const std::span<const float> wts = weighted ? std::span<const float>(weights)
+                                                : std::span<const float>();
+    const auto fit = fit_tree(Context(2, 0), x.cview(), y, c["n_classes"], opt, wts);
     ASSERT_TRUE(fit.ok()) << fit.status().message();
     const auto& t = c["tree"];
     const auto& nodes = fit->nodes;
@@ -144,9 +145,9 @@ struct Naive {
         if (nl < opt.min_samples_leaf || node.samples - nl < opt.min_samples_leaf) continue;
         const double wr = node.weight - wl;
         double sql = 0, sqr = 0;
-        for (int c = 0; c < C; ++c) {
-          const double r = node.value[static_cast<std::size_t>(c)] - left[static_cast<std::size_t>(c)];
-          sql += left[static_cast<std::size_t>(c)] * left[static_cast<std::size_t>(c)];
+        for (std::size_t c = 0; c < left.size(); ++c) {
+          const double r = node.value[c] - left[c];
+          sql += left[c] * left[c];
           sqr += r * r;
         }
         // −W_r·G_r − W_l·G_l + W_node: scikit-learn's proxy up to a constant of the node.
@@ -167,8 +168,9 @@ struct Naive {
     double wl = 0, wr = 0;
     for (index_t row : l) vl[static_cast<std::size_t>(y[at(row)])] += w[at(row)], wl += w[at(row)];
     for (index_t row : r) vr[static_cast<std::size_t>(y[at(row)])] += w[at(row)], wr += w[at(row)];
-    const double improvement =
-        node.weight / total * (imp - wr / node.weight * gini(vr, wr) - wl / node.weight * gini(vl, wl));
+    const double improvement = node.weight / total *
+                               (imp - wr / node.weight * gini(vr, wr) -
+                                wl / node.weight * gini(vl, wl));
     if (improvement + std::numeric_limits<double>::epsilon() < opt.min_impurity_decrease) return id;
     nodes[static_cast<std::size_t>(id)].feature = best_f;
     nodes[static_cast<std::size_t>(id)].threshold = best_t;
@@ -209,8 +211,9 @@ TEST(SurrogateTree, MatchesANaiveTwinOnAwkwardShapesWithTiedValues) {
           for (index_t i = 0; i < n; ++i) {
             for (index_t j = 0; j < d; ++j)
               // Few distinct values, so many ties; column 1 has values 1e-7 apart.
-              x(i, j) = j == 1 ? 1.0f + 1e-7f * static_cast<float>(rng.below(4))
-                               : static_cast<float>(rng.below(static_cast<std::uint64_t>(3 + 2 * j)));
+              x(i, j) = j == 1
+                            ? 1.0f + 1e-7f * static_cast<float>(rng.below(4))
+                            : static_cast<float>(rng.below(static_cast<std::uint64_t>(3 + 2 * j)));
             y[at(i)] = static_cast<std::int32_t>(
                 (x(i, 0) > 1 ? 1 : 0) + rng.below(static_cast<std::uint64_t>(C))) % C;
             wf[at(i)] = variant == 2 ? static_cast<float>(rng.below(4)) * 0.75f : 1.0f;

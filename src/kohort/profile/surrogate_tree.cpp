@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -100,7 +102,8 @@ Columns presort(const Context& ctx, MatrixView<const float> x, std::vector<index
                                      std::vector<Pair>(at(c.m)));
   parallel_for_blocks_indexed(ctx, c.d, 1, [&](int worker, index_t f, index_t, index_t) {
     std::vector<Pair>& b = buf[static_cast<std::size_t>(worker)];
-    for (index_t i = 0; i < c.m; ++i) b[at(i)] = {x(c.rows[at(i)], f), static_cast<std::int32_t>(i)};
+    for (index_t i = 0; i < c.m; ++i)
+      b[at(i)] = {x(c.rows[at(i)], f), static_cast<std::int32_t>(i)};
     std::sort(b.begin(), b.end());
     float* v = c.sorted.data() + f * c.m;
     std::int32_t* o = c.order.data() + f * c.m;
@@ -452,7 +455,8 @@ void collect_paths(const DecisionTree& t, std::int32_t node, std::vector<Conditi
 Status check_weights(std::span<const float> weights, index_t n) {
   if (weights.empty()) return {};
   if (static_cast<index_t>(weights.size()) != n)
-    return Status::invalid_input("weights", fmt::format("{} weights for {} rows", weights.size(), n),
+    return Status::invalid_input("weights",
+                                 fmt::format("{} weights for {} rows", weights.size(), n),
                                  "pass one weight per row, or none");
   double total = 0;
   for (std::size_t i = 0; i < weights.size(); ++i) {
