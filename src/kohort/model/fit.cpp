@@ -1,0 +1,489 @@
+#include "kohort/model/fit.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "kohort/cluster/kmeans.h"
+#include "kohort/clv/bg_nbd.h"
+#include "kohort/clv/clv.h"
+#include "kohort/clv/gamma_gamma.h"
+#include "kohort/clv/summary.h"
+#include "kohort/core/parallel.h"
+#include "kohort/features/compute.h"
+#include "kohort/features/selection.h"
+#include "kohort/io/quality.h"
+#include "kohort/profile/describe.h"
+#include "kohort/profile/rules.h"
+#include "kohort/select/metrics.h"
+#include "kohort/validate/stability.h"
+
+namespace kohort::model {
+
+namespace {
+
+using nlohmann::json;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Logs how long each stage took (debug level): where the time of a fit goes.
+class StageClock {
+ public:
+  explicit StageClock(const Context& ctx) : ctx_(ctx), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  void done(std::string_view stage) {
+    const auto now = std::chrono::steady_clock::now();
+    ctx_.log().debug("{}: {:.2f} s", stage, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  const Context& ctx_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// Rows [0, n) sampled without replacement (sorted), or all rows when n ≤ m.
+std::vector<index_t> sample_rows(const Context& ctx, index_t n, index_t m, std::string_view purpose) {
+  std::vector<index_t> rows(static_cast<std::size_t>(n));
+  std::iota(rows.begin(), rows.end(), index_t{0});
+  if (n <= m) return rows;
+  Rng rng = ctx.rng(purpose);
+  for (index_t i = 0; i < m; ++i) {
+    const auto j = i + static_cast<index_t>(rng.below(static_cast<std::uint64_t>(n - i)));
+    std::swap(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
+  }
+  rows.resize(static_cast<std::size_t>(m));
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+Matrix<float> gather(MatrixView<const float> x, const std::vector<index_t>& rows) {
+  Matrix<float> out(static_cast<index_t>(rows.size()), x.cols);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (index_t j = 0; j < x.cols; ++j) out(static_cast<index_t>(i), j) = x(rows[i], j);
+  return out;
+}
+
+// Fits the clusterer at k on x; the model's own predict() gives the labels (so assigning the
+// training customers with the stored model reproduces them exactly).
+Result<ClustererModel> fit_clusterer(const Context& ctx, MatrixView<const float> x, int k, const FitOptions& o,
+                                     double* bic) {
+  ClustererModel c;
+  c.algorithm = o.algorithm;
+  if (o.algorithm == "gmm") {
+    cluster::GmmOptions g;
+    g.n_components = k;
+    g.covariance = o.covariance == "full" ? cluster::Covariance::full : cluster::Covariance::diag;
+    g.n_init = std::max(1, o.n_init);
+    KOHORT_ASSIGN_OR_RETURN(auto fit, cluster::fit_gmm(ctx, x, g));
+    if (bic) *bic = fit.bic;
+    c.centers = Matrix<float>(k, x.cols);
+    for (index_t s = 0; s < k; ++s)
+      for (index_t j = 0; j < x.cols; ++j) c.centers(s, j) = static_cast<float>(fit.means[static_cast<std::size_t>(s * x.cols + j)]);
+    fit.labels.clear();
+    fit.confidence.clear();
+    c.gmm = std::move(fit);
+    return c;
+  }
+  cluster::KMeansOptions km;
+  km.n_clusters = k;
+  km.n_init = std::max(1, o.n_init);
+  KOHORT_ASSIGN_OR_RETURN(auto fit, cluster::fit_kmeans(ctx, x, km));
+  c.centers = std::move(fit.centers);
+  return c;
+}
+
+// Revenue, purchase days and tenure per feature-table row, from transactions before as_of.
+void transaction_business(const events::EventLog& log, const features::FeatureTable& t, profile::CustomerBusiness& b) {
+  const auto& tx = log.transactions;
+  const auto n = static_cast<std::size_t>(t.rows());
+  b.revenue.assign(n, 0.0);
+  b.orders.assign(n, 0.0);
+  b.tenure_days.assign(n, kNaN);
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto range = events::rows_before(tx.offsets, tx.time, t.customers[r], t.as_of);
+    std::int64_t last_day = std::numeric_limits<std::int64_t>::min();
+    for (index_t i = range.begin; i < range.end; ++i) {
+      b.revenue[r] += tx.amount[static_cast<std::size_t>(i)];
+      const std::int64_t day = day_of(tx.time[static_cast<std::size_t>(i)]);
+      if (tx.amount[static_cast<std::size_t>(i)] >= 0 && day != last_day) {
+        b.orders[r] += 1;
+        last_day = day;
+      }
+    }
+    if (range.size() > 0)
+      b.tenure_days[r] = static_cast<double>(t.as_of - tx.time[static_cast<std::size_t>(range.begin)]) / kSecondsPerDay;
+  }
+}
+
+}  // namespace
+
+Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& o) {
+  if (o.algorithm != "kmeans" && o.algorithm != "gmm")
+    return Status::invalid_argument("--algo", fmt::format("kohort fit does not fit '{}'", o.algorithm),
+                                    "use kmeans or gmm (other algorithms: kohort cluster on the feature matrix)");
+  if (o.k == 0 && (o.k_min < 2 || o.k_max < o.k_min))
+    return Status::invalid_argument("--k-min", fmt::format("the range {}..{} is empty", o.k_min, o.k_max),
+                                    "pass --k-min 2 or more and --k-max at least --k-min");
+  const events::EventLog& log = data.log;
+  FitResult out;
+
+  StageClock clock(ctx);
+  // 1. Check.
+  io::QualityOptions qo;
+  qo.now = log.last_event_time();
+  KOHORT_ASSIGN_OR_RETURN(const auto quality, io::check_quality(ctx, data, qo));
+  if (!quality.segmentable)
+    return Status::invalid_input("data", "the data cannot be segmented: " + quality.reason,
+                                 "run kohort check on it for the full report");
+
+  clock.done("check");
+  // 2. Features as of the cut.
+  features::FeatureSpec spec = o.spec;
+  if (o.as_of) {
+    spec.as_of = *o.as_of;
+  } else {
+    const Seconds last = log.last_event_time();
+    spec.as_of = (day_of(last) + 1) * kSecondsPerDay;
+  }
+  KOHORT_ASSIGN_OR_RETURN(auto raw, features::compute_features(ctx, log, spec));
+  if (raw.rows() == 0)
+    return Status::invalid_input("data", fmt::format("no customer has a transaction before {}", format_date(spec.as_of)),
+                                 "pass a later --as-of");
+  const int k_hi = o.k > 0 ? o.k : o.k_max;
+  if (raw.rows() <= std::max(o.k > 0 ? o.k : o.k_min, 2))
+    return Status::invalid_input("data", fmt::format("{} customers are too few for {} segments", raw.rows(),
+                                                     o.k > 0 ? o.k : o.k_min),
+                                 "pass a smaller --k or --k-min, or more data");
+  out.raw_features = raw.cols();
+  ctx.log().info("features: {} customers × {} features as of {}", raw.rows(), raw.cols(), format_date(spec.as_of));
+
+  clock.done("features");
+  // 3. Transforms, 4. selection.
+  features::FittedTransform fitted;
+  KOHORT_ASSIGN_OR_RETURN(auto transformed, features::transform_table(ctx, raw, o.transform, &fitted));
+  KOHORT_ASSIGN_OR_RETURN(auto corr, features::filter_correlated(ctx, transformed, o.max_correlation));
+  out.dropped = fitted.dropped;
+  out.dropped.insert(out.dropped.end(), corr.dropped.begin(), corr.dropped.end());
+  const features::FeatureTable used = features::select_columns(transformed, corr.kept);
+  out.used_features = used.cols();
+  ctx.log().info("selection: {} of {} columns kept ({} dropped by the transform, {} as correlated ≥ {})",
+                 used.cols(), transformed.cols() + static_cast<index_t>(fitted.dropped.size()), fitted.dropped.size(),
+                 corr.dropped.size(), o.max_correlation);
+
+  clock.done("transform and selection");
+  // 5. Reduction.
+  SegmentModel model;
+  Matrix<float> space;
+  if (o.pca_variance > 0) {
+    reduce::PcaOptions po;
+    po.variance = o.pca_variance;
+    KOHORT_ASSIGN_OR_RETURN(auto pca, reduce::fit_pca(ctx, used.values.cview(), po));
+    KOHORT_ASSIGN_OR_RETURN(space, reduce::transform_pca(ctx, pca, used.values.cview()));
+    double kept = 0;
+    for (double r : pca.explained_variance_ratio) kept += r;
+    ctx.log().info("PCA: {} dimensions keep {:.1f}% of the variance", space.cols(), 100 * kept);
+    model.pca = std::move(pca);
+  } else {
+    space = used.values.clone();
+  }
+  out.dimensions = space.cols();
+
+  clock.done("reduction");
+  // 6. Number of segments, on a sample.
+  int k = o.k;
+  if (k == 0) {
+    const auto rows = sample_rows(ctx, space.rows(), o.scan_rows, "fit.scan");
+    const Matrix<float> sample = gather(space.cview(), rows);
+    select::ChooseKOptions co;
+    co.k_min = o.k_min;
+    co.k_max = std::min<int>(k_hi, static_cast<int>(sample.rows()) - 1);
+    co.min_share = o.min_share;
+    co.silhouette_sample = 5000;
+    auto fit_at = [&](const Context& c, MatrixView<const float> x, int kk) -> Result<std::vector<std::int32_t>> {
+      FitOptions scan = o;
+      scan.n_init = 1;
+      KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(c.quiet(), x, kk, scan, nullptr));
+      KOHORT_ASSIGN_OR_RETURN(auto a, predict(c, m, x));
+      return std::move(a.labels);
+    };
+    KOHORT_ASSIGN_OR_RETURN(auto choice, select::choose_k(ctx, sample.cview(), co, fit_at));
+    k = choice.k;
+    ctx.log().info("chose k = {} on {} sampled customers ({}): {}", k, sample.rows(), choice.rule, choice.reason);
+    for (auto& r : choice.table) r.labels.clear();
+    out.choice = std::move(choice);
+  }
+
+  clock.done("choice of k");
+  // 7. Cluster everyone.
+  double bic = kNaN;
+  KOHORT_ASSIGN_OR_RETURN(model.clusterer, fit_clusterer(ctx, space.cview(), k, o, &bic));
+  KOHORT_ASSIGN_OR_RETURN(auto assigned, predict(ctx, model.clusterer, space.cview()));
+  out.labels = std::move(assigned.labels);
+  out.confidence = std::move(assigned.confidence);
+
+  clock.done("clustering");
+  // 8. Validate.
+  KOHORT_ASSIGN_OR_RETURN(const double inertia, select::inertia(ctx, space.cview(), out.labels));
+  // The silhouette is estimated within a sample of customers (exact up to silhouette_rows, a
+  // scored subsample with a 95% interval above): against everyone it would cost n × sample
+  // distances for a number that moves in the third decimal.
+  const auto sil_rows = sample_rows(ctx, space.rows(), o.scan_rows, "fit.silhouette");
+  const Matrix<float> sil_x = gather(space.cview(), sil_rows);
+  std::vector<std::int32_t> sil_labels;
+  for (index_t r : sil_rows) sil_labels.push_back(out.labels[static_cast<std::size_t>(r)]);
+  KOHORT_ASSIGN_OR_RETURN(auto sil, select::silhouette_sampled(ctx, sil_x.cview(), sil_labels, o.silhouette_rows));
+  sil.per_cluster.resize(static_cast<std::size_t>(k), kNaN);
+  KOHORT_ASSIGN_OR_RETURN(const double ch, select::calinski_harabasz(ctx, space.cview(), out.labels));
+  KOHORT_ASSIGN_OR_RETURN(const double db, select::davies_bouldin(ctx, space.cview(), out.labels));
+  out.metrics = {{"inertia", inertia},
+                 {"silhouette", sil.mean},
+                 {"silhouette_sampled", sil.sampled},
+                 {"calinski_harabasz", ch},
+                 {"davies_bouldin", db}};
+  out.metrics["silhouette_rows"] = sil_rows.size();
+  if (sil.sampled) out.metrics["silhouette_ci"] = {sil.ci_low, sil.ci_high};
+  if (std::isfinite(bic)) out.metrics["bic"] = bic;
+  std::vector<double> stability(static_cast<std::size_t>(k), kNaN);
+  if (o.stability > 0) {
+    validate::StabilityOptions so;
+    so.resamples = o.stability;
+    so.max_rows = std::min<index_t>(so.max_rows, o.scan_rows);
+    auto refit = [&](const Context& c, MatrixView<const float> x) -> Result<std::vector<std::int32_t>> {
+      FitOptions one = o;
+      one.n_init = 1;
+      KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(c.quiet(), x, k, one, nullptr));
+      KOHORT_ASSIGN_OR_RETURN(auto a, predict(c, m, x));
+      return std::move(a.labels);
+    };
+    KOHORT_ASSIGN_OR_RETURN(const auto st, validate::bootstrap_stability(ctx, space.cview(), out.labels, refit, so));
+    for (std::size_t s = 0; s < st.jaccard.size() && s < stability.size(); ++s) stability[s] = st.jaccard[s];
+    out.metrics["stability_mean_ari"] = st.mean_ari;
+  }
+
+  clock.done("validation");
+  // 9. CLV and the business values of every customer.
+  profile::CustomerBusiness business;
+  transaction_business(log, raw, business);
+  business.clv.assign(static_cast<std::size_t>(raw.rows()), kNaN);
+  business.p_alive.assign(static_cast<std::size_t>(raw.rows()), kNaN);
+  {
+    const auto summary = clv::summarize_purchases(log, spec.as_of - 1, clv::TimeUnit::week);
+    // The four (and three) parameters are estimated on a sample of customers: beyond some
+    // ten thousands more customers move them by less than their standard errors.
+    const auto fit_rows = sample_rows(ctx, static_cast<index_t>(summary.x.size()), o.clv_fit_rows, "fit.clv");
+    std::vector<double> sx, stx, sT, sm;
+    for (index_t r : fit_rows) {
+      const auto u = static_cast<std::size_t>(r);
+      sx.push_back(summary.x[u]);
+      stx.push_back(summary.t_x[u]);
+      sT.push_back(summary.T[u]);
+      sm.push_back(summary.monetary[u]);
+    }
+    auto bg = clv::fit_bg_nbd(ctx, sx, stx, sT);
+    auto gg = bg.ok() ? clv::fit_gamma_gamma(ctx, sx, sm) : Result<clv::GammaGammaFit>(bg.status());
+    if (bg.ok() && gg.ok() && gg->params.q > 1) {
+      clv::ValueOptions vo;
+      vo.horizon = o.clv_horizon_weeks;
+      vo.annual_discount = o.annual_discount;
+      auto values = clv::customer_values(ctx, summary, clv::TimeUnit::week, bg->params, gg->params, vo);
+      if (values.ok()) {
+        std::vector<index_t> row_of(static_cast<std::size_t>(log.customers()), -1);
+        for (index_t r = 0; r < raw.rows(); ++r) row_of[static_cast<std::size_t>(raw.customers[static_cast<std::size_t>(r)])] = r;
+        for (std::size_t i = 0; i < summary.customers.size(); ++i) {
+          const index_t r = row_of[static_cast<std::size_t>(summary.customers[i])];
+          if (r < 0) continue;
+          business.clv[static_cast<std::size_t>(r)] = (*values)[i].clv;
+          business.p_alive[static_cast<std::size_t>(r)] = (*values)[i].p_alive;
+        }
+        const auto& b = bg->params;
+        const auto& g = gg->params;
+        model.clv = {{"time_unit", "week"},
+                     {"horizon", o.clv_horizon_weeks},
+                     {"fitted_on", fit_rows.size()},
+                     {"annual_discount", o.annual_discount},
+                     {"bgnbd", {{"r", b.r}, {"alpha", b.alpha}, {"a", b.a}, {"b", b.b}, {"loglik", bg->log_likelihood}}},
+                     {"gamma_gamma", {{"p", g.p}, {"q", g.q}, {"gamma", g.gamma}}}};
+      } else {
+        out.warnings.push_back("CLV not computed: " + values.status().what());
+      }
+    } else {
+      const Status why = !bg.ok() ? bg.status() : !gg.ok() ? gg.status()
+                                                           : Status::invalid_input("clv", "Gamma-Gamma q ≤ 1: mean spend unbounded");
+      out.warnings.push_back("CLV and churn risk not computed: " + why.what());
+    }
+  }
+
+  clock.done("clv");
+  // 10. Profiles, drivers, names, narratives and rules.
+  std::vector<index_t> compared, compared_columns;
+  for (std::size_t i = 0; i < corr.kept.size(); ++i) {
+    const auto& col = fitted.columns[static_cast<std::size_t>(corr.kept[i])];
+    if (col.indicator) continue;
+    compared.push_back(col.source);
+    compared_columns.push_back(corr.kept[i]);
+  }
+  profile::ProfileOptions po;
+  po.top_drivers = o.top_drivers;
+  KOHORT_ASSIGN_OR_RETURN(out.profiles, profile::profile_segments(ctx, raw, transformed.values.cview(), compared,
+                                                                  compared_columns, out.labels, k, business, po));
+  const auto names = profile::name_segments(raw.info, out.profiles);
+  profile::RuleOptions ro;
+  ro.tree.max_depth = o.rule_depth;
+  ro.tree.max_rows = o.rule_rows;
+  KOHORT_ASSIGN_OR_RETURN(const auto rules, profile::describe_rules(ctx, raw, out.profiles, out.labels, k, ro));
+  for (int s = 0; s < k; ++s) {
+    auto& p = out.profiles.segments[static_cast<std::size_t>(s)];
+    p.name = names[static_cast<std::size_t>(s)];
+    p.narrative = profile::narrative(raw.info, p, out.profiles.population);
+    p.rules = rules[static_cast<std::size_t>(s)];
+    if (!sil.per_cluster.empty()) p.silhouette = sil.per_cluster[static_cast<std::size_t>(s)];
+    p.stability = stability[static_cast<std::size_t>(s)];
+    if (p.size > 0 && std::isfinite(p.silhouette) && p.silhouette < 0)
+      out.warnings.push_back(fmt::format("segment {} '{}' has a negative mean silhouette ({:.3f})", s, p.name, p.silhouette));
+    if (std::isfinite(p.stability) && p.stability < 0.6)
+      out.warnings.push_back(fmt::format("segment {} '{}' is unstable: bootstrap Jaccard {:.2f} < 0.6", s, p.name, p.stability));
+  }
+
+  clock.done("profiles, names and rules");
+  // 11. The model document.
+  model.kohort_version = o.kohort_version;
+  model.created_at = o.created_at;
+  model.as_of = spec.as_of;
+  model.seed = ctx.seed();
+  model.lineage = o.lineage;
+  model.spec = spec;
+  model.feature_names = raw.names();
+  model.transform = std::move(fitted);
+  model.selected = corr.kept;
+  model.segment_names = names;
+  json segs = json::array();
+  for (const auto& p : out.profiles.segments) {
+    json drivers = json::array();
+    for (const auto& d : p.drivers) {
+      const auto& f = raw.info[static_cast<std::size_t>(d.feature)];
+      drivers.push_back({{"feature", f.name}, {"phrase", f.phrase}, {"unit", f.unit},
+                         {"segment_mean", number_or_null(d.segment_mean)}, {"population_mean", number_or_null(d.population_mean)},
+                         {"segment_median", number_or_null(d.segment_median)}, {"population_median", number_or_null(d.population_median)},
+                         {"std_diff", d.std_diff}, {"evidence", profile::evidence(f, d)}});
+    }
+    json rules_json = json::array();
+    for (const auto& r : p.rules) rules_json.push_back({{"text", r.text}, {"precision", r.precision}, {"recall", r.recall}});
+    const auto& b = p.business;
+    segs.push_back({{"id", p.id}, {"name", p.name}, {"size", p.size}, {"share", p.share},
+                    {"revenue_share", b.revenue_share}, {"revenue", b.revenue},
+                    {"clv_12m", number_or_null(b.clv_12m)}, {"p_alive", number_or_null(b.p_alive)},
+                    {"churn_risk", number_or_null(b.churn_risk)}, {"avg_order_value", number_or_null(b.avg_order_value)},
+                    {"orders_per_year", number_or_null(b.orders_per_year)}, {"tenure_days", number_or_null(b.tenure_days)},
+                    {"silhouette", number_or_null(p.silhouette)}, {"stability", number_or_null(p.stability)},
+                    {"narrative", p.narrative}, {"rules", rules_json}, {"drivers", drivers}});
+  }
+  model.segments = std::move(segs);
+
+  // Diagnostics: what the report draws.
+  json diag;
+  diag["metrics"] = out.metrics;
+  const auto& pb = out.profiles.population.business;
+  diag["population"] = {{"customers", raw.rows()},
+                        {"revenue", pb.revenue},
+                        {"clv_12m", number_or_null(pb.clv_12m)},
+                        {"churn_risk", number_or_null(pb.churn_risk)},
+                        {"avg_order_value", number_or_null(pb.avg_order_value)}};
+  diag["features"] = {{"computed", out.raw_features}, {"used", out.used_features}, {"dimensions", out.dimensions}};
+  json dropped = json::array();
+  for (const auto& d : out.dropped) dropped.push_back({{"name", d.name}, {"reason", d.reason}});
+  diag["dropped"] = std::move(dropped);
+  if (out.choice) {
+    json rows = json::array();
+    for (const auto& r : out.choice->table)
+      rows.push_back({{"k", r.k}, {"inertia", r.inertia}, {"silhouette", r.silhouette},
+                      {"calinski_harabasz", r.calinski_harabasz}, {"davies_bouldin", r.davies_bouldin},
+                      {"gap", r.gap_sd > 0 || r.gap != 0 ? json(r.gap) : json(nullptr)}, {"bic", nullptr},
+                      {"smallest_share", r.smallest_share}, {"feasible", r.feasible}});
+    diag["choice"] = {{"chosen_k", out.choice->k}, {"rule", out.choice->rule}, {"reason", out.choice->reason},
+                      {"sample_rows", std::min(o.scan_rows, space.rows())}, {"rows", rows}};
+  } else {
+    diag["choice"] = nullptr;
+  }
+  // Heatmap: compared features ordered by their largest |std diff| over segments (at most 40).
+  std::vector<std::size_t> hm(compared.size());
+  std::iota(hm.begin(), hm.end(), std::size_t{0});
+  auto spread = [&](std::size_t i) {
+    double m = 0;
+    for (const auto& p : out.profiles.segments) {
+      const double v = p.std_diff[static_cast<std::size_t>(compared[i])];
+      if (std::isfinite(v)) m = std::max(m, std::fabs(v));
+    }
+    return m;
+  };
+  std::stable_sort(hm.begin(), hm.end(), [&](std::size_t a, std::size_t b) { return spread(a) > spread(b); });
+  hm.resize(std::min<std::size_t>(hm.size(), 40));
+  json hf = json::array(), hp = json::array(), hv = json::array();
+  for (std::size_t i : hm) {
+    hf.push_back(raw.info[static_cast<std::size_t>(compared[i])].name);
+    hp.push_back(raw.info[static_cast<std::size_t>(compared[i])].phrase);
+  }
+  for (const auto& p : out.profiles.segments) {
+    json row = json::array();
+    for (std::size_t i : hm) row.push_back(number_or_null(p.std_diff[static_cast<std::size_t>(compared[i])]));
+    hv.push_back(std::move(row));
+  }
+  diag["heatmap"] = {{"features", hf}, {"phrases", hp}, {"values", hv}};
+  // Map: 2-D PCA of the clustering space on a sample of customers.
+  {
+    const auto rows = sample_rows(ctx, space.rows(), o.map_points, "fit.map");
+    const Matrix<float> sample = gather(space.cview(), rows);
+    json mx = json::array(), my = json::array(), ms = json::array();
+    reduce::PcaOptions two;
+    two.n_components = static_cast<int>(std::min<index_t>(2, space.cols()));
+    if (sample.rows() >= 2) {
+      KOHORT_ASSIGN_OR_RETURN(const auto p2, reduce::fit_pca(ctx, sample.cview(), two));
+      KOHORT_ASSIGN_OR_RETURN(const auto xy, reduce::transform_pca(ctx, p2, sample.cview()));
+      for (index_t i = 0; i < xy.rows(); ++i) {
+        mx.push_back(std::round(xy(i, 0) * 1000.0) / 1000.0);
+        my.push_back(xy.cols() > 1 ? std::round(xy(i, 1) * 1000.0) / 1000.0 : 0.0);
+        ms.push_back(out.labels[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]);
+      }
+    }
+    diag["map"] = {{"method", "pca"}, {"x", mx}, {"y", my}, {"segment", ms}};
+  }
+  diag["warnings"] = out.warnings;
+  model.diagnostics = std::move(diag);
+
+  out.customer_ids.reserve(static_cast<std::size_t>(raw.rows()));
+  for (auto c : raw.customers) out.customer_ids.push_back(log.external_id(c));
+  out.features = raw.info;
+  out.model = std::move(model);
+  clock.done("model document");
+  return out;
+}
+
+json report_data(const json& m, std::int64_t version) {
+  const json& diag = m.value("diagnostics", json::object());
+  json segs = json::array();
+  for (const auto& s : m.value("segments", json::array())) {
+    json one = s;
+    one.erase("revenue");
+    segs.push_back(std::move(one));
+  }
+  const json metrics = diag.value("metrics", json::object());
+  json r = {{"kohort_version", m.value("kohort_version", "")},
+            {"model_version", version},
+            {"created_at", m.value("created_at", "")},
+            {"as_of", m.value("as_of", "").substr(0, 10)},
+            {"customers", diag.value("population", json::object()).value("customers", 0)},
+            {"algorithm", m.value("clusterer", json::object()).value("algorithm", "")},
+            {"k", segs.size()},
+            {"currency", ""},
+            {"metrics", metrics},
+            {"segments", segs},
+            {"heatmap", diag.value("heatmap", json::object())},
+            {"map", diag.value("map", json::object())},
+            {"choice", diag.value("choice", json(nullptr))}};
+  return r;
+}
+
+}  // namespace kohort::model

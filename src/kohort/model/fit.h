@@ -1,0 +1,73 @@
+// kohort/model/fit.h — the whole segmentation job on a loaded dataset: check → features (as
+// of a date) → transforms → feature selection → reduction → number of segments → cluster →
+// validate → profile → CLV → a SegmentModel ready to publish.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kohort/core/context.h"
+#include "kohort/core/result.h"
+#include "kohort/io/dataset.h"
+#include "kohort/model/model.h"
+#include "kohort/profile/profile.h"
+#include "kohort/select/choose_k.h"
+
+namespace kohort::model {
+
+struct FitOptions {
+  std::optional<Seconds> as_of;          ///< default: the day after the data's last event
+  features::FeatureSpec spec;            ///< as_of is set by fit_segments
+  features::TransformOptions transform;  ///< scaling etc.
+  double max_correlation = 0.95;         ///< drop a column correlated at least this with a kept one
+  double pca_variance = 0.9;             ///< keep components explaining this share; 0 = no PCA
+  std::string algorithm = "kmeans";      ///< kmeans | gmm
+  std::string covariance = "diag";       ///< gmm: diag | full
+  int k = 0;                             ///< 0 = choose in [k_min, k_max]
+  int k_min = 8, k_max = 25;
+  double min_share = 0.01;               ///< with k chosen: every segment holds ≥ this share
+  index_t scan_rows = 20000;             ///< rows sampled for scanning k (the final fit uses all)
+  int n_init = 3;
+  int stability = 0;                     ///< bootstrap resamples (0 = not measured)
+  index_t silhouette_rows = 5000;        ///< of the scan_rows sample: exact up to this many, else a
+                                         ///< scored subsample with a 95% interval
+  index_t clv_fit_rows = 50000;          ///< customers the BG/NBD and Gamma-Gamma parameters are fitted on
+  int top_drivers = 5;
+  int rule_depth = 3;
+  index_t rule_rows = 50000;             ///< rows the surrogate trees are fitted on
+  index_t map_points = 5000;             ///< customers on the 2-D map
+  double clv_horizon_weeks = 52;
+  double annual_discount = 0.1;
+  std::string kohort_version;
+  std::string created_at;                ///< ISO 8601; the library reads no clock
+  nlohmann::json lineage;                ///< inputs and config, recorded in the model
+};
+
+struct FitResult {
+  SegmentModel model;
+  std::vector<std::string> customer_ids;  ///< external ids, one per row
+  std::vector<std::int32_t> labels;
+  std::vector<float> confidence;
+  profile::Profiles profiles;
+  std::vector<features::FeatureInfo> features;  ///< raw feature descriptions
+  std::optional<select::KChoice> choice;
+  nlohmann::json metrics;               ///< inertia, silhouette, calinski_harabasz, davies_bouldin, bic
+  std::vector<features::DroppedColumn> dropped;  ///< by the transform and the correlation filter
+  std::vector<std::string> warnings;    ///< things the user should know (CLV not fitted, unstable segments…)
+  index_t raw_features = 0, used_features = 0, dimensions = 0;
+};
+
+/// Runs the job. Fails with invalid_input when the data cannot be segmented (the reason from
+/// the quality check), when no customer has a purchase before the as-of date, or when fewer
+/// customers than k; with invalid_argument for bad options. Same seed → same result at any
+/// ctx.threads().
+[[nodiscard]] Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& options);
+
+/// The report's data (web/ renders it) from a stored model document and its version number.
+[[nodiscard]] nlohmann::json report_data(const nlohmann::json& model, std::int64_t version);
+
+}  // namespace kohort::model

@@ -1,0 +1,260 @@
+#include "kohort/model/model.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "kohort/core/parallel.h"
+
+namespace kohort::model {
+
+namespace {
+
+using nlohmann::json;
+
+json matrix_json(MatrixView<const float> m) {
+  json rows = json::array();
+  for (index_t i = 0; i < m.rows; ++i) {
+    json r = json::array();
+    for (index_t j = 0; j < m.cols; ++j) r.push_back(m(i, j));
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+Result<Matrix<float>> matrix_from(const json& j, std::string_view key) {
+  if (!j.is_array())
+    return Status::invalid_input("model", fmt::format("'{}' is not an array of rows", key), "refit the model");
+  const auto rows = static_cast<index_t>(j.size());
+  const index_t cols = rows ? static_cast<index_t>(j[0].size()) : 0;
+  Matrix<float> m(rows, cols);
+  for (index_t i = 0; i < rows; ++i) {
+    const json& r = j[static_cast<std::size_t>(i)];
+    if (!r.is_array() || static_cast<index_t>(r.size()) != cols)
+      return Status::invalid_input("model", fmt::format("row {} of '{}' has the wrong length", i, key), "refit the model");
+    for (index_t c = 0; c < cols; ++c) m(i, c) = r[static_cast<std::size_t>(c)].get<float>();
+  }
+  return m;
+}
+
+template <typename T>
+Result<T> field(const json& j, std::string_view key) {
+  const auto it = j.find(key);
+  if (it == j.end())
+    return Status::invalid_input("model", fmt::format("the key '{}' is missing", key),
+                                 "the file is not a complete Kohort segment model; refit it with kohort fit");
+  try {
+    return it->get<T>();
+  } catch (const json::exception&) {
+    return Status::invalid_input("model", fmt::format("the key '{}' has the wrong type", key),
+                                 "the file is not a Kohort segment model; refit it with kohort fit");
+  }
+}
+
+}  // namespace
+
+json SegmentModel::to_json() const {
+  json j;
+  j["format"] = kFormat;
+  j["format_version"] = kFormatVersion;
+  j["kohort_version"] = kohort_version;
+  j["created_at"] = created_at;
+  j["as_of"] = format_datetime(as_of);
+  j["as_of_epoch"] = as_of;
+  j["seed"] = seed;
+  j["lineage"] = lineage;
+  j["feature_spec"] = {{"windows_days", spec.windows_days},
+                       {"trend_window_days", spec.trend_window_days},
+                       {"max_levels", spec.max_levels},
+                       {"groups", spec.groups}};
+  j["feature_names"] = feature_names;
+  j["transform"] = transform.to_json();
+  j["selected"] = selected;
+  if (pca) {
+    j["reducer"] = {{"method", "pca"},
+                    {"mean", pca->mean},
+                    {"components", matrix_json(pca->components.cview())},
+                    {"explained_variance", pca->explained_variance},
+                    {"explained_variance_ratio", pca->explained_variance_ratio},
+                    {"total_variance", pca->total_variance}};
+  } else {
+    j["reducer"] = {{"method", "none"}};
+  }
+  json c = {{"algorithm", clusterer.algorithm}, {"centers", matrix_json(clusterer.centers.cview())}};
+  if (clusterer.gmm) {
+    const auto& g = *clusterer.gmm;
+    c["covariance"] = g.covariance == cluster::Covariance::full ? "full" : "diag";
+    c["weights"] = g.weights;
+    c["means"] = g.means;
+    c["covariances"] = g.covariances;
+  }
+  j["clusterer"] = std::move(c);
+  j["segment_names"] = segment_names;
+  j["segments"] = segments;
+  j["diagnostics"] = diagnostics;
+  j["clv"] = clv;
+  return j;
+}
+
+Result<SegmentModel> SegmentModel::from_json(const json& j) {
+  if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
+    return Status::invalid_input("model", "not a Kohort segment model (no \"format\": \"kohort.segment-model\")",
+                                 "pass a model.json written by kohort fit");
+  KOHORT_ASSIGN_OR_RETURN(const int version, field<int>(j, "format_version"));
+  if (version > kFormatVersion)
+    return Status::invalid_input("model", fmt::format("format version {} is newer than this Kohort reads ({})", version,
+                                                      kFormatVersion),
+                                 "upgrade Kohort to read this model");
+  SegmentModel m;
+  KOHORT_ASSIGN_OR_RETURN(m.kohort_version, field<std::string>(j, "kohort_version"));
+  KOHORT_ASSIGN_OR_RETURN(m.created_at, field<std::string>(j, "created_at"));
+  KOHORT_ASSIGN_OR_RETURN(m.as_of, field<Seconds>(j, "as_of_epoch"));
+  KOHORT_ASSIGN_OR_RETURN(m.seed, field<std::uint64_t>(j, "seed"));
+  m.lineage = j.value("lineage", json::object());
+  KOHORT_ASSIGN_OR_RETURN(const json spec, field<json>(j, "feature_spec"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.windows_days, field<std::vector<int>>(spec, "windows_days"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.trend_window_days, field<int>(spec, "trend_window_days"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.max_levels, field<int>(spec, "max_levels"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.groups, field<std::vector<std::string>>(spec, "groups"));
+  KOHORT_ASSIGN_OR_RETURN(m.feature_names, field<std::vector<std::string>>(j, "feature_names"));
+  KOHORT_ASSIGN_OR_RETURN(const json transform, field<json>(j, "transform"));
+  KOHORT_ASSIGN_OR_RETURN(m.transform, features::FittedTransform::from_json(transform));
+  KOHORT_ASSIGN_OR_RETURN(m.selected, field<std::vector<index_t>>(j, "selected"));
+  const auto width = static_cast<index_t>(m.transform.columns.size());
+  for (index_t s : m.selected)
+    if (s < 0 || s >= width)
+      return Status::invalid_input("model", fmt::format("selected column {} is outside the transform's {}", s, width),
+                                   "refit the model");
+  KOHORT_ASSIGN_OR_RETURN(const json reducer, field<json>(j, "reducer"));
+  KOHORT_ASSIGN_OR_RETURN(const std::string method, field<std::string>(reducer, "method"));
+  if (method == "pca") {
+    reduce::PcaFit p;
+    KOHORT_ASSIGN_OR_RETURN(p.mean, field<std::vector<double>>(reducer, "mean"));
+    KOHORT_ASSIGN_OR_RETURN(p.components, matrix_from(reducer["components"], "reducer.components"));
+    KOHORT_ASSIGN_OR_RETURN(p.explained_variance, field<std::vector<double>>(reducer, "explained_variance"));
+    KOHORT_ASSIGN_OR_RETURN(p.explained_variance_ratio, field<std::vector<double>>(reducer, "explained_variance_ratio"));
+    KOHORT_ASSIGN_OR_RETURN(p.total_variance, field<double>(reducer, "total_variance"));
+    if (static_cast<index_t>(p.mean.size()) != static_cast<index_t>(m.selected.size()) ||
+        p.components.cols() != static_cast<index_t>(m.selected.size()))
+      return Status::invalid_input("model", "the PCA does not match the selected columns", "refit the model");
+    m.pca = std::move(p);
+  } else if (method != "none") {
+    return Status::invalid_input("model", fmt::format("unknown reducer '{}'", method), "refit the model");
+  }
+  KOHORT_ASSIGN_OR_RETURN(const json c, field<json>(j, "clusterer"));
+  KOHORT_ASSIGN_OR_RETURN(m.clusterer.algorithm, field<std::string>(c, "algorithm"));
+  KOHORT_ASSIGN_OR_RETURN(m.clusterer.centers, matrix_from(c["centers"], "clusterer.centers"));
+  const index_t dim = m.pca ? m.pca->components.rows() : static_cast<index_t>(m.selected.size());
+  if (m.clusterer.centers.cols() != dim)
+    return Status::invalid_input("model", fmt::format("centres have {} columns; the clustering space has {}",
+                                                      m.clusterer.centers.cols(), dim),
+                                 "refit the model");
+  if (m.clusterer.algorithm == "gmm") {
+    cluster::GmmFit g;
+    KOHORT_ASSIGN_OR_RETURN(const std::string cov, field<std::string>(c, "covariance"));
+    g.covariance = cov == "full" ? cluster::Covariance::full : cluster::Covariance::diag;
+    KOHORT_ASSIGN_OR_RETURN(g.weights, field<std::vector<double>>(c, "weights"));
+    KOHORT_ASSIGN_OR_RETURN(g.means, field<std::vector<double>>(c, "means"));
+    KOHORT_ASSIGN_OR_RETURN(g.covariances, field<std::vector<double>>(c, "covariances"));
+    g.k = static_cast<index_t>(g.weights.size());
+    g.d = dim;
+    const std::size_t per = g.covariance == cluster::Covariance::full ? static_cast<std::size_t>(dim * dim)
+                                                                      : static_cast<std::size_t>(dim);
+    if (g.means.size() != static_cast<std::size_t>(g.k * dim) || g.covariances.size() != static_cast<std::size_t>(g.k) * per)
+      return Status::invalid_input("model", "the mixture's means or covariances have the wrong size", "refit the model");
+    m.clusterer.gmm = std::move(g);
+  } else if (m.clusterer.algorithm != "kmeans") {
+    return Status::invalid_input("model", fmt::format("unknown clusterer '{}'", m.clusterer.algorithm),
+                                 "refit the model");
+  }
+  KOHORT_ASSIGN_OR_RETURN(m.segment_names, field<std::vector<std::string>>(j, "segment_names"));
+  if (static_cast<index_t>(m.segment_names.size()) != m.clusterer.centers.rows())
+    return Status::invalid_input("model", "segment names and centres differ in count", "refit the model");
+  m.segments = j.value("segments", json::array());
+  m.diagnostics = j.value("diagnostics", json::object());
+  m.clv = j.value("clv", json::object());
+  return m;
+}
+
+Result<Matrix<float>> embed(const Context& ctx, const SegmentModel& model, MatrixView<const float> selected) {
+  if (!model.pca) {
+    Matrix<float> out(selected.rows, selected.cols);
+    for (index_t i = 0; i < selected.rows; ++i)
+      for (index_t j = 0; j < selected.cols; ++j) out(i, j) = selected(i, j);
+    return out;
+  }
+  return reduce::transform_pca(ctx, *model.pca, selected);
+}
+
+Result<Assignment> predict(const Context& ctx, const ClustererModel& c, MatrixView<const float> x) {
+  const index_t n = x.rows, k = c.centers.rows(), d = c.centers.cols();
+  if (x.cols != d)
+    return Status::invalid_input("model", fmt::format("rows have {} columns; the model expects {}", x.cols, d));
+  Assignment a;
+  a.labels.resize(static_cast<std::size_t>(n));
+  a.confidence.resize(static_cast<std::size_t>(n));
+  if (c.gmm) {
+    KOHORT_ASSIGN_OR_RETURN(auto proba, cluster::gmm_predict_proba(ctx, *c.gmm, x));
+    for (index_t i = 0; i < n; ++i) {
+      index_t best = 0;
+      for (index_t s = 1; s < k; ++s)
+        if (proba(i, s) > proba(i, best)) best = s;
+      a.labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(best);
+      a.confidence[static_cast<std::size_t>(i)] = proba(i, best);
+    }
+    return a;
+  }
+  parallel_for_blocks(ctx, n, 4096, [&](index_t, index_t s, index_t e) {
+    for (index_t i = s; i < e; ++i) {
+      double d1 = std::numeric_limits<double>::infinity(), d2 = d1;
+      index_t best = 0;
+      for (index_t c0 = 0; c0 < k; ++c0) {
+        double dist = 0;
+        for (index_t j = 0; j < d; ++j) {
+          const double diff = static_cast<double>(x(i, j)) - c.centers(c0, j);
+          dist += diff * diff;
+        }
+        if (dist < d1) {
+          d2 = d1;
+          d1 = dist;
+          best = c0;
+        } else if (dist < d2) {
+          d2 = dist;
+        }
+      }
+      a.labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(best);
+      a.confidence[static_cast<std::size_t>(i)] =
+          k < 2 ? 1.0f : d2 > 0 ? static_cast<float>(1.0 - d1 / d2) : 0.0f;
+    }
+  });
+  return a;
+}
+
+Result<Assignment> assign(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {
+  const index_t n = raw.rows();
+  const auto d = static_cast<index_t>(model.feature_names.size());
+  std::vector<index_t> source(static_cast<std::size_t>(d), -1);
+  std::vector<std::string> missing;
+  for (index_t j = 0; j < d; ++j) {
+    source[static_cast<std::size_t>(j)] = raw.column(model.feature_names[static_cast<std::size_t>(j)]);
+    if (source[static_cast<std::size_t>(j)] < 0) missing.push_back(model.feature_names[static_cast<std::size_t>(j)]);
+  }
+  Matrix<float> aligned(n, d);
+  for (index_t i = 0; i < n; ++i)
+    for (index_t j = 0; j < d; ++j) {
+      const index_t s = source[static_cast<std::size_t>(j)];
+      aligned(i, j) = s < 0 ? std::numeric_limits<float>::quiet_NaN() : raw.values(i, s);
+    }
+  KOHORT_ASSIGN_OR_RETURN(auto transformed, features::apply(ctx, model.transform, aligned.cview()));
+  const auto m = static_cast<index_t>(model.selected.size());
+  Matrix<float> selected(n, m);
+  for (index_t i = 0; i < n; ++i)
+    for (index_t j = 0; j < m; ++j) selected(i, j) = transformed(i, model.selected[static_cast<std::size_t>(j)]);
+  KOHORT_ASSIGN_OR_RETURN(auto space, embed(ctx, model, selected.cview()));
+  KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, model.clusterer, space.cview()));
+  a.missing_features = std::move(missing);
+  return a;
+}
+
+}  // namespace kohort::model

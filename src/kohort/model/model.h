@@ -1,0 +1,81 @@
+// kohort/model/model.h — the segment model: one self-describing, versioned document holding
+// everything needed to assign a new customer (feature spec, fitted transforms, selected
+// columns, reducer, clusterer, segment ids and names) plus its profiles, diagnostics and
+// lineage.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kohort/cluster/gmm.h"
+#include "kohort/core/context.h"
+#include "kohort/core/matrix.h"
+#include "kohort/core/result.h"
+#include "kohort/features/feature_spec.h"
+#include "kohort/features/feature_table.h"
+#include "kohort/features/transform.h"
+#include "kohort/reduce/pca.h"
+
+namespace kohort::model {
+
+inline constexpr std::string_view kFormat = "kohort.segment-model";
+inline constexpr int kFormatVersion = 1;
+
+/// The fitted clusterer in the space it was fitted in.
+struct ClustererModel {
+  std::string algorithm;       ///< "kmeans" (also minibatch and ward cuts: nearest centre) or "gmm"
+  Matrix<float> centers;       ///< k × m; for gmm the component means
+  std::optional<cluster::GmmFit> gmm;  ///< weights, means, covariances (labels/confidence empty)
+};
+
+struct SegmentModel {
+  // What was fitted, when, by what.
+  std::string kohort_version;
+  std::string created_at;       ///< ISO 8601 UTC
+  Seconds as_of = 0;            ///< features saw only events before this instant
+  std::uint64_t seed = 0;
+  nlohmann::json lineage;       ///< {"inputs": [{stream, file, rows_read, rows_accepted, fingerprint}], "config": {…}, "command"}
+  // Assigning a customer.
+  features::FeatureSpec spec;   ///< as_of is the fit's; assignment sets its own
+  std::vector<std::string> feature_names;  ///< raw feature columns the transform expects
+  features::FittedTransform transform;
+  std::vector<index_t> selected;           ///< transformed columns kept for clustering
+  std::optional<reduce::PcaFit> pca;
+  ClustererModel clusterer;
+  std::vector<std::string> segment_names;  ///< id → name
+  // Explaining it (opaque to assignment): profiles, choice of k, metrics, map sample, CLV.
+  nlohmann::json segments;      ///< array of profiles, one per segment id
+  nlohmann::json diagnostics;   ///< {"metrics", "choice", "map", "heatmap", "stability", "dropped"}
+  nlohmann::json clv;           ///< {"time_unit", "bgnbd", "gamma_gamma", "horizon"}
+
+  [[nodiscard]] int k() const { return static_cast<int>(segment_names.size()); }
+  [[nodiscard]] nlohmann::json to_json() const;
+  /// Fails with invalid_input (where "model", what names the key) for a document that is not a
+  /// Kohort segment model or whose format_version is newer than this build reads.
+  [[nodiscard]] static Result<SegmentModel> from_json(const nlohmann::json& j);
+};
+
+struct Assignment {
+  std::vector<std::int32_t> labels;  ///< segment id per row
+  std::vector<float> confidence;     ///< kmeans: 1 − d₁²/d₂² (0 on a boundary, 1 at a centre); gmm: posterior
+  std::vector<std::string> missing_features;  ///< model features absent from the table (treated as missing)
+};
+
+/// Assigns the rows of a raw feature table (columns matched by name; extra columns ignored,
+/// absent ones count as missing and are imputed as in the fit) to the model's segments.
+/// Deterministic at any ctx.threads(); O(n·(d + m·k)).
+[[nodiscard]] Result<Assignment> assign(const Context& ctx, const SegmentModel& model,
+                                        const features::FeatureTable& raw);
+
+/// The model's clustering space for already transformed and selected rows (PCA applied when
+/// the model has one).
+[[nodiscard]] Result<Matrix<float>> embed(const Context& ctx, const SegmentModel& model, MatrixView<const float> selected);
+
+/// Labels and confidence of rows in the clustering space.
+[[nodiscard]] Result<Assignment> predict(const Context& ctx, const ClustererModel& clusterer, MatrixView<const float> x);
+
+}  // namespace kohort::model

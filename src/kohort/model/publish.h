@@ -1,0 +1,25 @@
+// kohort/model/publish.h — a fit's results on disk (assignments.csv, segments.json,
+// model.json) and in the store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "kohort/core/result.h"
+#include "kohort/model/fit.h"
+#include "kohort/store/store.h"
+
+namespace kohort::model {
+
+/// Writes DIR/assignments.csv (`customer_id,segment,segment_name,confidence`, the ids exactly
+/// as in the input, CSV-quoted when they hold a comma, quote or newline), DIR/segments.json
+/// (the profiles) and DIR/model.json, each atomically; creates DIR when missing.
+[[nodiscard]] Status write_outputs(const FitResult& fit, const std::string& dir);
+
+/// The CSV text of assignments.csv.
+[[nodiscard]] std::string assignments_csv(const FitResult& fit);
+
+/// Publishes the fit as a new model version (atomically); returns the version number.
+[[nodiscard]] Result<std::int64_t> publish(store::Store& store, const FitResult& fit, const std::string& command);
+
+}  // namespace kohort::model
