@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   kohort::app::add_simulate_command(app, shell);
   kohort::app::add_features_command(app, shell);
   kohort::app::add_clv_command(app, shell);
+  kohort::app::add_fit_command(app, shell);
+  kohort::app::add_report_command(app, shell);
+  kohort::app::add_demo_command(app, shell);
 
   try {
     app.parse(argc, argv);

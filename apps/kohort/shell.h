@@ -44,6 +44,9 @@ void add_common_flags(CLI::App* cmd, Shell& shell);
 
 /// Each command registers itself: one function per cmd_<name>.cpp.
 void add_cluster_command(CLI::App& app, Shell& shell);
+void add_fit_command(CLI::App& app, Shell& shell);
+void add_report_command(CLI::App& app, Shell& shell);
+void add_demo_command(CLI::App& app, Shell& shell);
 void add_check_command(CLI::App& app, Shell& shell);
 void add_simulate_command(CLI::App& app, Shell& shell);
 void add_features_command(CLI::App& app, Shell& shell);

@@ -1,0 +1,281 @@
+// kohort fit DATA — from raw events to named, explained, valued segments (model/fit.h), written
+// to --out DIR and published to the store.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/core/atomic_file.h"
+#include "kohort/core/time.h"
+#include "kohort/io/dataset.h"
+#include "kohort/model/fit.h"
+#include "kohort/model/publish.h"
+#include "kohort/profile/describe.h"
+#include "kohort/store/store.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct FitArgs {
+  std::string data;
+  std::string config;
+  std::string store = "kohort.db";
+  bool no_store = false;
+  std::string out;
+  std::string as_of;
+  std::string algo = "kmeans";
+  std::string covariance = "diag";
+  std::string k = "auto";
+  int k_min = 8, k_max = 25;
+  double min_share = 0.01;
+  std::string reduce = "pca:0.9";
+  std::string scale = "z";
+  double max_correlation = 0.95;
+  int n_init = 3;
+  int stability = 0;
+  long long scan_rows = 20000;
+  std::string on_error = "fail";
+  std::string command;
+};
+
+std::string now_utc() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  return format_datetime(static_cast<Seconds>(t));
+}
+
+std::string percent(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "n/a"; }
+
+// The segments for people: one row each, largest first.
+std::string segment_table(const model::FitResult& r) {
+  const auto& segs = r.profiles.segments;
+  std::size_t width = 7;
+  for (const auto& s : segs) width = std::max(width, s.name.size());
+  std::string t = fmt::format("{:>3}  {:<{}}  {:>9}  {:>6}  {:>7}  {:>9}  {:>6}  {}\n", "id", "segment", width, "customers",
+                              "share", "revenue", "CLV 12m", "churn", "what sets it apart");
+  std::vector<std::size_t> order(segs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return segs[a].size > segs[b].size; });
+  for (std::size_t i : order) {
+    const auto& s = segs[i];
+    std::string why;
+    for (std::size_t d = 0; d < s.drivers.size() && d < 3; ++d) {
+      const auto& f = r.features[static_cast<std::size_t>(s.drivers[d].feature)];
+      why += fmt::format("{}{} {}", d ? ", " : "", s.drivers[d].std_diff > 0 ? "↑" : "↓", f.phrase);
+    }
+    t += fmt::format("{:>3}  {:<{}}  {:>9}  {:>6}  {:>7}  {:>9}  {:>6}  {}\n", s.id, s.name, width, s.size,
+                     percent(s.share), percent(s.business.revenue_share), profile::format_number(s.business.clv_12m),
+                     percent(s.business.churn_risk), why);
+  }
+  return t;
+}
+
+int run_fit(Shell& shell, FitArgs& a) {
+  const Context ctx = shell.context();
+  model::FitOptions o;
+  if (!a.as_of.empty()) {
+    const auto t = parse_iso8601(a.as_of);
+    if (!t)
+      return shell.usage_error(Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
+                                                        "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
+    o.as_of = *t;
+  }
+  if (a.k != "auto") {
+    try {
+      std::size_t used = 0;
+      o.k = std::stoi(a.k, &used);
+      if (used != a.k.size() || o.k < 2) throw std::invalid_argument(a.k);
+    } catch (const std::exception&) {
+      return shell.usage_error(Status::invalid_argument("--k", fmt::format("'{}' is neither a number ≥ 2 nor auto", a.k),
+                                                        "pass --k 8 or --k auto"));
+    }
+  }
+  if (a.k_max < a.k_min)
+    return shell.usage_error(Status::invalid_argument("--k-max", fmt::format("--k-max {} is below --k-min {}", a.k_max, a.k_min),
+                                                      "pass --k-max at least --k-min"));
+  if (a.reduce == "none") {
+    o.pca_variance = 0;
+  } else {
+    auto p = reduce::parse_pca(a.reduce);
+    if (!p.ok()) return shell.usage_error(p.status());
+    if (p->n_components > 0)
+      return shell.usage_error(Status::invalid_argument("--reduce", "kohort fit keeps a share of the variance",
+                                                        "pass --reduce pca:0.9 or --reduce none"));
+    o.pca_variance = p->variance;
+  }
+  o.algorithm = a.algo;
+  o.covariance = a.covariance;
+  o.k_min = a.k_min;
+  o.k_max = a.k_max;
+  o.min_share = a.min_share;
+  o.max_correlation = a.max_correlation;
+  o.n_init = a.n_init;
+  o.stability = a.stability;
+  o.scan_rows = static_cast<index_t>(a.scan_rows);
+  o.transform.scaling = a.scale == "robust" ? features::Scaling::robust : features::Scaling::zscore;
+  o.kohort_version = KOHORT_VERSION;
+  o.created_at = now_utc();
+
+  io::ReadOptions ro;
+  ro.config = a.config;
+  if (!io::parse_on_error(a.on_error, ro.on_error))
+    return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
+                                                      "use fail, skip or quarantine"));
+  // Open the store first: a bad location fails before minutes of work.
+  std::unique_ptr<store::Store> st;
+  if (!a.no_store) {
+    auto s = store::Store::open(a.store);
+    if (!s.ok()) return shell.fail(s.status());
+    st = std::move(*s);
+  }
+  auto fail_run = [&](const Status& s) {
+    if (st) (void)st->record_failed_run(a.command, fmt::format("{}: {}", s.where(), s.what()));
+    return shell.fail(s);
+  };
+
+  auto data = io::load_dataset(ctx, a.data, ro);
+  if (!data.ok()) return fail_run(data.status());
+  for (const auto& note : data->notes) ctx.log().info("{}", note);
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const auto& r : data->reports) {
+    if (r.rows_rejected > 0)
+      ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
+                     r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(r.file, ec);
+    const auto mtime = std::filesystem::last_write_time(r.file, ec);
+    inputs.push_back({{"stream", r.stream},
+                      {"file", r.file},
+                      {"bytes", ec ? 0 : size},
+                      {"modified", ec ? 0 : mtime.time_since_epoch().count()},
+                      {"rows_read", r.rows_read},
+                      {"rows_accepted", r.rows_accepted},
+                      {"rows_rejected", r.rows_rejected}});
+  }
+  o.lineage = {{"inputs", inputs},
+               {"command", a.command},
+               {"config",
+                {{"algorithm", a.algo}, {"k", a.k}, {"k_min", a.k_min}, {"k_max", a.k_max}, {"min_share", a.min_share},
+                 {"reduce", a.reduce}, {"scale", a.scale}, {"max_correlation", a.max_correlation},
+                 {"n_init", a.n_init}, {"stability", a.stability}, {"scan_rows", a.scan_rows},
+                 {"seed", shell.seed}, {"as_of", a.as_of}, {"config_file", a.config}}}};
+
+  auto fit = model::fit_segments(ctx, *data, o);
+  if (!fit.ok()) return fail_run(fit.status());
+  for (const auto& d : fit->dropped) ctx.log().debug("dropped {}: {}", d.name, d.reason);
+  for (const auto& w : fit->warnings) ctx.log().warn("{}", w);
+
+  if (!a.out.empty()) {
+    if (Status s = model::write_outputs(*fit, a.out); !s.ok()) return fail_run(s);
+    ctx.log().info("wrote {}/assignments.csv, segments.json and model.json", a.out);
+  }
+  std::int64_t version = 0;
+  if (st) {
+    auto v = model::publish(*st, *fit, a.command);
+    if (!v.ok()) return fail_run(v.status());
+    version = *v;
+    ctx.log().info("published version {} to {}", version, a.store);
+  }
+
+  const auto& m = fit->metrics;
+  ctx.log().info("{} segments of {} customers; silhouette {:.3f}, Calinski–Harabasz {:.1f}, Davies–Bouldin {:.3f}",
+                 fit->model.k(), fit->labels.size(), m["silhouette"].get<double>(), m["calinski_harabasz"].get<double>(),
+                 m["davies_bouldin"].get<double>());
+  if (shell.json) {
+    nlohmann::json j = {{"data", a.data},
+                        {"as_of", format_datetime(fit->model.as_of)},
+                        {"customers", fit->labels.size()},
+                        {"features", {{"computed", fit->raw_features}, {"used", fit->used_features}, {"dimensions", fit->dimensions}}},
+                        {"algo", a.algo},
+                        {"k", fit->model.k()},
+                        {"metrics", m},
+                        {"segments", fit->model.segments},
+                        {"clv", fit->model.clv},
+                        {"decision", fit->model.diagnostics["choice"]},
+                        {"warnings", fit->warnings}};
+    for (auto& [key, value] : m.items()) j[key] = value;
+    if (version > 0) {
+      j["store"] = a.store;
+      j["version"] = version;
+    }
+    if (!a.out.empty()) j["out"] = a.out;
+    shell.print_json(j);
+  } else {
+    std::cout << segment_table(*fit);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_fit_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<FitArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "fit",
+      "From raw events to named, explained, valued segments: check → features → transforms → "
+      "feature selection → PCA → choose k → cluster → validate → profile → CLV → publish.\n"
+      "Example: kohort fit data/ --out segments/ --store kohort.db");
+  cmd->add_option("data", a->data,
+                  "a dataset folder (transactions.csv and optional sessions, emails, support, customers, "
+                  "referrals; .csv/.tsv/.jsonl, optionally .gz/.zst) or one transactions file\nexample: data/")
+      ->required();
+  cmd->add_option("--config", a->config,
+                  "a kohort.toml to use instead of the dataset folder's own (file names in it stay relative "
+                  "to the dataset folder)\nexample: --config mappings/shop.toml");
+  cmd->add_option("--store", a->store,
+                  "where to publish the model version: a SQLite file (created when absent) or a "
+                  "postgresql:// URL (default kohort.db)\nexample: --store postgresql://kohort@db/segments");
+  cmd->add_flag("--no-store", a->no_store, "do not publish to a store (write --out only)");
+  cmd->add_option("--out", a->out,
+                  "also write assignments.csv (customer_id,segment,segment_name,confidence), segments.json "
+                  "(profiles) and model.json to this folder\nexample: --out segments/");
+  cmd->add_option("--as-of", a->as_of,
+                  "compute features from events before this date (default: the day after the last event)"
+                  "\nexample: --as-of 2024-07-01");
+  cmd->add_option("--algo", a->algo, "kmeans or gmm (default kmeans)\nexample: --algo gmm")
+      ->check(CLI::IsMember({"kmeans", "gmm"}));
+  cmd->add_option("--covariance", a->covariance, "gmm covariance: diag or full (default diag)\nexample: --covariance full")
+      ->check(CLI::IsMember({"diag", "full"}));
+  cmd->add_option("--k", a->k, "number of segments, or auto to choose it (default auto)\nexample: --k 12");
+  cmd->add_option("--k-min", a->k_min, "smallest k considered by --k auto (default 8)\nexample: --k-min 4")
+      ->check(CLI::Range(2, 1000));
+  cmd->add_option("--k-max", a->k_max, "largest k considered by --k auto (default 25)\nexample: --k-max 16")
+      ->check(CLI::Range(2, 1000));
+  cmd->add_option("--min-share", a->min_share,
+                  "with --k auto, every segment must hold at least this share of customers (default 0.01)"
+                  "\nexample: --min-share 0.02")
+      ->check(CLI::Range(0.0, 0.5));
+  cmd->add_option("--reduce", a->reduce,
+                  "pca:SHARE keeps the principal components explaining that share of the variance, or "
+                  "none (default pca:0.9)\nexample: --reduce pca:0.8");
+  cmd->add_option("--scale", a->scale, "feature scaling: z or robust (default z)\nexample: --scale robust")
+      ->check(CLI::IsMember({"z", "robust"}));
+  cmd->add_option("--max-correlation", a->max_correlation,
+                  "drop a feature correlated at least this much with an earlier kept one (default 0.95)"
+                  "\nexample: --max-correlation 0.9")
+      ->check(CLI::Range(0.5, 1.0));
+  cmd->add_option("--n-init", a->n_init, "restarts of the final fit (default 3)\nexample: --n-init 5")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--stability", a->stability,
+                  "bootstrap refits measuring each segment's stability (Jaccard; below 0.6 is flagged; "
+                  "default 0 = off)\nexample: --stability 10")
+      ->check(CLI::Range(0, 200));
+  cmd->add_option("--scan-rows", a->scan_rows,
+                  "customers sampled to choose k (the final fit uses everyone; default 20000)\nexample: --scan-rows 50000")
+      ->check(CLI::Range(100LL, 100000000LL));
+  cmd->add_option("--on-error", a->on_error,
+                  "a malformed row: fail (default), skip it, or quarantine it to <stream>.rejects.csv"
+                  "\nexample: --on-error quarantine");
+  add_common_flags(cmd, shell);
+  cmd->callback([&shell, a] {
+    a->command = "kohort fit " + a->data;
+    shell.exit_code = run_fit(shell, *a);
+  });
+}
+
+}  // namespace kohort::app

@@ -1,0 +1,84 @@
+// kohort report — one self-contained HTML page of a published segmentation (web/ renders the
+// JSON that model::report_data() makes of the stored model).
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/core/atomic_file.h"
+#include "kohort/model/fit.h"
+#include "kohort/report/report.h"
+#include "kohort/store/store.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct ReportArgs {
+  std::string store = "kohort.db";
+  std::int64_t version = 0;
+  std::string out = "report.html";
+  std::string data_out;
+};
+
+}  // namespace
+
+int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_t version, const std::string& out,
+                 const std::string& data_out) {
+  if (version == 0) {
+    auto latest = st.latest();
+    if (!latest.ok()) return shell.fail(latest.status());
+    if (!*latest)
+      return shell.fail(Status::not_found("store", "the store holds no model version yet",
+                                          "run kohort fit DATA --store … first"));
+    version = (*latest)->version;
+  }
+  auto text = st.model_json(version);
+  if (!text.ok()) return shell.fail(text.status());
+  nlohmann::json model;
+  try {
+    model = nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::exception& e) {
+    return shell.fail(Status::invalid_input("store", fmt::format("model version {} is not valid JSON: {}", version, e.what()),
+                                            "refit and publish the model again"));
+  }
+  const nlohmann::json data = model::report_data(model, version);
+  if (!data_out.empty())
+    if (Status s = write_file_atomic(data_out, data.dump(2) + "\n"); !s.ok()) return shell.fail(s);
+  auto html = report::render_report_html(data);
+  if (!html.ok()) return shell.fail(html.status());
+  if (Status s = write_file_atomic(out, *html); !s.ok()) return shell.fail(s);
+  ctx.log().info("report of model version {} ({} segments) → {}", version, data["k"].get<int>(), out);
+  return 0;
+}
+
+namespace {
+
+int run_report(Shell& shell, const ReportArgs& a) {
+  const Context ctx = shell.context();
+  auto st = store::Store::open(a.store);
+  if (!st.ok()) return shell.fail(st.status());
+  const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out);
+  if (code == 0 && shell.json) shell.print_json({{"store", a.store}, {"out", a.out}});
+  return code;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<ReportArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "report",
+      "Write one self-contained HTML report (opens offline) of a published segmentation: segments, "
+      "drivers, heatmap, customer map, the choice of k, stability, profiles with narratives and rules.\n"
+      "Example: kohort report --store kohort.db --out report.html");
+  cmd->add_option("--store", a->store, "the store to read (default kohort.db)\nexample: --store postgresql://kohort@db/segments");
+  cmd->add_option("--version", a->version, "the model version to show (default: the latest)\nexample: --version 3")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 62));
+  cmd->add_option("--out", a->out, "the HTML file to write (default report.html)\nexample: --out segments.html");
+  cmd->add_option("--data", a->data_out, "also write the report's JSON data here\nexample: --data report.json");
+  add_common_flags(cmd, shell);
+  cmd->callback([&shell, a] { shell.exit_code = run_report(shell, *a); });
+}
+
+}  // namespace kohort::app
