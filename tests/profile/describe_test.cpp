@@ -142,6 +142,16 @@ TEST(Names, OneConceptSpeaksOnceThroughItsStrongestFeature) {
   EXPECT_EQ(names[1], "Big spenders");
 }
 
+TEST(Names, SameWordsInAnotherOrderAreTheSameName) {
+  const std::vector<features::FeatureInfo> feats = {
+      info("spend_total", "currency", "total spend"), info("orders_total", "count", "orders in total"),
+      info("category_entropy", "nats", "spread of spend over categories"), info("age", "years", "age"),
+      info("loyalty_tier", "rank", "loyalty tier")};
+  const auto names = name_segments(feats, planted({{2, 1.0, 0.9, 0.5, 0}, {2, 0.9, 1.0, 0, -0.5}}));
+  EXPECT_EQ(names[0], "Frequent variety-seeking older big spenders");
+  EXPECT_EQ(names[1], "Variety-seeking frequent entry-tier big spenders");
+}
+
 TEST(Names, AreUniqueEvenWhenDriversCoincide) {
   const std::vector<features::FeatureInfo> feats = {info("spend_total", "currency", "total spend"),
                                                     info("age", "years", "age"),

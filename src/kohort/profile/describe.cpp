@@ -189,6 +189,25 @@ std::string compose(const Words& w, std::size_t adjectives) {
   return name;
 }
 
+// Names that use the same words in another order ("Frequent variety-seeking big spenders",
+// "Variety-seeking frequent big spenders") count as the same name.
+std::string name_key(const std::string& name) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : name + " ") {
+    if (c == ' ') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  std::sort(words.begin(), words.end());
+  std::string key;
+  for (const auto& w : words) key += w + " ";
+  return key;
+}
+
 std::string percent(double v) {
   const double p = 100 * v;
   if (p > 0 && p < 1) return "<1%";
@@ -230,7 +249,7 @@ std::vector<std::string> name_segments(std::span<const features::FeatureInfo> in
   // Lengthen coinciding names while they have words left.
   for (int round = 0; round < 4; ++round) {
     std::map<std::string, std::vector<std::size_t>> groups;
-    for (std::size_t i = 0; i < segs.size(); ++i) groups[names[i]].push_back(i);
+    for (std::size_t i = 0; i < segs.size(); ++i) groups[name_key(names[i])].push_back(i);
     bool changed = false;
     for (auto& [name, members] : groups) {
       if (members.size() < 2) continue;
@@ -245,12 +264,13 @@ std::vector<std::string> name_segments(std::span<const features::FeatureInfo> in
   }
   // Number what still coincides, largest segment first.
   std::map<std::string, std::vector<std::size_t>> groups;
-  for (std::size_t i = 0; i < segs.size(); ++i) groups[names[i]].push_back(i);
-  for (auto& [name, members] : groups) {
+  for (std::size_t i = 0; i < segs.size(); ++i) groups[name_key(names[i])].push_back(i);
+  for (auto& [key, members] : groups) {
     if (members.size() < 2) continue;
     std::stable_sort(members.begin(), members.end(),
                      [&](std::size_t a, std::size_t b) { return segs[a].size > segs[b].size; });
-    for (std::size_t r = 0; r < members.size(); ++r) names[members[r]] = name + " " + roman(r);
+    for (std::size_t r = 0; r < members.size(); ++r)
+      names[members[r]] = fmt::format("{} {}", names[members[r]], roman(r));
   }
   return names;
 }
