@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "kohort/cluster/internal/distance.h"
+#include "kohort/core/checks.h"
 #include "kohort/core/parallel.h"
 
 namespace kohort::cluster {
@@ -15,18 +16,7 @@ namespace kohort::cluster {
 using internal::kBlockRows;
 
 Status check_finite(MatrixView<const float> x) {
-  if (x.rows == 0 || x.cols == 0)
-    return Status::invalid_input("input", fmt::format("the matrix is empty ({} × {})", x.rows, x.cols),
-                                 "pass at least one row and one column");
-  for (index_t i = 0; i < x.rows; ++i) {
-    const float* r = x.row(i);
-    for (index_t j = 0; j < x.cols; ++j)
-      if (!std::isfinite(r[j]))
-        return Status::invalid_input(fmt::format("row {}, column {}", i, j),
-                                     fmt::format("value {} is not finite", r[j]),
-                                     "remove or impute NaN and infinite values before clustering");
-  }
-  return {};
+  return check_finite_matrix(x, "remove or impute NaN and infinite values before clustering");
 }
 
 namespace {

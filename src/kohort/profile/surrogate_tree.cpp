@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/checks.h"
 #include "kohort/core/parallel.h"
 
 namespace kohort::profile {
@@ -29,18 +30,7 @@ constexpr index_t kApplyBlock = 16384;
 std::size_t at(index_t i) { return static_cast<std::size_t>(i); }
 
 Status check_matrix(MatrixView<const float> x) {
-  if (x.rows == 0 || x.cols == 0)
-    return Status::invalid_input("input",
-                                 fmt::format("the matrix is empty ({} × {})", x.rows, x.cols),
-                                 "pass at least one row and one column");
-  for (index_t i = 0; i < x.rows; ++i) {
-    const float* r = x.row(i);
-    for (index_t j = 0; j < x.cols; ++j)
-      if (!std::isfinite(r[j]))
-        return Status::invalid_input(fmt::format("row {}, column {}", i, j),
-                                     fmt::format("value {} is not finite", r[j]),
-                                     "remove or impute NaN and infinite values first");
-  }
+  KOHORT_RETURN_IF_ERROR(check_finite_matrix(x, "remove or impute NaN and infinite values first"));
   if (x.rows >= std::numeric_limits<std::int32_t>::max())
     return Status::invalid_input("input", fmt::format("{} rows are too many for a tree", x.rows),
                                  "set max_rows to grow the tree on a sample");
