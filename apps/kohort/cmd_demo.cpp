@@ -64,7 +64,9 @@ int run_demo(Shell& shell, const DemoArgs& a) {
   o.k_max = a.k_max;
   o.kohort_version = KOHORT_VERSION;
   o.created_at = format_datetime(static_cast<Seconds>(std::time(nullptr)));
-  o.lineage = {{"command", "kohort demo"}, {"customers", a.customers}, {"seed", shell.seed}};
+  o.lineage = {{"inputs", model::input_lineage(*data)},
+               {"command", "kohort demo"},
+               {"config", {{"customers", a.customers}, {"seed", shell.seed}, {"k_min", a.k_min}, {"k_max", a.k_max}}}};
   auto fit = model::fit_segments(ctx, *data, o);
   if (!fit.ok()) return shell.fail(fit.status());
   for (const auto& w : fit->warnings) ctx.log().warn("{}", w);

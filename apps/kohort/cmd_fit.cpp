@@ -4,12 +4,10 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <iterator>
 #include <string>
 
 #include <fmt/format.h>
 
-#include "kohort/core/atomic_file.h"
 #include "kohort/core/time.h"
 #include "kohort/io/dataset.h"
 #include "kohort/model/fit.h"
@@ -141,22 +139,11 @@ int run_fit(Shell& shell, FitArgs& a) {
   auto data = io::load_dataset(ctx, a.data, ro);
   if (!data.ok()) return fail_run(data.status());
   for (const auto& note : data->notes) ctx.log().info("{}", note);
-  nlohmann::json inputs = nlohmann::json::array();
-  for (const auto& r : data->reports) {
+  for (const auto& r : data->reports)
     if (r.rows_rejected > 0)
       ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
                      r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(r.file, ec);
-    const auto mtime = std::filesystem::last_write_time(r.file, ec);
-    inputs.push_back({{"stream", r.stream},
-                      {"file", r.file},
-                      {"bytes", ec ? 0 : size},
-                      {"modified", ec ? 0 : mtime.time_since_epoch().count()},
-                      {"rows_read", r.rows_read},
-                      {"rows_accepted", r.rows_accepted},
-                      {"rows_rejected", r.rows_rejected}});
-  }
+  const nlohmann::json inputs = model::input_lineage(*data);
   o.lineage = {{"inputs", inputs},
                {"command", a.command},
                {"config",

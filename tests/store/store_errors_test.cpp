@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kohort/core/hash.h"
 #include "kohort/store/internal/location.h"
 #include "kohort/store/internal/publish_plan.h"
 #include "store/store_test_util.h"
@@ -185,7 +186,7 @@ TEST(PublishPlan, SortsChecksAndFingerprints) {
   EXPECT_EQ(plan->sorted.front()->customer_id, "c0000000");
   EXPECT_EQ(plan->sorted.back()->customer_id, "c0000004");
   // FIPS 180-2, appendix B.1: SHA-256("abc").
-  EXPECT_EQ(internal::sha256_fingerprint("abc"),
+  EXPECT_EQ(kohort::sha256_fingerprint("abc"),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <numeric>
 
@@ -12,6 +13,7 @@
 #include "kohort/clv/clv.h"
 #include "kohort/clv/gamma_gamma.h"
 #include "kohort/clv/summary.h"
+#include "kohort/core/hash.h"
 #include "kohort/core/parallel.h"
 #include "kohort/features/compute.h"
 #include "kohort/features/selection.h"
@@ -459,6 +461,23 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
   out.model = std::move(model);
   clock.done("model document");
   return out;
+}
+
+json input_lineage(const io::Dataset& data) {
+  json inputs = json::array();
+  for (const auto& r : data.reports) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(r.file, ec);
+    const auto fingerprint = file_fingerprint(r.file);
+    inputs.push_back({{"stream", r.stream},
+                      {"file", r.file},
+                      {"bytes", ec ? 0 : size},
+                      {"fingerprint", fingerprint.ok() ? *fingerprint : std::string()},
+                      {"rows_read", r.rows_read},
+                      {"rows_accepted", r.rows_accepted},
+                      {"rows_rejected", r.rows_rejected}});
+  }
+  return inputs;
 }
 
 json report_data(const json& m, std::int64_t version) {

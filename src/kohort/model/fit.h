@@ -67,6 +67,10 @@ struct FitResult {
 /// ctx.threads().
 [[nodiscard]] Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& options);
 
+/// What a model records of its inputs: per stream the file, its size, its fingerprint
+/// (core/hash.h file_fingerprint) and the rows read, accepted and rejected.
+[[nodiscard]] nlohmann::json input_lineage(const io::Dataset& data);
+
 /// The report's data (web/ renders it) from a stored model document and its version number.
 [[nodiscard]] nlohmann::json report_data(const nlohmann::json& model, std::int64_t version);
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
+#include "kohort/core/hash.h"
 #include "kohort/core/time.h"
 
 namespace kohort::store::internal {
@@ -196,7 +196,7 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
           "each customer has exactly one segment per version; remove the duplicate rows");
     }
   }
-  plan.fingerprint = sha256_fingerprint(request.model_json);
+  plan.fingerprint = kohort::sha256_fingerprint(request.model_json);
   return plan;
 }
 
@@ -227,14 +227,5 @@ std::vector<std::int64_t> carry_since(const PublishPlan& plan,
   return since;
 }
 
-std::string sha256_fingerprint(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  const int ok = EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  KOHORT_CHECK(ok == 1 && length == 32);
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
-}
 
 }  // namespace kohort::store::internal

@@ -53,7 +53,5 @@ struct PreviousAssignments {
 /// `s` with every byte that is not part of valid UTF-8 (and every NUL) replaced by '?'.
 [[nodiscard]] std::string to_valid_text(std::string_view s);
 
-/// SHA-256 of `bytes` as "sha256:<64 lower-case hex digits>".
-[[nodiscard]] std::string sha256_fingerprint(std::string_view bytes);
 
 }  // namespace kohort::store::internal
