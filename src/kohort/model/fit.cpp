@@ -372,6 +372,16 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
                          {"segment_median", number_or_null(d.segment_median)}, {"population_median", number_or_null(d.population_median)},
                          {"std_diff", d.std_diff}, {"evidence", profile::evidence(f, d)}});
     }
+    // Every feature against the population (raw units; std_diff on the transformed column,
+    // null for features not compared).
+    json feats = json::array();
+    for (std::size_t j = 0; j < raw.info.size(); ++j)
+      feats.push_back({{"feature", raw.info[j].name},
+                       {"mean", number_or_null(p.mean[j])},
+                       {"median", number_or_null(p.median[j])},
+                       {"population_mean", number_or_null(out.profiles.population.mean[j])},
+                       {"population_median", number_or_null(out.profiles.population.median[j])},
+                       {"std_diff", number_or_null(p.std_diff[j])}});
     json rules_json = json::array();
     for (const auto& r : p.rules) rules_json.push_back({{"text", r.text}, {"precision", r.precision}, {"recall", r.recall}});
     const auto& b = p.business;
@@ -381,7 +391,7 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
                     {"churn_risk", number_or_null(b.churn_risk)}, {"avg_order_value", number_or_null(b.avg_order_value)},
                     {"orders_per_year", number_or_null(b.orders_per_year)}, {"tenure_days", number_or_null(b.tenure_days)},
                     {"silhouette", number_or_null(p.silhouette)}, {"stability", number_or_null(p.stability)},
-                    {"narrative", p.narrative}, {"rules", rules_json}, {"drivers", drivers}});
+                    {"narrative", p.narrative}, {"rules", rules_json}, {"drivers", drivers}, {"features", feats}});
   }
   model.segments = std::move(segs);
 
@@ -486,6 +496,7 @@ json report_data(const json& m, std::int64_t version) {
   for (const auto& s : m.value("segments", json::array())) {
     json one = s;
     one.erase("revenue");
+    one.erase("features");
     segs.push_back(std::move(one));
   }
   const json metrics = diag.value("metrics", json::object());
