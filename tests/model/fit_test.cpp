@@ -89,6 +89,7 @@ TEST(Fit, ModelReassignsItsOwnCustomers) {
     EXPECT_FALSE(s["rules"].empty());
     ASSERT_EQ(s["features"].size(), fit->features.size());  // every feature against the population
     EXPECT_EQ(s["features"][0]["feature"], fit->features[0].name);
+    EXPECT_FALSE(s["attributes"].empty());  // the simulated data has a customers stream
     for (const auto& r : s["rules"]) {
       EXPECT_GE(r["precision"].get<double>(), 0.0);
       EXPECT_LE(r["precision"].get<double>(), 1.0);

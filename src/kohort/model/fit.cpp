@@ -382,6 +382,15 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
                        {"population_mean", number_or_null(out.profiles.population.mean[j])},
                        {"population_median", number_or_null(out.profiles.population.median[j])},
                        {"std_diff", number_or_null(p.std_diff[j])}});
+    // Attribute summary (customers stream): the segment against everyone.
+    json attrs = json::array();
+    for (std::size_t j = 0; j < raw.info.size(); ++j)
+      if (raw.info[j].group == "attributes")
+        attrs.push_back({{"feature", raw.info[j].name},
+                         {"phrase", raw.info[j].phrase},
+                         {"unit", raw.info[j].unit},
+                         {"mean", number_or_null(p.mean[j])},
+                         {"population_mean", number_or_null(out.profiles.population.mean[j])}});
     json rules_json = json::array();
     for (const auto& r : p.rules) rules_json.push_back({{"text", r.text}, {"precision", r.precision}, {"recall", r.recall}});
     const auto& b = p.business;
@@ -391,7 +400,8 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
                     {"churn_risk", number_or_null(b.churn_risk)}, {"avg_order_value", number_or_null(b.avg_order_value)},
                     {"orders_per_year", number_or_null(b.orders_per_year)}, {"tenure_days", number_or_null(b.tenure_days)},
                     {"silhouette", number_or_null(p.silhouette)}, {"stability", number_or_null(p.stability)},
-                    {"narrative", p.narrative}, {"rules", rules_json}, {"drivers", drivers}, {"features", feats}});
+                    {"narrative", p.narrative}, {"rules", rules_json}, {"drivers", drivers}, {"features", feats},
+                    {"attributes", attrs}});
   }
   model.segments = std::move(segs);
 
@@ -497,6 +507,7 @@ json report_data(const json& m, std::int64_t version) {
     json one = s;
     one.erase("revenue");
     one.erase("features");
+    one.erase("attributes");
     segs.push_back(std::move(one));
   }
   const json metrics = diag.value("metrics", json::object());
