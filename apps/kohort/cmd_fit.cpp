@@ -184,6 +184,7 @@ int run_fit(Shell& shell, FitArgs& a) {
                         {"segments", fit->model.segments},
                         {"clv", fit->model.clv},
                         {"decision", fit->model.diagnostics["choice"]},
+                        {"algorithm", fit->model.diagnostics["algorithm"]},
                         {"warnings", fit->warnings}};
     for (auto& [key, value] : m.items()) j[key] = value;
     if (version > 0) {
@@ -224,8 +225,11 @@ void add_fit_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--as-of", a->as_of,
                   "compute features from events before this date (default: the day after the last event)"
                   "\nexample: --as-of 2024-07-01");
-  cmd->add_option("--algo", a->algo, "kmeans or gmm (default kmeans)\nexample: --algo gmm")
-      ->check(CLI::IsMember({"kmeans", "gmm"}));
+  cmd->add_option("--algo", a->algo,
+                  "kmeans, gmm (a Gaussian mixture: posterior confidence per customer) or auto (both at the "
+                  "chosen k on the scan sample; the better silhouette wins and the reason is recorded); "
+                  "default kmeans\nexample: --algo auto")
+      ->check(CLI::IsMember({"kmeans", "gmm", "auto"}));
   cmd->add_option("--covariance", a->covariance, "gmm covariance: diag or full (default diag)\nexample: --covariance full")
       ->check(CLI::IsMember({"diag", "full"}));
   cmd->add_option("--k", a->k, "number of segments, or auto to choose it (default auto)\nexample: --k 12");

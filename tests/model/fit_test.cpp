@@ -152,6 +152,22 @@ TEST(Fit, GaussianMixtureGivesPosteriorConfidence) {
   for (float c : fit->confidence) EXPECT_GE(c, 1.0f / 4 - 1e-6f);
 }
 
+TEST(Fit, AutoComparesKMeansWithAMixtureAndSaysWhy) {
+  FitOptions o = small_options();
+  o.k = 4;
+  o.algorithm = "auto";
+  auto fit = fit_segments(Context().with_seed(4).with_threads(2), dataset(), o);
+  ASSERT_TRUE(fit.ok()) << fit.status().what();
+  const auto& c = fit->algorithm_choice;
+  ASSERT_EQ(c["candidates"].size(), 2U);
+  const double km = c["candidates"][0]["silhouette"].get<double>();
+  const double gm = c["candidates"][1]["silhouette"].get<double>();
+  EXPECT_EQ(c["chosen"], gm > km + 1e-3 ? "gmm" : "kmeans");
+  EXPECT_EQ(fit->model.clusterer.algorithm, c["chosen"].get<std::string>());
+  EXPECT_NE(c["reason"].get<std::string>().find("silhouette"), std::string::npos);
+  EXPECT_EQ(fit->model.diagnostics["algorithm"], c);
+}
+
 TEST(Fit, AsOfHidesLaterEvents) {
   // Fitting as of a date on the full data equals fitting on the data cut at that date.
   const auto& full = dataset();

@@ -124,9 +124,9 @@ void transaction_business(const events::EventLog& log, const features::FeatureTa
 }  // namespace
 
 Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& o) {
-  if (o.algorithm != "kmeans" && o.algorithm != "gmm")
+  if (o.algorithm != "kmeans" && o.algorithm != "gmm" && o.algorithm != "auto")
     return Status::invalid_argument("--algo", fmt::format("kohort fit does not fit '{}'", o.algorithm),
-                                    "use kmeans or gmm (other algorithms: kohort cluster on the feature matrix)");
+                                    "use kmeans, gmm or auto (other algorithms: kohort cluster on the feature matrix)");
   if (o.k == 0 && (o.k_min < 2 || o.k_max < o.k_min))
     return Status::invalid_argument("--k-min", fmt::format("the range {}..{} is empty", o.k_min, o.k_max),
                                     "pass --k-min 2 or more and --k-max at least --k-min");
@@ -208,6 +208,7 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
     auto fit_at = [&](const Context& c, MatrixView<const float> x, int kk) -> Result<std::vector<std::int32_t>> {
       FitOptions scan = o;
       scan.n_init = 1;
+      if (scan.algorithm == "auto") scan.algorithm = "kmeans";
       KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(c.quiet(), x, kk, scan, nullptr));
       KOHORT_ASSIGN_OR_RETURN(auto a, predict(c, m, x));
       return std::move(a.labels);
@@ -219,10 +220,45 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
     out.choice = std::move(choice);
   }
 
+  // With --algo auto, k-means and a Gaussian mixture are fitted at k on the scan sample and
+  // the one whose segments are better separated (silhouette) fits everyone.
+  FitOptions eff = o;
+  if (o.algorithm == "auto") {
+    const auto rows = sample_rows(ctx, space.rows(), o.scan_rows, "fit.scan");
+    const Matrix<float> sample = gather(space.cview(), rows);
+    json candidates = json::array();
+    double best = -2;
+    for (const char* algo : {"kmeans", "gmm"}) {
+      FitOptions one = o;
+      one.algorithm = algo;
+      one.n_init = 1;
+      KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(ctx.quiet(), sample.cview(), k, one, nullptr));
+      KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, m, sample.cview()));
+      const auto sizes = select::cluster_sizes(a.labels);
+      double score = -1;
+      if (sizes.size() >= 2) {
+        KOHORT_ASSIGN_OR_RETURN(const auto sl, select::silhouette_sampled(ctx, sample.cview(), a.labels, 5000));
+        score = sl.mean;
+      }
+      candidates.push_back({{"algorithm", algo}, {"silhouette", score}, {"segments", sizes.size()}});
+      if (score > best + 1e-3) {  // a mixture must beat k-means clearly: k-means is the simpler model
+        best = score;
+        eff.algorithm = algo;
+      }
+    }
+    const std::string reason = fmt::format(
+        "{} at k = {} separates the {} sampled customers best (silhouette {:.3f} for k-means, {:.3f} for the "
+        "Gaussian mixture; a mixture must be better by 0.001 to be chosen)",
+        eff.algorithm == "gmm" ? "the Gaussian mixture" : "k-means", k, sample.rows(),
+        candidates[0]["silhouette"].get<double>(), candidates[1]["silhouette"].get<double>());
+    ctx.log().info("algorithm: {}", reason);
+    out.algorithm_choice = {{"chosen", eff.algorithm}, {"reason", reason}, {"candidates", candidates}};
+  }
+
   clock.done("choice of k");
   // 7. Cluster everyone.
   double bic = kNaN;
-  KOHORT_ASSIGN_OR_RETURN(model.clusterer, fit_clusterer(ctx, space.cview(), k, o, &bic));
+  KOHORT_ASSIGN_OR_RETURN(model.clusterer, fit_clusterer(ctx, space.cview(), k, eff, &bic));
   KOHORT_ASSIGN_OR_RETURN(auto assigned, predict(ctx, model.clusterer, space.cview()));
   out.labels = std::move(assigned.labels);
   out.confidence = std::move(assigned.confidence);
@@ -255,7 +291,7 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
     so.resamples = o.stability;
     so.max_rows = std::min<index_t>(so.max_rows, o.scan_rows);
     auto refit = [&](const Context& c, MatrixView<const float> x) -> Result<std::vector<std::int32_t>> {
-      FitOptions one = o;
+      FitOptions one = eff;
       one.n_init = 1;
       KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(c.quiet(), x, k, one, nullptr));
       KOHORT_ASSIGN_OR_RETURN(auto a, predict(c, m, x));
@@ -408,6 +444,8 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
   // Diagnostics: what the report draws.
   json diag;
   diag["metrics"] = out.metrics;
+  diag["algorithm"] = out.algorithm_choice.is_null() ? json{{"chosen", eff.algorithm}, {"reason", "given"}}
+                                                     : out.algorithm_choice;
   const auto& pb = out.profiles.population.business;
   diag["population"] = {{"customers", raw.rows()},
                         {"revenue", pb.revenue},

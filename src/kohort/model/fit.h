@@ -25,7 +25,8 @@ struct FitOptions {
   features::TransformOptions transform;  ///< scaling etc.
   double max_correlation = 0.95;         ///< drop a column correlated at least this with a kept one
   double pca_variance = 0.9;             ///< keep components explaining this share; 0 = no PCA
-  std::string algorithm = "kmeans";      ///< kmeans | gmm
+  std::string algorithm = "kmeans";      ///< kmeans | gmm | auto (both at k on the scan sample;
+                                         ///< the better silhouette fits everyone)
   std::string covariance = "diag";       ///< gmm: diag | full
   int k = 0;                             ///< 0 = choose in [k_min, k_max]
   int k_min = 8, k_max = 25;
@@ -55,6 +56,7 @@ struct FitResult {
   profile::Profiles profiles;
   std::vector<features::FeatureInfo> features;  ///< raw feature descriptions
   std::optional<select::KChoice> choice;
+  nlohmann::json algorithm_choice;      ///< with algorithm auto: {"chosen", "reason", "candidates"}
   nlohmann::json metrics;               ///< inertia, silhouette, calinski_harabasz, davies_bouldin, bic
   std::vector<features::DroppedColumn> dropped;  ///< by the transform and the correlation filter
   std::vector<std::string> warnings;    ///< things the user should know (CLV not fitted, unstable segments…)
