@@ -1,11 +1,13 @@
 // kohort cluster INPUT — segments for any numeric table (CSV/TSV/whitespace/.gz/.npy).
 #include <algorithm>
+#include <optional>
 #include <iostream>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "kohort/cluster/clusterer.h"
+#include "kohort/cluster/ward.h"
 #include "kohort/core/atomic_file.h"
 #include "kohort/io/matrix_file.h"
 #include "kohort/reduce/pca.h"
@@ -149,7 +151,17 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     co.min_share = a.min_share;
     co.silhouette_sample = a.scan_sample;
     co.gap_references = a.gap_references;
+    // Ward keeps the whole tree: on the data itself it is grown once and cut at every k
+    // (reference sets of the gap statistic get their own trees).
+    std::optional<cluster::WardTree> ward_tree;
     auto fit_at = [&](const Context& c, MatrixView<const float> data, int k) -> Result<std::vector<std::int32_t>> {
+      if (a.algo == "ward" && data.data == x.data()) {
+        if (!ward_tree) {
+          KOHORT_ASSIGN_OR_RETURN(auto tree, cluster::fit_ward(c, data));
+          ward_tree = std::move(tree);
+        }
+        return cluster::cut_ward(*ward_tree, k);
+      }
       cluster::ClusterParams p = a.params;
       p.n_clusters = k;
       auto m = algo->make(p);
