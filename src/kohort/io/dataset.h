@@ -30,6 +30,11 @@ struct ReadOptions {
   /// Bytes per parse chunk (a tuning knob; results are identical for any value and any
   /// number of threads).
   std::size_t chunk_bytes = std::size_t{16} << 20;
+  /// Bytes of (decompressed) text held at a time: a file is read in windows of about this
+  /// size, each cut after its last complete record, parsed and appended to the log before the
+  /// next is read. A record longer than a window widens it. A tuning knob like chunk_bytes:
+  /// results, errors and rejects are identical for any value ≥ 1.
+  std::size_t window_bytes = std::size_t{64} << 20;
   /// Role → column for the transactions stream ("customer", "time", "amount", …), as
   /// kohort.toml's [transactions] keys; these win over the file. `where` names the flag in
   /// messages ("--customer-column").
@@ -106,7 +111,9 @@ struct Dataset {
 /// by first appearance in that order — so the log does not depend on the order of the input
 /// rows, on ctx.threads() or on chunk_bytes.
 /// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering; memory
-/// about the largest decompressed file plus the log.
+/// about the log's columns (twice, for the stream being ordered) plus one window of text
+/// (options.window_bytes) and its parsed rows; the text of a file is never held whole (a
+/// SQLite table is, as CSV).
 [[nodiscard]] Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
                                            const ReadOptions& options);
 
