@@ -1020,7 +1020,9 @@ void release(V& v) {
   v = V();
 }
 
-std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& key1,
+// key1/key2 are provisional customer codes, compared by their canonical rank.
+std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& rank,
+                                const std::vector<std::int32_t>& key1,
                                 const std::vector<std::int32_t>* key2,
                                 const std::vector<Seconds>* time,
                                 std::vector<std::uint64_t>& hash) {
@@ -1033,8 +1035,9 @@ std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& key1
   };
   std::vector<Key> keys(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < keys.size(); ++i)
-    keys[i] = {key1[i], key2 != nullptr ? (*key2)[i] : 0, time != nullptr ? (*time)[i] : 0,
-               hash[i], static_cast<index_t>(i)};
+    keys[i] = {rank[static_cast<std::size_t>(key1[i])],
+               key2 != nullptr ? rank[static_cast<std::size_t>((*key2)[i])] : 0,
+               time != nullptr ? (*time)[i] : 0, hash[i], static_cast<index_t>(i)};
   release(hash);  // the keys hold it now
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
     if (a.k1 != b.k1) return a.k1 < b.k1;
@@ -1088,8 +1091,34 @@ std::vector<std::uint8_t> flags(const std::vector<double>& v, const std::vector<
   return out;
 }
 
-void fill_stream(const Context& ctx, ParsedStream& ps,
-                 const std::vector<events::customer_t>& final_id, events::EventLog& log) {
+// Customer codes in the canonical order of their external ids: numeric ids by value, then the
+// others lexicographically. Adding customers never changes the order of those already there.
+std::vector<std::int32_t> canonical_order(const LocalDict& customers) {
+  struct IdKey {
+    bool digits;
+    std::string_view id;
+    std::int32_t code;
+  };
+  std::vector<IdKey> order(customers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::string_view id = customers.value(static_cast<std::int32_t>(i));
+    order[i] = {is_digits(id), id, static_cast<std::int32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [](const IdKey& a, const IdKey& b) {
+    if (a.digits != b.digits) return a.digits;
+    if (a.digits && a.id.size() != b.id.size()) return a.id.size() < b.id.size();
+    return a.id < b.id;
+  });
+  std::vector<std::int32_t> codes(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) codes[i] = order[i].code;
+  return codes;
+}
+
+// Orders a stream's rows and moves them into the log. Customer columns keep provisional codes
+// (load_dataset maps them to final ids when every stream is read); rows are ordered by the
+// customers' canonical rank among those seen so far, which orders them as the final ids will.
+void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::int32_t>& rank,
+                 events::EventLog& log) {
   // Columns are independent: fill them on ctx.threads() threads.
   std::vector<std::function<void()>> tasks;
   auto run = [&] {
@@ -1102,11 +1131,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     return static_cast<std::size_t>(internal::role_slot(s, name));
   };
   auto mapped = [&](std::string_view name) { return p.map.column[slot(name)] >= 0; };
-  auto ids = [&](std::string_view name) {
-    std::vector<std::int32_t> v = std::move(ps.cols[slot(name)].code);
-    for (auto& c : v) c = final_id[static_cast<std::size_t>(c)];
-    return v;
-  };
+  auto ids = [&](std::string_view name) { return std::move(ps.cols[slot(name)].code); };
   const auto n = static_cast<index_t>(ps.hash.size());
   auto num = [&](std::string_view name) -> std::vector<double>& { return ps.cols[slot(name)].num; };
   auto code = [&](std::string_view name) -> std::vector<std::int32_t>& {
@@ -1125,7 +1150,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     auto a = ids("referrer");
     auto b = ids("referred");
     const auto& t = ps.cols[slot("time")].time;
-    const auto perm = order_rows(n, a, &b, mapped("time") ? &t : nullptr, ps.hash);
+    const auto perm = order_rows(n, rank, a, &b, mapped("time") ? &t : nullptr, ps.hash);
     log.referrals.referrer = gather<events::customer_t>(a, perm);
     log.referrals.referred = gather<events::customer_t>(b, perm);
     log.referrals.time = gather<Seconds>(t, perm);
@@ -1133,7 +1158,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
   }
   auto cust = ids("customer");
   if (s == Stream::customers) {
-    const auto perm = order_rows(n, cust, nullptr, nullptr, ps.hash);
+    const auto perm = order_rows(n, rank, cust, nullptr, nullptr, ps.hash);
     auto& a = log.attributes;
     a.customer = gather<events::customer_t>(cust, perm);
     a.signup = gather<Seconds>(ps.cols[slot("signup_date")].time, perm);
@@ -1144,7 +1169,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     return;
   }
   auto& time = ps.cols[slot("time")].time;
-  const auto perm = order_rows(n, cust, nullptr, &time, ps.hash);
+  const auto perm = order_rows(n, rank, cust, nullptr, &time, ps.hash);
   // Each task frees the provisional columns it alone reads once it has gathered them.
   switch (s) {
     case Stream::transactions: {
@@ -1368,8 +1393,10 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
     }
   }
 
+  // Each stream is ordered into the log as soon as it is read, so that only one stream's
+  // provisional columns exist at a time; customer columns hold provisional codes until every
+  // stream is read and the final ids are known.
   LocalDict customers;
-  std::vector<ParsedStream> parsed;
   for (const auto& [stream, file] : files) {
     if (ctx.cancelled()) return Status::cancelled();
     ctx.progress().begin(fmt::format("reading {}", fs::path(file).filename().string()), 0);
@@ -1380,39 +1407,32 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
     if (!ps.ok()) return ps.status();
     ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
                    ps->report.rows_accepted, ps->report.rows_rejected);
-    parsed.push_back(std::move(ps).value());
+    std::vector<std::int32_t> rank(customers.size());
+    {
+      const auto by_rank = canonical_order(customers);
+      for (std::size_t i = 0; i < by_rank.size(); ++i)
+        rank[static_cast<std::size_t>(by_rank[i])] = static_cast<std::int32_t>(i);
+    }
+    fill_stream(ctx, *ps, rank, ds.log);
+    ds.log.set_present(stream);
+    ds.reports.push_back(std::move(ps->report));
   }
 
   // Customers in canonical order of their external ids.
-  struct IdKey {
-    bool digits;
-    std::string_view id;
-    std::int32_t code;
-  };
-  std::vector<IdKey> order(customers.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const std::string_view id = customers.value(static_cast<std::int32_t>(i));
-    order[i] = {is_digits(id), id, static_cast<std::int32_t>(i)};
-  }
-  std::sort(order.begin(), order.end(), [](const IdKey& a, const IdKey& b) {
-    if (a.digits != b.digits) return a.digits;
-    if (a.digits && a.id.size() != b.id.size()) return a.id.size() < b.id.size();
-    return a.id < b.id;
-  });
   std::vector<events::customer_t> final_id(customers.size());
-  for (const IdKey& k : order) final_id[static_cast<std::size_t>(k.code)] = ds.log.intern(k.id);
-  release(order);
+  for (const std::int32_t code : canonical_order(customers))
+    final_id[static_cast<std::size_t>(code)] = ds.log.intern(customers.value(code));
   release(customers);
-
-  for (auto& ps : parsed) {
-    fill_stream(ctx, ps, final_id, ds.log);
-    ds.log.set_present(ps.plan.stream);
-    ds.reports.push_back(std::move(ps.report));
-    release(ps.cols);  // what the log did not take over
-    release(ps.dicts);
-    release(ps.hash);
-  }
-  release(parsed);
+  auto to_final = [&](std::vector<events::customer_t>& column) {
+    for (auto& c : column) c = final_id[static_cast<std::size_t>(c)];
+  };
+  to_final(ds.log.transactions.customer);
+  to_final(ds.log.sessions.customer);
+  to_final(ds.log.emails.customer);
+  to_final(ds.log.support.customer);
+  to_final(ds.log.attributes.customer);
+  to_final(ds.log.referrals.referrer);
+  to_final(ds.log.referrals.referred);
   release(final_id);
   KOHORT_RETURN_IF_ERROR(ds.log.finalize());
   return ds;
