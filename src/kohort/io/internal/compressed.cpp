@@ -78,6 +78,11 @@ Status StreamReader::open(const std::string& path) {
       return Status::not_found(path, "no such file", "check the path and the working folder");
     return Status::io_error(path, std::string("cannot open: ") + std::strerror(errno));
   }
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+    plain_regular_ = true;
+    plain_size_ = static_cast<std::uint64_t>(st.st_size);
+  }
   return {};
 }
 
@@ -117,7 +122,8 @@ Status StreamReader::read_plain(char* dst, std::size_t max, std::size_t& got) {
 // member is a truncated file.
 Status StreamReader::read_gzip(char* dst, std::size_t max, std::size_t& got) {
   if (!zs_open_) {
-    if (inflateInit2(&zs_, 15 + 32) != Z_OK) return Status::internal(path_, "zlib inflateInit2 failed");
+    if (inflateInit2(&zs_, 15 + 32) != Z_OK)
+      return Status::internal(path_, "zlib inflateInit2 failed");
     zs_open_ = true;
   }
   auto refill = [&]() -> Status {
@@ -147,7 +153,8 @@ Status StreamReader::read_gzip(char* dst, std::size_t max, std::size_t& got) {
     if (rc == Z_BUF_ERROR && zs_.avail_in == 0) return truncated(path_, produced_ + got);
     if (rc != Z_OK)
       return corrupt(path_, "gzip", zs_.msg != nullptr ? zs_.msg : "error " + std::to_string(rc));
-    if (zs_.avail_in == 0 && in_eof_ && zs_.avail_out != 0) return truncated(path_, produced_ + got);
+    if (zs_.avail_in == 0 && in_eof_ && zs_.avail_out != 0)
+      return truncated(path_, produced_ + got);
   }
   return {};
 }
@@ -192,17 +199,29 @@ Status StreamReader::read(std::string& out, std::size_t max_bytes) {
     }
     return {};
   }
-  out.resize(base + max_bytes);
+  // Grow the buffer as bytes arrive (a small file must not cost a whole window of memory);
+  // a plain file's remaining size bounds the first step.
   std::size_t got = 0;
+  std::size_t step = std::min(max_bytes, kInputBytes);
+  if (kind_ == Kind::plain && plain_regular_)
+    step = std::min(max_bytes, (plain_size_ > produced_ ? plain_size_ - produced_ : 0) + 1);
   Status st;
-  switch (kind_) {
-    case Kind::plain: st = read_plain(out.data() + base, max_bytes, got); break;
-    case Kind::gzip: st = read_gzip(out.data() + base, max_bytes, got); break;
-    case Kind::zstd: st = read_zstd(out.data() + base, max_bytes, got); break;
-    case Kind::text: break;
+  while (st.ok() && got < max_bytes && !done_) {
+    const std::size_t want = std::min(max_bytes - got, step);
+    out.resize(base + got + want);
+    char* dst = out.data() + base + got;
+    std::size_t n = 0;
+    switch (kind_) {
+      case Kind::plain: st = read_plain(dst, want, n); break;
+      case Kind::gzip: st = read_gzip(dst, want, n); break;
+      case Kind::zstd: st = read_zstd(dst, want, n); break;
+      case Kind::text: break;
+    }
+    got += n;
+    produced_ += n;
+    step = std::min(step * 2, max_bytes);
   }
   out.resize(base + got);
-  produced_ += got;
   if (done_ && fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;

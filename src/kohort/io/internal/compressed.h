@@ -59,6 +59,8 @@ class StreamReader {
   int fd_ = -1;
   bool done_ = false;
   std::uint64_t produced_ = 0;  ///< decompressed bytes handed out so far
+  std::uint64_t plain_size_ = 0;  ///< a regular file's size (bounds a plain read's buffer)
+  bool plain_regular_ = false;
   // Compressed input: in_[in_pos_, in_len_) is unread; in_eof_ once the file is exhausted.
   std::vector<char> in_;
   std::size_t in_pos_ = 0, in_len_ = 0;
