@@ -855,9 +855,10 @@ std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::strin
   parallel_for_blocks(ctx, static_cast<index_t>(chunks.size()), 1,
                       [&](index_t b, index_t, index_t) {
                         auto& out = outs[static_cast<std::size_t>(b)];
+                        const internal::Chunk& chunk = chunks[static_cast<std::size_t>(b)];
                         init_chunk(p, out);
-                        if (p.jsonl) parse_jsonl_chunk(p, text, chunks[static_cast<std::size_t>(b)], out);
-                        else parse_csv_chunk(p, text, chunks[static_cast<std::size_t>(b)], out);
+                        if (p.jsonl) parse_jsonl_chunk(p, text, chunk, out);
+                        else parse_csv_chunk(p, text, chunk, out);
                       });
   return outs;
 }
@@ -933,16 +934,24 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     std::string_view data = buffer;
     const bool eof = source.at_end();
     std::size_t cut = eof ? data.size() : parity_cut(data, start, !p.jsonl);
+    // No newline outside quotes by parity: a record longer than the window, or an irregular
+    // quote that flipped the parity. The record reader's own cut settles it; parse such a
+    // window in one piece (without it an irregular file would be read whole).
+    bool sequential = false;
+    if (cut == std::string_view::npos && !p.jsonl) {
+      cut = record_cut(data, start, p.delimiter);
+      sequential = cut != std::string_view::npos;
+    }
     if (cut == std::string_view::npos) {  // no record ends in the window: widen it
       KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
       continue;
     }
     if (cut > start) {
-      auto outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, false);
+      auto outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential);
       const auto flagged = std::find_if(outs.begin(), outs.end(), [](const ChunkOut& o) {
         return o.irregular || o.error.has_value();
       });
-      if (flagged != outs.end() && flagged->irregular &&
+      if (!sequential && flagged != outs.end() && flagged->irregular &&
           !(outs.size() == 1 && eof && cut == data.size())) {
         outs.clear();
         const std::size_t exact = eof ? data.size() : record_cut(data, start, p.delimiter);

@@ -110,10 +110,10 @@ struct Dataset {
 /// lexicographically); rows are ordered by (customer, time, row content) and dictionary codes
 /// by first appearance in that order — so the log does not depend on the order of the input
 /// rows, on ctx.threads() or on chunk_bytes.
-/// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering; memory
-/// about the log's columns (twice, for the stream being ordered) plus one window of text
-/// (options.window_bytes) and its parsed rows; the text of a file is never held whole (a
-/// SQLite table is, as CSV).
+/// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering. Memory:
+/// the log's columns, plus for the stream being read its provisional columns and sort keys
+/// (about 2–3× its share of the log), plus one window of text (options.window_bytes) and its
+/// parsed rows. Files are never held whole (a SQLite table is, as CSV text).
 [[nodiscard]] Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
                                            const ReadOptions& options);
 
