@@ -1,6 +1,8 @@
 // bench/io_throughput.cpp — CSV load throughput of kohort::io::load_dataset.
 //   io_throughput gen FILE ROWS     writes a simulator-shaped transactions.csv (seeded)
-//   io_throughput run PATH THREADS  loads it; prints MB/s, rows/s and peak RSS
+//   io_throughput run PATH THREADS [WINDOW_MIB]  loads it (text held WINDOW_MIB at a time,
+//                                   default ReadOptions::window_bytes); prints MB/s, rows/s
+//                                   and peak RSS
 //   io_throughput scan FILE         the record scanner alone, one thread
 // Built by bench/io_throughput.sh (not part of the default build).
 #include <sys/resource.h>
@@ -56,7 +58,8 @@ int gen(const std::string& file, long rows) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: io_throughput gen FILE ROWS | run PATH THREADS | scan FILE\n");
+    std::fprintf(stderr, "usage: io_throughput gen FILE ROWS | run PATH THREADS [WINDOW_MIB] | "
+                         "scan FILE\n");
     return 2;
   }
   const std::string mode = argv[1], path = argv[2];
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
   }
   const int threads = argc > 3 ? std::atoi(argv[3]) : 1;
   kohort::io::ReadOptions o;
+  if (argc > 4) o.window_bytes = static_cast<std::size_t>(std::atol(argv[4])) << 20;
   const auto t0 = std::chrono::steady_clock::now();
   auto ds = kohort::io::load_dataset(kohort::Context(threads, 1), path, o);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -88,9 +92,9 @@ int main(int argc, char** argv) {
   }
   const auto rows = ds->reports[0].rows_accepted;
   std::printf("load: %.1f MB, %lld rows, %d thread(s): %.3f s = %.0f MB/s, %.2f M rows/s; "
-              "customers %lld; peak RSS %.0f MB\n",
+              "customers %lld; window %zu MiB; peak RSS %.0f MB\n",
               mb, static_cast<long long>(rows), threads, s, mb / s,
               static_cast<double>(rows) / s / 1e6,
-              static_cast<long long>(ds->log.customers()), peak_rss_mb());
+              static_cast<long long>(ds->log.customers()), o.window_bytes >> 20, peak_rss_mb());
   return 0;
 }

@@ -562,9 +562,17 @@ Status map_columns(Plan& p) {
   return {};
 }
 
-// Decides each time column's format from the first rows.
-Status decide_time_formats(Plan& p, std::string_view data, std::size_t body,
-                           index_t body_line) {
+// The last byte a record read by `rr` depended on: its terminating newline, or the end of the
+// data when the record ran up to it (more data could have continued it).
+std::size_t record_reach(const internal::RecordReader& rr, std::string_view data) {
+  const std::size_t pos = rr.position();
+  return pos > 0 && pos <= data.size() && data[pos - 1] == '\n' ? pos - 1 : data.size();
+}
+
+// Decides each time column's format from the first rows. `reach` grows to the last byte of
+// `data` the decision looked at (data.size() when it wanted more than there was).
+Status decide_time_formats(Plan& p, std::string_view data, std::size_t body, index_t body_line,
+                           std::size_t& reach) {
   p.time_format.assign(p.roles.size(), TimeFormat::iso);
   std::vector<std::size_t> slots;
   for (std::size_t r = 0; r < p.roles.size(); ++r) {
@@ -597,9 +605,11 @@ Status decide_time_formats(Plan& p, std::string_view data, std::size_t body,
     std::string why;
     std::size_t pos = body;
     index_t line = body_line;
-    for (int n = 0; pos < data.size() && n < static_cast<int>(kTimeSamples); ++line) {
+    int n = 0;
+    for (; pos < data.size() && n < static_cast<int>(kTimeSamples); ++line) {
       std::size_t e = data.find('\n', pos);
       if (e == std::string_view::npos) e = data.size();
+      reach = std::max(reach, e);
       std::string_view text = trim(data.substr(pos, e - pos));
       if (!text.empty() && json_fields(p, text, row, why)) {
         take(row.views, line);
@@ -607,10 +617,15 @@ Status decide_time_formats(Plan& p, std::string_view data, std::size_t body,
       }
       pos = e + 1;
     }
+    if (n < static_cast<int>(kTimeSamples)) reach = data.size();
   } else {
     internal::RecordReader rr(data, body, data.size(), body_line, p.delimiter);
     for (std::size_t n = 0; n < kTimeSamples; ++n) {
-      if (rr.next() != internal::RecordReader::Next::record) break;
+      if (rr.next() != internal::RecordReader::Next::record) {
+        reach = data.size();
+        break;
+      }
+      reach = std::max(reach, record_reach(rr, data));
       if (rr.fields().size() == p.header.size()) take(rr.fields(), rr.line());
     }
   }
@@ -651,31 +666,14 @@ std::string csv_escape(std::string_view s) {
   return out;
 }
 
-// Reads one stream file into provisional columns.
-Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::string& file,
-                                 const internal::StreamConfig* config, const ReadOptions& options,
-                                 LocalDict& customers, std::vector<std::string>& notes) {
-  ParsedStream ps;
-  Plan& p = ps.plan;
-  p.stream = stream;
-  p.config = config;
-  p.file = file;
-  p.on_error = options.on_error;
-  std::string_view base = file;
-  if (ends_with(base, ".gz")) base.remove_suffix(3);
-  else if (ends_with(base, ".zst")) base.remove_suffix(4);
-  p.jsonl = ends_with(base, ".jsonl") || ends_with(base, ".ndjson");
-
-  std::string buffer;
-  if (config != nullptr && !config->sqlite.empty()) {
-    KOHORT_RETURN_IF_ERROR(internal::read_sqlite_as_csv(file, config->table, config->query,
-                                                        config->file_where, buffer));
-    p.file = file + ":" + (config->table.empty() ? std::string("query") : config->table);
-    p.jsonl = false;
-  } else {
-    KOHORT_RETURN_IF_ERROR(internal::read_maybe_compressed(file, buffer));
-  }
-  const std::string_view data = buffer;
+// Reads the header (or, for JSON Lines, the first object's keys), maps the columns and decides
+// the time formats from the first rows of `data`, the stream's first bytes. `reach` is set to
+// the last byte the outcome depended on: when it is data.size() and more data may follow, the
+// caller reads more and asks again (a header, a sample row or a blank file cut short).
+Status read_header(Plan& p, const std::string& file, std::string_view data, std::size_t& body,
+                   index_t& body_line, std::size_t& reach) {
+  reach = 0;
+  p.header.clear();
   std::size_t pos = internal::bom_length(data);
   index_t line = 1;
   // Leading blank lines belong to no record.
@@ -683,13 +681,14 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     if (data[pos] == '\n') ++line;
     ++pos;
   }
-  if (pos >= data.size()) return empty_file(file, p.jsonl);
-
-  std::size_t body = 0;
-  index_t body_line = 0;
+  if (pos >= data.size()) {
+    reach = data.size();
+    return empty_file(file, p.jsonl);
+  }
   if (p.jsonl) {
     std::size_t e = data.find('\n', pos);
     if (e == std::string_view::npos) e = data.size();
+    reach = e;
     std::string_view first = trim(data.substr(pos, e - pos));
     const auto j = nlohmann::ordered_json::parse(first.begin(), first.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object())
@@ -700,12 +699,14 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     body_line = line;
   } else {
     std::size_t e = data.find('\n', pos);
+    reach = e == std::string_view::npos ? data.size() : e;
     p.delimiter = internal::detect_delimiter(data.substr(pos, e == std::string_view::npos
                                                                   ? data.size() - pos
                                                                   : e - pos));
     if (p.delimiter == '\0') p.delimiter = ',';
     internal::RecordReader rr(data, pos, data.size(), line, p.delimiter);
     const auto nx = rr.next();
+    reach = std::max(reach, record_reach(rr, data));
     if (nx == internal::RecordReader::Next::unterminated)
       return Status::invalid_input(where(p, rr.quote_line(), rr.quote_column()),
                                    "quoted field is not closed before the end of the file",
@@ -716,7 +717,11 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     body_line = rr.next_line();
     if (p.header.size() == 1) {
       internal::RecordReader peek(data, body, data.size(), body_line, p.delimiter);
-      if (peek.next() == internal::RecordReader::Next::record) {
+      const auto pn = peek.next();
+      reach = std::max(reach, pn == internal::RecordReader::Next::record
+                                  ? record_reach(peek, data)
+                                  : data.size());
+      if (pn == internal::RecordReader::Next::record) {
         const char d = internal::detect_delimiter(peek.raw());
         if (d != '\0') {
           const auto n = std::count(peek.raw().begin(), peek.raw().end(), d) + 1;
@@ -732,62 +737,73 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     }
   }
   KOHORT_RETURN_IF_ERROR(map_columns(p));
-  KOHORT_RETURN_IF_ERROR(decide_time_formats(p, data, body, body_line));
+  return decide_time_formats(p, data, body, body_line, reach);
+}
 
-  // Parse in chunks; if the data has irregular quotes, the parity cut may be wrong: redo in
-  // one piece so that the result equals a sequential parse.
-  auto chunks = internal::split_chunks(ctx, data, body, body_line, options.chunk_bytes, !p.jsonl);
-  std::vector<ChunkOut> outs;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    outs.clear();
-    outs.resize(chunks.size());
-    parallel_for_blocks(ctx, static_cast<index_t>(chunks.size()), 1,
-                        [&](index_t b, index_t, index_t) {
-                          auto& out = outs[static_cast<std::size_t>(b)];
-                          init_chunk(p, out);
-                          if (p.jsonl) parse_jsonl_chunk(p, data, chunks[static_cast<std::size_t>(b)], out);
-                          else parse_csv_chunk(p, data, chunks[static_cast<std::size_t>(b)], out);
-                        });
-    const bool irregular = std::any_of(outs.begin(), outs.end(), [](const ChunkOut& o) { return o.irregular; });
-    if (!irregular || chunks.size() <= 1) break;
-    chunks = {{body, data.size(), body_line}};
+// Where a window starting at record boundary `begin` can end: after the last newline of `data`
+// that lies outside quotes by quote parity (exact for RFC 4180 data; irregular quotes are
+// caught by the parse and the window redone), or after the last newline at all when quotes do
+// not matter. npos when there is none.
+std::size_t parity_cut(std::string_view data, std::size_t begin, bool quotes_matter) {
+  const char* d = data.data();
+  if (!quotes_matter) {
+    const std::size_t e = data.rfind('\n');
+    return e == std::string_view::npos || e < begin ? std::string_view::npos : e + 1;
   }
-  for (const auto& o : outs)
-    if (o.error) return *o.error;
+  auto quotes = std::count(d + begin, d + data.size(), '"');
+  for (std::size_t i = data.size(); i > begin; --i) {
+    const char c = d[i - 1];
+    if (c == '"') --quotes;
+    else if (c == '\n' && quotes % 2 == 0) return i;  // quotes now counts [begin, i - 1)
+  }
+  return std::string_view::npos;
+}
 
-  // Merge chunks in order.
+// The same cut found by the record reader itself (the sequential truth when quotes are
+// irregular): after the last record of data[begin, …) that ends with its newline.
+std::size_t record_cut(std::string_view data, std::size_t begin, char delimiter) {
+  internal::RecordReader rr(data, begin, data.size(), 1, delimiter);
+  std::size_t cut = std::string_view::npos;
+  while (rr.next() == internal::RecordReader::Next::record) {
+    const std::size_t pos = rr.position();
+    if (pos > 0 && data[pos - 1] == '\n') cut = pos;
+  }
+  return cut;
+}
+
+// What a stream's windows add up to besides its columns.
+struct Totals {
+  std::vector<index_t> missing, invalid;
+  index_t rows_read = 0, rejected = 0;
+  std::vector<Reject> rejects;  // the first kReportRejects
+  std::string rejects_text;     // every rejected row, under quarantine
+};
+
+// Appends one window's chunk outputs, in order, to the stream's columns; dictionary values are
+// copied, so the window's text can go afterwards.
+void merge_window(const Context& ctx, const Plan& p, const std::string& file,
+                  std::vector<ChunkOut>& outs, ParsedStream& ps, LocalDict& customers,
+                  Totals& totals, bool quarantine) {
   const std::size_t nroles = p.roles.size();
-  ps.cols.resize(nroles);
-  ps.dicts.resize(nroles);
-  StreamReport& rep = ps.report;
-  rep.stream = std::string(stream_name(stream));
-  rep.file = file;
-  std::vector<index_t> missing(nroles, 0), invalid(nroles, 0);
-  std::vector<Reject> rejects;
-  index_t total = 0;
-  for (const auto& o : outs) total += static_cast<index_t>(o.hash.size());
-  for (std::size_t r = 0; r < nroles; ++r) {
-    if (p.map.column[r] < 0) continue;
-    switch (p.roles[r].kind) {
-      case Kind::id:
-      case Kind::code: ps.cols[r].code.reserve(static_cast<std::size_t>(total)); break;
-      case Kind::time: ps.cols[r].time.reserve(static_cast<std::size_t>(total)); break;
-      default: ps.cols[r].num.reserve(static_cast<std::size_t>(total)); break;
-    }
-  }
-  ps.hash.reserve(static_cast<std::size_t>(total));
-  // Customer codes first (one dictionary for all id roles), then every role in parallel.
   std::vector<std::vector<std::int32_t>> cmaps(outs.size());
   for (std::size_t k = 0; k < outs.size(); ++k) {
     auto& o = outs[k];
-    rep.rows_read += o.rows_read;
+    totals.rows_read += o.rows_read;
     customers.intern_all(o.customers, cmaps[k]);
     for (std::size_t r = 0; r < nroles; ++r) {
-      missing[r] += o.missing[r];
-      invalid[r] += o.invalid[r];
+      totals.missing[r] += o.missing[r];
+      totals.invalid[r] += o.invalid[r];
     }
     ps.hash.insert(ps.hash.end(), o.hash.begin(), o.hash.end());
-    for (auto& rj : o.rejects) rejects.push_back(std::move(rj));
+    o.hash = {};
+    for (auto& rj : o.rejects) {
+      ++totals.rejected;
+      if (quarantine)
+        totals.rejects_text += fmt::format("{},{},{},{},{}\n", csv_escape(file), rj.line,
+                                           rj.column, csv_escape(rj.reason), csv_escape(rj.text));
+      if (totals.rejects.size() < kReportRejects) totals.rejects.push_back(std::move(rj));
+    }
+    o.rejects = {};
   }
   parallel_for_blocks(ctx, static_cast<index_t>(nroles), 1, [&](index_t rb, index_t, index_t) {
     const auto r = static_cast<std::size_t>(rb);
@@ -798,38 +814,186 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
       ChunkOut& o = outs[k];
       ColumnData& src = o.cols[r];
       switch (p.roles[r].kind) {
-        case Kind::id:
-          for (auto c : src.code)
-            dst.code.push_back(c < 0 ? -1 : cmaps[k][static_cast<std::size_t>(c)]);
+        case Kind::id: {
+          const std::size_t at = dst.code.size();
+          dst.code.resize(at + src.code.size());  // grows geometrically, unlike reserve()
+          for (std::size_t i = 0; i < src.code.size(); ++i) {
+            const auto c = src.code[i];
+            dst.code[at + i] = c < 0 ? -1 : cmaps[k][static_cast<std::size_t>(c)];
+          }
           break;
-        case Kind::code:
+        }
+        case Kind::code: {
           ps.dicts[r].intern_all(o.dicts[r], remap);
-          for (auto c : src.code)
-            dst.code.push_back(c < 0 ? -1 : remap[static_cast<std::size_t>(c)]);
+          const std::size_t at = dst.code.size();
+          dst.code.resize(at + src.code.size());
+          for (std::size_t i = 0; i < src.code.size(); ++i) {
+            const auto c = src.code[i];
+            dst.code[at + i] = c < 0 ? -1 : remap[static_cast<std::size_t>(c)];
+          }
           break;
+        }
         case Kind::time: dst.time.insert(dst.time.end(), src.time.begin(), src.time.end()); break;
         default: dst.num.insert(dst.num.end(), src.num.begin(), src.num.end()); break;
       }
       src = ColumnData{};
+      o.dicts[r] = LocalDict{};
     }
   });
-  outs.clear();
+}
+
+// Parses the records of data[begin, end) (first on physical line `line`) in chunks of about
+// options.chunk_bytes on ctx.threads() threads, or as one chunk when `whole`.
+std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::string_view data,
+                                   std::size_t begin, std::size_t end, index_t line,
+                                   std::size_t chunk_bytes, bool whole) {
+  const std::string_view text = data.substr(0, end);
+  std::vector<internal::Chunk> chunks;
+  if (whole) chunks.push_back({begin, end, line});
+  else chunks = internal::split_chunks(ctx, text, begin, line, chunk_bytes, !p.jsonl);
+  std::vector<ChunkOut> outs(chunks.size());
+  parallel_for_blocks(ctx, static_cast<index_t>(chunks.size()), 1,
+                      [&](index_t b, index_t, index_t) {
+                        auto& out = outs[static_cast<std::size_t>(b)];
+                        const internal::Chunk& chunk = chunks[static_cast<std::size_t>(b)];
+                        init_chunk(p, out);
+                        if (p.jsonl) parse_jsonl_chunk(p, text, chunk, out);
+                        else parse_csv_chunk(p, text, chunk, out);
+                      });
+  return outs;
+}
+
+// Reads one stream file into provisional columns, a window of text at a time.
+Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::string& file,
+                                 const internal::StreamConfig* config, const ReadOptions& options,
+                                 LocalDict& customers, std::vector<std::string>& notes) {
+  ParsedStream ps;
+  Plan& p = ps.plan;
+  p.stream = stream;
+  p.config = config;
+  p.file = file;
+  p.on_error = options.on_error;
+  std::string_view base = file;
+  if (ends_with(base, ".gz")) base.remove_suffix(3);
+  else if (ends_with(base, ".zst")) base.remove_suffix(4);
+  p.jsonl = ends_with(base, ".jsonl") || ends_with(base, ".ndjson");
+
+  internal::StreamReader source;
+  if (config != nullptr && !config->sqlite.empty()) {
+    std::string text;
+    KOHORT_RETURN_IF_ERROR(internal::read_sqlite_as_csv(file, config->table, config->query,
+                                                        config->file_where, text));
+    source.open_text(std::move(text));
+    p.file = file + ":" + (config->table.empty() ? std::string("query") : config->table);
+    p.jsonl = false;
+  } else {
+    KOHORT_RETURN_IF_ERROR(source.open(file));
+  }
+  const std::size_t window = std::max<std::size_t>(options.window_bytes, 1);
+  // The window's text: a carried tail of the previous window, then newly read bytes.
+  std::string buffer;
+  auto read_more = [&](std::size_t n) { return source.read(buffer, n); };
+  // A whole-file read reported decompression errors before any parse error; keep that order.
+  auto parse_error = [&](Status st) {
+    Status drained = source.drain();
+    return drained.ok() ? st : drained;
+  };
+
+  // The header and the first rows decide the plan; read until they lie inside the buffer.
+  KOHORT_RETURN_IF_ERROR(read_more(window));
+  std::size_t body = 0;
+  index_t body_line = 0;
+  for (;;) {
+    std::size_t reach = 0;
+    Status st = read_header(p, file, buffer, body, body_line, reach);
+    if (reach >= buffer.size() && !source.at_end()) {
+      KOHORT_RETURN_IF_ERROR(read_more(std::max(window, buffer.size())));
+      continue;
+    }
+    if (!st.ok()) return parse_error(st);
+    break;
+  }
+
+  const std::size_t nroles = p.roles.size();
+  ps.cols.resize(nroles);
+  ps.dicts.resize(nroles);
+  Totals totals;
+  totals.missing.assign(nroles, 0);
+  totals.invalid.assign(nroles, 0);
+  const bool quarantine = options.on_error == OnError::quarantine;
+
+  // Each window starts on a record boundary. Its end is cut by quote parity and its chunks
+  // parsed in parallel; if a chunk meets irregular quotes the parity cut may be wrong, so the
+  // window is redone in one piece up to the cut the record reader finds — which equals a
+  // sequential parse of the file. Everything before the first irregular quote is exact, so a
+  // failing chunk ahead of any irregular one is the file's first error.
+  std::size_t start = body;
+  index_t line = body_line;
+  for (;;) {
+    if (ctx.cancelled()) return Status::cancelled();
+    std::string_view data = buffer;
+    const bool eof = source.at_end();
+    std::size_t cut = eof ? data.size() : parity_cut(data, start, !p.jsonl);
+    // No newline outside quotes by parity: a record longer than the window, or an irregular
+    // quote that flipped the parity. The record reader's own cut settles it; parse such a
+    // window in one piece (without it an irregular file would be read whole).
+    bool sequential = false;
+    if (cut == std::string_view::npos && !p.jsonl) {
+      cut = record_cut(data, start, p.delimiter);
+      sequential = cut != std::string_view::npos;
+    }
+    if (cut == std::string_view::npos) {  // no record ends in the window: widen it
+      KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
+      continue;
+    }
+    if (cut > start) {
+      auto outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential);
+      const auto flagged = std::find_if(outs.begin(), outs.end(), [](const ChunkOut& o) {
+        return o.irregular || o.error.has_value();
+      });
+      if (!sequential && flagged != outs.end() && flagged->irregular &&
+          !(outs.size() == 1 && eof && cut == data.size())) {
+        outs.clear();
+        const std::size_t exact = eof ? data.size() : record_cut(data, start, p.delimiter);
+        if (exact == std::string_view::npos) {
+          KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
+          continue;
+        }
+        cut = exact;
+        outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, true);
+      }
+      for (const auto& o : outs)
+        if (o.error) return parse_error(*o.error);
+      merge_window(ctx, p, file, outs, ps, customers, totals, quarantine);
+      line += std::count(data.data() + start, data.data() + cut, '\n');
+    }
+    if (eof && cut >= data.size()) break;
+    buffer.erase(0, cut);
+    start = 0;
+    KOHORT_RETURN_IF_ERROR(read_more(window));
+  }
+  std::string().swap(buffer);
+
+  StreamReport& rep = ps.report;
+  rep.stream = std::string(stream_name(stream));
+  rep.file = file;
+  rep.rows_read = totals.rows_read;
   rep.rows_accepted = static_cast<index_t>(ps.hash.size());
-  rep.rows_rejected = static_cast<index_t>(rejects.size());
+  rep.rows_rejected = totals.rejected;
   for (std::size_t r = 0; r < nroles; ++r) {
     const int c = p.map.column[r];
     const bool derived = p.roles[r].name == "amount" && p.map.amount_from_price;
     if (c < 0 && !derived) continue;
-    const std::string source =
+    const std::string source_name =
         derived ? fmt::format("{} × {}",
                               p.header[static_cast<std::size_t>(
                                   p.map.column[static_cast<std::size_t>(internal::role_slot(stream, "unit_price"))])],
                               p.header[static_cast<std::size_t>(
                                   p.map.column[static_cast<std::size_t>(internal::role_slot(stream, "quantity"))])])
                 : p.header[static_cast<std::size_t>(c)];
-    rep.column_roles.emplace_back(std::string(p.roles[r].name), source);
-    rep.columns.push_back({std::string(p.roles[r].name), derived ? "" : source,
-                           derived ? 0 : missing[r], derived ? 0 : invalid[r]});
+    rep.column_roles.emplace_back(std::string(p.roles[r].name), source_name);
+    rep.columns.push_back({std::string(p.roles[r].name), derived ? "" : source_name,
+                           derived ? 0 : totals.missing[r], derived ? 0 : totals.invalid[r]});
     if (p.roles[r].kind == Kind::time && c >= 0)
       rep.time_formats.emplace_back(std::string(p.roles[r].name),
                                     std::string(internal::time_format_name(p.time_format[r])));
@@ -842,29 +1006,35 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   if (p.map.amount_from_price)
     notes.push_back(fmt::format("{}: amount = {}", fname, rep.column_roles[2].second));
 
-  if (options.on_error == OnError::quarantine && !rejects.empty()) {
+  if (quarantine && totals.rejected > 0) {
     const fs::path dir = options.rejects_dir.empty() ? fs::path(file).parent_path()
                                                      : fs::path(options.rejects_dir);
     const std::string out_path = (dir / (rep.stream + ".rejects.csv")).string();
-    std::string text = "source,line,column,reason,text\n";
-    for (const auto& rj : rejects)
-      text += fmt::format("{},{},{},{},{}\n", csv_escape(file), rj.line, rj.column,
-                          csv_escape(rj.reason), csv_escape(rj.text));
-    KOHORT_RETURN_IF_ERROR(write_file_atomic(out_path, text));
+    KOHORT_RETURN_IF_ERROR(
+        write_file_atomic(out_path, "source,line,column,reason,text\n" + totals.rejects_text));
     rep.rejects_file = out_path;
   }
-  if (rejects.size() > kReportRejects) rejects.resize(kReportRejects);
-  rep.rejects = std::move(rejects);
+  rep.rejects = std::move(totals.rejects);
   return ps;
 }
+
 
 // ---------------------------------------------------------------------------------------
 // Building the log in canonical order.
 
-std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& key1,
+// Frees a column once it has been gathered, so that a stream's provisional and final columns
+// are not all held at once.
+template <typename V>
+void release(V& v) {
+  v = V();
+}
+
+// key1/key2 are provisional customer codes, compared by their canonical rank.
+std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& rank,
+                                const std::vector<std::int32_t>& key1,
                                 const std::vector<std::int32_t>* key2,
                                 const std::vector<Seconds>* time,
-                                const std::vector<std::uint64_t>& hash) {
+                                std::vector<std::uint64_t>& hash) {
   // Packed keys sort faster than an index sort that chases four arrays.
   struct Key {
     std::int32_t k1, k2;
@@ -874,8 +1044,10 @@ std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& key1
   };
   std::vector<Key> keys(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < keys.size(); ++i)
-    keys[i] = {key1[i], key2 != nullptr ? (*key2)[i] : 0, time != nullptr ? (*time)[i] : 0,
-               hash[i], static_cast<index_t>(i)};
+    keys[i] = {rank[static_cast<std::size_t>(key1[i])],
+               key2 != nullptr ? rank[static_cast<std::size_t>((*key2)[i])] : 0,
+               time != nullptr ? (*time)[i] : 0, hash[i], static_cast<index_t>(i)};
+  release(hash);  // the keys hold it now
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
     if (a.k1 != b.k1) return a.k1 < b.k1;
     if (a.k2 != b.k2) return a.k2 < b.k2;
@@ -928,8 +1100,34 @@ std::vector<std::uint8_t> flags(const std::vector<double>& v, const std::vector<
   return out;
 }
 
-void fill_stream(const Context& ctx, ParsedStream& ps,
-                 const std::vector<events::customer_t>& final_id, events::EventLog& log) {
+// Customer codes in the canonical order of their external ids: numeric ids by value, then the
+// others lexicographically. Adding customers never changes the order of those already there.
+std::vector<std::int32_t> canonical_order(const LocalDict& customers) {
+  struct IdKey {
+    bool digits;
+    std::string_view id;
+    std::int32_t code;
+  };
+  std::vector<IdKey> order(customers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::string_view id = customers.value(static_cast<std::int32_t>(i));
+    order[i] = {is_digits(id), id, static_cast<std::int32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [](const IdKey& a, const IdKey& b) {
+    if (a.digits != b.digits) return a.digits;
+    if (a.digits && a.id.size() != b.id.size()) return a.id.size() < b.id.size();
+    return a.id < b.id;
+  });
+  std::vector<std::int32_t> codes(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) codes[i] = order[i].code;
+  return codes;
+}
+
+// Orders a stream's rows and moves them into the log. Customer columns keep provisional codes
+// (load_dataset maps them to final ids when every stream is read); rows are ordered by the
+// customers' canonical rank among those seen so far, which orders them as the final ids will.
+void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::int32_t>& rank,
+                 events::EventLog& log) {
   // Columns are independent: fill them on ctx.threads() threads.
   std::vector<std::function<void()>> tasks;
   auto run = [&] {
@@ -942,23 +1140,26 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     return static_cast<std::size_t>(internal::role_slot(s, name));
   };
   auto mapped = [&](std::string_view name) { return p.map.column[slot(name)] >= 0; };
-  auto ids = [&](std::string_view name) {
-    std::vector<std::int32_t> v = std::move(ps.cols[slot(name)].code);
-    for (auto& c : v) c = final_id[static_cast<std::size_t>(c)];
-    return v;
-  };
+  auto ids = [&](std::string_view name) { return std::move(ps.cols[slot(name)].code); };
   const auto n = static_cast<index_t>(ps.hash.size());
-  auto num = [&](std::string_view name) -> const std::vector<double>& { return ps.cols[slot(name)].num; };
-  auto code = [&](std::string_view name) -> const std::vector<std::int32_t>& {
+  auto num = [&](std::string_view name) -> std::vector<double>& { return ps.cols[slot(name)].num; };
+  auto code = [&](std::string_view name) -> std::vector<std::int32_t>& {
     return ps.cols[slot(name)].code;
   };
   auto dict = [&](std::string_view name) -> const LocalDict& { return ps.dicts[slot(name)]; };
+  // Recodes a column, then frees its provisional copy.
+  auto recode_code = [&](std::string_view name, events::Dictionary& target,
+                         const std::vector<index_t>& perm) {
+    auto out = recode(code(name), dict(name), target, perm);
+    release(code(name));
+    return out;
+  };
 
   if (s == Stream::referrals) {
     auto a = ids("referrer");
     auto b = ids("referred");
     const auto& t = ps.cols[slot("time")].time;
-    const auto perm = order_rows(n, a, &b, mapped("time") ? &t : nullptr, ps.hash);
+    const auto perm = order_rows(n, rank, a, &b, mapped("time") ? &t : nullptr, ps.hash);
     log.referrals.referrer = gather<events::customer_t>(a, perm);
     log.referrals.referred = gather<events::customer_t>(b, perm);
     log.referrals.time = gather<Seconds>(t, perm);
@@ -966,7 +1167,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
   }
   auto cust = ids("customer");
   if (s == Stream::customers) {
-    const auto perm = order_rows(n, cust, nullptr, nullptr, ps.hash);
+    const auto perm = order_rows(n, rank, cust, nullptr, nullptr, ps.hash);
     auto& a = log.attributes;
     a.customer = gather<events::customer_t>(cust, perm);
     a.signup = gather<Seconds>(ps.cols[slot("signup_date")].time, perm);
@@ -976,17 +1177,26 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     for (const auto& name : ps.report.ignored) a.protected_columns.push_back(name);
     return;
   }
-  const auto& time = ps.cols[slot("time")].time;
-  const auto perm = order_rows(n, cust, nullptr, &time, ps.hash);
+  auto& time = ps.cols[slot("time")].time;
+  const auto perm = order_rows(n, rank, cust, nullptr, &time, ps.hash);
+  // Each task frees the provisional columns it alone reads once it has gathered them.
   switch (s) {
     case Stream::transactions: {
       auto& t = log.transactions;
+      const bool derived = p.map.amount_from_price;
       tasks = {
-          [&] { t.customer = gather<events::customer_t>(cust, perm); },
-          [&] { t.time = gather<Seconds>(time, perm); },
           [&] {
-            if (!p.map.amount_from_price) {
+            t.customer = gather<events::customer_t>(cust, perm);
+            release(cust);
+          },
+          [&] {
+            t.time = gather<Seconds>(time, perm);
+            release(time);
+          },
+          [&] {
+            if (!derived) {
               t.amount = gather<double>(num("amount"), perm);
+              release(num("amount"));
               return;
             }
             const auto& price = num("unit_price");
@@ -996,17 +1206,25 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
               const auto k = static_cast<std::size_t>(perm[i]);
               t.amount[i] = price[k] * qty[k];
             }
+            release(num("unit_price"));
           },
-          [&] { t.order = recode(code("order_id"), dict("order_id"), t.orders, perm); },
-          [&] { t.quantity = gather<float>(num("quantity"), perm); },
-          [&] { t.product = recode(code("product_id"), dict("product_id"), t.products, perm); },
-          [&] { t.category = recode(code("category"), dict("category"), t.categories, perm); },
-          [&] { t.channel = recode(code("channel"), dict("channel"), t.channels, perm); },
+          [&] { t.order = recode_code("order_id", t.orders, perm); },
           [&] {
-            t.payment = recode(code("payment_method"), dict("payment_method"), t.payments, perm);
+            t.quantity = gather<float>(num("quantity"), perm);
+            if (!derived) release(num("quantity"));  // the amount task reads it otherwise
           },
-          [&] { t.discount = gather<float>(num("discount"), perm); },
-          [&] { t.returned = flags(num("returned"), perm); },
+          [&] { t.product = recode_code("product_id", t.products, perm); },
+          [&] { t.category = recode_code("category", t.categories, perm); },
+          [&] { t.channel = recode_code("channel", t.channels, perm); },
+          [&] { t.payment = recode_code("payment_method", t.payments, perm); },
+          [&] {
+            t.discount = gather<float>(num("discount"), perm);
+            release(num("discount"));
+          },
+          [&] {
+            t.returned = flags(num("returned"), perm);
+            release(num("returned"));
+          },
       };
       run();
       break;
@@ -1014,13 +1232,28 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     case Stream::sessions: {
       auto& t = log.sessions;
       tasks = {
-          [&] { t.customer = gather<events::customer_t>(cust, perm); },
-          [&] { t.time = gather<Seconds>(time, perm); },
-          [&] { t.duration_s = gather<float>(num("duration_s"), perm); },
-          [&] { t.pages = gather<float>(num("pages"), perm); },
-          [&] { t.category = recode(code("category"), dict("category"), t.categories, perm); },
-          [&] { t.search = flags(num("search"), perm); },
-          [&] { t.device = recode(code("device"), dict("device"), t.devices, perm); },
+          [&] {
+            t.customer = gather<events::customer_t>(cust, perm);
+            release(cust);
+          },
+          [&] {
+            t.time = gather<Seconds>(time, perm);
+            release(time);
+          },
+          [&] {
+            t.duration_s = gather<float>(num("duration_s"), perm);
+            release(num("duration_s"));
+          },
+          [&] {
+            t.pages = gather<float>(num("pages"), perm);
+            release(num("pages"));
+          },
+          [&] { t.category = recode_code("category", t.categories, perm); },
+          [&] {
+            t.search = flags(num("search"), perm);
+            release(num("search"));
+          },
+          [&] { t.device = recode_code("device", t.devices, perm); },
       };
       run();
       break;
@@ -1028,20 +1261,26 @@ void fill_stream(const Context& ctx, ParsedStream& ps,
     case Stream::emails: {
       auto& t = log.emails;
       t.customer = gather<events::customer_t>(cust, perm);
+      release(cust);
       t.time = gather<Seconds>(time, perm);
+      release(time);
       const auto& ev = num("event");
       t.event.resize(perm.size());
       for (std::size_t i = 0; i < perm.size(); ++i)
         t.event[i] = static_cast<events::EmailEvent>(static_cast<int>(ev[static_cast<std::size_t>(perm[i])]));
-      t.campaign = recode(code("campaign"), dict("campaign"), t.campaigns, perm);
+      release(num("event"));
+      t.campaign = recode_code("campaign", t.campaigns, perm);
       break;
     }
     case Stream::support: {
       auto& t = log.support;
       t.customer = gather<events::customer_t>(cust, perm);
+      release(cust);
       t.time = gather<Seconds>(time, perm);
-      t.topic = recode(code("topic"), dict("topic"), t.topics, perm);
+      release(time);
+      t.topic = recode_code("topic", t.topics, perm);
       t.sentiment = gather<float>(num("sentiment"), perm);
+      release(num("sentiment"));
       break;
     }
     default: break;
@@ -1163,8 +1402,10 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
     }
   }
 
+  // Each stream is ordered into the log as soon as it is read, so that only one stream's
+  // provisional columns exist at a time; customer columns hold provisional codes until every
+  // stream is read and the final ids are known.
   LocalDict customers;
-  std::vector<ParsedStream> parsed;
   for (const auto& [stream, file] : files) {
     if (ctx.cancelled()) return Status::cancelled();
     ctx.progress().begin(fmt::format("reading {}", fs::path(file).filename().string()), 0);
@@ -1175,33 +1416,33 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
     if (!ps.ok()) return ps.status();
     ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
                    ps->report.rows_accepted, ps->report.rows_rejected);
-    parsed.push_back(std::move(ps).value());
+    std::vector<std::int32_t> rank(customers.size());
+    {
+      const auto by_rank = canonical_order(customers);
+      for (std::size_t i = 0; i < by_rank.size(); ++i)
+        rank[static_cast<std::size_t>(by_rank[i])] = static_cast<std::int32_t>(i);
+    }
+    fill_stream(ctx, *ps, rank, ds.log);
+    ds.log.set_present(stream);
+    ds.reports.push_back(std::move(ps->report));
   }
 
   // Customers in canonical order of their external ids.
-  struct IdKey {
-    bool digits;
-    std::string_view id;
-    std::int32_t code;
-  };
-  std::vector<IdKey> order(customers.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const std::string_view id = customers.value(static_cast<std::int32_t>(i));
-    order[i] = {is_digits(id), id, static_cast<std::int32_t>(i)};
-  }
-  std::sort(order.begin(), order.end(), [](const IdKey& a, const IdKey& b) {
-    if (a.digits != b.digits) return a.digits;
-    if (a.digits && a.id.size() != b.id.size()) return a.id.size() < b.id.size();
-    return a.id < b.id;
-  });
   std::vector<events::customer_t> final_id(customers.size());
-  for (const IdKey& k : order) final_id[static_cast<std::size_t>(k.code)] = ds.log.intern(k.id);
-
-  for (auto& ps : parsed) {
-    fill_stream(ctx, ps, final_id, ds.log);
-    ds.log.set_present(ps.plan.stream);
-    ds.reports.push_back(std::move(ps.report));
-  }
+  for (const std::int32_t code : canonical_order(customers))
+    final_id[static_cast<std::size_t>(code)] = ds.log.intern(customers.value(code));
+  release(customers);
+  auto to_final = [&](std::vector<events::customer_t>& column) {
+    for (auto& c : column) c = final_id[static_cast<std::size_t>(c)];
+  };
+  to_final(ds.log.transactions.customer);
+  to_final(ds.log.sessions.customer);
+  to_final(ds.log.emails.customer);
+  to_final(ds.log.support.customer);
+  to_final(ds.log.attributes.customer);
+  to_final(ds.log.referrals.referrer);
+  to_final(ds.log.referrals.referred);
+  release(final_id);
   KOHORT_RETURN_IF_ERROR(ds.log.finalize());
   return ds;
 }

@@ -30,6 +30,11 @@ struct ReadOptions {
   /// Bytes per parse chunk (a tuning knob; results are identical for any value and any
   /// number of threads).
   std::size_t chunk_bytes = std::size_t{16} << 20;
+  /// Bytes of (decompressed) text held at a time: a file is read in windows of about this
+  /// size, each cut after its last complete record, parsed and appended to the log before the
+  /// next is read. A record longer than a window widens it. A tuning knob like chunk_bytes:
+  /// results, errors and rejects are identical for any value ≥ 1.
+  std::size_t window_bytes = std::size_t{64} << 20;
   /// Role → column for the transactions stream ("customer", "time", "amount", …), as
   /// kohort.toml's [transactions] keys; these win over the file. `where` names the flag in
   /// messages ("--customer-column").
@@ -105,8 +110,10 @@ struct Dataset {
 /// lexicographically); rows are ordered by (customer, time, row content) and dictionary codes
 /// by first appearance in that order — so the log does not depend on the order of the input
 /// rows, on ctx.threads() or on chunk_bytes.
-/// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering; memory
-/// about the largest decompressed file plus the log.
+/// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering. Memory:
+/// the log's columns, plus for the stream being read its provisional columns and sort keys
+/// (about 2–3× its share of the log), plus one window of text (options.window_bytes) and its
+/// parsed rows. Files are never held whole (a SQLite table is, as CSV text).
 [[nodiscard]] Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
                                            const ReadOptions& options);
 
