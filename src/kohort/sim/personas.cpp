@@ -26,15 +26,15 @@ constexpr Persona kPersonas[] = {
      .region = {0.25, 0.15, 0.20, 0.20, 0.20}, .gender = {0.52, 0.46, 0.02}, .tier_offset = 0.2,
      .refer_weight = 1.0, .referred = 0.08,
      .drift_rate = 0.85, .drift_discount = 0.10, .drift_app = 0.15},
-    // 1: most lines on discount (0.78), deep discounts, single-item orders, PayPal and BNPL,
+    // 1: most lines on discount (0.78), deep discounts, single-item orders, BNPL,
     // heavy search, a broad category mix, low value (25).
-    {.share = 0.10, .existing = 0.7, .history_days = 730, .acq_a = 1, .acq_b = 1,
+    {.share = 0.10, .existing = 0.85, .history_days = 730, .acq_a = 1, .acq_b = 1,
      .r = 6, .alpha = 200, .drop_a = 1, .drop_b = 100,
      .gg_p = 3, .gg_q = 5, .gg_gamma = 33.33,
      .extra_lines = 0.4, .extra_qty = 0.2, .disc_a = 9, .disc_b = 2.5, .disc_depth = 0.35,
      .ret_a = 2, .ret_b = 18, .q4 = 0.6,
      .category = {0.12, 0.18, 0.12, 0.14, 0.10, 0.12, 0.12, 0.10}, .category_conc = 8,
-     .channel = {0.70, 0.25, 0.05}, .payment = {0.25, 0.45, 0.25, 0.02, 0.03},
+     .channel = {0.70, 0.25, 0.05}, .payment = {0.25, 0.15, 0.52, 0.03, 0.05},
      .sessions_per_day = 0.07, .pages = 8, .search_a = 9, .search_b = 2, .app_a = 2, .app_b = 5,
      .opt_in = 0.95, .open_a = 2, .open_b = 6, .click_a = 2, .click_b = 6, .unsub = 0.006,
      .support_per_year = 0.4, .topic = {0.30, 0.15, 0.30, 0.15, 0.10}, .sentiment = 0.0,
@@ -43,7 +43,7 @@ constexpr Persona kPersonas[] = {
      .refer_weight = 0.7, .referred = 0.10,
      .drift_rate = 0.70, .drift_discount = 0.15, .drift_app = 0.10},
     // 2: high rate (0.09/day), large grocery baskets of cheap items, app heavy.
-    {.share = 0.10, .existing = 0.85, .history_days = 730, .acq_a = 1, .acq_b = 1,
+    {.share = 0.10, .existing = 0.9, .history_days = 730, .acq_a = 1, .acq_b = 1,
      .r = 8, .alpha = 89, .drop_a = 1, .drop_b = 500,
      .gg_p = 6, .gg_q = 8, .gg_gamma = 37.33,
      .extra_lines = 3.0, .extra_qty = 1.2, .disc_a = 2, .disc_b = 6, .disc_depth = 0.10,
@@ -58,7 +58,7 @@ constexpr Persona kPersonas[] = {
      .refer_weight = 1.2, .referred = 0.08,
      .drift_rate = 1.15, .drift_discount = 0.05, .drift_app = 0.15},
     // 3: low rate (0.018/day), high value (220), electronics, card, long searched web sessions.
-    {.share = 0.09, .existing = 0.85, .history_days = 730, .acq_a = 1, .acq_b = 1,
+    {.share = 0.09, .existing = 0.9, .history_days = 730, .acq_a = 1, .acq_b = 1,
      .r = 6, .alpha = 333, .drop_a = 1, .drop_b = 100,
      .gg_p = 3, .gg_q = 4, .gg_gamma = 220,
      .extra_lines = 0.8, .extra_qty = 0.05, .disc_a = 1, .disc_b = 12, .disc_depth = 0.10,
@@ -73,7 +73,7 @@ constexpr Persona kPersonas[] = {
      .refer_weight = 0.8, .referred = 0.06,
      .drift_rate = 0.90, .drift_discount = 0.05, .drift_app = 0.10},
     // 4: many long sessions (0.2/day, 14 pages), low purchase rate (0.018/day), books, PayPal.
-    {.share = 0.09, .existing = 0.8, .history_days = 730, .acq_a = 1, .acq_b = 1,
+    {.share = 0.09, .existing = 0.9, .history_days = 730, .acq_a = 1, .acq_b = 1,
      .r = 5, .alpha = 278, .drop_a = 1, .drop_b = 100,
      .gg_p = 3, .gg_q = 5, .gg_gamma = 50,
      .extra_lines = 1.2, .extra_qty = 0.2, .disc_a = 1, .disc_b = 8, .disc_depth = 0.20,
@@ -88,7 +88,7 @@ constexpr Persona kPersonas[] = {
      .refer_weight = 0.6, .referred = 0.10,
      .drift_rate = 0.80, .drift_discount = 0.10, .drift_app = 0.20},
     // 5: strong Nov–Dec peak (×4), toys, gift cards and the store, medium value (70).
-    {.share = 0.08, .existing = 0.75, .history_days = 730, .acq_a = 2, .acq_b = 1.5,
+    {.share = 0.08, .existing = 0.85, .history_days = 730, .acq_a = 2, .acq_b = 1.5,
      .r = 5, .alpha = 250, .drop_a = 1, .drop_b = 120,
      .gg_p = 3, .gg_q = 5, .gg_gamma = 93.33,
      .extra_lines = 2.5, .extra_qty = 0.6, .disc_a = 3, .disc_b = 4, .disc_depth = 0.20,
@@ -135,7 +135,7 @@ constexpr Persona kPersonas[] = {
      .refer_weight = 0.5, .referred = 0.06,
      .drift_rate = 0.60, .drift_discount = 0.10, .drift_app = 0.10},
     // 8: high return share (0.4), fashion, many return contacts, negative sentiment.
-    {.share = 0.07, .existing = 0.8, .history_days = 730, .acq_a = 1, .acq_b = 1,
+    {.share = 0.07, .existing = 0.9, .history_days = 730, .acq_a = 1, .acq_b = 1,
      .r = 6, .alpha = 170, .drop_a = 1, .drop_b = 200,
      .gg_p = 3, .gg_q = 5, .gg_gamma = 106.67,
      .extra_lines = 2.0, .extra_qty = 0.3, .disc_a = 2, .disc_b = 5, .disc_depth = 0.25,
@@ -165,7 +165,7 @@ constexpr Persona kPersonas[] = {
      .refer_weight = 4.0, .referred = 0.05,
      .drift_rate = 1.00, .drift_discount = 0.02, .drift_app = 0.10},
     // 10: high email engagement (open 0.75, click 0.55), beauty, app leaning, younger.
-    {.share = 0.07, .existing = 0.85, .history_days = 730, .acq_a = 1, .acq_b = 1,
+    {.share = 0.07, .existing = 0.9, .history_days = 730, .acq_a = 1, .acq_b = 1,
      .r = 6, .alpha = 200, .drop_a = 1, .drop_b = 180,
      .gg_p = 4, .gg_q = 6, .gg_gamma = 56.25,
      .extra_lines = 2.5, .extra_qty = 0.4, .disc_a = 2, .disc_b = 7, .disc_depth = 0.20,
