@@ -55,8 +55,8 @@ struct Persona {
   double q4;
   std::array<double, 8> category;  ///< centre of the Dirichlet over kCategories
   double category_conc;            ///< Dirichlet concentration (lower: more spread)
-  std::array<double, 3> channel;   ///< centre over kChannels (concentration 20)
-  std::array<double, 5> payment;   ///< centre over kPayments (concentration 15)
+  std::array<double, 3> channel;   ///< centre over kChannels (concentration 30)
+  std::array<double, 5> payment;   ///< centre over kPayments (concentration 25)
 
   // Sessions: browsing sessions per day while alive ~ Gamma(2, ·) around this mean (×0.15
   // after dropout), plus one session before each web or app order.
@@ -74,7 +74,7 @@ struct Persona {
   // Support: contacts per year while alive ~ Gamma(2, ·) around this mean (×0.3 after
   // dropout), plus P 0.4 of a contact about each returned line.
   double support_per_year;
-  std::array<double, 5> topic;  ///< centre over kTopics (concentration 10)
+  std::array<double, 5> topic;  ///< centre over kTopics (concentration 15)
   double sentiment;             ///< customer mean sentiment ~ Normal(sentiment, 0.25)
 
   // Attributes.

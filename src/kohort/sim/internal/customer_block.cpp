@@ -176,8 +176,8 @@ class BlockWriter {
     const double disc_depth = q.disc_depth * gamma(r, 6.0, 1.0 / 6.0);
     const double ret = beta(r, q.ret_a, q.ret_b);
     const auto cat = dirichlet_around(r, q.category, q.category_conc);
-    const auto channel = dirichlet_around(r, q.channel, 20.0);
-    const auto payment = dirichlet_around(r, q.payment, 15.0);
+    const auto channel = dirichlet_around(r, q.channel, 30.0);
+    const auto payment = dirichlet_around(r, q.payment, 25.0);
     std::array<double, 3> channel_drift = channel;
     for (std::size_t k = 0; k < 3; ++k) channel_drift[k] *= 1.0 - q.drift_app;
     channel_drift[1] += q.drift_app;
@@ -418,7 +418,7 @@ class BlockWriter {
                      Seconds alive_until) {
     Rng& r = support_rng_;
     const double rate = gamma(r, 2.0, q.support_per_year / 2.0) / 365.0;
-    const auto topic = dirichlet_around(r, q.topic, 10.0);
+    const auto topic = dirichlet_around(r, q.topic, 15.0);
     const double mood = q.sentiment + 0.25 * normal(r);
     sc_.times.clear();
     poisson_times(r, rate, active_from, alive_until, sc_.times);
