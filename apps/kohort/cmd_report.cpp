@@ -1,5 +1,6 @@
 // kohort report — one self-contained HTML page of a published segmentation (web/ renders the
 // JSON that model::report_data() makes of the stored model).
+#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
@@ -56,6 +57,11 @@ namespace {
 
 int run_report(Shell& shell, const ReportArgs& a) {
   const Context ctx = shell.context();
+  // Reading must not create a store: a mistyped path is an error, not an empty kohort.db.
+  const bool url = a.store.rfind("postgresql://", 0) == 0 || a.store.rfind("postgres://", 0) == 0;
+  if (!url && !std::filesystem::exists(a.store))
+    return shell.fail(Status::not_found(a.store, "no such store",
+                                        "pass the --store that kohort fit published to (default kohort.db)"));
   auto st = store::Store::open(a.store);
   if (!st.ok()) return shell.fail(st.status());
   const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out);

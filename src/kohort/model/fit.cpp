@@ -196,13 +196,15 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
 
   clock.done("reduction");
   // 6. Number of segments, on a sample.
+  // One sample of customers serves the scan over k and, with --algo auto, the algorithm choice.
+  Matrix<float> scan_sample;
+  if (o.k == 0 || o.algorithm == "auto")
+    scan_sample = gather(space.cview(), sample_rows(ctx, space.rows(), o.scan_rows, "fit.scan"));
   int k = o.k;
   if (k == 0) {
-    const auto rows = sample_rows(ctx, space.rows(), o.scan_rows, "fit.scan");
-    const Matrix<float> sample = gather(space.cview(), rows);
     select::ChooseKOptions co;
     co.k_min = o.k_min;
-    co.k_max = std::min<int>(k_hi, static_cast<int>(sample.rows()) - 1);
+    co.k_max = std::min<int>(k_hi, static_cast<int>(scan_sample.rows()) - 1);
     co.min_share = o.min_share;
     co.silhouette_sample = 5000;
     auto fit_at = [&](const Context& c, MatrixView<const float> x, int kk) -> Result<std::vector<std::int32_t>> {
@@ -213,31 +215,29 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
       KOHORT_ASSIGN_OR_RETURN(auto a, predict(c, m, x));
       return std::move(a.labels);
     };
-    KOHORT_ASSIGN_OR_RETURN(auto choice, select::choose_k(ctx, sample.cview(), co, fit_at));
+    KOHORT_ASSIGN_OR_RETURN(auto choice, select::choose_k(ctx, scan_sample.cview(), co, fit_at));
     k = choice.k;
-    ctx.log().info("chose k = {} on {} sampled customers ({}): {}", k, sample.rows(), choice.rule, choice.reason);
+    ctx.log().info("chose k = {} on {} sampled customers ({}): {}", k, scan_sample.rows(), choice.rule, choice.reason);
     for (auto& r : choice.table) r.labels.clear();
     out.choice = std::move(choice);
   }
 
-  // With --algo auto, k-means and a Gaussian mixture are fitted at k on the scan sample and
+  // With --algo auto, k-means and a Gaussian mixture are fitted at k on the scan scan_sample and
   // the one whose segments are better separated (silhouette) fits everyone.
   FitOptions eff = o;
   if (o.algorithm == "auto") {
-    const auto rows = sample_rows(ctx, space.rows(), o.scan_rows, "fit.scan");
-    const Matrix<float> sample = gather(space.cview(), rows);
     json candidates = json::array();
     double best = -2;
     for (const char* algo : {"kmeans", "gmm"}) {
       FitOptions one = o;
       one.algorithm = algo;
       one.n_init = 1;
-      KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(ctx.quiet(), sample.cview(), k, one, nullptr));
-      KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, m, sample.cview()));
+      KOHORT_ASSIGN_OR_RETURN(auto m, fit_clusterer(ctx.quiet(), scan_sample.cview(), k, one, nullptr));
+      KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, m, scan_sample.cview()));
       const auto sizes = select::cluster_sizes(a.labels);
       double score = -1;
       if (sizes.size() >= 2) {
-        KOHORT_ASSIGN_OR_RETURN(const auto sl, select::silhouette_sampled(ctx, sample.cview(), a.labels, 5000));
+        KOHORT_ASSIGN_OR_RETURN(const auto sl, select::silhouette_sampled(ctx, scan_sample.cview(), a.labels, 5000));
         score = sl.mean;
       }
       candidates.push_back({{"algorithm", algo}, {"silhouette", score}, {"segments", sizes.size()}});
@@ -249,7 +249,7 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
     const std::string reason = fmt::format(
         "{} at k = {} separates the {} sampled customers best (silhouette {:.3f} for k-means, {:.3f} for the "
         "Gaussian mixture; a mixture must be better by 0.001 to be chosen)",
-        eff.algorithm == "gmm" ? "the Gaussian mixture" : "k-means", k, sample.rows(),
+        eff.algorithm == "gmm" ? "the Gaussian mixture" : "k-means", k, scan_sample.rows(),
         candidates[0]["silhouette"].get<double>(), candidates[1]["silhouette"].get<double>());
     ctx.log().info("algorithm: {}", reason);
     out.algorithm_choice = {{"chosen", eff.algorithm}, {"reason", reason}, {"candidates", candidates}};
