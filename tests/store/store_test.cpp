@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -398,8 +399,12 @@ TEST_P(StoreTest, ConcurrentOpenersAndPublishersEachGetAVersion) {
       char c = 0;
       if (::read(go[0], &c, 1) != 0) ::_exit(2);  // released when the parent closes the pipe
       auto store = Store::open(backend_->location());
-      if (!store.ok()) ::_exit(3);
+      if (!store.ok()) {
+        std::fprintf(stderr, "process %d: %s\n", p, store.status().message().c_str());
+        ::_exit(3);
+      }
       auto v = (*store)->publish(make_request(kCustomers, 3, "2024-01-31", p, p));
+      if (!v.ok()) std::fprintf(stderr, "process %d: %s\n", p, v.status().message().c_str());
       ::_exit(v.ok() ? 0 : 4);
     }
     children.push_back(pid);

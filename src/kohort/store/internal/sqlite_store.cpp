@@ -3,10 +3,13 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -492,10 +495,22 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, int sc
   }
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   // The first statement reads the header: this is where a foreign file shows.
-  sqlite3_stmt* st = nullptr;
-  int wal_rc = sqlite3_prepare_v2(db.get(), "PRAGMA journal_mode=WAL", -1, &st, nullptr);
-  if (wal_rc == SQLITE_OK) wal_rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  // Switching a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once
+  // (without the busy handler) while another process opening the same new store holds it, so
+  // wait for it here, within the same budget as any other lock.
+  int wal_rc = SQLITE_BUSY;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (int attempt = 0;; ++attempt) {
+    sqlite3_stmt* st = nullptr;
+    wal_rc = sqlite3_prepare_v2(db.get(), "PRAGMA journal_mode=WAL", -1, &st, nullptr);
+    if (wal_rc == SQLITE_OK) wal_rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if ((wal_rc != SQLITE_BUSY && wal_rc != SQLITE_LOCKED) ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 50)));
+  }
   if (wal_rc == SQLITE_NOTADB) {
     return Status::invalid_argument(path, "the file is not a SQLite database",
                                     "give the path of a kohort store, or a new file name to "
