@@ -62,6 +62,92 @@ TEST(Pca, IdenticalAtOneAndFourThreadsAndComponentsOrthonormal) {
     }
 }
 
+// The closed-form wide matrix of tests/fixtures/gen/reduce_pca_wide.py, rebuilt here.
+Matrix<float> wide_matrix(index_t n, index_t d, int factors, double noise) {
+  Matrix<float> x(n, d);
+  for (index_t i = 0; i < n; ++i)
+    for (index_t j = 0; j < d; ++j) {
+      double v = 0;
+      for (int f = 0; f < factors; ++f)
+        v += 10.0 / (f + 1) * std::sin(0.37 * (f + 1) * static_cast<double>(i) + 0.11 * f) *
+             std::cos(0.053 * (f + 3) * static_cast<double>(j) + 0.7 * f);
+      v += noise * std::sin(1.3 * static_cast<double>(i) + 2.1 * static_cast<double>(j));
+      x(i, j) = static_cast<float>(v);
+    }
+  return x;
+}
+
+TEST(Pca, RandomizedSolverMatchesScikitLearnOnWideData) {
+  const auto j = testing::load_json("reduce/pca_wide_300x1100.json");
+  const auto x = wide_matrix(j["rows"].get<index_t>(), j["cols"].get<index_t>(), 10, 0.05);
+  const auto ev = j["explained_variance"].get<std::vector<double>>();
+  const auto evr = j["explained_variance_ratio"].get<std::vector<double>>();
+  const auto comp = j["components_first3"].get<std::vector<std::vector<double>>>();
+  PcaOptions o;
+  o.n_components = 8;
+  o.solver = PcaSolver::randomized;
+  const auto fit = fit_pca(Context(2, 7), x.cview(), o);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  ASSERT_EQ(fit->components.rows(), 8);
+  for (std::size_t c = 0; c < 8; ++c) {
+    EXPECT_NEAR(fit->explained_variance[c], ev[c], 1e-3 * ev[c]) << c << " " << j["source"];
+    EXPECT_NEAR(fit->explained_variance_ratio[c], evr[c], 1e-3 * evr[c]) << c;
+  }
+  for (std::size_t c = 0; c < 3; ++c) {
+    double dot = 0;
+    for (std::size_t t = 0; t < comp[c].size(); ++t)
+      dot += fit->components(static_cast<index_t>(c), static_cast<index_t>(t)) * comp[c][t];
+    EXPECT_NEAR(std::fabs(dot), 1.0, 1e-4) << c;
+  }
+  // With a variance target, the automatic solver (randomized above 1000 columns) keeps as many
+  // components as scikit-learn.
+  const auto auto90 = fit_pca(Context(2, 7), x.cview(), *parse_pca("pca:0.9"));
+  ASSERT_TRUE(auto90.ok()) << auto90.status().message();
+  EXPECT_EQ(auto90->components.rows(), j["n_components_for_0.9"].get<index_t>());
+}
+
+TEST(Pca, RandomizedSolverAgreesWithTheCovarianceSolverAndIgnoresThreadCount) {
+  const auto b = testing::make_blobs({.n = 30000, .k = 6, .d = 40, .seed = 9, .sd = 1.5});
+  PcaOptions o;
+  o.n_components = 5;
+  o.solver = PcaSolver::covariance;
+  const auto exact = fit_pca(Context(2, 3), b.x.cview(), o);
+  o.solver = PcaSolver::randomized;
+  const auto one = fit_pca(Context(1, 3), b.x.cview(), o);
+  const auto two = fit_pca(Context(2, 3), b.x.cview(), o);
+  ASSERT_TRUE(exact.ok() && one.ok() && two.ok());
+  for (std::size_t i = 0; i < one->components.size(); ++i)
+    ASSERT_EQ(one->components.data()[i], two->components.data()[i]) << i;
+  EXPECT_EQ(one->explained_variance, two->explained_variance);
+  EXPECT_NEAR(one->total_variance, exact->total_variance, 1e-6 * exact->total_variance);
+  for (index_t c = 0; c < 5; ++c) {
+    const double e = exact->explained_variance[static_cast<std::size_t>(c)];
+    EXPECT_NEAR(one->explained_variance[static_cast<std::size_t>(c)], e, 1e-4 * e) << c;
+    double dot = 0;
+    for (index_t t = 0; t < 40; ++t) dot += static_cast<double>(one->components(c, t)) * exact->components(c, t);
+    EXPECT_NEAR(dot, 1.0, 1e-3) << c;  // the same sign convention on both paths
+  }
+}
+
+TEST(Pca, RandomizedSolverHandlesRankDeficientData) {
+  // Three exact factors in 1100 columns: more requested components than the data's rank.
+  const auto x = wide_matrix(200, 1100, 3, 0.0);
+  PcaOptions o;
+  o.n_components = 6;
+  o.solver = PcaSolver::randomized;
+  const auto fit = fit_pca(Context(2, 1), x.cview(), o);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  ASSERT_GE(fit->components.rows(), 3);
+  double kept = 0;
+  for (double r : fit->explained_variance_ratio) {
+    EXPECT_TRUE(std::isfinite(r));
+    kept += r;
+  }
+  EXPECT_NEAR(kept, 1.0, 1e-4);
+  for (std::size_t i = 0; i < fit->components.size(); ++i)
+    ASSERT_TRUE(std::isfinite(fit->components.data()[i]));
+}
+
 TEST(Pca, ParsesAndRejectsReduceSpecs) {
   EXPECT_EQ(parse_pca("pca:8")->n_components, 8);
   EXPECT_DOUBLE_EQ(parse_pca("pca:0.95")->variance, 0.95);

@@ -20,9 +20,14 @@ struct Covariance {
   [[nodiscard]] double correlation(index_t i, index_t j) const;
 };
 
+/// Column means in double, summed per group of 65536 rows and over groups in order
+/// (deterministic at any thread count).
+[[nodiscard]] std::vector<double> column_means(const Context& ctx, MatrixView<const float> x);
+
 /// Means and covariance of x's columns (n ≥ 2 rows). Rows are centred per block of 4096 and
-/// multiplied by SSYRK; block products are summed in double in block order, so the result is
-/// the same at any ctx.threads(). Time O(n·d²), memory O(d² · blocks).
+/// multiplied by SSYRK; block products are summed in double per group of 16 blocks in block
+/// order and the groups in group order, so the result is the same at any ctx.threads().
+/// Time O(n·d²), memory O(d² · n / 65536).
 [[nodiscard]] Covariance covariance(const Context& ctx, MatrixView<const float> x);
 
 }  // namespace kohort::reduce
