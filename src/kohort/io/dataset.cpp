@@ -19,6 +19,7 @@
 #include "kohort/io/internal/csv_scan.h"
 #include "kohort/io/internal/local_dict.h"
 #include "kohort/io/internal/schema.h"
+#include "kohort/io/internal/pg_source.h"
 #include "kohort/io/internal/sqlite_source.h"
 #include "kohort/io/internal/timestamp.h"
 
@@ -886,6 +887,12 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     source.open_text(std::move(text));
     p.file = file + ":" + (config->table.empty() ? std::string("query") : config->table);
     p.jsonl = false;
+  } else if (config != nullptr && !config->postgresql.empty()) {
+    // `file` is already the display name ("postgresql:orders"): the connection string may
+    // hold a password and is never printed.
+    KOHORT_RETURN_IF_ERROR(internal::open_postgres_copy(config->postgresql, config->table,
+                                                        config->query, config->file_where, source));
+    p.jsonl = false;
   } else {
     KOHORT_RETURN_IF_ERROR(source.open(file));
   }
@@ -1336,6 +1343,10 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
           configured.push_back(fs::path(cfg.sqlite).filename().string());
           continue;
         }
+        if (!cfg.postgresql.empty()) {
+          files.emplace_back(s, "postgresql:" + (cfg.table.empty() ? std::string("query") : cfg.table));
+          continue;
+        }
         if (cfg.file.empty()) continue;
         const fs::path f = fs::path(path) / cfg.file;
         if (!fs::is_regular_file(f, ec))
@@ -1362,10 +1373,13 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
         continue;
       }
       if (!config.empty() && (!config[static_cast<std::size_t>(*s)].file.empty() ||
-                              !config[static_cast<std::size_t>(*s)].sqlite.empty())) {
+                              !config[static_cast<std::size_t>(*s)].sqlite.empty() ||
+                              !config[static_cast<std::size_t>(*s)].postgresql.empty())) {
         const auto& cfg = config[static_cast<std::size_t>(*s)];
         ds.notes.push_back(fmt::format("{} ignored (kohort.toml names {} for {})", name,
-                                       cfg.file.empty() ? cfg.sqlite : cfg.file,
+                                       !cfg.file.empty()     ? cfg.file
+                                       : !cfg.sqlite.empty() ? cfg.sqlite
+                                                             : std::string("a PostgreSQL source"),
                                        stream_name(*s)));
         continue;
       }

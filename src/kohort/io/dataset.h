@@ -89,8 +89,10 @@ struct Dataset {
 /// (transactions, sessions, emails, support, customers, referrals; .csv/.tsv/.jsonl,
 /// optionally .gz/.zst), or a single transactions file. Only transactions is required;
 /// other files in the folder are ignored with a note. A `kohort.toml` in the folder may name
-/// another file per stream (`file = "orders.csv"`), a SQLite table or query instead
-/// (`sqlite = "shop.db"` with `table = "orders"` or `query = "SELECT …"`), map roles to
+/// another file per stream (`file = "orders.csv"`), a SQLite or PostgreSQL table or query
+/// instead (`sqlite = "shop.db"` or `postgresql = "postgresql://user@host/db"`, with
+/// `table = "orders"` or `query = "SELECT …"`; PostgreSQL rows stream through COPY in the
+/// same bounded windows as a file, reported as "postgresql:orders"), map roles to
 /// columns (`customer = "Kundennummer"`) and fix a time column's format
 /// (`time_format = "D/M/YYYY"`); its mistakes are invalid_argument naming kohort.toml:line:col.
 ///

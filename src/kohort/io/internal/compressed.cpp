@@ -92,6 +92,14 @@ void StreamReader::open_text(std::string text) {
   text_pos_ = 0;
 }
 
+void StreamReader::open_pull(Pull pull) {
+  kind_ = Kind::pull;
+  pull_ = std::move(pull);
+  pull_end_ = false;
+  text_.clear();
+  text_pos_ = 0;
+}
+
 Status StreamReader::fill_input() {
   if (in_.empty()) in_.resize(kInputBytes);
   std::size_t got = 0;
@@ -188,6 +196,27 @@ Status StreamReader::read_zstd(char* dst, std::size_t max, std::size_t& got) {
 Status StreamReader::read(std::string& out, std::size_t max_bytes) {
   if (done_ || max_bytes == 0) return {};
   const std::size_t base = out.size();
+  if (kind_ == Kind::pull) {
+    // Pull pieces into text_ until it holds max_bytes or the source ends, then hand out
+    // max_bytes (or the rest) and keep what is over for the next read.
+    while (!pull_end_ && text_.size() - text_pos_ < max_bytes) {
+      if (text_pos_ > 0) {
+        text_.erase(0, text_pos_);
+        text_pos_ = 0;
+      }
+      KOHORT_RETURN_IF_ERROR(pull_(text_, max_bytes - text_.size(), pull_end_));
+    }
+    const std::size_t n = std::min(max_bytes, text_.size() - text_pos_);
+    out.append(text_, text_pos_, n);
+    text_pos_ += n;
+    produced_ += n;
+    if (pull_end_ && text_pos_ == text_.size()) {
+      done_ = true;
+      std::string().swap(text_);
+      pull_ = nullptr;
+    }
+    return {};
+  }
   if (kind_ == Kind::text) {
     const std::size_t n = std::min(max_bytes, text_.size() - text_pos_);
     out.append(text_, text_pos_, n);
@@ -215,7 +244,8 @@ Status StreamReader::read(std::string& out, std::size_t max_bytes) {
       case Kind::plain: st = read_plain(dst, want, n); break;
       case Kind::gzip: st = read_gzip(dst, want, n); break;
       case Kind::zstd: st = read_zstd(dst, want, n); break;
-      case Kind::text: break;
+      case Kind::text:
+      case Kind::pull: break;
     }
     got += n;
     produced_ += n;

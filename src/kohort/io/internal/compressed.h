@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ class StreamReader {
   [[nodiscard]] Status open(const std::string& path);
   /// Serves `text` as if it were the file's content.
   void open_text(std::string text);
+  /// Appends the next piece of a source's text to `out` (about `hint` bytes, at least one
+  /// byte unless it sets `end`); an error stops the read.
+  using Pull = std::function<Status(std::string& out, std::size_t hint, bool& end)>;
+  /// Serves the text a pull function produces (a database's COPY stream), piece by piece.
+  void open_pull(Pull pull);
 
   /// Appends up to `max_bytes` bytes to `out`: exactly `max_bytes` unless the data ends first,
   /// which at_end() then reports. A decompression error is returned when the bytes before it
@@ -47,7 +53,7 @@ class StreamReader {
   [[nodiscard]] Status drain();
 
  private:
-  enum class Kind { plain, gzip, zstd, text };
+  enum class Kind { plain, gzip, zstd, text, pull };
 
   [[nodiscard]] Status fill_input();
   [[nodiscard]] Status read_plain(char* dst, std::size_t max, std::size_t& got);
@@ -71,8 +77,10 @@ class StreamReader {
   std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> dctx_{nullptr, ZSTD_freeDCtx};
   std::size_t zstd_last_ = 1;  ///< ZSTD_decompressStream's last hint; non-zero mid-frame
   bool zstd_full_ = true;      ///< its last call filled the output (it may hold more)
-  std::string text_;
+  std::string text_;  ///< text, or a pull source's pieces not yet handed out
   std::size_t text_pos_ = 0;
+  Pull pull_;
+  bool pull_end_ = false;
 };
 
 /// Reads `path` into `out` whole, decompressing by extension as StreamReader does, with the

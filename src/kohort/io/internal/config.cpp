@@ -52,7 +52,7 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
     const Stream s = kAll[static_cast<std::size_t>(si)];
     StreamConfig& cfg = out[static_cast<std::size_t>(si)];
     const auto roles = stream_roles(s);
-    std::string known = "file, sqlite, table, query";
+    std::string known = "file, sqlite, postgresql, table, query";
     for (const auto& r : roles) {
       known += ", " + std::string(r.name);
       if (r.kind == Kind::time) known += ", " + std::string(r.name) + "_format";
@@ -65,12 +65,20 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
                                         fmt::format("[{}] {} must be a string", stream_key, name),
                                         fmt::format("write {} = \"...\"", name));
       const std::string value = text->get();
-      if (name == "file" || name == "sqlite") {
-        (name == "file" ? cfg.file : cfg.sqlite) = value;
-        if (!cfg.file.empty() && !cfg.sqlite.empty())
+      if (name == "file" || name == "sqlite" || name == "postgresql") {
+        (name == "file" ? cfg.file : name == "sqlite" ? cfg.sqlite : cfg.postgresql) = value;
+        const int sources = !cfg.file.empty() + !cfg.sqlite.empty() + !cfg.postgresql.empty();
+        if (sources > 1)
+          return Status::invalid_argument(
+              at(path, v.source()),
+              fmt::format("[{}] names more than one source (file, sqlite, postgresql)", stream_key),
+              "keep one of them");
+        if (value.empty())
           return Status::invalid_argument(at(path, v.source()),
-                                          fmt::format("[{}] has both file and sqlite", stream_key),
-                                          "keep one of them");
+                                          fmt::format("[{}] {} is empty", stream_key, name),
+                                          name == "postgresql"
+                                              ? "write postgresql = \"postgresql://user@host/db\""
+                                              : fmt::format("write {} = \"...\"", name));
         cfg.file_where = at(path, v.source());
         continue;
       }
@@ -98,14 +106,18 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
                                         fmt::format("unknown key '{}' in [{}]", name, stream_key),
                                         "known keys: " + known);
     }
-    if (!cfg.sqlite.empty() && cfg.table.empty() == cfg.query.empty())
+    const bool database = !cfg.sqlite.empty() || !cfg.postgresql.empty();
+    if (database && cfg.table.empty() == cfg.query.empty())
       return Status::invalid_argument(
-          cfg.file_where, fmt::format("[{}] sqlite needs exactly one of table and query", stream_key),
+          cfg.file_where,
+          fmt::format("[{}] {} needs exactly one of table and query", stream_key,
+                      cfg.sqlite.empty() ? "postgresql" : "sqlite"),
           "add table = \"orders\" or query = \"SELECT ...\"");
-    if (cfg.sqlite.empty() && (!cfg.table.empty() || !cfg.query.empty()))
+    if (!database && (!cfg.table.empty() || !cfg.query.empty()))
       return Status::invalid_argument(
-          at(path, node.source()), fmt::format("[{}] table and query need sqlite", stream_key),
-          "add sqlite = \"shop.db\"");
+          at(path, node.source()),
+          fmt::format("[{}] table and query need sqlite or postgresql", stream_key),
+          "add sqlite = \"shop.db\" or postgresql = \"postgresql://user@host/db\"");
   }
   return out;
 }

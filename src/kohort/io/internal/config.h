@@ -23,8 +23,9 @@ struct StreamConfig {
   std::string file;        ///< relative to the folder; "" = discover by name
   std::string file_where;  ///< where `file` (or `sqlite`) was written
   std::string sqlite;      ///< a SQLite file (relative to the folder) to read instead
-  std::string table;       ///< with sqlite: the table to read whole
-  std::string query;       ///< with sqlite: a SELECT giving the stream's rows
+  std::string postgresql;  ///< a PostgreSQL connection string (URL or key=value) to read instead
+  std::string table;       ///< with sqlite or postgresql: the table to read whole
+  std::string query;       ///< with sqlite or postgresql: a SELECT giving the stream's rows
   std::vector<RoleOverride> roles;
   /// role name → time format, for time roles whose format is given (e.g. time_format).
   std::vector<std::pair<std::string, TimeFormat>> formats;
@@ -37,8 +38,8 @@ struct StreamConfig {
 ///   time = "Datum"
 ///   time_format = "D/M/YYYY"
 /// Keys are the stream's role names, `file`, and `<time role>_format` (iso, YYYYMMDD,
-/// epoch_s, epoch_ms, M/D/YYYY, D/M/YYYY); or, instead of `file`, `sqlite = "shop.db"` with
-/// `table = "orders"` or `query = "SELECT …"`. Fails with invalid_argument naming
+/// epoch_s, epoch_ms, M/D/YYYY, D/M/YYYY); or, instead of `file`, `sqlite = "shop.db"` or
+/// `postgresql = "postgresql://user@host/db"` with `table = "orders"` or `query = "SELECT …"`. Fails with invalid_argument naming
 /// kohort.toml:line:column for a syntax error, an unknown stream or key, or a bad value.
 [[nodiscard]] Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path);
 
