@@ -674,7 +674,7 @@ TEST(DatasetConfig, RejectsUnknownKeyWithLocation) {
   EXPECT_EQ(ds.status().code(), Code::invalid_argument);
   EXPECT_EQ(ds.status().where(), t + ":2:1");
   EXPECT_EQ(ds.status().what(), "unknown key 'custmer' in [transactions]");
-  EXPECT_EQ(ds.status().hint().rfind("known keys: file, sqlite, table, query, customer, time, time_format, amount", 0),
+  EXPECT_EQ(ds.status().hint().rfind("known keys: file, sqlite, postgresql, table, query, customer, time, time_format, amount", 0),
             0u);
 }
 
@@ -755,6 +755,24 @@ TEST(DatasetConfig, SqliteErrorsNameTheKey) {
             "[transactions] sqlite needs exactly one of table and query");
   dir.write("kohort.toml", "[transactions]\nsqlite = \"missing.db\"\ntable = \"t\"\n");
   EXPECT_EQ(load(dir.path()).status().code(), Code::not_found);
+}
+
+TEST(DatasetConfig, PostgresqlSourceNeedsOneSourceAndOneOfTableAndQuery) {
+  TempDir dir;
+  dir.write("transactions.csv", "customer_id,timestamp,amount\nx,2024-01-01,1\n");
+  auto t = dir.write("kohort.toml", "[transactions]\nfile = \"transactions.csv\"\n"
+                                    "postgresql = \"postgresql:///shop\"\ntable = \"orders\"\n");
+  auto ds = load(dir.path());
+  ASSERT_FALSE(ds.ok());
+  EXPECT_EQ(ds.status().where(), t + ":3:14");
+  EXPECT_EQ(ds.status().what(), "[transactions] names more than one source (file, sqlite, postgresql)");
+  dir.write("kohort.toml", "[transactions]\npostgresql = \"postgresql:///shop\"\n");
+  EXPECT_EQ(load(dir.path()).status().what(),
+            "[transactions] postgresql needs exactly one of table and query");
+  dir.write("kohort.toml", "[transactions]\npostgresql = \"\"\ntable = \"orders\"\n");
+  EXPECT_EQ(load(dir.path()).status().what(), "[transactions] postgresql is empty");
+  dir.write("kohort.toml", "[transactions]\ntable = \"orders\"\n");
+  EXPECT_EQ(load(dir.path()).status().what(), "[transactions] table and query need sqlite or postgresql");
 }
 
 TEST(DatasetConfig, SqliteBadRowNamesRowAsLine) {
