@@ -383,6 +383,23 @@ TEST_P(StoreTest, TwoHandlesSeeEachOthersVersions) {
   for (const auto& x : *moved) EXPECT_EQ(x.since, "2024-02-29T00:00:00Z");
 }
 
+// A version cut earlier than the latest (history refitted) never dates a customer's `since`
+// after its own as_of; a later version carries the earlier date again.
+TEST_P(StoreTest, SinceIsNeverAfterTheVersionsAsOf) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(*store->publish(make_request(20, 2, "2024-03-31")), 1);
+  ASSERT_EQ(*store->publish(make_request(20, 2, "2024-01-31")), 2);
+  auto earlier = store->assignments(2);
+  ASSERT_TRUE(earlier.ok());
+  ASSERT_EQ(earlier->size(), 20u);
+  for (const auto& x : *earlier) EXPECT_EQ(x.since, "2024-01-31T00:00:00Z") << x.customer_id;
+  ASSERT_EQ(*store->publish(make_request(20, 2, "2024-04-30")), 3);
+  auto later = store->assignments(3);
+  ASSERT_TRUE(later.ok());
+  for (const auto& x : *later) EXPECT_EQ(x.since, "2024-01-31T00:00:00Z") << x.customer_id;
+}
+
 // Processes that open a fresh store at the same moment (racing to migrate it) and publish at
 // once: every publish gets its own number, and every version is complete.
 TEST_P(StoreTest, ConcurrentOpenersAndPublishersEachGetAVersion) {

@@ -221,8 +221,12 @@ std::vector<std::int64_t> carry_since(const PublishPlan& plan,
   for (std::size_t i = 0; i < plan.sorted.size(); ++i) {
     const std::string& id = plan.sorted[i]->customer_id;
     while (j < m && previous.customer_ids[j] < id) ++j;
-    if (j < m && previous.customer_ids[j] == id && previous.segments[j] == plan.sorted[i]->segment)
-      since[i] = previous.since_values[previous.since_index[j]];
+    if (j < m && previous.customer_ids[j] == id && previous.segments[j] == plan.sorted[i]->segment) {
+      // A version cut before the previous one's `since` (history refitted) cannot carry it:
+      // the customer is known to be there from this as_of on, not from a later date.
+      const std::int64_t before = previous.since_values[previous.since_index[j]];
+      if (before <= plan.as_of_seconds) since[i] = before;
+    }
   }
   return since;
 }

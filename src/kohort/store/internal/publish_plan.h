@@ -41,7 +41,8 @@ struct PreviousAssignments {
 };
 
 /// For each assignment of `plan.sorted`: its `since` in seconds — the previous version's when
-/// the customer was there in the same segment id, else plan.as_of_seconds. One merge pass.
+/// the customer was there in the same segment id and that `since` is not after this as_of
+/// (a version cut earlier than the previous one), else plan.as_of_seconds. One merge pass.
 [[nodiscard]] std::vector<std::int64_t> carry_since(const PublishPlan& plan,
                                                     const PreviousAssignments& previous);
 
