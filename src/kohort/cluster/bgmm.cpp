@@ -312,7 +312,12 @@ double responsibilities(index_t r, index_t k, Scratch& s, std::int32_t* labels, 
     // One exp per cell: e = exp(lp − max), r = e / Σe, log r = lp − max − log Σe.
     double* e = s.e.data();
     double sum = 0;
-    for (index_t c = 0; c < k; ++c) sum += (e[c] = std::exp(lp[c] - mx));
+    // exp underflows to exactly 0 below −745.2; skipping the call there changes no bit and
+    // saves most of them when components are far apart.
+    for (index_t c = 0; c < k; ++c) {
+      const double t = lp[c] - mx;
+      sum += (e[c] = t < -746.0 ? 0.0 : std::exp(t));
+    }
     const double log_sum = std::log(sum), inv = 1.0 / sum;
     float* resp = s.resp.data() + i * k;
     double plogp = 0;
