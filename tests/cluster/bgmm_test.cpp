@@ -277,6 +277,19 @@ TEST(Bgmm, SettlesOnThePlantedNumberOfComponents) {
   }
 }
 
+TEST(Bgmm, RestartsKeepTheBestLowerBound) {
+  const auto b = testing::make_blobs({.n = 3000, .k = 6, .d = 3, .seed = 12, .spread = 5, .sd = 1.0, .sd_spread = 0.5});
+  BgmmOptions o;
+  o.n_components = 10;
+  o.max_iter = 200;
+  const auto one = fit_bgmm(Context(2, 4), b.x.cview(), o);
+  o.n_init = 4;
+  const auto four = fit_bgmm(Context(2, 4), b.x.cview(), o);
+  ASSERT_TRUE(one.ok() && four.ok());
+  // The first start of both fits is the same k-means partition; here a later one does better.
+  EXPECT_GT(four->lower_bound, one->lower_bound);
+}
+
 TEST(Bgmm, SameResultAtOneAndTwoThreads) {
   // More rows than one block (16384), so the blocks' partial sums are combined.
   const auto b = testing::make_blobs({.n = 20000, .k = 4, .d = 3, .seed = 3, .spread = 6, .sd = 1.0});
