@@ -143,6 +143,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   bool outliers = false;
   if (auto_k && !algo->takes_k) {
     ctx.log().info("{} settles its own number of segments; --k auto has nothing to scan", a.algo);
+    a.params.n_clusters = 0;  // no --k: the algorithm's own default bound
   }
   if (auto_k && algo->takes_k) {
     select::ChooseKOptions co;
@@ -328,7 +329,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either compressed "
                   "(.gz, .zst), or .npy\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, dbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/cluster/bgmm.h"
 #include "kohort/cluster/dbscan.h"
 #include "kohort/cluster/gmm.h"
 #include "kohort/cluster/internal/kd_tree.h"
@@ -87,6 +88,51 @@ class GmmClusterer final : public Clusterer {
  private:
   GmmOptions options_;
   GmmFit fit_;
+};
+
+class BgmmClusterer final : public Clusterer {
+ public:
+  explicit BgmmClusterer(const ClusterParams& p) : truncation_(p.n_clusters), tol_(p.tol) {
+    options_.n_init = p.n_init;
+    options_.max_iter = p.max_iter;
+    options_.covariance = p.covariance == "full" ? Covariance::full : Covariance::diag;
+  }
+  Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
+                           std::span<const float> weights) override {
+    if (!weights.empty())
+      return Status::unsupported("bgmm", "sample weights are not supported by the mixture",
+                                 "use --algo kmeans for weighted rows");
+    // --k, when given, is the truncation level; else up to 20 components (fewer rows, fewer).
+    options_.n_components =
+        truncation_ > 0 ? truncation_ : static_cast<int>(std::min<index_t>(20, std::max<index_t>(1, x.rows)));
+    // tol is per row here; the lower bound is a sum over rows.
+    options_.tol = tol_ * static_cast<double>(x.rows);
+    KOHORT_ASSIGN_OR_RETURN(fit_, fit_bgmm(ctx, x, options_));
+    Segmentation s;
+    s.labels = fit_.labels;
+    s.confidence = fit_.confidence;
+    s.n_clusters = static_cast<int>(fit_.effective.size());
+    s.objective = fit_.lower_bound;
+    return s;
+  }
+  Result<std::vector<std::int32_t>> predict(const Context& ctx,
+                                            MatrixView<const float> x) const override {
+    if (fit_.k == 0) return Status::internal("bgmm", "predict() called before a successful fit()");
+    KOHORT_ASSIGN_OR_RETURN(auto proba, bgmm_predict_proba(ctx, fit_, x));
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(x.rows));
+    for (index_t i = 0; i < x.rows; ++i) {
+      const float* r = proba.row(i);
+      labels[static_cast<std::size_t>(i)] =
+          static_cast<std::int32_t>(std::max_element(r, r + proba.cols()) - r);
+    }
+    return labels;
+  }
+
+ private:
+  int truncation_;
+  double tol_;
+  BgmmOptions options_;
+  BgmmFit fit_;
 };
 
 class WardClusterer final : public Clusterer {
@@ -229,6 +275,9 @@ constexpr ClustererInfo kRegistry[] = {
                   "very large n", true, &make<MiniBatchClusterer>},
     {"gmm", "Gaussian mixture by EM, diagonal or full covariance (--covariance); "
             "confidence = posterior probability", true, &make<GmmClusterer>},
+    {"bgmm", "variational Bayesian Gaussian mixture with a Dirichlet-process prior: settles its "
+             "own number of segments (components above 1/(2K) weight; --k is the truncation K, "
+             "default 20); diagonal or full covariance", false, &make<BgmmClusterer>},
     {"dbscan", "DBSCAN on a kd-tree (--eps, --min-samples); outliers are segment -1; for "
                "reduced data of up to ~16 dimensions", false, &make<DbscanClusterer>},
     {"ward", "Ward agglomeration (exact nearest-neighbour chain up to 50k rows, k-means "
