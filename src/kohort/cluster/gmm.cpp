@@ -98,7 +98,11 @@ Status m_step(const Stats& st, index_t n, double reg, Params& p) {
     const double* mu = p.means.data() + c * d;
     if (p.cov == Covariance::diag) {
       for (index_t j = 0; j < d; ++j) {
-        const double var = st.s2[static_cast<std::size_t>(c * d + j)] / nk - mu[j] * mu[j] + reg;
+        // E[x²] − μ² cancels to a tiny negative value for a column that is constant within
+        // the component (rounding in the float distance products); such a column has variance
+        // 0, and then reg, as scikit-learn's would in exact arithmetic.
+        const double var =
+            std::max(0.0, st.s2[static_cast<std::size_t>(c * d + j)] / nk - mu[j] * mu[j]) + reg;
         if (!(var > 0))
           return Status::invalid_input(
               "gmm", fmt::format("component {} has a non-positive variance in column {}", c, j),
