@@ -195,6 +195,7 @@ Result<Matrix<float>> parse_npy(const std::string& path, std::string_view bytes)
     if (p == std::string_view::npos) return {};
     ++p;
     while (p < header.size() && header[p] == ' ') ++p;
+    if (p >= header.size()) return {};
     std::size_t e = p;
     if (header[p] == '(') {
       e = header.find(')', p);
@@ -214,24 +215,45 @@ Result<Matrix<float>> parse_npy(const std::string& path, std::string_view bytes)
   else if (descr.find("<i4") != std::string_view::npos) kind = 3;
   else if (descr.find("<i8") != std::string_view::npos) kind = 4;
   else return bad(fmt::format("unsupported dtype {}", descr));
+  // The shape: a tuple of decimal sizes, "(n,)" or "(n, m)"; anything else is refused (and
+  // shown with its bytes escaped).
+  auto shown = [](std::string_view text) {
+    std::string out;
+    for (const char ch : text) {
+      const auto u = static_cast<unsigned char>(ch);
+      if (u >= 0x20 && u < 0x7f) out.push_back(ch);
+      else out += fmt::format("\\x{:02x}", u);
+    }
+    return out;
+  };
   std::vector<index_t> dims;
-  for (std::size_t i = 0; i < shape.size();) {
-    if (shape[i] >= '0' && shape[i] <= '9') {
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    return bad(fmt::format("cannot read the shape {}", shown(shape)));
+  for (std::size_t i = 1; i + 1 < shape.size();) {
+    const char ch = shape[i];
+    if (ch >= '0' && ch <= '9') {
       index_t v = 0;
-      while (i < shape.size() && shape[i] >= '0' && shape[i] <= '9') v = v * 10 + (shape[i++] - '0');
+      int digits = 0;
+      while (i + 1 < shape.size() && shape[i] >= '0' && shape[i] <= '9') {
+        if (++digits > 12) return bad(fmt::format("the shape {} is too large", shown(shape)));
+        v = v * 10 + (shape[i++] - '0');
+      }
       dims.push_back(v);
-    } else {
+    } else if (ch == ',' || ch == ' ') {
       ++i;
+    } else {
+      return bad(fmt::format("cannot read the shape {}", shown(shape)));
     }
   }
   if (dims.empty() || dims.size() > 2) return bad("expected a 1-D or 2-D array");
   const index_t rows = dims[0], cols = dims.size() == 2 ? dims[1] : 1;
   const std::size_t item = kind == 1 || kind == 3 ? 4 : 8;
-  const std::size_t need = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * item;
-  if (bytes.size() - data_at < need)
+  // Sizes of up to 12 digits each: the product fits in 128 bits; compare before narrowing.
+  const unsigned __int128 want = static_cast<unsigned __int128>(rows) * static_cast<unsigned __int128>(cols) * item;
+  if (want > static_cast<unsigned __int128>(bytes.size() - data_at))
     return Status::invalid_input(path,
-                                 fmt::format("truncated .npy data: {} bytes of {}",
-                                             bytes.size() - data_at, need),
+                                 fmt::format("truncated .npy data: {} bytes for a {} × {} array",
+                                             bytes.size() - data_at, rows, cols),
                                  "the file is incomplete; write it again");
   Matrix<float> m(rows, cols);
   const char* p = bytes.data() + data_at;
@@ -246,7 +268,14 @@ Result<Matrix<float>> parse_npy(const std::string& path, std::string_view bytes)
       return Status::invalid_input(path, fmt::format("row {} column {} is not finite", r, c),
                                    "remove or impute NaN and infinite values first");
     }
-    m.data()[i] = static_cast<float>(v);
+    const auto f = static_cast<float>(v);
+    if (!std::isfinite(f)) {
+      const auto r = static_cast<index_t>(i) / cols, c = static_cast<index_t>(i) % cols;
+      return Status::invalid_input(
+          path, fmt::format("row {} column {} ({:g}) is beyond the float32 range", r, c, v),
+          "rescale the column: values must lie within ±3.4e38");
+    }
+    m.data()[i] = f;
   }
   return m;
 }
