@@ -32,9 +32,9 @@ struct FitArgs {
   std::string k = "auto";
   int k_min = 8, k_max = 25;
   double min_share = 0.01;
-  std::string reduce = "pca:0.9";
+  std::string reduce = "none";
   std::string scale = "z";
-  double max_correlation = 0.95;
+  double max_correlation = 0.85;
   int n_init = 3;
   int stability = 0;
   long long scan_rows = 20000;
@@ -242,12 +242,12 @@ void add_fit_command(CLI::App& app, Shell& shell) {
                   "\nexample: --min-share 0.02")
       ->check(CLI::Range(0.0, 0.5));
   cmd->add_option("--reduce", a->reduce,
-                  "pca:SHARE keeps the principal components explaining that share of the variance, or "
-                  "none (default pca:0.9)\nexample: --reduce pca:0.8");
+                  "none clusters the selected features themselves (default), or pca:SHARE the principal "
+                  "components explaining that share of their variance\nexample: --reduce pca:0.95");
   cmd->add_option("--scale", a->scale, "feature scaling: z or robust (default z)\nexample: --scale robust")
       ->check(CLI::IsMember({"z", "robust"}));
   cmd->add_option("--max-correlation", a->max_correlation,
-                  "drop a feature correlated at least this much with an earlier kept one (default 0.95)"
+                  "drop a feature correlated at least this much with an earlier kept one (default 0.85)"
                   "\nexample: --max-correlation 0.9")
       ->check(CLI::Range(0.5, 1.0));
   cmd->add_option("--n-init", a->n_init, "restarts of the final fit (default 3)\nexample: --n-init 5")

@@ -23,8 +23,12 @@ struct FitOptions {
   std::optional<Seconds> as_of;          ///< default: the day after the data's last event
   features::FeatureSpec spec;            ///< as_of is set by fit_segments
   features::TransformOptions transform;  ///< scaling etc.
-  double max_correlation = 0.95;         ///< drop a column correlated at least this with a kept one
-  double pca_variance = 0.9;             ///< keep components explaining this share; 0 = no PCA
+  /// Drop a column correlated at least this with a kept one. 0.85 and no PCA by default: on
+  /// the simulator's overlapping personas, PCA keeping 90% of the variance gave up the
+  /// low-variance directions that tell them apart (ARI 0.71 at 24k customers, 0.80 at 50k)
+  /// while clustering the decorrelated columns themselves reaches 0.84–0.85.
+  double max_correlation = 0.85;
+  double pca_variance = 0;               ///< keep components explaining this share; 0 = no PCA
   std::string algorithm = "kmeans";      ///< kmeans | gmm | auto (both at k on the scan sample;
                                          ///< the better silhouette fits everyone)
   std::string covariance = "diag";       ///< gmm: diag | full
