@@ -1,6 +1,7 @@
 #include "kohort/cluster/hdbscan.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -395,12 +396,13 @@ std::vector<double> core_distances(const Context& ctx, MatrixView<const float> x
   if (n == 0 || min_samples <= 1) return core;
   const KdTree tree(x, 32);
   const index_t k = min_samples;
+  // Queries in tree order: neighbouring queries reuse the same nodes while they are in cache.
   parallel_for_blocks(ctx, n, kQueryBlock, [&](index_t, index_t s, index_t e) {
     std::vector<index_t> idx(at(k));
     std::vector<double> dist(at(k));
-    for (index_t i = s; i < e; ++i) {
-      tree.knn(x.row(i), k, idx, dist);
-      core[at(i)] = dist[at(k - 1)];
+    for (index_t p = s; p < e; ++p) {
+      tree.knn(tree.point(p), k, idx, dist);
+      core[at(tree.order()[at(p)])] = dist[at(k - 1)];
     }
   });
   return core;
@@ -443,22 +445,45 @@ std::vector<MstEdge> mutual_reachability_mst(const Context& ctx, MatrixView<cons
       if (best_q[at(i)] >= 0 && comp[at(best_q[at(i)])] == comp[at(i)]) best_q[at(i)] = -1;
       if (best_q[at(i)] >= 0) bound[at(comp[at(i)])] = std::min(bound[at(comp[at(i)])], best_w[at(i)]);
     }
+    // Rows are taken in tree order, so a block holds neighbours, mostly of one component. The
+    // best edge a block has found for a component bounds the block's later queries of that
+    // component: rows that cannot beat it stop early and stay uncached. Bounds depend only on
+    // the block's rows, never on timing, and the component's lightest edge is always found by
+    // its own row (its weight is within every bound of the component).
     parallel_for_blocks(ctx, n, kQueryBlock, [&](index_t, index_t s, index_t e) {
       std::vector<std::pair<index_t, double>> stack;
-      for (index_t i = s; i < e; ++i) {
+      std::array<std::pair<index_t, double>, 8> local;
+      local.fill({-1, kInf});
+      std::size_t next_slot = 0;
+      for (index_t pos = s; pos < e; ++pos) {
+        const index_t i = order[at(pos)];
         if (best_q[at(i)] >= 0) continue;
         const index_t ci = comp[at(i)];
+        double lim = bound[at(ci)];
+        std::size_t slot = local.size();
+        for (std::size_t t = 0; t < local.size(); ++t)
+          if (local[t].first == ci) {
+            slot = t;
+            lim = std::min(lim, local[t].second);
+          }
+        const double row_bound = lim;
         const auto [w, q] = nearest_reachable(
-            rt, x.row(i), core[at(i)], bound[at(ci)],
+            rt, rt.tree.point(pos), core[at(i)], row_bound,
             [&](index_t a, index_t b) {
               return b < 0 || edge_less(0, std::min(a, i), std::max(a, i), 0, std::min(b, i), std::max(b, i));
             },
             [&](index_t id) { return node_comp[at(id)] == ci; },
             [&](index_t p) { return pcomp[at(p)] == ci; }, stack);
-        // Only an answer within the component's bound is known to be this row's own best.
-        if (q >= 0 && w <= bound[at(ci)]) {
+        // Only an answer within the bound is known to be this row's own best.
+        if (q >= 0 && w <= row_bound) {
           best_w[at(i)] = w;
           best_q[at(i)] = q;
+          if (slot == local.size()) {
+            slot = next_slot;
+            next_slot = (next_slot + 1) % local.size();
+            local[slot] = {ci, kInf};
+          }
+          local[slot].second = std::min(local[slot].second, w);
         }
       }
     });
@@ -554,18 +579,25 @@ Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& 
   out.labels.assign(at(n), -1);
   out.probabilities.assign(at(n), 0.0F);
   out.outlier_scores.assign(at(n), 0.0F);
+  // Queries in the order of a kd-tree over the new rows (neighbouring queries share cached
+  // nodes); the mutual-reachability distance to any of the k nearest fitted rows bounds the
+  // exact search from the start.
+  const KdTree query_order(x, 32);
+  const index_t kq = std::max<index_t>(1, k);
   parallel_for_blocks(ctx, n, kQueryBlock, [&](index_t, index_t s, index_t e) {
-    std::vector<index_t> idx(at(k));
-    std::vector<double> dist(at(k));
+    std::vector<index_t> idx(at(kq));
+    std::vector<double> dist(at(kq));
     std::vector<std::pair<index_t, double>> stack;
-    for (index_t i = s; i < e; ++i) {
-      double core = 0;
-      if (fit.min_samples > 1) {
-        rt.tree.knn(x.row(i), k, idx, dist);
-        core = dist[at(k - 1)];
-      }
+    for (index_t pos = s; pos < e; ++pos) {
+      const index_t i = query_order.order()[at(pos)];
+      const float* row = query_order.point(pos);
+      rt.tree.knn(row, kq, idx, dist);
+      const double core = fit.min_samples > 1 ? dist[at(k - 1)] : 0.0;
+      double bound = kInf;
+      for (index_t t = 0; t < kq; ++t)
+        bound = std::min(bound, std::max({core, fit.core_distances[at(idx[at(t)])], dist[at(t)]}));
       const auto [w, q] = nearest_reachable(
-          rt, x.row(i), core, kInf, [](index_t a, index_t b) { return b < 0 || a < b; },
+          rt, row, core, bound, [](index_t a, index_t b) { return b < 0 || a < b; },
           [](index_t) { return false; }, [](index_t) { return false; }, stack);
       if (q < 0) continue;
       const double em = fit.row_eps_max[at(q)];
