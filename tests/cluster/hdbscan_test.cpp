@@ -34,19 +34,27 @@ HdbscanOptions r_options(int min_pts) {
   std::map<std::int32_t, std::int32_t> ab, ba;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if ((a[i] < 0) != (b[i] < 0))
-      return ::testing::AssertionFailure() << "row " << i << ": " << a[i] << " vs " << b[i] << " (noise differs)";
+      return ::testing::AssertionFailure()
+             << "row " << i << ": " << a[i] << " vs " << b[i] << " (noise differs)";
     if (a[i] < 0) continue;
     const auto [ia, fresh_a] = ab.emplace(a[i], b[i]);
     const auto [ib, fresh_b] = ba.emplace(b[i], a[i]);
     if (ia->second != b[i] || ib->second != a[i])
-      return ::testing::AssertionFailure() << "row " << i << ": " << a[i] << " vs " << b[i] << " (clusters differ)";
+      return ::testing::AssertionFailure()
+             << "row " << i << ": " << a[i] << " vs " << b[i] << " (clusters differ)";
   }
   return ::testing::AssertionSuccess();
 }
 
 Matrix<float> planted(index_t n, index_t d, std::uint64_t seed, double noise_share) {
-  auto b = testing::make_blobs({.n = n, .k = 5, .d = d, .seed = seed, .spread = 12.0, .sd = 1.0,
-                                .sd_spread = 0.5, .size_ratio = 3});
+  auto b = testing::make_blobs({.n = n,
+                                .k = 5,
+                                .d = d,
+                                .seed = seed,
+                                .spread = 12.0,
+                                .sd = 1.0,
+                                .sd_spread = 0.5,
+                                .size_ratio = 3});
   Rng rng(seed, "test.noise");
   for (index_t i = 0; i < n; ++i)
     if (rng.uniform() < noise_share)
@@ -157,7 +165,8 @@ std::vector<double> naive_core(MatrixView<const float> x, int k) {
   std::vector<double> core;
   for (index_t i = 0; i < x.rows; ++i) {
     std::vector<double> d;
-    for (index_t j = 0; j < x.rows; ++j) d.push_back(std::sqrt(internal::KdTree::distance2(x.row(i), x.row(j), x.cols)));
+    for (index_t j = 0; j < x.rows; ++j)
+      d.push_back(std::sqrt(internal::KdTree::distance2(x.row(i), x.row(j), x.cols)));
     std::sort(d.begin(), d.end());
     core.push_back(d[at(k - 1)]);
   }
@@ -212,7 +221,8 @@ TEST(KdTree, KnnMatchesBruteForceTwin) {
       for (index_t q = 0; q < 500; q += 31) {
         tree.knn(x.row(q), k, idx, dist);
         std::vector<std::pair<double, index_t>> all;
-        for (index_t i = 0; i < 500; ++i) all.emplace_back(internal::KdTree::distance2(x.row(q), x.row(i), d), i);
+        for (index_t i = 0; i < 500; ++i)
+          all.emplace_back(internal::KdTree::distance2(x.row(q), x.row(i), d), i);
         std::sort(all.begin(), all.end());
         for (index_t t = 0; t < k; ++t) {
           ASSERT_EQ(idx[at(t)], all[at(t)].second) << "d=" << d << " q=" << q << " k=" << k;
@@ -250,9 +260,12 @@ TEST(Hdbscan, RowOrderAndUniformScalingKeepThePartition) {
   std::vector<index_t> perm(3000);
   std::iota(perm.begin(), perm.end(), index_t{0});
   Rng rng(9, "test.perm");
-  for (index_t i = 2999; i > 0; --i) std::swap(perm[at(i)], perm[at(static_cast<index_t>(rng.below(static_cast<std::uint64_t>(i + 1))))]);
+  for (index_t i = 2999; i > 0; --i)
+    std::swap(perm[at(i)],
+              perm[at(static_cast<index_t>(rng.below(static_cast<std::uint64_t>(i + 1))))]);
   Matrix<float> y(3000, 3);
-  for (index_t i = 0; i < 3000; ++i) std::copy(x.row(perm[at(i)]), x.row(perm[at(i)]) + 3, y.row(i));
+  for (index_t i = 0; i < 3000; ++i)
+    std::copy(x.row(perm[at(i)]), x.row(perm[at(i)]) + 3, y.row(i));
   const auto shuffled = fit_hdbscan(Context(2, 0), y.cview(), o);
   ASSERT_TRUE(shuffled.ok());
   std::vector<std::int32_t> back(3000);
@@ -265,7 +278,8 @@ TEST(Hdbscan, RowOrderAndUniformScalingKeepThePartition) {
   EXPECT_TRUE(same_partition(base->labels, back));
   for (std::size_t i = 0; i < 3000; ++i) {
     ASSERT_EQ(base->probabilities[i], back_prob[i]) << "row " << i;
-    ASSERT_EQ(base->outlier_scores[i], back_glosh[i]) << "row " << i << " label " << base->labels[i] << " core " << base->core_distances[i];
+    ASSERT_EQ(base->outlier_scores[i], back_glosh[i])
+        << "row " << i << " label " << base->labels[i] << " core " << base->core_distances[i];
   }
   // Uniform scaling: distances scale, λ scales inversely; the partition and the unit-free
   // scores do not change.

@@ -1,13 +1,13 @@
 #include "kohort/cluster/hdbscan.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "kohort/cluster/internal/kd_tree.h"
 #include "kohort/cluster/kmeans.h"
@@ -86,7 +86,8 @@ struct ReachTree {
 template <typename Less, typename SkipNode, typename SkipPos>
 std::pair<double, index_t> nearest_reachable(const ReachTree& rt, const float* q, double core_q,
                                              double bound, Less&& less, SkipNode&& skip_node,
-                                             SkipPos&& skip_pos, std::vector<std::pair<index_t, double>>& stack) {
+                                             SkipPos&& skip_pos,
+                                             std::vector<std::pair<index_t, double>>& stack) {
   const KdTree& t = rt.tree;
   const auto& nodes = t.nodes();
   const auto& order = t.order();
@@ -138,13 +139,13 @@ bool edge_less(double w1, index_t a1, index_t b1, double w2, index_t a2, index_t
 
 // The condensed tree in R dbscan's form, plus the flat result on the fitted rows.
 struct Condensed {
-  std::vector<std::int32_t> labels;      // per row, by selected cluster id (−1 noise)
-  std::vector<double> stability;         // per condensed cluster
-  std::vector<double> birth;             // per condensed cluster
-  std::vector<double> eps_max;           // per condensed cluster (GLOSH)
-  std::vector<std::int32_t> row_cluster; // deepest condensed cluster of every row
-  std::vector<double> row_eps;           // ε at which the row leaves it
-  std::vector<double> splits;            // ε of every split, ascending
+  std::vector<std::int32_t> labels;       // per row, by selected cluster id (−1 noise)
+  std::vector<double> stability;          // per condensed cluster
+  std::vector<double> birth;              // per condensed cluster
+  std::vector<double> eps_max;            // per condensed cluster (GLOSH)
+  std::vector<std::int32_t> row_cluster;  // deepest condensed cluster of every row
+  std::vector<double> row_eps;            // ε at which the row leaves it
+  std::vector<double> splits;             // ε of every split, ascending
 };
 
 Condensed condense(index_t n, const std::vector<MstEdge>& mst, int min_cluster_size,
@@ -213,8 +214,10 @@ Condensed condense(index_t n, const std::vector<MstEdge>& mst, int min_cluster_s
       const index_t j = stack.back();
       stack.pop_back();
       for (index_t side : {right[at(j)], left[at(j)]}) {
-        if (side >= n && height[at(side - n)] == h) stack.push_back(side - n);
-        else parts.push_back(side);
+        if (side >= n && height[at(side - n)] == h)
+          stack.push_back(side - n);
+        else
+          parts.push_back(side);
       }
     }
     const std::int32_t c = merge_cluster[at(i)];
@@ -240,8 +243,10 @@ Condensed condense(index_t n, const std::vector<MstEdge>& mst, int min_cluster_s
       }
     if (large < 2) {
       for (index_t part : parts) {
-        if (part < n) leave(part, h);
-        else merge_cluster[at(part - n)] = c;
+        if (part < n)
+          leave(part, h);
+        else
+          merge_cluster[at(part - n)] = c;
       }
       continue;
     }
@@ -263,8 +268,10 @@ Condensed condense(index_t n, const std::vector<MstEdge>& mst, int min_cluster_s
   }
   const auto nc = cl.size();
   for (auto& c : cl) {
-    if (c.children.empty()) c.death = c.min_h;
-    else out.splits.push_back(c.death);
+    if (c.children.empty())
+      c.death = c.min_h;
+    else
+      out.splits.push_back(c.death);
   }
   std::sort(out.splits.begin(), out.splits.end());
   // Stability (Campello et al. 2013, eq. 3 in R's form): Σ rows (λ_row − λ_birth) plus the
@@ -276,8 +283,8 @@ Condensed condense(index_t n, const std::vector<MstEdge>& mst, int min_cluster_s
     out.stability[c] += lambda_of(out.row_eps[at(p)]) - lambda_of(cl[c].birth);
   }
   for (std::size_t c = 0; c < nc; ++c) {
-    out.stability[c] += static_cast<double>(cl[c].n_children) *
-                        (lambda_of(cl[c].death) - lambda_of(cl[c].birth));
+    out.stability[c] +=
+        static_cast<double>(cl[c].n_children) * (lambda_of(cl[c].death) - lambda_of(cl[c].birth));
   }
   out.birth.resize(nc);
   out.eps_max.assign(nc, kInf);
@@ -320,7 +327,8 @@ Status validate(const HdbscanOptions& o) {
                                     fmt::format("{} is below the minimum 2", o.min_cluster_size),
                                     "a cluster needs at least two rows: pass --min-cluster-size 5");
   if (o.min_samples < 1)
-    return Status::invalid_argument("--min-samples", fmt::format("{} is below the minimum 1", o.min_samples));
+    return Status::invalid_argument("--min-samples",
+                                    fmt::format("{} is below the minimum 1", o.min_samples));
   if (o.max_fit_rows < 0)
     return Status::invalid_argument("max_fit_rows", fmt::format("{} is negative", o.max_fit_rows),
                                     "pass 0 to fit on every row");
@@ -328,12 +336,13 @@ Status validate(const HdbscanOptions& o) {
 }
 
 // Fits on all rows of x (no sampling) and fills the fit's flat result and model.
-Result<HdbscanFit> fit_exact(const Context& ctx, MatrixView<const float> x, const HdbscanOptions& o) {
+Result<HdbscanFit> fit_exact(const Context& ctx, MatrixView<const float> x,
+                             const HdbscanOptions& o) {
   const index_t n = x.rows;
   if (o.min_samples > n)
-    return Status::invalid_argument("--min-samples",
-                                    fmt::format("{} is more than the {} rows fitted", o.min_samples, n),
-                                    "lower --min-samples or pass more rows");
+    return Status::invalid_argument(
+        "--min-samples", fmt::format("{} is more than the {} rows fitted", o.min_samples, n),
+        "lower --min-samples or pass more rows");
   ctx.progress().begin("hdbscan", 3);
   HdbscanFit fit;
   fit.min_samples = o.min_samples;
@@ -373,7 +382,8 @@ Result<HdbscanFit> fit_exact(const Context& ctx, MatrixView<const float> x, cons
     const std::int32_t l = fit.labels[at(p)];
     if (l >= 0) {
       const double mc = fit.cluster_max_core[at(l)];
-      fit.probabilities[at(p)] = mc > 0 ? static_cast<float>((mc - fit.core_distances[at(p)]) / mc) : 1.0F;
+      fit.probabilities[at(p)] =
+          mc > 0 ? static_cast<float>((mc - fit.core_distances[at(p)]) / mc) : 1.0F;
     }
     const double em = ct.eps_max[at(ct.row_cluster[at(p)])];
     fit.row_eps_max[at(p)] = em;
@@ -443,7 +453,8 @@ std::vector<MstEdge> mutual_reachability_mst(const Context& ctx, MatrixView<cons
     std::fill(bound.begin(), bound.end(), kInf);
     for (index_t i = 0; i < n; ++i) {
       if (best_q[at(i)] >= 0 && comp[at(best_q[at(i)])] == comp[at(i)]) best_q[at(i)] = -1;
-      if (best_q[at(i)] >= 0) bound[at(comp[at(i)])] = std::min(bound[at(comp[at(i)])], best_w[at(i)]);
+      if (best_q[at(i)] >= 0)
+        bound[at(comp[at(i)])] = std::min(bound[at(comp[at(i)])], best_w[at(i)]);
     }
     // Rows are taken in tree order, so a block holds neighbours, mostly of one component. The
     // best edge a block has found for a component bounds the block's later queries of that
@@ -470,7 +481,8 @@ std::vector<MstEdge> mutual_reachability_mst(const Context& ctx, MatrixView<cons
         const auto [w, q] = nearest_reachable(
             rt, rt.tree.point(pos), core[at(i)], row_bound,
             [&](index_t a, index_t b) {
-              return b < 0 || edge_less(0, std::min(a, i), std::max(a, i), 0, std::min(b, i), std::max(b, i));
+              return b < 0 || edge_less(0, std::min(a, i), std::max(a, i), 0, std::min(b, i),
+                                        std::max(b, i));
             },
             [&](index_t id) { return node_comp[at(id)] == ci; },
             [&](index_t p) { return pcomp[at(p)] == ci; }, stack);
@@ -492,8 +504,8 @@ std::vector<MstEdge> mutual_reachability_mst(const Context& ctx, MatrixView<cons
       if (best_q[at(i)] < 0) continue;
       const index_t c = comp[at(i)];
       const index_t j = comp_best[at(c)];
-      if (j < 0 || edge_less(best_w[at(i)], std::min(i, best_q[at(i)]), std::max(i, best_q[at(i)]), best_w[at(j)],
-                             std::min(j, best_q[at(j)]), std::max(j, best_q[at(j)])))
+      if (j < 0 || edge_less(best_w[at(i)], std::min(i, best_q[at(i)]), std::max(i, best_q[at(i)]),
+                             best_w[at(j)], std::min(j, best_q[at(j)]), std::max(j, best_q[at(j)])))
         comp_best[at(c)] = i;
     }
     for (index_t c = 0; c < n; ++c) {
@@ -511,7 +523,8 @@ std::vector<MstEdge> mutual_reachability_mst(const Context& ctx, MatrixView<cons
   return edges;
 }
 
-Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x, const HdbscanOptions& o) {
+Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x,
+                               const HdbscanOptions& o) {
   KOHORT_RETURN_IF_ERROR(check_finite(x));
   KOHORT_RETURN_IF_ERROR(validate(o));
   const index_t n = x.rows;
@@ -519,15 +532,21 @@ Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x, co
 
   // Fit on a uniform sample (partial Fisher–Yates, sorted back to row order), assign the rest.
   const index_t m = o.max_fit_rows;
+  ctx.log().info(
+      "hdbscan: the tree is built on a uniform sample of {} of the {} rows; the other rows join "
+      "the cluster of their mutual-reachability nearest sampled row",
+      m, n);
   std::vector<index_t> pick(at(n));
   std::iota(pick.begin(), pick.end(), index_t{0});
   Rng rng = ctx.rng("hdbscan.sample");
   for (index_t i = 0; i < m; ++i)
-    std::swap(pick[at(i)], pick[at(i + static_cast<index_t>(rng.below(static_cast<std::uint64_t>(n - i))))]);
+    std::swap(pick[at(i)],
+              pick[at(i + static_cast<index_t>(rng.below(static_cast<std::uint64_t>(n - i))))]);
   pick.resize(at(m));
   std::sort(pick.begin(), pick.end());
   Matrix<float> sample(m, x.cols);
-  for (index_t i = 0; i < m; ++i) std::copy(x.row(pick[at(i)]), x.row(pick[at(i)]) + x.cols, sample.row(i));
+  for (index_t i = 0; i < m; ++i)
+    std::copy(x.row(pick[at(i)]), x.row(pick[at(i)]) + x.cols, sample.row(i));
   KOHORT_ASSIGN_OR_RETURN(auto fit, fit_exact(ctx, sample.cview(), o));
   KOHORT_ASSIGN_OR_RETURN(auto pred, predict_hdbscan(ctx, fit, x));
   for (index_t i = 0; i < m; ++i) {
@@ -565,13 +584,15 @@ Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x, co
   return fit;
 }
 
-Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& fit, MatrixView<const float> x) {
-  if (fit.rows.rows() == 0) return Status::internal("hdbscan", "predict called before a successful fit");
+Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& fit,
+                                          MatrixView<const float> x) {
+  if (fit.rows.rows() == 0)
+    return Status::internal("hdbscan", "predict called before a successful fit");
   KOHORT_RETURN_IF_ERROR(check_finite(x));
   if (x.cols != fit.rows.cols())
-    return Status::invalid_input("input", fmt::format("{} columns, but the model was fitted on {}", x.cols,
-                                                      fit.rows.cols()),
-                                 "pass rows with the fitted columns, in the same order");
+    return Status::invalid_input(
+        "input", fmt::format("{} columns, but the model was fitted on {}", x.cols, fit.rows.cols()),
+        "pass rows with the fitted columns, in the same order");
   const ReachTree rt(fit.rows.cview(), fit.core_distances);
   const index_t n = x.rows;
   const index_t k = std::min<index_t>(fit.min_samples, fit.rows.rows());
@@ -606,7 +627,8 @@ Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& 
       if (l < 0 || !(w < fit.cluster_birth[at(l)])) continue;
       out.labels[at(i)] = l;
       const double mc = fit.cluster_max_core[at(l)];
-      out.probabilities[at(i)] = mc > 0 ? static_cast<float>(std::clamp((mc - core) / mc, 0.0, 1.0)) : 1.0F;
+      out.probabilities[at(i)] =
+          mc > 0 ? static_cast<float>(std::clamp((mc - core) / mc, 0.0, 1.0)) : 1.0F;
     }
   });
   return out;

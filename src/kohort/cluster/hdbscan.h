@@ -44,14 +44,14 @@ struct HdbscanFit {
 
   // The model, over the rows the tree was built on (all rows, or the sample).
   int min_samples = 0;
-  Matrix<float> rows;                      ///< fitted rows (m × d)
-  std::vector<double> core_distances;      ///< m
-  std::vector<std::int32_t> row_labels;    ///< m, labels of the fitted rows
-  std::vector<double> row_eps_max;         ///< m, 1/λ_max of each row's deepest cluster (GLOSH)
-  std::vector<double> row_exit;            ///< m, distance 1/λ at which each row leaves the tree
-  std::vector<double> splits;              ///< distances at which condensed clusters split, ascending
-  std::vector<double> cluster_birth;       ///< per cluster: mutual-reachability distance at which it appears
-  std::vector<double> cluster_max_core;    ///< per cluster: largest core distance of a member
+  Matrix<float> rows;                    ///< fitted rows (m × d)
+  std::vector<double> core_distances;    ///< m
+  std::vector<std::int32_t> row_labels;  ///< m, labels of the fitted rows
+  std::vector<double> row_eps_max;       ///< m, 1/λ_max of each row's deepest cluster (GLOSH)
+  std::vector<double> row_exit;          ///< m, distance 1/λ at which each row leaves the tree
+  std::vector<double> splits;            ///< distances at which condensed clusters split, ascending
+  std::vector<double> cluster_birth;     ///< per cluster: distance at which it appears
+  std::vector<double> cluster_max_core;  ///< per cluster: largest core distance of a member
 };
 
 /// HDBSCAN (Campello, Moulavi & Sander 2013; McInnes & Healy 2017) for reduced data of up to

@@ -14,8 +14,8 @@ KdTree::KdTree(MatrixView<const float> x, index_t leaf_size)
   if (n_ > 0) build(x, 0, n_);
   points_.resize(static_cast<std::size_t>(n_ * d_));
   for (index_t p = 0; p < n_; ++p)
-    std::copy(x.row(order_[static_cast<std::size_t>(p)]), x.row(order_[static_cast<std::size_t>(p)]) + d_,
-              points_.begin() + p * d_);
+    std::copy(x.row(order_[static_cast<std::size_t>(p)]),
+              x.row(order_[static_cast<std::size_t>(p)]) + d_, points_.begin() + p * d_);
 }
 
 index_t KdTree::build(MatrixView<const float> x, index_t begin, index_t end) {
@@ -63,7 +63,8 @@ double KdTree::box_distance2(index_t node, const float* q) const {
   double gap = 0;
   for (index_t j = 0; j < d_; ++j) {
     const double v = q[j];
-    const double t = v < lo[j] ? static_cast<double>(lo[j]) - v : (v > hi[j] ? v - static_cast<double>(hi[j]) : 0.0);
+    const double t = v < lo[j] ? static_cast<double>(lo[j]) - v
+                               : (v > hi[j] ? v - static_cast<double>(hi[j]) : 0.0);
     gap += t * t;
   }
   return gap;
