@@ -572,7 +572,7 @@ Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x,
     w.resize(at(next));
     v = std::move(w);
   };
-  // A cluster of the sample that claims no row at all (impossible: its sampled rows keep it).
+  // Every cluster keeps its sampled rows, so the new numbers cover all of them.
   permute(fit.stability);
   permute(fit.cluster_birth);
   permute(fit.cluster_max_core);
