@@ -548,12 +548,32 @@ Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x,
   for (index_t i = 0; i < m; ++i)
     std::copy(x.row(pick[at(i)]), x.row(pick[at(i)]) + x.cols, sample.row(i));
   KOHORT_ASSIGN_OR_RETURN(auto fit, fit_exact(ctx, sample.cview(), o));
-  KOHORT_ASSIGN_OR_RETURN(auto pred, predict_hdbscan(ctx, fit, x));
-  for (index_t i = 0; i < m; ++i) {
-    const auto r = at(pick[at(i)]);
-    pred.labels[r] = fit.labels[at(i)];
-    pred.probabilities[r] = fit.probabilities[at(i)];
-    pred.outlier_scores[r] = fit.outlier_scores[at(i)];
+  // The other rows are assigned; the sampled rows keep their fitted results.
+  Matrix<float> rest(n - m, x.cols);
+  for (index_t i = 0, r = 0, t = 0; i < n; ++i) {
+    if (t < m && pick[at(t)] == i) {
+      ++t;
+      continue;
+    }
+    std::copy(x.row(i), x.row(i) + x.cols, rest.row(r++));
+  }
+  KOHORT_ASSIGN_OR_RETURN(auto assigned, predict_hdbscan(ctx, fit, rest.cview()));
+  HdbscanPrediction pred;
+  pred.labels.resize(at(n));
+  pred.probabilities.resize(at(n));
+  pred.outlier_scores.resize(at(n));
+  for (index_t i = 0, r = 0, t = 0; i < n; ++i) {
+    if (t < m && pick[at(t)] == i) {
+      pred.labels[at(i)] = fit.labels[at(t)];
+      pred.probabilities[at(i)] = fit.probabilities[at(t)];
+      pred.outlier_scores[at(i)] = fit.outlier_scores[at(t)];
+      ++t;
+      continue;
+    }
+    pred.labels[at(i)] = assigned.labels[at(r)];
+    pred.probabilities[at(i)] = assigned.probabilities[at(r)];
+    pred.outlier_scores[at(i)] = assigned.outlier_scores[at(r)];
+    ++r;
   }
   // Renumber by first row over all rows, as an exact fit numbers them.
   std::vector<std::int32_t> number(at(fit.n_clusters), -1);
