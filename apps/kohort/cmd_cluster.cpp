@@ -198,7 +198,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   const auto n_outliers = std::count_if(labels.begin(), labels.end(), [](std::int32_t l) { return l < 0; });
   if (k == 0)
     return shell.fail(Status::invalid_input(a.input, fmt::format("every one of the {} rows is an outlier", labels.size()),
-                                            "raise --eps or lower --min-samples"));
+                                            "raise --eps or lower --min-samples (hdbscan: lower --min-cluster-size)"));
   nlohmann::json metrics;
   auto in = select::inertia(ctx, x.cview(), labels);
   if (!in.ok()) return shell.fail(in.status());
@@ -329,7 +329,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either compressed "
                   "(.gz, .zst), or .npy\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan, hdbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));
@@ -362,9 +362,18 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                   "(default 0.5)\nexample: --eps 0.3")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--min-samples", a->params.min_samples,
-                  "dbscan rows within --eps (the row included) that make a core row (default 5)"
+                  "dbscan rows within --eps (the row included) that make a core row; hdbscan "
+                  "rows (the row included) whose farthest sets the core distance (default 5)"
                   "\nexample: --min-samples 10")
       ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--min-cluster-size", a->params.min_cluster_size,
+                  "hdbscan smallest segment: smaller groups are outliers (default 5)"
+                  "\nexample: --algo hdbscan --min-cluster-size 50")
+      ->check(CLI::Range(2, 100000000));
+  cmd->add_option("--cluster-selection", a->params.cluster_selection,
+                  "hdbscan: eom keeps the most stable segments, leaf the finest (default eom)"
+                  "\nexample: --cluster-selection leaf")
+      ->check(CLI::IsMember({"eom", "leaf"}));
   cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans|| (default kmeans++)\nexample: --init 'kmeans||'")
       ->check(CLI::IsMember({"kmeans++", "kmeans||"}));
   cmd->add_option("--id-column", a->id_column,
@@ -389,7 +398,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                 "test every input column across the segments (one-way ANOVA and Kruskal–Wallis; "
                 "η², F, H and p-values), ordered by how much of the column the segments explain");
   cmd->add_option("--out", a->out,
-                  "write `id,segment` rows (plus `confidence` for gmm and `outlier` for dbscan) here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
+                  "write `id,segment` rows (plus `confidence` for gmm and hdbscan, `outlier` for dbscan and hdbscan) here ('-' for stdout; default stdout unless --json)\nexample: --out segments.csv");
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_cluster(shell, *a); });
 }

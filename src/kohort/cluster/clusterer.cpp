@@ -9,6 +9,7 @@
 #include "kohort/cluster/bgmm.h"
 #include "kohort/cluster/dbscan.h"
 #include "kohort/cluster/gmm.h"
+#include "kohort/cluster/hdbscan.h"
 #include "kohort/cluster/internal/kd_tree.h"
 #include "kohort/cluster/kmeans.h"
 #include "kohort/cluster/minibatch_kmeans.h"
@@ -262,6 +263,36 @@ class DbscanClusterer final : public Clusterer {
   std::vector<std::int32_t> core_labels_;
 };
 
+class HdbscanClusterer final : public Clusterer {
+ public:
+  explicit HdbscanClusterer(const ClusterParams& p) {
+    options_.min_cluster_size = p.min_cluster_size;
+    options_.min_samples = p.min_samples;
+    options_.selection = p.cluster_selection == "leaf" ? ClusterSelection::leaf : ClusterSelection::eom;
+  }
+  Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
+                           std::span<const float> weights) override {
+    if (!weights.empty())
+      return Status::unsupported("hdbscan", "sample weights are not supported by HDBSCAN");
+    KOHORT_ASSIGN_OR_RETURN(fit_, fit_hdbscan(ctx, x, options_));
+    Segmentation s;
+    s.labels = fit_.labels;
+    s.confidence = fit_.probabilities;
+    s.n_clusters = fit_.n_clusters;
+    s.has_outliers = true;
+    return s;
+  }
+  Result<std::vector<std::int32_t>> predict(const Context& ctx,
+                                            MatrixView<const float> x) const override {
+    KOHORT_ASSIGN_OR_RETURN(auto p, predict_hdbscan(ctx, fit_, x));
+    return std::move(p.labels);
+  }
+
+ private:
+  HdbscanOptions options_;
+  HdbscanFit fit_;
+};
+
 template <typename T>
 std::unique_ptr<Clusterer> make(const ClusterParams& p) {
   return std::make_unique<T>(p);
@@ -280,6 +311,9 @@ constexpr ClustererInfo kRegistry[] = {
              "default 20); diagonal or full covariance", false, &make<BgmmClusterer>},
     {"dbscan", "DBSCAN on a kd-tree (--eps, --min-samples); outliers are segment -1; for "
                "reduced data of up to ~16 dimensions", false, &make<DbscanClusterer>},
+    {"hdbscan", "HDBSCAN (--min-cluster-size, --min-samples); outliers are segment -1; "
+                "confidence = membership probability; for reduced data of up to ~16 dimensions",
+     false, &make<HdbscanClusterer>},
     {"ward", "Ward agglomeration (exact nearest-neighbour chain up to 50k rows, k-means "
              "micro-clusters above); the tree is cut at k", true, &make<WardClusterer>},
 };

@@ -24,6 +24,8 @@ struct ClusterParams {
   std::string covariance = "diag";  ///< mixtures: diag | full
   double eps = 0.5;                ///< density: neighbourhood radius
   int min_samples = 5;             ///< density: rows (itself included) that make a core row
+  int min_cluster_size = 5;        ///< hdbscan: smallest cluster
+  std::string cluster_selection = "eom";  ///< hdbscan: eom | leaf
 };
 
 /// The outcome of a fit on n rows.
