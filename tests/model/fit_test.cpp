@@ -2,6 +2,7 @@
 // result does not depend on the thread count, later events do not leak into an as-of fit,
 // and the JSON round trip keeps everything assignment needs.
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -229,6 +230,33 @@ TEST(Model, RejectsForeignDocuments) {
   auto r = SegmentModel::from_json({{"format", "kohort.segment-model"}, {"format_version", 99}});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().what().find("newer"), std::string::npos);
+}
+
+// Found by fuzz/model_json_fuzz.cpp: parts of a stored model of the wrong JSON type were read
+// past their end instead of being refused.
+TEST(Model, RefusesPartsOfTheWrongType) {
+  const Context ctx = Context().with_seed(5).with_threads(2);
+  auto fit = fit_segments(ctx, dataset(), small_options());
+  ASSERT_TRUE(fit.ok()) << fit.status().what();
+  const nlohmann::json good = fit->model.to_json();
+  ASSERT_TRUE(SegmentModel::from_json(good).ok());
+  const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> spoilers = {
+      {"algorithm", [](nlohmann::json& j) { j["clusterer"] = 7; }},
+      {"clusterer.centers", [](nlohmann::json& j) { j["clusterer"]["centers"] = "x"; }},
+      {"clusterer.centers", [](nlohmann::json& j) { j["clusterer"]["centers"][0][0] = "x"; }},
+      {"clusterer.centers", [](nlohmann::json& j) { j["clusterer"]["centers"][0] = {1}; }},
+      {"clusterer", [](nlohmann::json& j) { j.erase("clusterer"); }},
+      {"malformed", [](nlohmann::json& j) { j["segment_names"] = {1, 2, 3}; }},
+  };
+  for (const auto& [expect, spoil] : spoilers) {
+    nlohmann::json bad = good;
+    spoil(bad);
+    const auto r = SegmentModel::from_json(bad);
+    ASSERT_FALSE(r.ok()) << expect;
+    EXPECT_EQ(r.status().code(), Code::invalid_input) << expect;
+    EXPECT_NE(r.status().what().find(expect == "malformed" ? "" : expect), std::string::npos)
+        << expect << ": " << r.status().what();
+  }
 }
 
 }  // namespace

@@ -23,17 +23,26 @@ json matrix_json(MatrixView<const float> m) {
   return rows;
 }
 
-Result<Matrix<float>> matrix_from(const json& j, std::string_view key) {
-  if (!j.is_array())
-    return Status::invalid_input("model", fmt::format("'{}' is not an array of rows", key), "refit the model");
+// The matrix stored under parent[key] as an array of equally long rows of numbers.
+Result<Matrix<float>> matrix_from(const json& parent, const char* key, std::string_view name) {
+  const auto it = parent.is_object() ? parent.find(key) : parent.end();
+  if (it == parent.end() || !it->is_array())
+    return Status::invalid_input("model", fmt::format("'{}' is not an array of rows", name), "refit the model");
+  const json& j = *it;
   const auto rows = static_cast<index_t>(j.size());
-  const index_t cols = rows ? static_cast<index_t>(j[0].size()) : 0;
+  const index_t cols = rows && j[0].is_array() ? static_cast<index_t>(j[0].size()) : 0;
   Matrix<float> m(rows, cols);
   for (index_t i = 0; i < rows; ++i) {
     const json& r = j[static_cast<std::size_t>(i)];
     if (!r.is_array() || static_cast<index_t>(r.size()) != cols)
-      return Status::invalid_input("model", fmt::format("row {} of '{}' has the wrong length", i, key), "refit the model");
-    for (index_t c = 0; c < cols; ++c) m(i, c) = r[static_cast<std::size_t>(c)].get<float>();
+      return Status::invalid_input("model", fmt::format("row {} of '{}' has the wrong length", i, name), "refit the model");
+    for (index_t c = 0; c < cols; ++c) {
+      const json& v = r[static_cast<std::size_t>(c)];
+      if (!v.is_number())
+        return Status::invalid_input("model", fmt::format("row {} of '{}' holds a value that is not a number", i, name),
+                                     "refit the model");
+      m(i, c) = v.get<float>();
+    }
   }
   return m;
 }
@@ -97,7 +106,23 @@ json SegmentModel::to_json() const {
   return j;
 }
 
+namespace {
+Result<SegmentModel> parse_model_document(const json& j);
+}  // namespace
+
 Result<SegmentModel> SegmentModel::from_json(const json& j) {
+  // Every key is checked as it is read; this catches what a hostile document could still
+  // provoke inside the JSON library (a wrong type deep in a nested value).
+  try {
+    return parse_model_document(j);
+  } catch (const json::exception& e) {
+    return Status::invalid_input("model", fmt::format("the document is malformed: {}", e.what()),
+                                 "pass a model.json written by kohort fit, unmodified");
+  }
+}
+
+namespace {
+Result<SegmentModel> parse_model_document(const json& j) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
     return Status::invalid_input("model", "not a Kohort segment model (no \"format\": \"kohort.segment-model\")",
                                  "pass a model.json written by kohort fit");
@@ -131,7 +156,7 @@ Result<SegmentModel> SegmentModel::from_json(const json& j) {
   if (method == "pca") {
     reduce::PcaFit p;
     KOHORT_ASSIGN_OR_RETURN(p.mean, field<std::vector<double>>(reducer, "mean"));
-    KOHORT_ASSIGN_OR_RETURN(p.components, matrix_from(reducer["components"], "reducer.components"));
+    KOHORT_ASSIGN_OR_RETURN(p.components, matrix_from(reducer, "components", "reducer.components"));
     KOHORT_ASSIGN_OR_RETURN(p.explained_variance, field<std::vector<double>>(reducer, "explained_variance"));
     KOHORT_ASSIGN_OR_RETURN(p.explained_variance_ratio, field<std::vector<double>>(reducer, "explained_variance_ratio"));
     KOHORT_ASSIGN_OR_RETURN(p.total_variance, field<double>(reducer, "total_variance"));
@@ -144,7 +169,7 @@ Result<SegmentModel> SegmentModel::from_json(const json& j) {
   }
   KOHORT_ASSIGN_OR_RETURN(const json c, field<json>(j, "clusterer"));
   KOHORT_ASSIGN_OR_RETURN(m.clusterer.algorithm, field<std::string>(c, "algorithm"));
-  KOHORT_ASSIGN_OR_RETURN(m.clusterer.centers, matrix_from(c["centers"], "clusterer.centers"));
+  KOHORT_ASSIGN_OR_RETURN(m.clusterer.centers, matrix_from(c, "centers", "clusterer.centers"));
   const index_t dim = m.pca ? m.pca->components.rows() : static_cast<index_t>(m.selected.size());
   if (m.clusterer.centers.cols() != dim)
     return Status::invalid_input("model", fmt::format("centres have {} columns; the clustering space has {}",
@@ -176,6 +201,7 @@ Result<SegmentModel> SegmentModel::from_json(const json& j) {
   m.clv = j.value("clv", json::object());
   return m;
 }
+}  // namespace
 
 Result<Matrix<float>> embed(const Context& ctx, const SegmentModel& model, MatrixView<const float> selected) {
   if (!model.pca) {
