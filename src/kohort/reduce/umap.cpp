@@ -551,6 +551,15 @@ Edges make_edges(const std::vector<std::int64_t>& row_start, const std::vector<s
 
 inline float clip4(float v) { return v > 4.0f ? 4.0f : (v < -4.0f ? -4.0f : v); }
 
+// x^y for x > 0 by exp2(y·log2 x): a few ulps from powf and about twice as fast, which matters
+// in the SGD loop where it is half of the time.
+inline float pow_pos(float x, float y) { return std::exp2(y * std::log2(x)); }
+
+// A uniform index in [0, n) from 32 random bits by multiply-shift (Lemire 2019); n < 2^32.
+inline index_t fast_below(std::uint64_t r, index_t n) {
+  return static_cast<index_t>(((r >> 32) * static_cast<std::uint64_t>(n)) >> 32);
+}
+
 // n_epochs of umap-learn's optimize_layout_euclidean for the rows of `head` (their edges in
 // `e`, columns indexing `tail`). When `symmetric` (fit: head and tail are the same rows) each
 // sampled edge attracts its head twice, once for itself and once for its reverse edge, whose
@@ -595,7 +604,7 @@ void optimize_layout(const Context& ctx, Matrix<float>& head, const Matrix<float
             for (int c = 0; c < dim; ++c) d2 += (cur[c] - other[c]) * (cur[c] - other[c]);
             float coeff = 0;
             if (d2 > 0) {
-              const float pb = std::pow(d2, b);
+              const float pb = pow_pos(d2, b);
               coeff = -2.0f * a * b * (pb / d2) / (a * pb + 1.0f);
             }
             for (int c = 0; c < dim; ++c) cur[c] += clip4(coeff * (cur[c] - other[c])) * fa;
@@ -603,14 +612,14 @@ void optimize_layout(const Context& ctx, Matrix<float>& head, const Matrix<float
           next[us] += e.epochs_per_sample[us];
           const auto n_neg = static_cast<int>((ep - next_neg[us]) / per_neg[us]);
           for (int p = 0; p < n_neg; ++p) {
-            const auto kk = static_cast<index_t>(rng() % static_cast<std::uint64_t>(n_tail));
+            const index_t kk = fast_below(rng(), n_tail);
             if (symmetric && kk == i) continue;  // the row itself: distance 0 in umap-learn
             const float* o = tail.row(kk);
             float d2 = 0;
             for (int c = 0; c < dim; ++c) d2 += (cur[c] - o[c]) * (cur[c] - o[c]);
             float coeff = 0;
             if (d2 > 0) {
-              coeff = 2.0f * gamma * b / ((0.001f + d2) * (a * std::pow(d2, b) + 1.0f));
+              coeff = 2.0f * gamma * b / ((0.001f + d2) * (a * pow_pos(d2, b) + 1.0f));
             } else if (kk == i) {
               continue;
             }
