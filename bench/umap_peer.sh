@@ -6,6 +6,13 @@
 # umap-learn at 1 thread runs with random_state (its serial, reproducible path); at 2 threads
 # with random_state=None and NUMBA_NUM_THREADS=2 (its parallel path). Kohort gives the same
 # embedding at any thread count.
+# Measured (2-core shared machine, load average 2–6 from other builds, 3 runs, 100000 × 16):
+#   1 thread  kohort 54.6–59.7 s · umap-learn 91.0–102.1 s · 1.60–1.71× · trustworthiness
+#             0.9688–0.9689 vs 0.9693
+#   2 threads kohort 59.5–104.6 s · umap-learn 158.6–199.0 s · 1.90–2.67× · trustworthiness
+#             0.9688–0.9689 vs 0.9689–0.9692
+# Both are slower at 2 threads than at 1 under that load; on a quiet moment the 30000-row fit
+# took 16.1 s at 1 thread and 8.1 s at 2.
 # Usage: bench/umap_peer.sh [n=100000] [d=16] [bin=build-bench/bench/kohort_bench_umap_embed]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -58,7 +58,8 @@ struct CurveParams {
 /// umap-learn's smooth_knn_dist on rows of `distances` (n × k, sorted, first column the row
 /// itself for a kNN graph): per row, rho = the local_connectivity-th nonzero distance
 /// (interpolated), and sigma by 64 bisection steps until Σ_{j≥1} exp(−max(0, d_j − rho)/sigma)
-/// is within 1e−5 of log2(k_target)·bandwidth, floored at 1e−3 of the mean distance.
+/// is within 1e−5 of log2(k_target)·bandwidth (in float32, as umap-learn's numba kernel),
+/// floored at 1e−3 of the row's mean distance (of all distances when rho is 0). O(n·k·64).
 struct SmoothKnn {
   std::vector<float> sigmas;
   std::vector<float> rhos;
