@@ -12,6 +12,7 @@
 #include "kohort/io/matrix_file.h"
 #include "kohort/reduce/pca.h"
 #include "kohort/reduce/scale.h"
+#include "kohort/reduce/umap.h"
 #include "kohort/select/choose_k.h"
 #include "kohort/select/metrics.h"
 #include "kohort/validate/significance.h"
@@ -95,7 +96,12 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   auto scaling = reduce::parse_scaling(a.scale);
   if (!scaling.ok()) return shell.usage_error(scaling.status());
   std::optional<reduce::PcaOptions> pca_options;
-  if (!a.reduce.empty()) {
+  std::optional<reduce::UmapOptions> umap_options;
+  if (a.reduce.starts_with("umap")) {
+    auto u = reduce::parse_umap(a.reduce);
+    if (!u.ok()) return shell.usage_error(u.status());
+    umap_options = *u;
+  } else if (!a.reduce.empty()) {
     auto p = reduce::parse_pca(a.reduce);
     if (!p.ok()) return shell.usage_error(p.status());
     pca_options = *p;
@@ -118,7 +124,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
 
   // Significance is judged on the (scaled) input columns, not on principal components.
   Matrix<float> columns_for_tests;
-  if (a.significance && pca_options) columns_for_tests = x.clone();
+  if (a.significance && (pca_options || umap_options)) columns_for_tests = x.clone();
   nlohmann::json reduce_json;
   if (pca_options) {
     auto pca = reduce::fit_pca(ctx, x.cview(), *pca_options);
@@ -134,6 +140,21 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
                    {"explained_variance_ratio", pca->explained_variance_ratio},
                    {"variance_kept", kept}};
     x = std::move(*y);
+  }
+  if (umap_options) {
+    auto u = reduce::fit_umap(ctx, x.cview(), *umap_options);
+    if (!u.ok()) return shell.fail(u.status());
+    ctx.log().info("UMAP: {} columns to {} dimensions ({} neighbours, {}, {} init, {} epochs)",
+                   x.cols(), u->embedding.cols(), u->options.n_neighbors,
+                   u->knn.exact ? "exact kNN" : "NN-descent kNN", u->init, u->n_epochs);
+    reduce_json = {{"method", "umap"},
+                   {"components", u->embedding.cols()},
+                   {"n_neighbors", u->options.n_neighbors},
+                   {"min_dist", u->options.min_dist},
+                   {"n_epochs", u->n_epochs},
+                   {"knn", u->knn.exact ? "exact" : "nn-descent"},
+                   {"init", u->init}};
+    x = std::move(u->embedding);
   }
 
   std::optional<select::KChoice> choice;
@@ -249,7 +270,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
 
   nlohmann::json tests_json;
   if (a.significance) {
-    const Matrix<float>& cols = pca_options ? columns_for_tests : x;
+    const Matrix<float>& cols = pca_options || umap_options ? columns_for_tests : x;
     auto tests = validate::column_tests(ctx, cols.cview(), labels);
     if (!tests.ok()) return shell.fail(tests.status());
     tests_json = nlohmann::json::array();
@@ -346,6 +367,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--reduce", a->reduce,
                   "reduce the scaled columns before clustering: pca:SHARE keeps the fewest "
                   "principal components explaining that share of the variance, pca:N keeps N; "
+                  "umap:N embeds into N dimensions with UMAP (15 neighbours, min_dist 0.1); "
                   "metrics are measured in the reduced space\nexample: --reduce pca:0.9");
   cmd->add_option("--n-init", a->params.n_init, "restarts; the lowest inertia wins (default 3)\nexample: --n-init 10")
       ->check(CLI::Range(1, 1000));
