@@ -183,7 +183,11 @@ function customerMap(r: Report, pending: Pending[]): HTMLElement {
   const s = section(
     "map",
     "Customer map",
-    `A sample of ${integer(r.map.x.length)} customers placed by the first two ${r.map.method.toUpperCase()} components, coloured by segment` +
+    `A sample of ${integer(r.map.x.length)} customers ${
+      r.map.method === "umap"
+        ? "placed by UMAP (customers alike in the features the segments were found on sit close together)"
+        : `placed by the first two ${r.map.method.toUpperCase()} components`
+    }, coloured by segment` +
       (outliers ? `; ${integer(outliers)} outliers in grey.` : "."),
   );
   const box = chartBox(

@@ -20,6 +20,8 @@
 #include "kohort/io/quality.h"
 #include "kohort/profile/describe.h"
 #include "kohort/profile/rules.h"
+#include "kohort/reduce/pca.h"
+#include "kohort/reduce/umap.h"
 #include "kohort/select/metrics.h"
 #include "kohort/validate/stability.h"
 
@@ -492,23 +494,39 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
     hv.push_back(std::move(row));
   }
   diag["heatmap"] = {{"features", hf}, {"phrases", hp}, {"values", hv}};
-  // Map: 2-D PCA of the clustering space on a sample of customers.
+  // Map: a 2-D UMAP of the clustering space on a sample of customers (umap-learn's settings,
+  // 200 epochs), so that customers near each other in the space the segments were found in
+  // sit near each other on the map; PCA's first two components when UMAP cannot run (a
+  // sample too small for a neighbour graph).
   {
     const auto rows = sample_rows(ctx, space.rows(), o.map_points, "fit.map");
     const Matrix<float> sample = gather(space.cview(), rows);
     json mx = json::array(), my = json::array(), ms = json::array();
-    reduce::PcaOptions two;
-    two.n_components = static_cast<int>(std::min<index_t>(2, space.cols()));
+    std::string method = "umap";
+    Matrix<float> xy;
     if (sample.rows() >= 2) {
-      KOHORT_ASSIGN_OR_RETURN(const auto p2, reduce::fit_pca(ctx, sample.cview(), two));
-      KOHORT_ASSIGN_OR_RETURN(const auto xy, reduce::transform_pca(ctx, p2, sample.cview()));
+      reduce::UmapOptions uo;
+      uo.n_epochs = 200;
+      auto um = sample.rows() > uo.n_neighbors ? reduce::fit_umap(ctx, sample.cview(), uo)
+                                               : Result<reduce::UmapFit>(Status::invalid_input(
+                                                     "map", "too few customers for a neighbour graph"));
+      if (um.ok()) {
+        xy = std::move(um->embedding);
+      } else {
+        ctx.log().info("customer map by PCA: {}", um.status().what());
+        method = "pca";
+        reduce::PcaOptions two;
+        two.n_components = static_cast<int>(std::min<index_t>(2, space.cols()));
+        KOHORT_ASSIGN_OR_RETURN(const auto p2, reduce::fit_pca(ctx, sample.cview(), two));
+        KOHORT_ASSIGN_OR_RETURN(xy, reduce::transform_pca(ctx, p2, sample.cview()));
+      }
       for (index_t i = 0; i < xy.rows(); ++i) {
         mx.push_back(std::round(xy(i, 0) * 1000.0) / 1000.0);
         my.push_back(xy.cols() > 1 ? std::round(xy(i, 1) * 1000.0) / 1000.0 : 0.0);
         ms.push_back(out.labels[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]);
       }
     }
-    diag["map"] = {{"method", "pca"}, {"x", mx}, {"y", my}, {"segment", ms}};
+    diag["map"] = {{"method", method}, {"x", mx}, {"y", my}, {"segment", ms}};
   }
   diag["warnings"] = out.warnings;
   model.diagnostics = std::move(diag);
