@@ -13,6 +13,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <fmt/format.h>
 
+#include "kohort/cluster/internal/mixture_pass.h"
 #include "kohort/cluster/kmeans.h"
 #include "kohort/core/blas.h"
 #include "kohort/core/parallel.h"
@@ -21,8 +22,7 @@ namespace kohort::cluster {
 
 namespace {
 
-constexpr index_t kBlock = 16384;
-constexpr index_t kTile = 256;
+constexpr index_t kBlock = internal::kMixtureBlock;
 const double kLog2Pi = std::log(2.0 * std::numbers::pi);
 const double kLog2 = std::log(2.0);
 
@@ -39,21 +39,15 @@ double lgamma(double v) { return boost::math::lgamma(v, NoThrow()); }
 std::size_t at(index_t i) { return static_cast<std::size_t>(i); }
 
 // The variational posterior in the centred space (data mean removed), with the E-step forms.
-struct Params {
-  Covariance cov = Covariance::diag;
-  index_t k = 0, d = 0;
+// (cov, k, d, log_const — the part of E[log w·N(x)] that does not depend on x — and the other
+// E-step forms come from ComponentForms.)
+struct Params : internal::ComponentForms {
   std::vector<double> a, b;        // k: stick Beta(a, b)
   std::vector<double> beta, nu;    // k: mean precision, degrees of freedom
   std::vector<double> means;       // k × d (centred)
   std::vector<double> covs;        // diag k × d, full k × d × d: (ν W)⁻¹, as scikit-learn's
   std::vector<double> prec_chol;   // diag: k × d (1/σ); full: k × d × d upper U, U Uᵀ = covs⁻¹
   std::vector<double> log_det;     // k: Σ log diag(U)
-  std::vector<double> log_const;   // k: the part of E[log w·N(x)] that does not depend on x
-  // E-step forms.
-  Matrix<float> diag_b;                // k × 2d: [−2 μ p | p]
-  std::vector<double> diag_c;          // k: Σ μ² p
-  std::vector<Matrix<float>> full_ut;  // k of d × d: Uᵀ (row-major), so x·U = gemm_abt(x, Uᵀ)
-  std::vector<double> full_mu_u;       // k × d: μ U
 };
 
 // The priors in the centred space.
@@ -63,11 +57,8 @@ struct Prior {
   std::vector<double> cov;   // diag d, full d × d
 };
 
-// Sufficient statistics of one pass, in double.
-struct Stats {
-  std::vector<double> nk, s1, s2;  // k, k × d, diag k × d / full k × d × d
-  double entropy = 0;              // −Σ r log r
-};
+using Stats = internal::MixtureStats;
+using Pass = internal::MixtureData;
 
 // Cholesky factors of the precisions from covs (scikit-learn's _compute_precision_cholesky).
 Status set_precisions(Params& p) {
@@ -239,200 +230,6 @@ double lower_bound(const Params& p, double entropy) {
     bound += -log_wishart + betaln - 0.5 * df * std::log(p.beta[at(c)]);
   }
   return bound;
-}
-
-struct Scratch {
-  std::vector<float> xc, ab, g, y, resp, w;
-  std::vector<double> lp, e;
-};
-
-Scratch make_scratch(index_t k, index_t d) {
-  Scratch s;
-  s.xc.resize(at(kTile * d));
-  s.ab.resize(at(kTile * 2 * d));
-  s.g.resize(at(std::max({kTile * k, k * 2 * d, d * d})));
-  s.y.resize(at(kTile * d));
-  s.w.resize(at(kTile * d));
-  s.resp.resize(at(kTile * k));
-  s.lp.resize(at(kTile * k));
-  s.e.resize(at(k));
-  return s;
-}
-
-// E[log w_c + log N(x | μ_c, Λ_c)] (tile × k) of centred rows xc, in double.
-void log_prob_tile(const Params& p, MatrixView<const float> xc, Scratch& s) {
-  const index_t r = xc.rows, k = p.k, d = p.d;
-  if (p.cov == Covariance::diag) {
-    float* ab = s.ab.data();
-    for (index_t i = 0; i < r; ++i)
-      for (index_t j = 0; j < d; ++j) {
-        const float v = xc(i, j);
-        ab[i * 2 * d + j] = v;
-        ab[i * 2 * d + d + j] = v * v;
-      }
-    MatrixView<float> g(s.g.data(), r, k);
-    blas::gemm_abt(1.0f, MatrixView<const float>(ab, r, 2 * d), p.diag_b.cview(), 0.0f, g);
-    for (index_t i = 0; i < r; ++i)
-      for (index_t c = 0; c < k; ++c) {
-        // clamp: x²p − 2xμp + μ²p can come out slightly negative after rounding
-        const double maha = std::max(0.0, static_cast<double>(g(i, c)) + p.diag_c[at(c)]);
-        s.lp[at(i * k + c)] = p.log_const[at(c)] - 0.5 * maha;
-      }
-    return;
-  }
-  MatrixView<float> y(s.y.data(), r, d);
-  for (index_t c = 0; c < k; ++c) {
-    blas::gemm_abt(1.0f, xc, p.full_ut[at(c)].cview(), 0.0f, y);
-    const double* mu_u = p.full_mu_u.data() + c * d;
-    for (index_t i = 0; i < r; ++i) {
-      double maha = 0;
-      const float* yi = y.row(i);
-      for (index_t j = 0; j < d; ++j) {
-        const double t = yi[j] - mu_u[j];
-        maha += t * t;
-      }
-      s.lp[at(i * k + c)] = p.log_const[at(c)] - 0.5 * maha;
-    }
-  }
-}
-
-// Normalises a tile's log-probabilities into responsibilities (s.resp); returns −Σ r log r.
-// labels/conf, when given, receive the most probable component and its probability.
-double responsibilities(index_t r, index_t k, Scratch& s, std::int32_t* labels, float* conf) {
-  double entropy = 0;
-  for (index_t i = 0; i < r; ++i) {
-    const double* lp = s.lp.data() + i * k;
-    double mx = -std::numeric_limits<double>::infinity();
-    index_t arg = 0;
-    for (index_t c = 0; c < k; ++c)
-      if (lp[c] > mx) {
-        mx = lp[c];
-        arg = c;
-      }
-    // One exp per cell: e = exp(lp − max), r = e / Σe, log r = lp − max − log Σe.
-    double* e = s.e.data();
-    double sum = 0;
-    // exp underflows to exactly 0 below −745.2; skipping the call there changes no bit and
-    // saves most of them when components are far apart.
-    for (index_t c = 0; c < k; ++c) {
-      const double t = lp[c] - mx;
-      sum += (e[c] = t < -746.0 ? 0.0 : std::exp(t));
-    }
-    const double log_sum = std::log(sum), inv = 1.0 / sum;
-    float* resp = s.resp.data() + i * k;
-    double plogp = 0;
-    for (index_t c = 0; c < k; ++c) {
-      const double rc = e[c] * inv;
-      plogp += rc * (lp[c] - mx);
-      resp[c] = static_cast<float>(rc);
-    }
-    // Σ r log r = Σ r (lp − max) − log Σe, as Σ r = 1.
-    entropy -= plogp - log_sum;
-    if (labels != nullptr) labels[i] = static_cast<std::int32_t>(arg);
-    if (conf != nullptr) conf[i] = static_cast<float>(inv);
-  }
-  return entropy;
-}
-
-// Adds a tile's statistics (responsibilities in s.resp) into one block's double slots.
-void accumulate(const Params& p, MatrixView<const float> xc, Scratch& s, double* nk, double* s1,
-                double* s2) {
-  const index_t r = xc.rows, k = p.k, d = p.d;
-  for (index_t i = 0; i < r; ++i)
-    for (index_t c = 0; c < k; ++c) nk[c] += s.resp[at(i * k + c)];
-  MatrixView<const float> resp(s.resp.data(), r, k);
-  if (p.cov == Covariance::diag) {
-    // [Σ r x | Σ r x²] = Rᵀ · [x | x²]; the tile's [x | x²] is still in s.ab.
-    MatrixView<float> g(s.g.data(), k, 2 * d);
-    blas::gemm_atb(1.0f, resp, MatrixView<const float>(s.ab.data(), r, 2 * d), 0.0f, g);
-    for (index_t c = 0; c < k; ++c)
-      for (index_t j = 0; j < d; ++j) {
-        s1[c * d + j] += g(c, j);
-        s2[c * d + j] += g(c, d + j);
-      }
-    return;
-  }
-  MatrixView<float> g(s.g.data(), k, d);
-  blas::gemm_atb(1.0f, resp, xc, 0.0f, g);
-  for (index_t t = 0; t < k * d; ++t) s1[t] += g.data[t];
-  MatrixView<float> w(s.w.data(), r, d);
-  MatrixView<float> out(s.g.data(), d, d);
-  for (index_t c = 0; c < k; ++c) {
-    for (index_t i = 0; i < r; ++i) {
-      const float sr = std::sqrt(s.resp[at(i * k + c)]);
-      for (index_t j = 0; j < d; ++j) w(i, j) = sr * xc(i, j);
-    }
-    blas::syrk_ata(1.0f, w, 0.0f, out);
-    double* dst = s2 + c * d * d;
-    for (index_t t = 0; t < d * d; ++t) dst[t] += out.data[t];
-  }
-}
-
-struct Pass {
-  MatrixView<const float> x;
-  std::vector<double> center;  // d: the data mean removed before every product
-};
-
-void centre_tile(const Pass& ps, index_t t, index_t te, Scratch& s) {
-  const index_t d = ps.x.cols;
-  for (index_t i = t; i < te; ++i)
-    for (index_t j = 0; j < d; ++j)
-      s.xc[at((i - t) * d + j)] = static_cast<float>(ps.x(i, j) - ps.center[at(j)]);
-}
-
-// One fused E-step + statistics pass. With `hard` set, responsibilities are one-hot on those
-// labels (the start). labels/conf receive the most probable component of every row.
-Stats run_pass(const Context& ctx, const Pass& ps, const Params& p, const std::int32_t* hard,
-               std::int32_t* labels, float* conf, bool want_stats) {
-  const index_t n = ps.x.rows, k = p.k, d = p.d;
-  const index_t nb = block_count(n, kBlock);
-  const std::size_t s2_size = at(p.cov == Covariance::diag ? k * d : k * d * d);
-  std::vector<double> nk(want_stats ? at(nb * k) : 0, 0.0);
-  std::vector<double> s1(want_stats ? at(nb * k * d) : 0, 0.0);
-  std::vector<double> s2(want_stats ? at(nb) * s2_size : 0, 0.0);
-  std::vector<double> ent(at(nb), 0.0);
-  const int threads = std::max(1, ctx.threads());
-  std::vector<Scratch> scratch;
-  for (int t = 0; t < threads; ++t) scratch.push_back(make_scratch(k, d));
-  parallel_for_blocks_indexed(ctx, n, kBlock, [&](int w, index_t b, index_t s, index_t e) {
-    Scratch& sc = scratch[static_cast<std::size_t>(w)];
-    double ent_sum = 0;
-    for (index_t t = s; t < e; t += kTile) {
-      const index_t te = std::min(e, t + kTile);
-      const index_t r = te - t;
-      centre_tile(ps, t, te, sc);
-      MatrixView<const float> xc(sc.xc.data(), r, d);
-      if (hard != nullptr) {
-        std::fill(sc.resp.begin(), sc.resp.begin() + r * k, 0.0f);
-        for (index_t i = 0; i < r; ++i) sc.resp[at(i * k + hard[t + i])] = 1.0f;
-        if (p.cov == Covariance::diag)
-          for (index_t i = 0; i < r; ++i)
-            for (index_t j = 0; j < d; ++j) {
-              const float v = xc(i, j);
-              sc.ab[at(i * 2 * d + j)] = v;
-              sc.ab[at(i * 2 * d + d + j)] = v * v;
-            }
-      } else {
-        log_prob_tile(p, xc, sc);
-        ent_sum += responsibilities(r, k, sc, labels ? labels + t : nullptr, conf ? conf + t : nullptr);
-      }
-      if (want_stats)
-        accumulate(p, xc, sc, nk.data() + b * k, s1.data() + b * k * d, s2.data() + at(b) * s2_size);
-    }
-    ent[at(b)] = ent_sum;
-  });
-  Stats st;
-  for (double v : ent) st.entropy += v;
-  if (!want_stats) return st;
-  st.nk.assign(at(k), 0.0);
-  st.s1.assign(at(k * d), 0.0);
-  st.s2.assign(s2_size, 0.0);
-  for (index_t b = 0; b < nb; ++b) {
-    for (index_t c = 0; c < k; ++c) st.nk[at(c)] += nk[at(b * k + c)];
-    for (index_t t = 0; t < k * d; ++t) st.s1[at(t)] += s1[at(b * k * d + t)];
-    for (std::size_t t = 0; t < s2_size; ++t) st.s2[t] += s2[at(b) * s2_size + t];
-  }
-  return st;
 }
 
 Status validate(MatrixView<const float> x, const BgmmOptions& o) {
@@ -614,7 +411,7 @@ Result<BgmmFit> fit_bgmm(const Context& ctx, MatrixView<const float> x, const Bg
       km_labels = std::move(km.labels);
       start = km_labels.data();
     }
-    const Stats st0 = run_pass(ctx, ps, p, start, nullptr, nullptr, true);
+    const Stats st0 = internal::mixture_pass(ctx, ps, p, start, nullptr, nullptr, true);
     KOHORT_RETURN_IF_ERROR(m_step(st0, prior, o.reg_covar, p));
     double bound = -std::numeric_limits<double>::infinity();
     bool converged = false;
@@ -622,7 +419,7 @@ Result<BgmmFit> fit_bgmm(const Context& ctx, MatrixView<const float> x, const Bg
     while (it < o.max_iter) {
       if (ctx.cancelled()) return Status::cancelled();
       const double prev = bound;
-      const Stats st = run_pass(ctx, ps, p, nullptr, nullptr, nullptr, true);
+      const Stats st = internal::mixture_pass(ctx, ps, p, nullptr, nullptr, nullptr, true);
       KOHORT_RETURN_IF_ERROR(m_step(st, prior, o.reg_covar, p));
       ++it;
       bound = lower_bound(p, st.entropy);
@@ -669,7 +466,7 @@ Result<BgmmFit> fit_bgmm(const Context& ctx, MatrixView<const float> x, const Bg
   const Params eff = restrict_to(best, fit.effective);
   fit.labels.resize(at(n));
   fit.confidence.resize(at(n));
-  (void)run_pass(ctx, ps, eff, nullptr, fit.labels.data(), fit.confidence.data(), false);
+  (void)internal::mixture_pass(ctx, ps, eff, nullptr, fit.labels.data(), fit.confidence.data(), false);
   return fit;
 }
 
@@ -700,21 +497,7 @@ Result<Matrix<float>> bgmm_predict_proba(const Context& ctx, const BgmmFit& fit,
   KOHORT_RETURN_IF_ERROR(set_precisions(full));
   set_log_const(full);
   const Params p = restrict_to(full, fit.effective);
-  Matrix<float> out(x.rows, p.k);
-  const int threads = std::max(1, ctx.threads());
-  std::vector<Scratch> scratch;
-  for (int t = 0; t < threads; ++t) scratch.push_back(make_scratch(p.k, d));
-  parallel_for_blocks_indexed(ctx, x.rows, kBlock, [&](int w, index_t, index_t s, index_t e) {
-    Scratch& sc = scratch[static_cast<std::size_t>(w)];
-    for (index_t t = s; t < e; t += kTile) {
-      const index_t te = std::min(e, t + kTile);
-      centre_tile(ps, t, te, sc);
-      log_prob_tile(p, MatrixView<const float>(sc.xc.data(), te - t, d), sc);
-      (void)responsibilities(te - t, p.k, sc, nullptr, nullptr);
-      std::copy(sc.resp.begin(), sc.resp.begin() + (te - t) * p.k, out.row(t));
-    }
-  });
-  return out;
+  return internal::mixture_proba(ctx, ps, p);
 }
 
 }  // namespace kohort::cluster

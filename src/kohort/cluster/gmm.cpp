@@ -10,6 +10,7 @@
 #include <Eigen/LU>
 #include <fmt/format.h>
 
+#include "kohort/cluster/internal/mixture_pass.h"
 #include "kohort/cluster/kmeans.h"
 #include "kohort/core/blas.h"
 #include "kohort/core/parallel.h"
@@ -18,36 +19,26 @@ namespace kohort::cluster {
 
 namespace {
 
-constexpr index_t kBlock = 16384;
-constexpr index_t kTile = 256;
+constexpr index_t kBlock = internal::kMixtureBlock;
 const double kLog2Pi = std::log(2.0 * std::numbers::pi);
 
 // Parameters in the centred space, with what the E-step needs precomputed.
-struct Params {
-  Covariance cov = Covariance::diag;
-  index_t k = 0, d = 0;
+// (cov, k, d and the E-step forms — log_const = log w + log det − ½ d log 2π — come from
+// ComponentForms.)
+struct Params : internal::ComponentForms {
   std::vector<double> weights, means;  // k, k × d (centred)
   std::vector<double> prec_chol;       // diag: k × d (1/σ); full: k × d × d upper U, U Uᵀ = Σ⁻¹
   std::vector<double> log_det;         // k: Σ log diag(U) = −½ log|Σ|
-  // E-step forms.
-  Matrix<float> diag_b;                // k × 2d: [−2 μ p | p]
-  std::vector<double> diag_c;          // k: Σ μ² p
-  std::vector<Matrix<float>> full_ut;  // k of d × d: Uᵀ (row-major), so x·U = gemm_abt(x, Uᵀ)
-  std::vector<double> full_mu_u;       // k × d: μ U
-  std::vector<double> log_w_det;       // k: log w + log det − ½ d log 2π
 };
 
-// Sufficient statistics of one pass, in double.
-struct Stats {
-  std::vector<double> nk, s1, s2;  // k, k × d, diag k × d / full k × d × d
-  double log_prob_sum = 0;
-};
+using Stats = internal::MixtureStats;
+using Pass = internal::MixtureData;
 
 void prepare(Params& p) {
   const index_t k = p.k, d = p.d;
-  p.log_w_det.resize(static_cast<std::size_t>(k));
+  p.log_const.resize(static_cast<std::size_t>(k));
   for (index_t c = 0; c < k; ++c)
-    p.log_w_det[static_cast<std::size_t>(c)] = std::log(p.weights[static_cast<std::size_t>(c)]) +
+    p.log_const[static_cast<std::size_t>(c)] = std::log(p.weights[static_cast<std::size_t>(c)]) +
                                                 p.log_det[static_cast<std::size_t>(c)] -
                                                 0.5 * static_cast<double>(d) * kLog2Pi;
   if (p.cov == Covariance::diag) {
@@ -134,185 +125,6 @@ Status m_step(const Stats& st, index_t n, double reg, Params& p) {
   }
   prepare(p);
   return {};
-}
-
-struct Scratch {
-  std::vector<float> xc, ab, g, y, resp, w;
-  std::vector<double> lp;
-};
-
-// Log-densities + log weights (tile × k) of centred rows xc, in double.
-void log_prob_tile(const Params& p, MatrixView<const float> xc, Scratch& s) {
-  const index_t r = xc.rows, k = p.k, d = p.d;
-  s.lp.resize(static_cast<std::size_t>(r * k));
-  if (p.cov == Covariance::diag) {
-    float* ab = s.ab.data();
-    for (index_t i = 0; i < r; ++i)
-      for (index_t j = 0; j < d; ++j) {
-        const float v = xc(i, j);
-        ab[i * 2 * d + j] = v;
-        ab[i * 2 * d + d + j] = v * v;
-      }
-    MatrixView<float> g(s.g.data(), r, k);
-    blas::gemm_abt(1.0f, MatrixView<const float>(ab, r, 2 * d), p.diag_b.cview(), 0.0f, g);
-    for (index_t i = 0; i < r; ++i)
-      for (index_t c = 0; c < k; ++c) {
-        const double maha = std::max(0.0, static_cast<double>(g(i, c)) + p.diag_c[static_cast<std::size_t>(c)]);
-        s.lp[static_cast<std::size_t>(i * k + c)] = p.log_w_det[static_cast<std::size_t>(c)] - 0.5 * maha;
-      }
-  } else {
-    MatrixView<float> y(s.y.data(), r, d);
-    for (index_t c = 0; c < k; ++c) {
-      blas::gemm_abt(1.0f, xc, p.full_ut[static_cast<std::size_t>(c)].cview(), 0.0f, y);
-      const double* mu_u = p.full_mu_u.data() + c * d;
-      for (index_t i = 0; i < r; ++i) {
-        double maha = 0;
-        const float* yi = y.row(i);
-        for (index_t j = 0; j < d; ++j) {
-          const double t = yi[j] - mu_u[j];
-          maha += t * t;
-        }
-        s.lp[static_cast<std::size_t>(i * k + c)] = p.log_w_det[static_cast<std::size_t>(c)] - 0.5 * maha;
-      }
-    }
-  }
-}
-
-// Normalises a tile's log-probabilities into responsibilities; returns Σ log-sum-exp.
-double responsibilities(index_t r, index_t k, Scratch& s, std::int32_t* labels, float* conf) {
-  double total = 0;
-  for (index_t i = 0; i < r; ++i) {
-    const double* lp = s.lp.data() + i * k;
-    double mx = -std::numeric_limits<double>::infinity();
-    index_t arg = 0;
-    for (index_t c = 0; c < k; ++c)
-      if (lp[c] > mx) {
-        mx = lp[c];
-        arg = c;
-      }
-    double sum = 0;
-    for (index_t c = 0; c < k; ++c) sum += std::exp(lp[c] - mx);
-    const double lse = mx + std::log(sum);
-    total += lse;
-    float* resp = s.resp.data() + i * k;
-    for (index_t c = 0; c < k; ++c) resp[c] = static_cast<float>(std::exp(lp[c] - lse));
-    if (labels != nullptr) labels[i] = static_cast<std::int32_t>(arg);
-    if (conf != nullptr) conf[i] = static_cast<float>(std::exp(mx - lse));
-  }
-  return total;
-}
-
-// Adds a tile's statistics (responsibilities in s.resp) into one block's double slots.
-void accumulate(const Params& p, MatrixView<const float> xc, Scratch& s, double* nk, double* s1, double* s2) {
-  const index_t r = xc.rows, k = p.k, d = p.d;
-  for (index_t i = 0; i < r; ++i)
-    for (index_t c = 0; c < k; ++c) nk[c] += s.resp[static_cast<std::size_t>(i * k + c)];
-  MatrixView<const float> resp(s.resp.data(), r, k);
-  if (p.cov == Covariance::diag) {
-    // [Σ r x | Σ r x²] = Rᵀ · [x | x²]; the tile's [x | x²] is still in s.ab.
-    MatrixView<float> g(s.g.data(), k, 2 * d);
-    blas::gemm_atb(1.0f, resp, MatrixView<const float>(s.ab.data(), r, 2 * d), 0.0f, g);
-    for (index_t c = 0; c < k; ++c)
-      for (index_t j = 0; j < d; ++j) {
-        s1[c * d + j] += g(c, j);
-        s2[c * d + j] += g(c, d + j);
-      }
-  } else {
-    MatrixView<float> g(s.g.data(), k, d);
-    blas::gemm_atb(1.0f, resp, xc, 0.0f, g);
-    for (index_t t = 0; t < k * d; ++t) s1[t] += g.data[t];
-    MatrixView<float> w(s.w.data(), r, d);
-    MatrixView<float> out(s.g.data(), d, d);
-    for (index_t c = 0; c < k; ++c) {
-      for (index_t i = 0; i < r; ++i) {
-        const float sr = std::sqrt(s.resp[static_cast<std::size_t>(i * k + c)]);
-        for (index_t j = 0; j < d; ++j) w(i, j) = sr * xc(i, j);
-      }
-      blas::syrk_ata(1.0f, w, 0.0f, out);
-      double* dst = s2 + c * d * d;
-      for (index_t t = 0; t < d * d; ++t) dst[t] += out.data[t];
-    }
-  }
-}
-
-struct Pass {
-  MatrixView<const float> x;
-  std::vector<double> center;  // d: the data mean removed before every product
-};
-
-Scratch make_scratch(index_t k, index_t d) {
-  Scratch s;
-  s.xc.resize(static_cast<std::size_t>(kTile * d));
-  s.ab.resize(static_cast<std::size_t>(kTile * 2 * d));
-  s.g.resize(static_cast<std::size_t>(std::max({kTile * k, k * 2 * d, d * d})));
-  s.y.resize(static_cast<std::size_t>(kTile * d));
-  s.w.resize(static_cast<std::size_t>(kTile * d));
-  s.resp.resize(static_cast<std::size_t>(kTile * k));
-  return s;
-}
-
-void centre_tile(const Pass& ps, index_t t, index_t te, Scratch& s) {
-  const index_t d = ps.x.cols;
-  for (index_t i = t; i < te; ++i)
-    for (index_t j = 0; j < d; ++j)
-      s.xc[static_cast<std::size_t>((i - t) * d + j)] =
-          static_cast<float>(ps.x(i, j) - ps.center[static_cast<std::size_t>(j)]);
-}
-
-// One fused E-step + statistics pass. With `hard` set, responsibilities are the one-hot
-// labels given (the k-means start). labels/conf receive the most probable component.
-Stats run_pass(const Context& ctx, const Pass& ps, const Params& p, const std::int32_t* hard,
-               std::int32_t* labels, float* conf, bool want_stats) {
-  const index_t n = ps.x.rows, k = p.k, d = p.d;
-  const index_t nb = block_count(n, kBlock);
-  const std::size_t s2_size = p.cov == Covariance::diag ? static_cast<std::size_t>(k * d)
-                                                        : static_cast<std::size_t>(k * d * d);
-  std::vector<double> nk(want_stats ? static_cast<std::size_t>(nb * k) : 0, 0.0);
-  std::vector<double> s1(want_stats ? static_cast<std::size_t>(nb * k * d) : 0, 0.0);
-  std::vector<double> s2(want_stats ? nb * s2_size : 0, 0.0);
-  std::vector<double> lps(static_cast<std::size_t>(nb), 0.0);
-  const int threads = std::max(1, ctx.threads());
-  std::vector<Scratch> scratch;
-  for (int t = 0; t < threads; ++t) scratch.push_back(make_scratch(k, d));
-  parallel_for_blocks_indexed(ctx, n, kBlock, [&](int w, index_t b, index_t s, index_t e) {
-    Scratch& sc = scratch[static_cast<std::size_t>(w)];
-    double lp_sum = 0;
-    for (index_t t = s; t < e; t += kTile) {
-      const index_t te = std::min(e, t + kTile);
-      const index_t r = te - t;
-      centre_tile(ps, t, te, sc);
-      MatrixView<const float> xc(sc.xc.data(), r, d);
-      if (hard != nullptr) {
-        std::fill(sc.resp.begin(), sc.resp.begin() + r * k, 0.0f);
-        for (index_t i = 0; i < r; ++i) sc.resp[static_cast<std::size_t>(i * k + hard[t + i])] = 1.0f;
-        if (p.cov == Covariance::diag)
-          for (index_t i = 0; i < r; ++i)
-            for (index_t j = 0; j < d; ++j) {
-              const float v = xc(i, j);
-              sc.ab[static_cast<std::size_t>(i * 2 * d + j)] = v;
-              sc.ab[static_cast<std::size_t>(i * 2 * d + d + j)] = v * v;
-            }
-      } else {
-        log_prob_tile(p, xc, sc);
-        lp_sum += responsibilities(r, k, sc, labels ? labels + t : nullptr, conf ? conf + t : nullptr);
-      }
-      if (want_stats)
-        accumulate(p, xc, sc, nk.data() + b * k, s1.data() + b * k * d, s2.data() + b * s2_size);
-    }
-    lps[static_cast<std::size_t>(b)] = lp_sum;
-  });
-  Stats st;
-  for (double v : lps) st.log_prob_sum += v;
-  if (!want_stats) return st;
-  st.nk.assign(static_cast<std::size_t>(k), 0.0);
-  st.s1.assign(static_cast<std::size_t>(k * d), 0.0);
-  st.s2.assign(s2_size, 0.0);
-  for (index_t b = 0; b < nb; ++b) {
-    for (index_t c = 0; c < k; ++c) st.nk[static_cast<std::size_t>(c)] += nk[static_cast<std::size_t>(b * k + c)];
-    for (index_t t = 0; t < k * d; ++t) st.s1[static_cast<std::size_t>(t)] += s1[static_cast<std::size_t>(b * k * d + t)];
-    for (std::size_t t = 0; t < s2_size; ++t) st.s2[t] += s2[static_cast<std::size_t>(b) * s2_size + t];
-  }
-  return st;
 }
 
 Status validate(MatrixView<const float> x, const GmmOptions& o) {
@@ -405,7 +217,7 @@ Result<GmmFit> fit_gmm(const Context& ctx, MatrixView<const float> x, const GmmO
       ko.n_init = 1;
       const Context kctx = ctx.quiet().with_seed(ctx.seed() ^ (0x6A09E667F3BCC909ULL * static_cast<std::uint64_t>(run + 1)));
       KOHORT_ASSIGN_OR_RETURN(auto km, fit_kmeans(kctx, x, ko));
-      const Stats st = run_pass(ctx, ps, p, km.labels.data(), nullptr, nullptr, true);
+      const Stats st = internal::mixture_pass(ctx, ps, p, km.labels.data(), nullptr, nullptr, true);
       KOHORT_RETURN_IF_ERROR(m_step(st, n, o.reg_covar, p));
     }
     double bound = -std::numeric_limits<double>::infinity();
@@ -414,7 +226,7 @@ Result<GmmFit> fit_gmm(const Context& ctx, MatrixView<const float> x, const GmmO
     for (; it < o.max_iter;) {
       if (ctx.cancelled()) return Status::cancelled();
       const double prev = bound;
-      const Stats st = run_pass(ctx, ps, p, nullptr, nullptr, nullptr, true);
+      const Stats st = internal::mixture_pass(ctx, ps, p, nullptr, nullptr, nullptr, true);
       KOHORT_RETURN_IF_ERROR(m_step(st, n, o.reg_covar, p));
       ++it;
       bound = st.log_prob_sum / static_cast<double>(n);
@@ -441,7 +253,7 @@ Result<GmmFit> fit_gmm(const Context& ctx, MatrixView<const float> x, const GmmO
   fit.converged = best_conv;
   fit.labels.resize(static_cast<std::size_t>(n));
   fit.confidence.resize(static_cast<std::size_t>(n));
-  const Stats fin = run_pass(ctx, ps, best, nullptr, fit.labels.data(), fit.confidence.data(), false);
+  const Stats fin = internal::mixture_pass(ctx, ps, best, nullptr, fit.labels.data(), fit.confidence.data(), false);
   fit.log_likelihood = fin.log_prob_sum;
   fit.weights = best.weights;
   fit.means = best.means;
@@ -505,21 +317,7 @@ Result<Matrix<float>> gmm_predict_proba(const Context& ctx, const GmmFit& fit, M
   p.k = fit.k;
   p.d = fit.d;
   KOHORT_RETURN_IF_ERROR(params_from_start(st, ps.center, p));
-  Matrix<float> out(x.rows, fit.k);
-  const int threads = std::max(1, ctx.threads());
-  std::vector<Scratch> scratch;
-  for (int t = 0; t < threads; ++t) scratch.push_back(make_scratch(fit.k, fit.d));
-  parallel_for_blocks_indexed(ctx, x.rows, kBlock, [&](int w, index_t, index_t s, index_t e) {
-    Scratch& sc = scratch[static_cast<std::size_t>(w)];
-    for (index_t t = s; t < e; t += kTile) {
-      const index_t te = std::min(e, t + kTile);
-      centre_tile(ps, t, te, sc);
-      log_prob_tile(p, MatrixView<const float>(sc.xc.data(), te - t, fit.d), sc);
-      responsibilities(te - t, fit.k, sc, nullptr, nullptr);
-      std::copy(sc.resp.begin(), sc.resp.begin() + (te - t) * fit.k, out.row(t));
-    }
-  });
-  return out;
+  return internal::mixture_proba(ctx, ps, p);
 }
 
 }  // namespace kohort::cluster
