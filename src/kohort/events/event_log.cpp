@@ -7,18 +7,55 @@
 
 namespace kohort::events {
 
+namespace {
+std::uint64_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
+std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32) | 1u; }
+}  // namespace
+
+std::int32_t StringIndex::find(std::string_view s, const std::vector<std::string>& values) const {
+  if (slots_.empty()) return -1;
+  const std::uint64_t h = hash_of(s);
+  const std::uint32_t tag = tag_of(h);
+  for (std::size_t i = static_cast<std::size_t>(h) & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.code1 == 0) return -1;
+    if (slot.tag == tag && values[slot.code1 - 1] == s) return static_cast<std::int32_t>(slot.code1 - 1);
+  }
+}
+
+void StringIndex::insert(std::string_view s, std::int32_t code, const std::vector<std::string>& values) {
+  if ((used_ + 1) * 2 > slots_.size()) grow(values);
+  const std::uint64_t h = hash_of(s);
+  std::size_t i = static_cast<std::size_t>(h) & mask_;
+  while (slots_[i].code1 != 0) i = (i + 1) & mask_;
+  slots_[i] = {static_cast<std::uint32_t>(code) + 1, tag_of(h)};
+  ++used_;
+}
+
+void StringIndex::grow(const std::vector<std::string>& values) {
+  std::vector<Slot> old(std::max<std::size_t>(64, slots_.size() * 2));
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.code1 == 0) continue;
+    std::size_t i = static_cast<std::size_t>(hash_of(values[slot.code1 - 1])) & mask_;
+    while (slots_[i].code1 != 0) i = (i + 1) & mask_;
+    slots_[i] = slot;
+  }
+}
+
 code_t Dictionary::intern(std::string_view value) {
-  auto it = index_.find(value);
-  if (it != index_.end()) return it->second;
+  const std::int32_t found = index_.find(value, values_);
+  if (found >= 0) return found;
   const auto code = static_cast<code_t>(values_.size());
   values_.emplace_back(value);
-  index_.emplace(values_.back(), code);
+  index_.insert(values_.back(), code, values_);
   return code;
 }
 
 code_t Dictionary::find(std::string_view value) const {
-  auto it = index_.find(value);
-  return it == index_.end() ? kMissingCode : it->second;
+  const std::int32_t found = index_.find(value, values_);
+  return found >= 0 ? found : kMissingCode;
 }
 
 std::string_view stream_name(Stream s) {
@@ -34,17 +71,16 @@ std::string_view stream_name(Stream s) {
 }
 
 customer_t EventLog::intern(std::string_view external_id) {
-  auto it = index_.find(external_id);
-  if (it != index_.end()) return it->second;
+  const std::int32_t found = index_.find(external_id, ids_);
+  if (found >= 0) return found;
   const auto id = static_cast<customer_t>(ids_.size());
   ids_.emplace_back(external_id);
-  index_.emplace(ids_.back(), id);
+  index_.insert(ids_.back(), id, ids_);
   return id;
 }
 
 customer_t EventLog::find(std::string_view external_id) const {
-  auto it = index_.find(external_id);
-  return it == index_.end() ? -1 : it->second;
+  return index_.find(external_id, ids_);
 }
 
 namespace {

@@ -7,7 +7,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "kohort/core/matrix.h"
@@ -23,12 +22,25 @@ using code_t = std::int32_t;
 inline constexpr code_t kMissingCode = -1;
 inline constexpr float kMissingFloat = std::numeric_limits<float>::quiet_NaN();
 
-/// Hash and equality that look strings up by std::string_view without building a std::string.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+/// An open-addressing hash index over the strings of a vector that holds them: each string is
+/// stored once (in the vector), the index keeps only codes and hash tags (8 bytes a slot).
+/// Lookups take a std::string_view and allocate nothing.
+class StringIndex {
+ public:
+  /// The position of `s` in `values`, or −1.
+  [[nodiscard]] std::int32_t find(std::string_view s, const std::vector<std::string>& values) const;
+  /// Records that values[code] == s (not yet indexed); values.size() > code.
+  void insert(std::string_view s, std::int32_t code, const std::vector<std::string>& values);
+
+ private:
+  struct Slot {
+    std::uint32_t code1 = 0;  ///< code + 1; 0 marks an empty slot
+    std::uint32_t tag = 0;    ///< high bits of the hash
+  };
+  void grow(const std::vector<std::string>& values);
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0, used_ = 0;
 };
-using StringIndex = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
 
 /// Interns strings to dense codes 0, 1, 2, … in order of first appearance.
 class Dictionary {
