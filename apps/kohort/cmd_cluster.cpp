@@ -65,6 +65,97 @@ nlohmann::json scan_json(const select::KChoice& c) {
           {"rows", rows}};
 }
 
+// --algo auto: the k-means labelling (k already chosen) against a Gaussian mixture at the same k
+// and HDBSCAN. The best mean silhouette wins among labellings with at least 2 segments and at
+// most 10% of rows left as outliers (the silhouette of HDBSCAN's clustered rows alone would
+// flatter it otherwise); a later (less simple) candidate must beat the best so far by 0.01. The winner's labels,
+// confidence, BIC and outlier flag replace the k-means ones. Returns {chosen, reason,
+// candidates: [{algo, k, silhouette, outlier_share, eligible, note}]}.
+Result<nlohmann::json> compare_algorithms(const Context& ctx, const ClusterArgs& a, MatrixView<const float> x,
+                                          std::vector<std::int32_t>& labels, std::vector<float>& confidence,
+                                          std::optional<double>& bic, bool& outliers) {
+  constexpr double kMaxOutlierShare = 0.10;
+  constexpr double kMinGain = 0.01;
+  struct Candidate {
+    std::string name;
+    std::vector<std::int32_t> labels;
+    std::vector<float> confidence;
+    std::optional<double> bic;
+    bool outliers = false;
+    std::string note;
+  };
+  std::vector<Candidate> cands;
+  cands.push_back({"kmeans", labels, confidence, bic, false, ""});
+  const auto k_chosen = static_cast<int>(select::cluster_sizes(labels).size());
+  for (const char* name : {"gmm", "hdbscan"}) {
+    cluster::ClusterParams p = a.params;
+    p.n_clusters = k_chosen;
+    auto seg = cluster::find_clusterer(name)->make(p)->fit(ctx.quiet(), x, {});
+    Candidate c{name, {}, {}, {}, false, ""};
+    if (seg.ok()) {
+      c.labels = std::move(seg->labels);
+      c.confidence = std::move(seg->confidence);
+      if (seg->has_bic) c.bic = seg->bic;
+      c.outliers = seg->has_outliers;
+    } else {
+      c.note = "did not fit: " + seg.status().what();
+    }
+    cands.push_back(std::move(c));
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  int best = -1;
+  double best_sil = 0;
+  std::vector<double> sil(cands.size(), 0.0);
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    Candidate& c = cands[i];
+    nlohmann::json row = {{"algo", c.name}};
+    if (c.labels.empty()) {
+      row["eligible"] = false;
+      row["note"] = c.note;
+      rows.push_back(row);
+      continue;
+    }
+    const auto k = static_cast<int>(select::cluster_sizes(c.labels).size());
+    const auto n_out = std::count_if(c.labels.begin(), c.labels.end(), [](std::int32_t l) { return l < 0; });
+    const double share = static_cast<double>(n_out) / static_cast<double>(c.labels.size());
+    row["k"] = k;
+    row["outlier_share"] = share;
+    bool eligible = k >= 2 && share <= kMaxOutlierShare;
+    if (k >= 2 && k <= x.rows - 1) {
+      KOHORT_ASSIGN_OR_RETURN(const auto s, select::silhouette_sampled(ctx.quiet(), x, c.labels, a.silhouette_sample));
+      sil[i] = s.mean;
+      row["silhouette"] = s.mean;
+    } else {
+      eligible = false;
+    }
+    if (k < 2) c.note = fmt::format("found {} segment(s)", k);
+    else if (share > kMaxOutlierShare) c.note = fmt::format("left {:.0f}% of rows as outliers (more than {:.0f}%)", 100 * share, 100 * kMaxOutlierShare);
+    if (!c.note.empty()) row["note"] = c.note;
+    row["eligible"] = eligible;
+    rows.push_back(row);
+    if (eligible && (best < 0 || sil[i] > best_sil + kMinGain)) {
+      best = static_cast<int>(i);
+      best_sil = sil[i];
+    }
+  }
+  if (best < 0) best = 0;  // k-means always labels every row
+  std::string others;
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    if (static_cast<int>(i) == best) continue;
+    if (!others.empty()) others += "; ";
+    others += cands[i].name + (cands[i].note.empty() ? fmt::format(" {:.3f}", sil[i]) : " " + cands[i].note);
+  }
+  const Candidate& w = cands[static_cast<std::size_t>(best)];
+  const std::string reason =
+      fmt::format("{} separates the segments best (silhouette {:.3f}; {}; a more complex model must gain {})",
+                  w.name, sil[static_cast<std::size_t>(best)], others, kMinGain);
+  labels = w.labels;
+  confidence = w.confidence;
+  bic = w.bic;
+  outliers = w.outliers;
+  return nlohmann::json{{"chosen", w.name}, {"reason", reason}, {"candidates", rows}};
+}
+
 int run_cluster(Shell& shell, ClusterArgs& a) {
   const Context ctx = shell.context();
   if (a.algo == "list") {
@@ -75,7 +166,10 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   if (a.input.empty())
     return shell.usage_error(Status::invalid_argument("input", "no input file given",
                                                "pass a CSV, TSV or .npy file: kohort cluster data.csv"));
-  const auto* algo = cluster::find_clusterer(a.algo);
+  // auto: choose k with k-means, then compare it with a Gaussian mixture at that k and with
+  // HDBSCAN, and keep the best separated labelling (below).
+  const bool compare = a.algo == "auto";
+  const auto* algo = cluster::find_clusterer(compare ? "kmeans" : a.algo);
   if (algo == nullptr) {
     std::string names;
     for (const auto& c : cluster::clusterers()) names += (names.empty() ? "" : ", ") + std::string(c.name);
@@ -214,6 +308,16 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     outliers = seg->has_outliers;
   }
 
+  nlohmann::json algorithm_choice;
+  if (compare) {
+    auto chosen = compare_algorithms(ctx, a, x.cview(), labels, confidence, bic, outliers);
+    if (!chosen.ok()) return shell.fail(chosen.status());
+    algorithm_choice = std::move(*chosen);
+    a.algo = algorithm_choice["chosen"].get<std::string>();
+    algo = cluster::find_clusterer(a.algo);
+    ctx.log().info("algorithm: {}", algorithm_choice["reason"].get<std::string>());
+  }
+
   auto sizes = select::cluster_sizes(labels);
   const int k = static_cast<int>(sizes.size());
   const auto n_outliers = std::count_if(labels.begin(), labels.end(), [](std::int32_t l) { return l < 0; });
@@ -330,6 +434,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
                         {"metrics", metrics}};
     for (auto& [key, value] : metrics.items()) j[key] = value;
     if (choice) j["decision"] = scan_json(*choice);
+    if (!algorithm_choice.is_null()) j["algorithm_choice"] = algorithm_choice;
     if (!reduce_json.is_null()) j["reduce"] = reduce_json;
     if (!stability_json.is_null()) j["stability"] = stability_json;
     if (!tests_json.is_null()) j["feature_tests"] = tests_json;
@@ -350,7 +455,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either compressed "
                   "(.gz, .zst), or .npy\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan, hdbscan or ward, or 'list' to show them all (default kmeans)\nexample: --algo gmm");
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan, hdbscan or ward; auto (k by k-means, then k-means, gmm at that k and hdbscan compared by silhouette, at most 10% outliers; the JSON says why); or 'list' to show them all (default kmeans)\nexample: --algo auto");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));
