@@ -5,13 +5,9 @@
 # Exit 77 (skipped) when the fixture has no server, unless CI=true: then it fails.
 set -euo pipefail
 kohort="$1" pg="$2" work="$3"
-if [[ -f "$pg/unavailable" || ! -f "$pg/url" ]]; then
-  reason=$(cat "$pg/unavailable" 2>/dev/null || echo "the PostgreSQL fixture did not start")
-  if [[ "${CI:-}" == "true" ]]; then echo "FAIL: $reason (CI=true)" >&2; exit 1; fi
-  echo "SKIP: $reason" >&2
-  exit 77
-fi
-url=$(cat "$pg/url")
+# shellcheck source=/dev/null
+source "$(dirname "$0")/pg_fixture.sh"
+url=$(pg_fixture_url "$pg")
 rm -rf "$work"
 mkdir -p "$work"
 "$kohort" simulate --customers 1500 --seed 6 --out "$work/data" 2>/dev/null
