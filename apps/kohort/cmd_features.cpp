@@ -8,6 +8,7 @@
 
 #include "kohort/core/time.h"
 #include "kohort/features/compute.h"
+#include "kohort/features/partitioned.h"
 #include "kohort/features/output.h"
 #include "kohort/features/transform.h"
 #include "kohort/core/atomic_file.h"
@@ -29,6 +30,9 @@ struct FeaturesArgs {
   int max_levels = 12;
   std::vector<std::string> groups;
   std::string transform = "none";
+  std::string memory_limit;
+  std::string spill_dir;
+  std::uint32_t partitions = 0;
 };
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -74,24 +78,61 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     return shell.usage_error(Status::invalid_argument(flag, v.what(), v.hint()));
   }
 
-  auto data = io::load_dataset(ctx, a.data, ro);
-  if (!data.ok()) return shell.fail(data.status());
-  for (const auto& note : data->notes) ctx.log().info("{}", note);
-  for (const auto& r : data->reports)
-    if (r.rows_rejected > 0)
-      ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
-                     r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
-  const events::EventLog& log = data->log;
-  if (a.as_of.empty()) {
-    const Seconds last = log.last_event_time();
+  // Data larger than the memory limit is split by customer into partitions on disk.
+  std::uint64_t limit = physical_memory() / 10 * 8;
+  if (!a.memory_limit.empty() && !parse_size(a.memory_limit, limit))
+    return shell.usage_error(Status::invalid_argument(
+        "--memory-limit", fmt::format("'{}' is not a size", a.memory_limit),
+        "pass a size such as 8G, 512M or 2000000000"));
+  std::uint32_t partitions = a.partitions;
+  if (partitions == 0) {
+    auto bytes = io::estimate_text_bytes(a.data, ro);
+    if (!bytes.ok()) return shell.fail(bytes.status());
+    partitions = io::partitions_for(*bytes, limit);
+  }
+  const auto report_rejects = [&](const std::vector<io::StreamReport>& reports,
+                                  const std::vector<std::string>& notes) {
+    for (const auto& note : notes) ctx.log().info("{}", note);
+    for (const auto& r : reports)
+      if (r.rows_rejected > 0)
+        ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
+                       r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
+  };
+  const auto decide_as_of = [&](Seconds last) -> Status {
+    if (!a.as_of.empty()) return {};
     if (last == events::kMissingTime)
-      return shell.fail(Status::invalid_input(a.data, "the dataset has no events",
-                                              "check that the transactions file has rows"));
+      return Status::invalid_input(a.data, "the dataset has no events",
+                                   "check that the transactions file has rows");
     spec.as_of = (day_of(last) + 1) * kSecondsPerDay;
     ctx.log().info("as of {} (the day after the last event)", format_date(spec.as_of));
-  }
+    return {};
+  };
 
-  auto table = features::compute_features(ctx, log, spec);
+  std::optional<io::Dataset> data;
+  std::vector<std::string> ids;  // row → customer id, for a table put together from partitions
+  Result<features::FeatureTable> table = Status::internal("features", "not computed");
+  if (partitions > 1) {
+    const std::string spill = a.spill_dir.empty() ? temp_folder() : a.spill_dir;
+    ctx.log().info("splitting the data into {} partitions by customer under {} (memory limit {})",
+                   partitions, spill, format_size(limit));
+    auto parts = io::partition_dataset(ctx, a.data, ro, partitions, spill);
+    if (!parts.ok()) return shell.fail(parts.status());
+    report_rejects(parts->reports, parts->notes);
+    ctx.log().info("partition files: {} of text in {} compressed",
+                   format_size(parts->spill_text_bytes), format_size(parts->spill_file_bytes));
+    if (Status st = decide_as_of(parts->last_event_time); !st.ok()) return shell.fail(st);
+    auto merged = features::compute_features_partitioned(ctx, *parts, spec);
+    if (!merged.ok()) return shell.fail(merged.status());
+    ids = std::move(merged->ids);
+    table = std::move(merged->table);
+  } else {
+    auto loaded = io::load_dataset(ctx, a.data, ro);
+    if (!loaded.ok()) return shell.fail(loaded.status());
+    data = std::move(*loaded);
+    report_rejects(data->reports, data->notes);
+    if (Status st = decide_as_of(data->log.last_event_time()); !st.ok()) return shell.fail(st);
+    table = features::compute_features(ctx, data->log, spec);
+  }
   if (!table.ok()) return shell.fail(table.status());
   if (table->rows() == 0)
     return shell.fail(Status::invalid_input(
@@ -123,7 +164,9 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     nlohmann::json side = features::features_json(*table);
     if (fitted) side["transform"] = fitted->to_json();
     if (Status s = write_file_atomic(sidecar, side.dump(2) + "\n"); !s.ok()) return shell.fail(s);
-  } else if (Status s = features::write_features_csv(a.out, *table, log); !s.ok()) {
+  } else if (Status s = data ? features::write_features_csv(a.out, *table, data->log)
+                              : features::write_features_csv(a.out, *table, ids);
+             !s.ok()) {
     return shell.fail(s);
   }
 
@@ -135,7 +178,7 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     nlohmann::json j = {{"data", a.data},        {"as_of", format_datetime(spec.as_of)},
                         {"rows", table->rows()}, {"cols", table->cols()},
                         {"groups", per_group},   {"features", table->names()},
-                        {"out", a.out}};
+                        {"out", a.out},          {"partitions", partitions}};
     if (!sidecar.empty()) j["sidecar"] = sidecar;
     shell.print_json(j);
   }
@@ -185,6 +228,20 @@ void add_features_command(CLI::App& app, Shell& shell) {
                   "1%/99% winsorizing, then z-score or median/IQR scaling; constant and duplicate "
                   "columns dropped, each named in the log and the sidecar)\nexample: --transform z")
       ->check(CLI::IsMember({"none", "z", "robust"}));
+  cmd->add_option("--memory-limit", a->memory_limit,
+                  "memory to stay within (default 80% of the machine's): larger data is split by "
+                  "customer into partitions on disk and computed one partition at a time, with "
+                  "the same result\nexample: --memory-limit 8G")
+      ->type_name("SIZE");
+  cmd->add_option("--spill-dir", a->spill_dir,
+                  "folder for the partition files when the data is split (default $TMPDIR or "
+                  "/tmp; needs about a fifth of the data's uncompressed size)\nexample: "
+                  "--spill-dir /scratch")
+      ->type_name("DIR");
+  cmd->add_option("--partitions", a->partitions,
+                  "split into exactly this many partitions (default: from --memory-limit; 1 reads "
+                  "the data whole)\nexample: --partitions 16")
+      ->check(CLI::Range(1u, 4096u));
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_features(shell, *a); });
 }

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -105,6 +107,51 @@ void add_common_flags(CLI::App* cmd, Shell& shell) {
   cmd->add_option("--log-level", shell.log_level, "debug|info|warn|error|off (default info)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
   cmd->add_flag("-q,--quiet", shell.quiet, "only warnings and errors on stderr");
+}
+
+bool parse_size(std::string_view text, std::uint64_t& bytes) {
+  if (text.empty()) return false;
+  double mult = 1;
+  const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
+  std::string_view number = text;
+  if (last == 'B' && text.size() > 1 && std::isalpha(static_cast<unsigned char>(text[text.size() - 2])))
+    number.remove_suffix(1);  // "8GB"
+  const char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(number.back())));
+  switch (unit) {
+    case 'K': mult = 1024.0; break;
+    case 'M': mult = 1024.0 * 1024; break;
+    case 'G': mult = 1024.0 * 1024 * 1024; break;
+    case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
+    default: break;
+  }
+  if (mult > 1) number.remove_suffix(1);
+  if (number.empty()) return false;
+  std::string s(number);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !(v > 0) || v * mult > 1.8e19) return false;
+  bytes = static_cast<std::uint64_t>(v * mult);
+  return bytes > 0;
+}
+
+std::string format_size(std::uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.1f} GiB", b / (1024.0 * 1024 * 1024));
+  if (b >= 1024.0 * 1024) return fmt::format("{:.0f} MiB", b / (1024.0 * 1024));
+  if (b >= 1024.0) return fmt::format("{:.0f} KiB", b / 1024.0);
+  return fmt::format("{} B", bytes);
+}
+
+std::uint64_t physical_memory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || size <= 0) return std::uint64_t{8} << 30;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(size);
+}
+
+std::string temp_folder() {
+  const char* t = std::getenv("TMPDIR");
+  return t != nullptr && *t != '\0' ? std::string(t) : std::string("/tmp");
 }
 
 }  // namespace kohort::app

@@ -39,6 +39,15 @@ struct Shell {
   void print_json(const nlohmann::json& j) const;
 };
 
+/// Parses a size: bytes, or a number with K, M, G or T (powers of 1024; "1.5G", "512M").
+[[nodiscard]] bool parse_size(std::string_view text, std::uint64_t& bytes);
+/// "1.5 GiB", "512 MiB", "900 B".
+[[nodiscard]] std::string format_size(std::uint64_t bytes);
+/// The machine's physical memory in bytes.
+[[nodiscard]] std::uint64_t physical_memory();
+/// $TMPDIR, or /tmp.
+[[nodiscard]] std::string temp_folder();
+
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);
 

@@ -46,8 +46,12 @@ Status check_finalized(const events::EventLog& log) {
 
 }  // namespace
 
-Result<FeatureTable> compute_features(const Context& ctx, const events::EventLog& log,
-                                      const FeatureSpec& spec) {
+namespace {
+
+// compute_features() and count_population() in one: plans every family (which records the
+// log's population in `counted`), and unless plan_only computes the rows.
+Result<FeatureTable> run(const Context& ctx, const events::EventLog& log, const FeatureSpec& spec,
+                         const PartitionInputs& partition, Population& counted, bool plan_only) {
   KOHORT_RETURN_IF_ERROR(spec.validate());
   KOHORT_RETURN_IF_ERROR(check_finalized(log));
   const index_t n_customers = log.customers();
@@ -75,18 +79,20 @@ Result<FeatureTable> compute_features(const Context& ctx, const events::EventLog
   const std::span<const events::customer_t> rows = table.customers;
 
   internal::Columns cols;
+  internal::PopulationInputs pop(partition.population, counted);
   internal::TransactionFamily txf;
   internal::SessionFamily sessions;
   internal::EmailFamily emails;
   internal::SupportFamily support;
   internal::AttributeFamily attributes;
   internal::ReferralFamily referrals;
-  txf.plan(ctx, log, spec, rows, cols);
-  sessions.plan(ctx, log, spec, rows, cols);
+  txf.plan(ctx, log, spec, rows, pop, cols);
+  sessions.plan(ctx, log, spec, rows, pop, cols);
   emails.plan(log, spec, cols);
-  support.plan(ctx, log, spec, rows, cols);
-  attributes.plan(log, spec, rows, cols);
+  support.plan(ctx, log, spec, rows, pop, cols);
+  attributes.plan(log, spec, rows, pop, cols);
   referrals.plan(log, spec, rows, row_of, cols);
+  if (plan_only) return table;
   if (cols.size() == 0)
     return Status::invalid_argument("groups", "the selected feature groups give no column",
                                     "select groups whose streams are present in the data");
@@ -132,10 +138,126 @@ Result<FeatureTable> compute_features(const Context& ctx, const events::EventLog
     ctx.progress().step(stop);
   }
   ctx.progress().end();
-  txf.finish(ctx, spend, main_category, out);
+  if (partition.relative != nullptr) {
+    // The partition's share of the relative inputs; the columns are filled on the whole table.
+    RelativeInputs& rel = *partition.relative;
+    const auto& dict = log.transactions.categories;
+    std::vector<std::int32_t> local(dict.size(), -1);
+    for (std::size_t r = 0; r < spend.size(); ++r) {
+      rel.spend.push_back(spend[r]);
+      std::int32_t m = -1;
+      if (main_category[r] >= 0) {
+        auto& slot = local[static_cast<std::size_t>(main_category[r])];
+        if (slot < 0) {
+          const std::string& text = dict.value(main_category[r]);
+          const auto it = rel.category_index.find(text);
+          if (it != rel.category_index.end()) {
+            slot = it->second;
+          } else {
+            slot = static_cast<std::int32_t>(rel.categories.size());
+            rel.categories.push_back(text);
+            rel.category_index.emplace(text, slot);
+          }
+        }
+        m = slot;
+      }
+      rel.main_category.push_back(m);
+    }
+  } else {
+    txf.finish(ctx, spend, main_category, out);
+  }
   ctx.log().debug("features: {} customers × {} features as of {}", n, d,
                   format_datetime(spec.as_of));
   return table;
+}
+
+}  // namespace
+
+Result<FeatureTable> compute_features(const Context& ctx, const events::EventLog& log,
+                                      const FeatureSpec& spec) {
+  return compute_features(ctx, log, spec, PartitionInputs{});
+}
+
+Result<FeatureTable> compute_features(const Context& ctx, const events::EventLog& log,
+                                      const FeatureSpec& spec, const PartitionInputs& partition) {
+  Population counted;
+  return run(ctx, log, spec, partition, counted, false);
+}
+
+Result<Population> count_population(const Context& ctx, const events::EventLog& log,
+                                    const FeatureSpec& spec) {
+  Population counted;
+  auto planned = run(ctx, log, spec, PartitionInputs{}, counted, true);
+  if (!planned.ok()) return planned.status();
+  return counted;
+}
+
+Status fill_relative(const Context& ctx, const RelativeInputs& inputs, FeatureTable& table) {
+  if (inputs.spend.size() != static_cast<std::size_t>(table.rows()) ||
+      inputs.main_category.size() != inputs.spend.size())
+    return Status::invalid_argument(
+        "relative", fmt::format("{} relative inputs for a table of {} rows", inputs.spend.size(),
+                                table.rows()),
+        "pass one entry per row, in the table's row order");
+  internal::fill_relative_columns(ctx, inputs.spend, inputs.main_category,
+                                  inputs.categories.size(),
+                                  static_cast<int>(table.column("spend_vs_population_median")),
+                                  static_cast<int>(table.column("spend_vs_category_median")),
+                                  table.values.view());
+  return {};
+}
+
+Status append_referral_features(const Context& ctx, const events::EventLog& referrals,
+                                const FeatureSpec& spec, std::span<const index_t> row_of,
+                                FeatureTable& table) {
+  (void)ctx;
+  const index_t n = table.rows();
+  std::vector<events::customer_t> rows(static_cast<std::size_t>(n));
+  internal::Columns cols;
+  internal::ReferralFamily family;
+  family.plan(referrals, spec, rows, row_of, cols);
+  if (!family.active() || cols.size() == 0) return {};
+  const index_t d0 = table.cols();
+  const index_t d = d0 + cols.size();
+  Matrix<float> values(n, d);
+  for (index_t r = 0; r < n; ++r) {
+    const float* src = table.values.row(r);
+    float* dst = values.row(r);
+    std::copy(src, src + d0, dst);
+    std::fill(dst + d0, dst + d, internal::kNaN);
+    // The family's columns are numbered from 0 in `cols`: shift the row pointer.
+    family.compute(r, dst + d0);
+  }
+  table.values = std::move(values);
+  for (auto& info : cols.take()) table.info.push_back(std::move(info));
+  return {};
+}
+
+void Population::merge(const Population& other) {
+  for (const auto& [key, counts] : other.levels) {
+    auto& mine = levels[key];
+    for (const auto& [text, count] : counts) mine[text] += count;
+  }
+  columns.insert(other.columns.begin(), other.columns.end());
+}
+
+void RelativeInputs::append_row(const RelativeInputs& other, std::size_t row) {
+  spend.push_back(other.spend[row]);
+  const std::int32_t m = other.main_category[row];
+  if (m < 0) {
+    main_category.push_back(-1);
+    return;
+  }
+  const std::string& text = other.categories[static_cast<std::size_t>(m)];
+  const auto it = category_index.find(text);
+  if (it != category_index.end()) {
+    main_category.push_back(it->second);
+    return;
+  }
+  const auto slot = static_cast<std::int32_t>(categories.size());
+  categories.push_back(text);
+  category_index.emplace(text, slot);
+  main_category.push_back(slot);
 }
 
 }  // namespace kohort::features

@@ -27,7 +27,10 @@ void append_field(std::string& out, std::string_view field) {
 
 }  // namespace
 
-std::string features_csv(const FeatureTable& table, const events::EventLog& log) {
+namespace {
+
+template <typename IdOf>
+std::string csv_text(const FeatureTable& table, const IdOf& id_of) {
   std::string out;
   out.reserve(static_cast<std::size_t>(table.rows() + 1) *
               static_cast<std::size_t>(table.cols() + 1) * 8);
@@ -38,7 +41,7 @@ std::string features_csv(const FeatureTable& table, const events::EventLog& log)
   }
   out.push_back('\n');
   for (index_t i = 0; i < table.rows(); ++i) {
-    append_field(out, log.external_id(table.customers[static_cast<std::size_t>(i)]));
+    append_field(out, id_of(static_cast<std::size_t>(i)));
     const float* row = table.values.row(i);
     for (index_t j = 0; j < table.cols(); ++j) {
       out.push_back(',');
@@ -50,9 +53,26 @@ std::string features_csv(const FeatureTable& table, const events::EventLog& log)
   return out;
 }
 
+}  // namespace
+
+std::string features_csv(const FeatureTable& table, const events::EventLog& log) {
+  return csv_text(table, [&](std::size_t r) -> const std::string& {
+    return log.external_id(table.customers[r]);
+  });
+}
+
 Status write_features_csv(const std::string& path, const FeatureTable& table,
                           const events::EventLog& log) {
   return write_file_atomic(path, features_csv(table, log));
+}
+
+Status write_features_csv(const std::string& path, const FeatureTable& table,
+                          std::span<const std::string> ids) {
+  if (ids.size() != static_cast<std::size_t>(table.rows()))
+    return Status::invalid_argument("ids", "one customer id per row is needed");
+  return write_file_atomic(path, csv_text(table, [&](std::size_t r) -> const std::string& {
+                             return ids[r];
+                           }));
 }
 
 nlohmann::json features_json(const FeatureTable& table) {

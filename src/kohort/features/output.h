@@ -2,6 +2,7 @@
 // `.features.json` sidecar that describes the columns of a `.npy` matrix.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,11 @@ namespace kohort::features {
 /// Writes features_csv() to `path` atomically ("-" is standard output). Fails with io_error.
 [[nodiscard]] Status write_features_csv(const std::string& path, const FeatureTable& table,
                                         const events::EventLog& log);
+
+/// write_features_csv() with row r's customer id taken from ids[r] (a table put together from
+/// partitions); invalid_argument when the counts differ.
+[[nodiscard]] Status write_features_csv(const std::string& path, const FeatureTable& table,
+                                        std::span<const std::string> ids);
 
 /// The sidecar document: {"format": "kohort.features", "version": 1, "as_of": ISO date-time,
 /// "rows": n, "cols": d, "features": [{"name","group","unit","description","phrase"}…]}.

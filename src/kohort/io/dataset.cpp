@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <unordered_map>
@@ -20,6 +21,7 @@
 #include "kohort/io/internal/local_dict.h"
 #include "kohort/io/internal/schema.h"
 #include "kohort/io/internal/pg_source.h"
+#include "kohort/io/internal/spill.h"
 #include "kohort/io/internal/sqlite_source.h"
 #include "kohort/io/internal/timestamp.h"
 
@@ -31,6 +33,16 @@ using internal::Kind;
 using internal::LocalDict;
 using internal::RoleSpec;
 using internal::TimeFormat;
+
+bool canonical_id_less(std::string_view a, std::string_view b) {
+  const auto digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  };
+  const bool da = digits(a), db = digits(b);
+  if (da != db) return da;
+  if (da && a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
 
 bool parse_on_error(std::string_view text, OnError& out) {
   if (text == "fail") out = OnError::fail;
@@ -132,6 +144,11 @@ struct Plan {
   std::vector<TimeFormat> time_format;         // per role slot (time kinds)
   OnError on_error = OnError::fail;
   const internal::StreamConfig* config = nullptr;  // from kohort.toml, or null
+  // Routing (partition_dataset): when > 0, accepted rows are not converted into columns but
+  // sent whole to partition hash(customer) % partitions.
+  std::uint32_t partitions = 0;
+  int customer_slot = -1;  // the customer role, when routing
+  int time_slot = -1;      // the event time role, when routing (its latest value is kept)
 };
 
 struct ColumnData {
@@ -162,6 +179,13 @@ struct ChunkOut {
   std::size_t pending_rows = 0;
   std::vector<double> tmp_num;
   std::vector<Seconds> tmp_time;
+  // Routing: each accepted row's text (a view into the window) and its partition.
+  struct Routed {
+    std::string_view raw;
+    std::uint32_t part;
+  };
+  std::vector<Routed> routed;
+  Seconds max_time = events::kMissingTime;
 };
 
 std::string where(const Plan& p, index_t line, int column) {
@@ -198,6 +222,38 @@ void reject(const Plan& p, ChunkOut& out, index_t line, int column, int role, st
     return;
   }
   out.rejects.push_back({line, column, std::move(reason), std::string(raw)});
+}
+
+// The partition of a customer id: a hash of its text, so that every row of a customer, in any
+// stream, lands in the same partition.
+std::uint32_t partition_of(std::string_view customer, std::uint32_t partitions) {
+  const std::uint64_t h = internal::hash_bytes(customer) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::uint32_t>((h >> 32) % partitions);
+}
+
+// A good row under routing: counts its missing cells as pass 2 of handle_row would, and sends
+// its text to its customer's partition.
+void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
+               std::string_view raw) {
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    const int c = p.map.column[r];
+    if (c < 0) continue;
+    switch (p.roles[r].kind) {
+      case Kind::id:
+      case Kind::code:
+        if (trim(fields[static_cast<std::size_t>(c)]).empty()) ++out.missing[r];
+        break;
+      case Kind::time:
+        if (out.tmp_time[r] == events::kMissingTime) ++out.missing[r];
+        else if (static_cast<int>(r) == p.time_slot) out.max_time = std::max(out.max_time, out.tmp_time[r]);
+        break;
+      default:
+        if (std::isnan(out.tmp_num[r])) ++out.missing[r];
+        break;
+    }
+  }
+  const auto c = static_cast<std::size_t>(p.map.column[static_cast<std::size_t>(p.customer_slot)]);
+  out.routed.push_back({raw, partition_of(trim(fields[c]), p.partitions)});
 }
 
 // Converts one record into the chunk's columns, or rejects it.
@@ -290,6 +346,10 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
         out.tmp_num[r] = x;
         break;
     }
+  }
+  if (p.partitions > 0) {
+    route_row(p, out, fields, raw);
+    return;
   }
   // Pass 2: the row is good; intern and append.
   for (std::size_t r = 0; r < nroles; ++r) {
@@ -778,25 +838,20 @@ struct Totals {
   index_t rows_read = 0, rejected = 0;
   std::vector<Reject> rejects;  // the first kReportRejects
   std::string rejects_text;     // every rejected row, under quarantine
+  Seconds max_time = events::kMissingTime;  // the latest event time (routing only)
 };
 
-// Appends one window's chunk outputs, in order, to the stream's columns; dictionary values are
-// copied, so the window's text can go afterwards.
-void merge_window(const Context& ctx, const Plan& p, const std::string& file,
-                  std::vector<ChunkOut>& outs, ParsedStream& ps, LocalDict& customers,
-                  Totals& totals, bool quarantine) {
+// Adds one window's chunk outputs, in order, to the stream's counts and rejects.
+void tally(const Plan& p, const std::string& file, std::vector<ChunkOut>& outs, Totals& totals,
+           bool quarantine) {
   const std::size_t nroles = p.roles.size();
-  std::vector<std::vector<std::int32_t>> cmaps(outs.size());
-  for (std::size_t k = 0; k < outs.size(); ++k) {
-    auto& o = outs[k];
+  for (auto& o : outs) {
     totals.rows_read += o.rows_read;
-    customers.intern_all(o.customers, cmaps[k]);
+    totals.max_time = std::max(totals.max_time, o.max_time);
     for (std::size_t r = 0; r < nroles; ++r) {
       totals.missing[r] += o.missing[r];
       totals.invalid[r] += o.invalid[r];
     }
-    ps.hash.insert(ps.hash.end(), o.hash.begin(), o.hash.end());
-    o.hash = {};
     for (auto& rj : o.rejects) {
       ++totals.rejected;
       if (quarantine)
@@ -805,6 +860,20 @@ void merge_window(const Context& ctx, const Plan& p, const std::string& file,
       if (totals.rejects.size() < kReportRejects) totals.rejects.push_back(std::move(rj));
     }
     o.rejects = {};
+  }
+}
+
+// Appends one window's chunk outputs, in order, to the stream's columns; dictionary values are
+// copied, so the window's text can go afterwards.
+void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs,
+                  ParsedStream& ps, LocalDict& customers) {
+  const std::size_t nroles = p.roles.size();
+  std::vector<std::vector<std::int32_t>> cmaps(outs.size());
+  for (std::size_t k = 0; k < outs.size(); ++k) {
+    auto& o = outs[k];
+    customers.intern_all(o.customers, cmaps[k]);
+    ps.hash.insert(ps.hash.end(), o.hash.begin(), o.hash.end());
+    o.hash = {};
   }
   parallel_for_blocks(ctx, static_cast<index_t>(nroles), 1, [&](index_t rb, index_t, index_t) {
     const auto r = static_cast<std::size_t>(rb);
@@ -864,78 +933,26 @@ std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::strin
   return outs;
 }
 
-// Reads one stream file into provisional columns, a window of text at a time.
-Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::string& file,
-                                 const internal::StreamConfig* config, const ReadOptions& options,
-                                 LocalDict& customers, std::vector<std::string>& notes) {
-  ParsedStream ps;
-  Plan& p = ps.plan;
-  p.stream = stream;
-  p.config = config;
-  p.file = file;
-  p.on_error = options.on_error;
-  std::string_view base = file;
-  if (ends_with(base, ".gz")) base.remove_suffix(3);
-  else if (ends_with(base, ".zst")) base.remove_suffix(4);
-  p.jsonl = ends_with(base, ".jsonl") || ends_with(base, ".ndjson");
+// Hands each window's chunk outputs, in file order, to the reader's consumer.
+using WindowSink = std::function<Status(std::vector<ChunkOut>&)>;
 
-  internal::StreamReader source;
-  if (config != nullptr && !config->sqlite.empty()) {
-    std::string text;
-    KOHORT_RETURN_IF_ERROR(internal::read_sqlite_as_csv(file, config->table, config->query,
-                                                        config->file_where, text));
-    source.open_text(std::move(text));
-    p.file = file + ":" + (config->table.empty() ? std::string("query") : config->table);
-    p.jsonl = false;
-  } else if (config != nullptr && !config->postgresql.empty()) {
-    // `file` is already the display name ("postgresql:orders"): the connection string may
-    // hold a password and is never printed.
-    KOHORT_RETURN_IF_ERROR(internal::open_postgres_copy(config->postgresql, config->table,
-                                                        config->query, config->file_where, source));
-    p.jsonl = false;
-  } else {
-    KOHORT_RETURN_IF_ERROR(source.open(file));
-  }
+// Parses the records of `source` from buffer[start] on (physical line `line`), a window of
+// text at a time, and hands each window's chunk outputs to `sink` in order.
+Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& source,
+                    std::string& buffer, std::size_t start, index_t line,
+                    const ReadOptions& options, const WindowSink& sink) {
   const std::size_t window = std::max<std::size_t>(options.window_bytes, 1);
-  // The window's text: a carried tail of the previous window, then newly read bytes.
-  std::string buffer;
   auto read_more = [&](std::size_t n) { return source.read(buffer, n); };
   // A whole-file read reported decompression errors before any parse error; keep that order.
   auto parse_error = [&](Status st) {
     Status drained = source.drain();
     return drained.ok() ? st : drained;
   };
-
-  // The header and the first rows decide the plan; read until they lie inside the buffer.
-  KOHORT_RETURN_IF_ERROR(read_more(window));
-  std::size_t body = 0;
-  index_t body_line = 0;
-  for (;;) {
-    std::size_t reach = 0;
-    Status st = read_header(p, file, buffer, body, body_line, reach);
-    if (reach >= buffer.size() && !source.at_end()) {
-      KOHORT_RETURN_IF_ERROR(read_more(std::max(window, buffer.size())));
-      continue;
-    }
-    if (!st.ok()) return parse_error(st);
-    break;
-  }
-
-  const std::size_t nroles = p.roles.size();
-  ps.cols.resize(nroles);
-  ps.dicts.resize(nroles);
-  Totals totals;
-  totals.missing.assign(nroles, 0);
-  totals.invalid.assign(nroles, 0);
-  const bool quarantine = options.on_error == OnError::quarantine;
-
   // Each window starts on a record boundary. Its end is cut by quote parity and its chunks
   // parsed in parallel; if a chunk meets irregular quotes the parity cut may be wrong, so the
   // window is redone in one piece up to the cut the record reader finds — which equals a
   // sequential parse of the file. Everything before the first irregular quote is exact, so a
   // failing chunk ahead of any irregular one is the file's first error.
-  std::size_t start = body;
-  index_t line = body_line;
   for (;;) {
     if (ctx.cancelled()) return Status::cancelled();
     std::string_view data = buffer;
@@ -971,7 +988,7 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
       }
       for (const auto& o : outs)
         if (o.error) return parse_error(*o.error);
-      merge_window(ctx, p, file, outs, ps, customers, totals, quarantine);
+      KOHORT_RETURN_IF_ERROR(sink(outs));
       line += std::count(data.data() + start, data.data() + cut, '\n');
     }
     if (eof && cut >= data.size()) break;
@@ -980,12 +997,185 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     KOHORT_RETURN_IF_ERROR(read_more(window));
   }
   std::string().swap(buffer);
+  return {};
+}
+
+// Sends accepted rows to partition files by customer (see partition_dataset()).
+class Router {
+ public:
+  Router(std::string dir, std::uint32_t partitions) : dir_(std::move(dir)), partitions_(partitions) {}
+  [[nodiscard]] std::uint32_t partitions() const { return partitions_; }
+
+  // The file of `stream` in partition k.
+  [[nodiscard]] std::string path(std::uint32_t k, Stream stream, bool jsonl) const {
+    return (fs::path(dir_) / fmt::format("p{:04}", k) /
+            fmt::format("{}.{}.zst", stream_name(stream), jsonl ? "jsonl" : "csv"))
+        .string();
+  }
+  Status begin(Stream stream, bool jsonl) {
+    stream_ = stream;
+    jsonl_ = jsonl;
+    writers_.clear();
+    writers_.resize(partitions_);
+    rows_.assign(partitions_, 0);
+    return {};
+  }
+  // Appends one window's rows to their partitions (in file order) and writes full buffers.
+  Status take(const Context& ctx, std::vector<ChunkOut>& outs) {
+    for (auto& o : outs) {
+      for (const auto& r : o.routed) {
+        auto& w = writers_[r.part];
+        if (w == nullptr) {
+          w = std::make_unique<internal::SpillWriter>();
+          std::error_code ec;
+          const std::string file = path(r.part, stream_, jsonl_);
+          fs::create_directories(fs::path(file).parent_path(), ec);
+          KOHORT_RETURN_IF_ERROR(w->open(file));
+        }
+        w->append(r.raw);
+        w->append("\n");
+        ++rows_[r.part];
+      }
+      o.routed = {};
+    }
+    return flush(ctx, false);
+  }
+  // Writes what is left and closes the stream's files.
+  Status end(const Context& ctx) {
+    KOHORT_RETURN_IF_ERROR(flush(ctx, true));
+    for (auto& w : writers_)
+      if (w != nullptr) {
+        text_bytes_ += w->text_bytes();
+        file_bytes_ += w->file_bytes();
+        KOHORT_RETURN_IF_ERROR(w->close());
+      }
+    writers_.clear();
+    return {};
+  }
+  [[nodiscard]] std::uint64_t text_bytes() const { return text_bytes_; }
+  [[nodiscard]] std::uint64_t file_bytes() const { return file_bytes_; }
+
+ private:
+  // Compresses the full buffers (all of them when `all`) on ctx.threads() threads.
+  Status flush(const Context& ctx, bool all) {
+    std::vector<internal::SpillWriter*> due;
+    for (auto& w : writers_)
+      if (w != nullptr && (all || w->full())) due.push_back(w.get());
+    std::vector<Status> st(due.size());
+    parallel_for_blocks(ctx, static_cast<index_t>(due.size()), 1, [&](index_t b, index_t, index_t) {
+      st[static_cast<std::size_t>(b)] = due[static_cast<std::size_t>(b)]->flush();
+    });
+    for (auto& e : st) KOHORT_RETURN_IF_ERROR(e);
+    return {};
+  }
+
+  std::string dir_;
+  std::uint32_t partitions_;
+  Stream stream_ = Stream::transactions;
+  bool jsonl_ = false;
+  std::vector<std::unique_ptr<internal::SpillWriter>> writers_;
+  std::vector<index_t> rows_;
+  std::uint64_t text_bytes_ = 0, file_bytes_ = 0;
+};
+
+// Reads one stream file into provisional columns, a window of text at a time — or, given a
+// router, sends its accepted rows to the partition files and keeps only the counts (then
+// ps.cols stay empty, and ps.plan is what load_partition() parses the partition files with).
+Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::string& file,
+                                 const internal::StreamConfig* config, const ReadOptions& options,
+                                 LocalDict& customers, std::vector<std::string>& notes,
+                                 Router* router = nullptr, Seconds* last_time = nullptr) {
+  ParsedStream ps;
+  Plan& p = ps.plan;
+  p.stream = stream;
+  p.config = config;
+  p.file = file;
+  p.on_error = options.on_error;
+  std::string_view base = file;
+  if (ends_with(base, ".gz")) base.remove_suffix(3);
+  else if (ends_with(base, ".zst")) base.remove_suffix(4);
+  p.jsonl = ends_with(base, ".jsonl") || ends_with(base, ".ndjson");
+
+  internal::StreamReader source;
+  if (config != nullptr && !config->sqlite.empty()) {
+    std::string text;
+    KOHORT_RETURN_IF_ERROR(internal::read_sqlite_as_csv(file, config->table, config->query,
+                                                        config->file_where, text));
+    source.open_text(std::move(text));
+    p.file = file + ":" + (config->table.empty() ? std::string("query") : config->table);
+    p.jsonl = false;
+  } else if (config != nullptr && !config->postgresql.empty()) {
+    // `file` is already the display name ("postgresql:orders"): the connection string may
+    // hold a password and is never printed.
+    KOHORT_RETURN_IF_ERROR(internal::open_postgres_copy(config->postgresql, config->table,
+                                                        config->query, config->file_where, source));
+    p.jsonl = false;
+  } else {
+    KOHORT_RETURN_IF_ERROR(source.open(file));
+  }
+  const std::size_t window = std::max<std::size_t>(options.window_bytes, 1);
+  // The window's text: a carried tail of the previous window, then newly read bytes.
+  std::string buffer;
+  auto read_more = [&](std::size_t n) { return source.read(buffer, n); };
+  auto parse_error = [&](Status st) {
+    Status drained = source.drain();
+    return drained.ok() ? st : drained;
+  };
+
+  // The header and the first rows decide the plan; read until they lie inside the buffer.
+  KOHORT_RETURN_IF_ERROR(read_more(window));
+  std::size_t body = 0;
+  index_t body_line = 0;
+  for (;;) {
+    std::size_t reach = 0;
+    Status st = read_header(p, file, buffer, body, body_line, reach);
+    if (reach >= buffer.size() && !source.at_end()) {
+      KOHORT_RETURN_IF_ERROR(read_more(std::max(window, buffer.size())));
+      continue;
+    }
+    if (!st.ok()) return parse_error(st);
+    break;
+  }
+
+  const std::size_t nroles = p.roles.size();
+  ps.cols.resize(nroles);
+  ps.dicts.resize(nroles);
+  Totals totals;
+  totals.missing.assign(nroles, 0);
+  totals.invalid.assign(nroles, 0);
+  const bool quarantine = options.on_error == OnError::quarantine;
+  index_t accepted = 0;
+  WindowSink sink;
+  if (router != nullptr) {
+    p.partitions = router->partitions();
+    p.customer_slot = internal::role_slot(stream, "customer");
+    if (stream != Stream::customers) p.time_slot = internal::role_slot(stream, "time");
+    KOHORT_RETURN_IF_ERROR(router->begin(stream, p.jsonl));
+    sink = [&](std::vector<ChunkOut>& outs) {
+      for (const auto& o : outs) accepted += static_cast<index_t>(o.routed.size());
+      tally(p, file, outs, totals, quarantine);
+      return router->take(ctx, outs);
+    };
+  } else {
+    sink = [&](std::vector<ChunkOut>& outs) {
+      tally(p, file, outs, totals, quarantine);
+      merge_window(ctx, p, outs, ps, customers);
+      accepted = static_cast<index_t>(ps.hash.size());
+      return Status{};
+    };
+  }
+  KOHORT_RETURN_IF_ERROR(read_records(ctx, p, source, buffer, body, body_line, options, sink));
+  if (router != nullptr) {
+    KOHORT_RETURN_IF_ERROR(router->end(ctx));
+    p.partitions = 0;  // the partition files are parsed into columns
+    if (last_time != nullptr) *last_time = std::max(*last_time, totals.max_time);
+  }
 
   StreamReport& rep = ps.report;
   rep.stream = std::string(stream_name(stream));
   rep.file = file;
   rep.rows_read = totals.rows_read;
-  rep.rows_accepted = static_cast<index_t>(ps.hash.size());
+  rep.rows_accepted = accepted;
   rep.rows_rejected = totals.rejected;
   for (std::size_t r = 0; r < nroles; ++r) {
     const int c = p.map.column[r];
@@ -1107,8 +1297,7 @@ std::vector<std::uint8_t> flags(const std::vector<double>& v, const std::vector<
   return out;
 }
 
-// Customer codes in the canonical order of their external ids: numeric ids by value, then the
-// others lexicographically. Adding customers never changes the order of those already there.
+// Customer codes in the canonical order of their external ids (canonical_id_less).
 std::vector<std::int32_t> canonical_order(const LocalDict& customers) {
   struct IdKey {
     bool digits;
@@ -1313,11 +1502,11 @@ std::optional<Stream> stream_of(const std::string& name) {
   return std::nullopt;
 }
 
-}  // namespace
-
-Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
-                             const ReadOptions& options) {
-  Dataset ds;
+// The files of a dataset (a folder, its kohort.toml, or one transactions file), in stream
+// order, and the configuration of each stream (empty without a kohort.toml).
+Status resolve_files(const std::string& path, const ReadOptions& options,
+                     std::vector<std::pair<Stream, std::string>>& files,
+                     std::vector<internal::StreamConfig>& config, Dataset& ds) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st))
@@ -1325,8 +1514,6 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
                              "pass a folder with transactions.csv (and optional sessions, "
                              "emails, support, customers, referrals files) or one "
                              "transactions file");
-  std::vector<std::pair<Stream, std::string>> files;
-  std::vector<internal::StreamConfig> config;
   if (fs::is_directory(st)) {
     const fs::path toml_path = options.config.empty() ? fs::path(path) / "kohort.toml" : fs::path(options.config);
     std::vector<std::string> configured;  // file names kohort.toml assigns to a stream
@@ -1415,21 +1602,23 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
       roles.push_back({ov.role, ov.column, ov.where});
     }
   }
+  return {};
+}
 
-  // Each stream is ordered into the log as soon as it is read, so that only one stream's
-  // provisional columns exist at a time; customer columns hold provisional codes until every
-  // stream is read and the final ids are known.
+// A stream's rows, read with provisional customer codes into `customers`.
+using StreamRead =
+    std::function<Result<ParsedStream>(Stream, const std::string& file, LocalDict& customers)>;
+
+// Builds ds.log from the files' streams: each stream is ordered into the log as soon as it is
+// read, so that only one stream's provisional columns exist at a time; customer columns hold
+// provisional codes until every stream is read and the final ids are known.
+Status build_log(const Context& ctx, const std::vector<std::pair<Stream, std::string>>& files,
+                 const StreamRead& read, Dataset& ds) {
   LocalDict customers;
   for (const auto& [stream, file] : files) {
     if (ctx.cancelled()) return Status::cancelled();
-    ctx.progress().begin(fmt::format("reading {}", fs::path(file).filename().string()), 0);
-    const internal::StreamConfig* cfg =
-        config.empty() ? nullptr : &config[static_cast<std::size_t>(stream)];
-    auto ps = read_stream(ctx, stream, file, cfg, options, customers, ds.notes);
-    ctx.progress().end();
+    auto ps = read(stream, file, customers);
     if (!ps.ok()) return ps.status();
-    ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
-                   ps->report.rows_accepted, ps->report.rows_rejected);
     std::vector<std::int32_t> rank(customers.size());
     {
       const auto by_rank = canonical_order(customers);
@@ -1438,7 +1627,7 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
     }
     fill_stream(ctx, *ps, rank, ds.log);
     ds.log.set_present(stream);
-    ds.reports.push_back(std::move(ps->report));
+    if (!ps->report.stream.empty()) ds.reports.push_back(std::move(ps->report));
   }
 
   // Customers in canonical order of their external ids.
@@ -1457,7 +1646,193 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
   to_final(ds.log.referrals.referrer);
   to_final(ds.log.referrals.referred);
   release(final_id);
-  KOHORT_RETURN_IF_ERROR(ds.log.finalize());
+  return ds.log.finalize();
+}
+
+// A partition file's rows, parsed with the plan its stream was read with (the rows were
+// accepted then, so none fails now). A partition without the file has no rows of the stream.
+Result<ParsedStream> read_partition_stream(const Context& ctx, const Plan& plan,
+                                           const std::string& path, const ReadOptions& options,
+                                           LocalDict& customers) {
+  ParsedStream ps;
+  ps.plan = plan;
+  Plan& p = ps.plan;
+  p.file = path;
+  p.on_error = OnError::fail;
+  p.partitions = 0;
+  p.jsonl = ends_with(path, ".jsonl.zst");
+  ps.cols.resize(p.roles.size());
+  ps.dicts.resize(p.roles.size());
+  for (int c : p.map.unused) ps.report.ignored.push_back(p.header[static_cast<std::size_t>(c)]);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return ps;
+  internal::StreamReader source;
+  KOHORT_RETURN_IF_ERROR(source.open(path));
+  std::string buffer;
+  KOHORT_RETURN_IF_ERROR(source.read(buffer, std::max<std::size_t>(options.window_bytes, 1)));
+  KOHORT_RETURN_IF_ERROR(read_records(ctx, p, source, buffer, 0, 1, options,
+                                      [&](std::vector<ChunkOut>& outs) {
+                                        merge_window(ctx, p, outs, ps, customers);
+                                        return Status{};
+                                      }));
+  return ps;
+}
+
+}  // namespace
+
+namespace internal {
+
+// What load_partition() needs: each stream's plan (its configuration kept here, as plans
+// point at it), the reading options, and the spill folder, removed with the state.
+struct PartitionState {
+  std::vector<StreamConfig> config;
+  ReadOptions options;
+  std::string dir;
+  std::uint32_t partitions = 0;
+  struct Part {
+    Stream stream;
+    Plan plan;
+  };
+  std::vector<Part> streams;
+
+  PartitionState() = default;
+  PartitionState(const PartitionState&) = delete;
+  PartitionState& operator=(const PartitionState&) = delete;
+  ~PartitionState() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
+}  // namespace internal
+
+Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
+                             const ReadOptions& options) {
+  Dataset ds;
+  std::vector<std::pair<Stream, std::string>> files;
+  std::vector<internal::StreamConfig> config;
+  KOHORT_RETURN_IF_ERROR(resolve_files(path, options, files, config, ds));
+  KOHORT_RETURN_IF_ERROR(build_log(
+      ctx, files,
+      [&](Stream stream, const std::string& file, LocalDict& customers) -> Result<ParsedStream> {
+        ctx.progress().begin(fmt::format("reading {}", fs::path(file).filename().string()), 0);
+        const internal::StreamConfig* cfg =
+            config.empty() ? nullptr : &config[static_cast<std::size_t>(stream)];
+        auto ps = read_stream(ctx, stream, file, cfg, options, customers, ds.notes);
+        ctx.progress().end();
+        if (ps.ok())
+          ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
+                         ps->report.rows_accepted, ps->report.rows_rejected);
+        return ps;
+      },
+      ds));
+  return ds;
+}
+
+std::uint32_t partitions_for(std::uint64_t text_bytes, std::uint64_t memory_limit) {
+  const double need = 1.3 * static_cast<double>(text_bytes);
+  const double limit = static_cast<double>(std::max<std::uint64_t>(memory_limit, 1));
+  if (need <= limit) return 1;
+  return static_cast<std::uint32_t>(std::min(4096.0, std::ceil(need / (0.5 * limit))));
+}
+
+Result<std::uint64_t> estimate_text_bytes(const std::string& path, const ReadOptions& options) {
+  Dataset notes;
+  std::vector<std::pair<Stream, std::string>> files;
+  std::vector<internal::StreamConfig> config;
+  KOHORT_RETURN_IF_ERROR(resolve_files(path, options, files, config, notes));
+  std::uint64_t total = 0;
+  for (const auto& [stream, file] : files) {
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    if (ec) continue;  // a database source
+    // Delimited event text compresses about 5:1 with gzip or zstd at their fast levels.
+    total += ends_with(file, ".gz") || ends_with(file, ".zst") ? 5 * size : size;
+  }
+  return total;
+}
+
+Result<PartitionedDataset> partition_dataset(const Context& ctx, const std::string& path,
+                                             const ReadOptions& options, std::uint32_t partitions,
+                                             const std::string& spill_dir) {
+  if (partitions == 0)
+    return Status::invalid_argument("partitions", "the number of partitions must be at least 1");
+  Dataset names;  // collects the notes of resolving the files
+  std::vector<std::pair<Stream, std::string>> files;
+  auto state = std::make_shared<internal::PartitionState>();
+  KOHORT_RETURN_IF_ERROR(resolve_files(path, options, files, state->config, names));
+  state->options = options;
+  state->partitions = partitions;
+  {
+    std::error_code ec;
+    fs::create_directories(spill_dir, ec);
+    std::string tmpl = (fs::path(spill_dir) / "kohort-spill-XXXXXX").string();
+    if (ec || ::mkdtemp(tmpl.data()) == nullptr)
+      return Status::io_error(spill_dir, "cannot create a spill folder in it",
+                              "pass a writable folder with free space as --spill-dir");
+    state->dir = tmpl;
+  }
+  PartitionedDataset out;
+  out.partitions = partitions;
+  out.notes = std::move(names.notes);
+  Router router(state->dir, partitions);
+  for (const auto& [stream, file] : files) {
+    if (ctx.cancelled()) return Status::cancelled();
+    const internal::StreamConfig* cfg =
+        state->config.empty() ? nullptr : &state->config[static_cast<std::size_t>(stream)];
+    if (stream == Stream::referrals) {
+      // Read whole: PageRank needs the graph across partitions.
+      auto refs = std::make_shared<Dataset>();
+      KOHORT_RETURN_IF_ERROR(build_log(
+          ctx, {{stream, file}},
+          [&](Stream s, const std::string& f, LocalDict& customers) {
+            return read_stream(ctx, s, f, cfg, options, customers, out.notes);
+          },
+          *refs));
+      for (const auto& r : refs->reports)
+        ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, r.rows_read,
+                       r.rows_accepted, r.rows_rejected);
+      out.reports.insert(out.reports.end(), refs->reports.begin(), refs->reports.end());
+      out.referrals = std::move(refs);
+      continue;
+    }
+    ctx.progress().begin(fmt::format("partitioning {}", fs::path(file).filename().string()), 0);
+    LocalDict unused;
+    auto ps = read_stream(ctx, stream, file, cfg, options, unused, out.notes, &router,
+                          &out.last_event_time);
+    ctx.progress().end();
+    if (!ps.ok()) return ps.status();
+    ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
+                   ps->report.rows_accepted, ps->report.rows_rejected);
+    out.reports.push_back(std::move(ps->report));
+    state->streams.push_back({stream, std::move(ps->plan)});
+    state->streams.back().plan.file = router.path(0, stream, state->streams.back().plan.jsonl);
+  }
+  out.spill_text_bytes = router.text_bytes();
+  out.spill_file_bytes = router.file_bytes();
+  out.state = std::move(state);
+  return out;
+}
+
+Result<Dataset> load_partition(const Context& ctx, const PartitionedDataset& data,
+                               std::uint32_t k) {
+  if (data.state == nullptr || k >= data.partitions)
+    return Status::invalid_argument("partition", fmt::format("no partition {}", k));
+  const internal::PartitionState& st = *data.state;
+  Router paths(st.dir, st.partitions);
+  std::vector<std::pair<Stream, std::string>> files;
+  for (const auto& part : st.streams)
+    files.emplace_back(part.stream, paths.path(k, part.stream, part.plan.jsonl));
+  Dataset ds;
+  KOHORT_RETURN_IF_ERROR(build_log(
+      ctx, files,
+      [&](Stream stream, const std::string& file, LocalDict& customers) -> Result<ParsedStream> {
+        for (const auto& part : st.streams)
+          if (part.stream == stream)
+            return read_partition_stream(ctx, part.plan, file, st.options, customers);
+        return Status::internal("partition", "unknown stream");
+      },
+      ds));
   return ds;
 }
 

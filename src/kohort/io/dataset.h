@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +24,10 @@ enum class OnError {
 
 /// Parses "fail|skip|quarantine"; false for anything else.
 [[nodiscard]] bool parse_on_error(std::string_view text, OnError& out);
+
+/// The canonical order of external customer ids, in which the log gives dense ids: numeric ids
+/// (digits only) by value, then the others lexicographically (bytewise).
+[[nodiscard]] bool canonical_id_less(std::string_view a, std::string_view b);
 
 struct ReadOptions {
   OnError on_error = OnError::fail;
@@ -118,5 +124,61 @@ struct Dataset {
 /// parsed rows. Files are never held whole (a SQLite table is, as CSV text).
 [[nodiscard]] Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
                                            const ReadOptions& options);
+
+namespace internal {
+struct PartitionState;
+}
+
+/// A dataset split by customer into partitions on disk, for data larger than memory. Every
+/// row of a customer, in every stream but referrals, is in the same partition (chosen by a
+/// hash of the customer id); referrals, whose graph spans partitions, are read whole.
+struct PartitionedDataset {
+  std::uint32_t partitions = 0;
+  /// Per stream, as load_dataset() reports it (rows read, accepted, rejected; mapping).
+  std::vector<StreamReport> reports;
+  std::vector<std::string> notes;
+  /// The latest event time of the transactions, sessions, emails and support streams, as
+  /// EventLog::last_event_time() of the whole dataset would give.
+  Seconds last_event_time = events::kMissingTime;
+  /// Uncompressed and compressed bytes of the partition files.
+  std::uint64_t spill_text_bytes = 0, spill_file_bytes = 0;
+  /// The referrals stream alone (finalized; its own customer ids), or null without one.
+  std::shared_ptr<const Dataset> referrals;
+  /// How to parse the partition files; the last copy removes the spill folder.
+  std::shared_ptr<const internal::PartitionState> state;
+};
+
+/// About how many bytes of text the dataset's files hold (a compressed file counts 5× its
+/// size; a PostgreSQL source 0): the basis for choosing a number of partitions. Fails as
+/// load_dataset() does when the folder or a configured file is missing.
+[[nodiscard]] Result<std::uint64_t> estimate_text_bytes(const std::string& path,
+                                                        const ReadOptions& options);
+
+/// The number of partitions that keeps reading and featurizing `text_bytes` of event text
+/// within `memory_limit` bytes: 1 (read whole) when about 1.3 bytes of memory per byte of
+/// text fit in it, else enough partitions for each to take at most half the limit (the other
+/// half holds the feature tables); at most 4096.
+[[nodiscard]] std::uint32_t partitions_for(std::uint64_t text_bytes, std::uint64_t memory_limit);
+
+/// Reads a dataset as load_dataset() does — the same checks, errors (file:line:column),
+/// on_error policy, rejects and reports — but writes each stream's accepted rows, unchanged,
+/// to zstd-compressed files of `partitions` partitions in a new folder under `spill_dir`
+/// (removed when the last copy of the result goes). Memory: a window of text per stream and
+/// the partitions' write buffers (4 MiB each), plus the referrals stream. Disk: about a
+/// fifth of the dataset's uncompressed text. Fails with io_error naming the spill file when
+/// it cannot be written (disk full).
+[[nodiscard]] Result<PartitionedDataset> partition_dataset(const Context& ctx,
+                                                           const std::string& path,
+                                                           const ReadOptions& options,
+                                                           std::uint32_t partitions,
+                                                           const std::string& spill_dir);
+
+/// Partition k (0 ≤ k < partitions) as a Dataset: its customers (those with a row in it) in
+/// the canonical order, their rows in every stream but referrals, each stream of the dataset
+/// present (possibly with no rows), finalized — what load_dataset() would give for a dataset
+/// holding only these customers. Reports and notes are left empty (see the
+/// PartitionedDataset's). Memory: as load_dataset() for the partition's share of the data.
+[[nodiscard]] Result<Dataset> load_partition(const Context& ctx, const PartitionedDataset& data,
+                                             std::uint32_t k);
 
 }  // namespace kohort::io

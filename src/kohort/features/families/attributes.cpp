@@ -1,6 +1,7 @@
 #include "kohort/features/families/attributes.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 namespace kohort::features::internal {
@@ -40,13 +41,15 @@ double tier_ladder_rank(std::string_view name) {
 }
 
 void AttributeFamily::plan(const events::EventLog& log, const FeatureSpec& spec,
-                           std::span<const events::customer_t> rows, Columns& cols) {
+                           std::span<const events::customer_t> rows, PopulationInputs& pop,
+                           Columns& cols) {
   if (!log.has(events::Stream::customers) || !spec.wants("attributes")) return;
   const auto& a = log.attributes;
   const auto n = static_cast<std::size_t>(a.size());
-  if (n == 0) return;
+  if (!pop.filled("customers.rows", n > 0)) return;
   const auto usable = [&](std::size_t size, std::string_view name) {
-    return size == n && !is_protected(a, name);
+    return pop.filled("customers." + std::string(name), n > 0 && size == n) &&
+           !is_protected(a, name);
   };
   log_ = &log;
   as_of_ = spec.as_of;
@@ -58,41 +61,49 @@ void AttributeFamily::plan(const events::EventLog& log, const FeatureSpec& spec,
                        "Days from sign-up to the as-of instant; missing when the sign-up date is "
                        "unknown or not before the as-of instant.",
                        "days since sign-up");
-  if (usable(a.loyalty_tier.size(), "loyalty_tier")) {
-    // The ladder ranks when every tier of the table's customers is on it; otherwise the
-    // dictionary order (1, 2, … as the reader interned the tiers).
-    bool ladder = true;
+  // Tiers and regions are counted over the table's customers only, so customers without a
+  // pre-as-of transaction cannot change the choice.
+  const auto count_of = [&](const std::vector<events::code_t>& column, std::size_t levels) {
+    std::vector<std::int64_t> counts(levels, 0);
+    if (column.size() != n) return counts;
     for (auto c : rows) {
       const auto b = a.offsets[static_cast<std::size_t>(c)];
-      if (a.offsets[static_cast<std::size_t>(c) + 1] == b) continue;
-      const auto code = a.loyalty_tier[static_cast<std::size_t>(b)];
-      if (code >= 0 && tier_ladder_rank(a.tiers.value(code)) < 0) ladder = false;
+      if (a.offsets[static_cast<std::size_t>(c) + 1] > b &&
+          column[static_cast<std::size_t>(b)] >= 0)
+        ++counts[static_cast<std::size_t>(column[static_cast<std::size_t>(b)])];
     }
-    tier_rank_.resize(a.tiers.size());
-    for (std::size_t k = 0; k < tier_rank_.size(); ++k)
-      tier_rank_[k] = ladder ? tier_ladder_rank(a.tiers.value(static_cast<events::code_t>(k)))
-                             : static_cast<double>(k + 1);
+    return counts;
+  };
+  if (usable(a.loyalty_tier.size(), "loyalty_tier")) {
+    // The ladder ranks when every tier of the table's customers is on it; otherwise the tiers
+    // rank in the order of their names (1, 2, …).
+    (void)pop.levels("customers.loyalty_tier", count_of(a.loyalty_tier, a.tiers.size()), a.tiers, 0);
+    const auto& tiers = pop.counts("customers.loyalty_tier");
+    const bool ladder = std::all_of(tiers.begin(), tiers.end(), [](const auto& t) {
+      return t.second <= 0 || tier_ladder_rank(t.first) >= 0;
+    });
+    std::map<std::string_view, double> rank;
+    double next = 1;
+    for (const auto& [name, count] : tiers)
+      if (count > 0) rank[name] = ladder ? tier_ladder_rank(name) : next++;
+    tier_rank_.assign(a.tiers.size(), kNaNd);
+    for (std::size_t k = 0; k < tier_rank_.size(); ++k) {
+      const auto it = rank.find(a.tiers.value(static_cast<events::code_t>(k)));
+      if (it != rank.end()) tier_rank_[k] = it->second;
+    }
     tier_ = cols.add("loyalty_tier", g, "rank",
                      ladder ? "Loyalty tier as an ordinal on the usual ladder: none 0, basic or "
                               "bronze 1, silver 2, gold 3, platinum 4, diamond 5, vip 6 (or the "
                               "tier's number); missing when unknown."
-                            : "Loyalty tier as an ordinal in the order of the tier dictionary (1, "
-                              "2, …), as the tier names are not on a known ladder; missing when "
+                            : "Loyalty tier as an ordinal in the order of the tier names (1, 2, "
+                              "…), as the tier names are not on a known ladder; missing when "
                               "unknown.",
                      "loyalty tier");
   }
   if (usable(a.region.size(), "region")) {
-    // Region levels are counted over the table's customers only, so customers without a
-    // pre-as-of transaction cannot change the choice.
-    std::vector<std::int64_t> counts(a.regions.size(), 0);
-    for (auto c : rows) {
-      const auto b = a.offsets[static_cast<std::size_t>(c)];
-      if (a.offsets[static_cast<std::size_t>(c) + 1] > b &&
-          a.region[static_cast<std::size_t>(b)] >= 0)
-        ++counts[static_cast<std::size_t>(a.region[static_cast<std::size_t>(b)])];
-    }
-    region_levels_ = choose_levels(counts, a.regions, spec.max_levels);
-    region_first_ = add_level_columns(cols, region_levels_, a.regions, "region", g, "flag",
+    region_levels_ = pop.levels("customers.region", count_of(a.region, a.regions.size()),
+                                a.regions, spec.max_levels);
+    region_first_ = add_level_columns(cols, region_levels_, "region", g, "flag",
                                       "1 when the customer's region is", "lives in");
   }
 }

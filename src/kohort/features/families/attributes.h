@@ -19,7 +19,7 @@ namespace kohort::features::internal {
 class AttributeFamily {
  public:
   void plan(const events::EventLog& log, const FeatureSpec& spec,
-            std::span<const events::customer_t> rows, Columns& cols);
+            std::span<const events::customer_t> rows, PopulationInputs& pop, Columns& cols);
   void compute(events::customer_t c, float* row) const;
   [[nodiscard]] bool active() const { return log_ != nullptr; }
 

@@ -35,51 +35,69 @@ std::string slug(std::string_view value) {
   return out.empty() ? std::string("missing") : out;
 }
 
-Levels choose_levels(std::span<const std::int64_t> counts, const events::Dictionary& dict,
-                     int cap) {
+Levels choose_levels(const std::map<std::string, std::int64_t>& counts,
+                     const events::Dictionary& dict, int cap) {
   Levels lv;
-  std::vector<events::code_t> seen;
-  for (std::size_t c = 0; c < counts.size(); ++c)
-    if (counts[c] > 0) seen.push_back(static_cast<events::code_t>(c));
-  std::sort(seen.begin(), seen.end(), [&](events::code_t a, events::code_t b) {
-    const auto ca = counts[static_cast<std::size_t>(a)];
-    const auto cb = counts[static_cast<std::size_t>(b)];
-    if (ca != cb) return ca > cb;
-    return dict.value(a) < dict.value(b);
-  });
-  lv.slot.assign(counts.size(), -1);
-  const std::size_t keep = std::min(seen.size(), static_cast<std::size_t>(cap));
-  lv.codes.assign(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(keep));
-  for (std::size_t i = 0; i < keep; ++i)
-    lv.slot[static_cast<std::size_t>(seen[i])] = static_cast<int>(i);
-  if (seen.size() > keep) {
-    lv.other = static_cast<int>(keep);
-    for (std::size_t i = keep; i < seen.size(); ++i)
-      lv.slot[static_cast<std::size_t>(seen[i])] = lv.other;
+  std::vector<std::pair<std::string_view, std::int64_t>> seen;
+  for (const auto& [text, count] : counts)
+    if (count > 0) seen.emplace_back(text, count);
+  // std::map iterates by text, so a stable sort by count keeps ties in text order.
+  std::stable_sort(seen.begin(), seen.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  const std::size_t keep = std::min(seen.size(), static_cast<std::size_t>(std::max(cap, 0)));
+  std::map<std::string_view, int> slot_of;
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    if (i < keep) lv.names.emplace_back(seen[i].first);
+    slot_of.emplace(seen[i].first, i < keep ? static_cast<int>(i) : static_cast<int>(keep));
+  }
+  if (seen.size() > keep) lv.other = static_cast<int>(keep);
+  lv.slot.assign(dict.size(), -1);
+  for (std::size_t c = 0; c < dict.size(); ++c) {
+    const auto it = slot_of.find(dict.value(static_cast<events::code_t>(c)));
+    if (it != slot_of.end()) lv.slot[c] = it->second;
   }
   return lv;
 }
 
-int add_level_columns(Columns& cols, const Levels& levels, const events::Dictionary& dict,
-                      const std::string& prefix, const std::string& group, const std::string& unit,
+int add_level_columns(Columns& cols, const Levels& levels, const std::string& prefix,
+                      const std::string& group, const std::string& unit,
                       const std::string& what_desc, const std::string& what_phrase) {
   const int first = cols.size();
   std::set<std::string> used;
-  for (events::code_t code : levels.codes) {
-    std::string s = slug(dict.value(code));
+  for (const std::string& v : levels.names) {
+    std::string s = slug(v);
     if (s == "other") s = "other_level";
     std::string name = prefix + "_" + s;
     for (int k = 2; used.count(name) > 0; ++k) name = prefix + "_" + s + "_" + std::to_string(k);
     used.insert(name);
-    const std::string& v = dict.value(code);
     cols.add(name, group, unit, what_desc + " '" + v + "'.", what_phrase + " " + v);
   }
   if (levels.other >= 0)
     cols.add(
         prefix + "_other", group, unit,
-        what_desc + " outside the " + std::to_string(levels.codes.size()) + " most common values.",
+        what_desc + " outside the " + std::to_string(levels.names.size()) + " most common values.",
         what_phrase + " other values");
   return first;
+}
+
+bool PopulationInputs::filled(const std::string& key, bool here) {
+  if (here) counted_.columns.insert(key);
+  return given_ != nullptr ? given_->columns.count(key) > 0 : here;
+}
+
+Levels PopulationInputs::levels(const std::string& key, std::span<const std::int64_t> counts,
+                                const events::Dictionary& dict, int cap) {
+  auto& mine = counted_.levels[key];
+  for (std::size_t c = 0; c < counts.size(); ++c)
+    if (counts[c] > 0) mine[dict.value(static_cast<events::code_t>(c))] += counts[c];
+  return choose_levels(this->counts(key), dict, cap);
+}
+
+const std::map<std::string, std::int64_t>& PopulationInputs::counts(const std::string& key) const {
+  static const std::map<std::string, std::int64_t> kNone;
+  const Population& from = given_ != nullptr ? *given_ : counted_;
+  const auto it = from.levels.find(key);
+  return it == from.levels.end() ? kNone : it->second;
 }
 
 std::vector<std::int64_t> count_codes(const Context& ctx, std::span<const events::customer_t> rows,

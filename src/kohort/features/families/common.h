@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "kohort/core/time.h"
 #include "kohort/events/event_log.h"
 #include "kohort/features/feature_spec.h"
+#include "kohort/features/population.h"
 #include "kohort/features/feature_table.h"
 
 namespace kohort::features::internal {
@@ -51,24 +53,47 @@ inline void put(float* row, int col, double v) {
 [[nodiscard]] std::string slug(std::string_view value);
 
 /// The levels of a categorical column that get their own share column: the `cap` most frequent
-/// codes with a positive count (ties broken by the level's text, so the choice does not depend
-/// on dictionary order). slot[code] is the column slot (0..levels-1), `other` for the rest, -1
-/// for codes that never occurred; `pooled` says whether an "other" slot exists.
+/// values with a positive count (ties broken by the text), so the choice depends on neither the
+/// dictionary order nor on how the population was split into partitions. slot[code] is the column
+/// slot (0..levels-1) of a code of this log's dictionary, `other` for the rest of the counted
+/// values, -1 for values that were never counted; `pooled` says whether an "other" slot exists.
 struct Levels {
-  std::vector<events::code_t> codes;  ///< chosen codes, most frequent first.
-  std::vector<int> slot;              ///< per dictionary code.
-  int other = -1;                     ///< slot of "other", or -1 when nothing is pooled.
-  [[nodiscard]] int slots() const { return static_cast<int>(codes.size()) + (other >= 0 ? 1 : 0); }
+  std::vector<std::string> names;  ///< chosen values, most frequent first.
+  std::vector<int> slot;           ///< per dictionary code.
+  int other = -1;                  ///< slot of "other", or -1 when nothing is pooled.
+  [[nodiscard]] int slots() const { return static_cast<int>(names.size()) + (other >= 0 ? 1 : 0); }
 };
-[[nodiscard]] Levels choose_levels(std::span<const std::int64_t> counts,
+/// Chooses levels from counts by value text, and maps `dict`'s codes to their slots.
+[[nodiscard]] Levels choose_levels(const std::map<std::string, std::int64_t>& counts,
                                    const events::Dictionary& dict, int cap);
 
 /// Adds one column per level (prefix_<slug>, then prefix_other); returns the first column.
 /// Descriptions are `what_desc '<level>'.`, phrases `what_phrase <level>`. Slugs that collide
 /// get a numeric suffix.
-int add_level_columns(Columns& cols, const Levels& levels, const events::Dictionary& dict,
-                      const std::string& prefix, const std::string& group, const std::string& unit,
+int add_level_columns(Columns& cols, const Levels& levels, const std::string& prefix,
+                      const std::string& group, const std::string& unit,
                       const std::string& what_desc, const std::string& what_phrase);
+
+/// The families' access to the population-level inputs (see features::Population): they
+/// always record what this log holds in `counted`; when a `given` population is set (the sum
+/// over every partition of a dataset), the choices are made from it instead, so that every
+/// partition gets the same columns.
+class PopulationInputs {
+ public:
+  PopulationInputs(const Population* given, Population& counted) : given_(given), counted_(counted) {}
+  /// Whether the optional column `key` ("transactions.discount") is present; `here` says
+  /// whether this log fills it.
+  [[nodiscard]] bool filled(const std::string& key, bool here);
+  /// Records `counts` (per code of `dict`) under `key` by text and chooses the levels.
+  [[nodiscard]] Levels levels(const std::string& key, std::span<const std::int64_t> counts,
+                              const events::Dictionary& dict, int cap);
+  /// The counts of `key` the choices are made from (after levels() recorded them).
+  [[nodiscard]] const std::map<std::string, std::int64_t>& counts(const std::string& key) const;
+
+ private:
+  const Population* given_;
+  Population& counted_;
+};
 
 /// Per-block counts of codes in a finalized stream's pre-as-of rows of the table's customers,
 /// summed in block order. Ignores kMissingCode.

@@ -13,7 +13,7 @@ constexpr Seconds kBrowseHorizon = 7 * kSecondsPerDay;
 }  // namespace
 
 void SessionFamily::plan(const Context& ctx, const events::EventLog& log, const FeatureSpec& spec,
-                         std::span<const events::customer_t> rows, Columns& cols) {
+                         std::span<const events::customer_t> rows, PopulationInputs& pop, Columns& cols) {
   if (!log.has(events::Stream::sessions) || !spec.wants("browsing")) return;
   log_ = &log;
   as_of_ = spec.as_of;
@@ -22,10 +22,10 @@ void SessionFamily::plan(const Context& ctx, const events::EventLog& log, const 
   const auto& ss = log.sessions;
   const auto n = static_cast<std::size_t>(ss.size());
   const auto filled = [n](std::size_t size) { return n > 0 && size == n; };
-  has_pages_ = filled(ss.pages.size());
-  has_duration_ = filled(ss.duration_s.size());
-  has_search_ = filled(ss.search.size());
-  has_device_ = filled(ss.device.size());
+  has_pages_ = pop.filled("sessions.pages", filled(ss.pages.size()));
+  has_duration_ = pop.filled("sessions.duration", filled(ss.duration_s.size()));
+  has_search_ = pop.filled("sessions.search", filled(ss.search.size()));
+  has_device_ = pop.filled("sessions.device", filled(ss.device.size()));
   const std::string g = "browsing";
   total_ = cols.add("sessions_total", g, "count", "Number of sessions before the as-of instant.",
                     "sessions in total");
@@ -52,8 +52,8 @@ void SessionFamily::plan(const Context& ctx, const events::EventLog& log, const 
   if (has_device_) {
     const auto counts =
         count_codes(ctx, rows, ss.offsets, ss.time, ss.device, ss.devices.size(), as_of_);
-    device_levels_ = choose_levels(counts, ss.devices, spec.max_levels);
-    device_first_ = add_level_columns(cols, device_levels_, ss.devices, "device_share", g, "share",
+    device_levels_ = pop.levels("sessions.device", counts, ss.devices, spec.max_levels);
+    device_first_ = add_level_columns(cols, device_levels_, "device_share", g, "share",
                                       "Share of sessions whose device is", "share of visits on");
   }
   conversion_ = cols.add("browse_to_buy_conversion", g, "ratio",

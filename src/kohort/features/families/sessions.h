@@ -14,7 +14,7 @@ namespace kohort::features::internal {
 class SessionFamily {
  public:
   void plan(const Context& ctx, const events::EventLog& log, const FeatureSpec& spec,
-            std::span<const events::customer_t> rows, Columns& cols);
+            std::span<const events::customer_t> rows, PopulationInputs& pop, Columns& cols);
   /// Uses st (orders, purchase days) from the transactions family.
   void compute(events::customer_t c, Scratch& s, const CustomerState& st, float* row) const;
   [[nodiscard]] bool active() const { return log_ != nullptr; }

@@ -12,7 +12,7 @@ constexpr double kNaNd = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 void SupportFamily::plan(const Context& ctx, const events::EventLog& log, const FeatureSpec& spec,
-                         std::span<const events::customer_t> rows, Columns& cols) {
+                         std::span<const events::customer_t> rows, PopulationInputs& pop, Columns& cols) {
   if (!log.has(events::Stream::support) || !spec.wants("support")) return;
   log_ = &log;
   as_of_ = spec.as_of;
@@ -20,7 +20,7 @@ void SupportFamily::plan(const Context& ctx, const events::EventLog& log, const 
   std::sort(windows_.begin(), windows_.end());
   const auto& sp = log.support;
   const auto n = static_cast<std::size_t>(sp.size());
-  has_sentiment_ = n > 0 && sp.sentiment.size() == n;
+  has_sentiment_ = pop.filled("support.sentiment", n > 0 && sp.sentiment.size() == n);
   const std::string g = "support";
   total_ =
       cols.add("contacts_total", g, "count", "Number of support contacts.", "support contacts");
@@ -35,12 +35,12 @@ void SupportFamily::plan(const Context& ctx, const events::EventLog& log, const 
                    "Support contacts per 365 days of tenure (days since the first purchase, at "
                    "least 30).",
                    "support contacts per year");
-  if (n > 0 && sp.topic.size() == n) {
+  if (pop.filled("support.topic", n > 0 && sp.topic.size() == n)) {
     const auto counts =
         count_codes(ctx, rows, sp.offsets, sp.time, sp.topic, sp.topics.size(), as_of_);
-    topic_levels_ = choose_levels(counts, sp.topics, spec.max_levels);
+    topic_levels_ = pop.levels("support.topic", counts, sp.topics, spec.max_levels);
     topic_first_ =
-        add_level_columns(cols, topic_levels_, sp.topics, "topic_share", g, "share",
+        add_level_columns(cols, topic_levels_, "topic_share", g, "share",
                           "Share of support contacts whose topic is", "share of contacts about");
   }
   if (has_sentiment_) {

@@ -32,7 +32,7 @@ double median_of(std::vector<double>& v) {
 
 void TransactionFamily::plan(const Context& ctx, const events::EventLog& log,
                              const FeatureSpec& spec, std::span<const events::customer_t> rows,
-                             Columns& cols) {
+                             PopulationInputs& pop, Columns& cols) {
   log_ = &log;
   as_of_ = spec.as_of;
   windows_ = spec.windows_days;
@@ -41,14 +41,14 @@ void TransactionFamily::plan(const Context& ctx, const events::EventLog& log,
   const auto& tx = log.transactions;
   const auto n = static_cast<std::size_t>(tx.size());
   const auto filled = [n](std::size_t size) { return n > 0 && size == n; };
-  has_order_ = filled(tx.order.size());
-  has_qty_ = filled(tx.quantity.size());
-  has_product_ = filled(tx.product.size());
-  has_cat_ = filled(tx.category.size());
-  has_channel_ = filled(tx.channel.size());
-  has_payment_ = filled(tx.payment.size());
-  has_discount_ = filled(tx.discount.size());
-  has_returned_ = filled(tx.returned.size());
+  has_order_ = pop.filled("transactions.order", filled(tx.order.size()));
+  has_qty_ = pop.filled("transactions.quantity", filled(tx.quantity.size()));
+  has_product_ = pop.filled("transactions.product", filled(tx.product.size()));
+  has_cat_ = pop.filled("transactions.category", filled(tx.category.size()));
+  has_channel_ = pop.filled("transactions.channel", filled(tx.channel.size()));
+  has_payment_ = pop.filled("transactions.payment", filled(tx.payment.size()));
+  has_discount_ = pop.filled("transactions.discount", filled(tx.discount.size()));
+  has_returned_ = pop.filled("transactions.returned", filled(tx.returned.size()));
   const auto W = [&](const char* g) { return spec.wants(g); };
   const std::string T = w_str(trend_window_);
 
@@ -162,9 +162,9 @@ void TransactionFamily::plan(const Context& ctx, const events::EventLog& log,
   if (has_cat_ && W("categories")) {
     const auto counts =
         count_codes(ctx, rows, tx.offsets, tx.time, tx.category, tx.categories.size(), as_of_);
-    cat_levels_ = choose_levels(counts, tx.categories, spec.max_levels);
+    cat_levels_ = pop.levels("transactions.category", counts, tx.categories, spec.max_levels);
     cat_first_ =
-        add_level_columns(cols, cat_levels_, tx.categories, "category_share", "categories", "share",
+        add_level_columns(cols, cat_levels_, "category_share", "categories", "share",
                           "Share of spend on lines whose category is", "share of spend on");
     cat_entropy_ = cols.add("category_entropy", "categories", "nats",
                             "Shannon entropy (natural log) of the customer's spend shares over "
@@ -200,16 +200,16 @@ void TransactionFamily::plan(const Context& ctx, const events::EventLog& log,
   if (has_channel_ && W("channels")) {
     const auto counts =
         count_codes(ctx, rows, tx.offsets, tx.time, tx.channel, tx.channels.size(), as_of_);
-    chan_levels_ = choose_levels(counts, tx.channels, spec.max_levels);
+    chan_levels_ = pop.levels("transactions.channel", counts, tx.channels, spec.max_levels);
     chan_first_ =
-        add_level_columns(cols, chan_levels_, tx.channels, "channel_share", "channels", "share",
+        add_level_columns(cols, chan_levels_, "channel_share", "channels", "share",
                           "Share of purchase lines whose channel is", "share of purchases through");
   }
   if (has_payment_ && W("payments")) {
     const auto counts =
         count_codes(ctx, rows, tx.offsets, tx.time, tx.payment, tx.payments.size(), as_of_);
-    pay_levels_ = choose_levels(counts, tx.payments, spec.max_levels);
-    pay_first_ = add_level_columns(cols, pay_levels_, tx.payments, "payment_share", "payments",
+    pay_levels_ = pop.levels("transactions.payment", counts, tx.payments, spec.max_levels);
+    pay_first_ = add_level_columns(cols, pay_levels_, "payment_share", "payments",
                                    "share", "Share of purchase lines whose payment method is",
                                    "share of purchases paid by");
   }
@@ -601,14 +601,21 @@ void TransactionFamily::compute(events::customer_t c, Scratch& s, CustomerState&
 void TransactionFamily::finish(const Context& ctx, std::span<const double> spend,
                                std::span<const events::code_t> main_category,
                                MatrixView<float> values) const {
-  if (spend_vs_pop_ < 0 && spend_vs_cat_ < 0) return;
+  fill_relative_columns(ctx, spend, main_category, n_categories_, spend_vs_pop_, spend_vs_cat_,
+                        values);
+}
+
+void fill_relative_columns(const Context& ctx, std::span<const double> spend,
+                           std::span<const std::int32_t> main_category, std::size_t n_categories,
+                           int col_pop, int col_cat, MatrixView<float> values) {
+  if (col_pop < 0 && col_cat < 0) return;
   const std::size_t n = spend.size();
   std::vector<double> tmp(spend.begin(), spend.end());
   const double pop_median = median_of(tmp);
   // Medians per main category: rows grouped by a counting sort on the category code.
-  std::vector<double> cat_median(n_categories_, kNaNd);
-  if (spend_vs_cat_ >= 0) {
-    std::vector<std::size_t> start(n_categories_ + 1, 0);
+  std::vector<double> cat_median(n_categories, kNaNd);
+  if (col_cat >= 0) {
+    std::vector<std::size_t> start(n_categories + 1, 0);
     for (std::size_t r = 0; r < n; ++r)
       if (main_category[r] >= 0) ++start[static_cast<std::size_t>(main_category[r]) + 1];
     for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
@@ -617,7 +624,7 @@ void TransactionFamily::finish(const Context& ctx, std::span<const double> spend
     for (std::size_t r = 0; r < n; ++r)
       if (main_category[r] >= 0)
         grouped[fill[static_cast<std::size_t>(main_category[r])]++] = spend[r];
-    for (std::size_t k = 0; k < n_categories_; ++k) {
+    for (std::size_t k = 0; k < n_categories; ++k) {
       std::vector<double> g(grouped.begin() + static_cast<std::ptrdiff_t>(start[k]),
                             grouped.begin() + static_cast<std::ptrdiff_t>(start[k + 1]));
       cat_median[k] = median_of(g);
@@ -627,9 +634,9 @@ void TransactionFamily::finish(const Context& ctx, std::span<const double> spend
     for (index_t r = begin; r < end; ++r) {
       const auto u = static_cast<std::size_t>(r);
       float* row = values.row(r);
-      put(row, spend_vs_pop_, ratio(spend[u], pop_median));
-      if (spend_vs_cat_ >= 0)
-        put(row, spend_vs_cat_,
+      put(row, col_pop, ratio(spend[u], pop_median));
+      if (col_cat >= 0)
+        put(row, col_cat,
             main_category[u] >= 0
                 ? ratio(spend[u], cat_median[static_cast<std::size_t>(main_category[u])])
                 : kNaNd);

@@ -14,18 +14,28 @@
 
 namespace kohort::features::internal {
 
+/// Fills the columns col_pop (spend over the median spend of all rows) and col_cat (over the
+/// median of the rows with the same main category, a code below n_categories or -1) of
+/// `values`; a column of -1 is skipped.
+void fill_relative_columns(const Context& ctx, std::span<const double> spend,
+                           std::span<const std::int32_t> main_category, std::size_t n_categories,
+                           int col_pop, int col_cat, MatrixView<float> values);
+
 class TransactionFamily {
  public:
   /// Chooses the columns (and the category, channel and payment levels from the rows'
   /// pre-as-of lines) and appends their descriptions to `cols`.
   void plan(const Context& ctx, const events::EventLog& log, const FeatureSpec& spec,
-            std::span<const events::customer_t> rows, Columns& cols);
+            std::span<const events::customer_t> rows, PopulationInputs& pop, Columns& cols);
   /// Fills this family's cells of `row` for customer c and refills `st`.
   void compute(events::customer_t c, Scratch& s, CustomerState& st, float* row) const;
   /// The relative features that need the whole population: spend against the median spend of
   /// all rows and of the rows sharing the main category. spend/main_category are per row.
   void finish(const Context& ctx, std::span<const double> spend,
               std::span<const events::code_t> main_category, MatrixView<float> values) const;
+  /// This family's relative-to-population columns (-1 when absent).
+  [[nodiscard]] int spend_vs_population_column() const { return spend_vs_pop_; }
+  [[nodiscard]] int spend_vs_category_column() const { return spend_vs_cat_; }
   [[nodiscard]] std::size_t n_categories() const { return n_categories_; }
 
  private:

@@ -1,0 +1,39 @@
+// kohort/features/partitioned.h — the customer feature matrix of a dataset larger than memory,
+// computed one partition at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kohort/core/context.h"
+#include "kohort/core/result.h"
+#include "kohort/features/feature_spec.h"
+#include "kohort/features/feature_table.h"
+#include "kohort/io/dataset.h"
+
+namespace kohort::features {
+
+/// A feature table put together from partitions: there is no one EventLog, so rows carry
+/// their external customer ids.
+struct PartitionedTable {
+  FeatureTable table;            ///< table.customers[r] = r.
+  std::vector<std::string> ids;  ///< row → external customer id, in the canonical order.
+};
+
+/// compute_features() over a partitioned dataset (io::partition_dataset()): the population
+/// (levels, tier ranks, columns present) is counted over every partition first, then each
+/// partition's rows are computed with it, the rows are put in the canonical customer order,
+/// the features relative to the population's median spend are filled, and the referral
+/// features (when the dataset has referrals) are computed on the whole graph. The result
+/// equals compute_features() on load_dataset() of the same data bit for bit (ids[r] being the
+/// external id of that table's customers[r]).
+///
+/// REQUIRES: spec.as_of is set (e.g. the day after data.last_event_time). Fails with
+/// invalid_argument when spec.validate() fails, cancelled when ctx is, and with the errors of
+/// io::load_partition(). Cost: each partition is read twice (once to count, once to compute).
+/// Memory: one partition's log at a time, plus the partition tables and the merged table
+/// (2 · rows · cols floats) and the customer ids.
+[[nodiscard]] Result<PartitionedTable> compute_features_partitioned(
+    const Context& ctx, const io::PartitionedDataset& data, const FeatureSpec& spec);
+
+}  // namespace kohort::features
