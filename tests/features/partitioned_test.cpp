@@ -163,6 +163,42 @@ TEST(Partitioned, EqualsTheWholeDatasetForAnyNumberOfPartitions) {
   EXPECT_TRUE(std::filesystem::is_empty(spill.path()));
 }
 
+TEST(Partitioned, TransactionsAloneAreCountedWhileSplitting) {
+  TempDir dir, spill;
+  write_dataset(dir, 500, false);
+  for (const char* name : {"sessions.jsonl.zst", "support.csv", "customers.csv"})
+    std::filesystem::remove(std::filesystem::path(dir.path()) / name);
+  const Context ctx(2, 1);
+  io::ReadOptions ro;
+  ro.window_bytes = 30000;
+  FeatureSpec spec;
+  spec.max_levels = 3;
+  auto data = io::partition_dataset(ctx, dir.path(), ro, 6, spill.path());
+  ASSERT_TRUE(data.ok()) << data.status().message();
+  // After the data's end the routing pass's counts are the population; before it they are not.
+  spec.as_of = (day_of(data->last_event_time) + 1) * kSecondsPerDay;
+  const auto routed = routed_population(*data, spec);
+  ASSERT_TRUE(routed.has_value());
+  Population counted;
+  for (std::uint32_t k = 0; k < data->partitions; ++k) {
+    auto part = io::load_partition(ctx, *data, k);
+    ASSERT_TRUE(part.ok());
+    auto pop = count_population(ctx, part->log, spec);
+    ASSERT_TRUE(pop.ok());
+    counted.merge(*pop);
+  }
+  EXPECT_EQ(routed->columns, counted.columns);
+  EXPECT_EQ(routed->levels, counted.levels);
+  EXPECT_EQ(routed->levels.at("transactions.category").size(), 7u);
+  const Whole w = whole(ctx, dir.path(), ro, spec);
+  auto p = compute_features_partitioned(ctx, *data, spec);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  expect_same(w, *p);
+
+  spec.as_of = data->last_event_time;
+  EXPECT_FALSE(routed_population(*data, spec).has_value());
+}
+
 TEST(Partitioned, ReportsRejectsAndTheDataEndAsTheWholeRead) {
   TempDir dir, spill, rejects_whole, rejects_parts;
   write_dataset(dir, 300, true);

@@ -85,9 +85,15 @@ customer_t EventLog::find(std::string_view external_id) const {
 
 namespace {
 
-// Stable order of rows by (customer, time).
+// Stable order of rows by (customer, time); empty when the rows are in that order already (as
+// the reader leaves them), which permute() takes as the identity.
 std::vector<index_t> sort_order(const std::vector<customer_t>& cust,
                                 const std::vector<Seconds>* time) {
+  bool sorted = true;
+  for (std::size_t i = 1; i < cust.size() && sorted; ++i)
+    sorted = cust[i - 1] < cust[i] ||
+             (cust[i - 1] == cust[i] && (time == nullptr || (*time)[i - 1] <= (*time)[i]));
+  if (sorted) return {};
   std::vector<index_t> perm(cust.size());
   std::iota(perm.begin(), perm.end(), index_t{0});
   std::stable_sort(perm.begin(), perm.end(), [&](index_t a, index_t b) {
@@ -98,13 +104,14 @@ std::vector<index_t> sort_order(const std::vector<customer_t>& cust,
 }
 
 template <typename T>
-Status permute(std::vector<T>& col, const std::vector<index_t>& perm, std::string_view stream,
-               std::string_view column) {
+Status permute(std::vector<T>& col, const std::vector<index_t>& perm, std::size_t rows,
+               std::string_view stream, std::string_view column) {
   if (col.empty()) return {};
-  if (col.size() != perm.size())
+  if (col.size() != rows)
     return Status::internal(std::string(stream),
                             fmt::format("column {} has {} rows, expected {}", column, col.size(),
-                                        perm.size()));
+                                        rows));
+  if (perm.empty()) return {};  // already in order
   std::vector<T> out(col.size());
   for (std::size_t i = 0; i < perm.size(); ++i) out[i] = col[static_cast<std::size_t>(perm[i])];
   col.swap(out);
@@ -121,7 +128,7 @@ std::vector<index_t> build_offsets(const std::vector<customer_t>& cust, index_t 
 }  // namespace
 
 #define KOHORT_PERMUTE(stream, col) \
-  KOHORT_RETURN_IF_ERROR(permute(stream.col, perm, #stream, #col))
+  KOHORT_RETURN_IF_ERROR(permute(stream.col, perm, stream.customer.size(), #stream, #col))
 
 Status EventLog::finalize() {
   const index_t n = customers();

@@ -1,6 +1,7 @@
 #include "kohort/features/partitioned.h"
 
 #include <algorithm>
+#include <optional>
 #include <queue>
 
 #include <fmt/format.h>
@@ -21,13 +22,45 @@ struct Part {
 
 }  // namespace
 
+std::optional<Population> routed_population(const io::PartitionedDataset& data,
+                                            const FeatureSpec& spec) {
+  if (data.last_event_time != events::kMissingTime && spec.as_of <= data.last_event_time)
+    return std::nullopt;
+  index_t transactions = 0;
+  for (const auto& r : data.reports) {
+    if (r.stream == "transactions") transactions = r.rows_accepted;
+    else if (r.stream != "emails" && r.stream != "referrals") return std::nullopt;
+  }
+  Population pop;
+  if (transactions == 0) return pop;
+  const std::pair<const char*, const char*> columns[] = {
+      {"order_id", "transactions.order"},   {"quantity", "transactions.quantity"},
+      {"product_id", "transactions.product"}, {"category", "transactions.category"},
+      {"channel", "transactions.channel"},  {"payment_method", "transactions.payment"},
+      {"discount", "transactions.discount"}, {"returned", "transactions.returned"}};
+  for (const auto& [role, key] : columns)
+    if (data.transaction_roles.count(role) > 0) pop.columns.insert(key);
+  const std::pair<const char*, const char*> levels[] = {{"category", "transactions.category"},
+                                                        {"channel", "transactions.channel"},
+                                                        {"payment_method", "transactions.payment"}};
+  for (const auto& [role, key] : levels) {
+    const auto it = data.transaction_values.find(role);
+    if (it != data.transaction_values.end() && pop.columns.count(key) > 0) pop.levels[key] = it->second;
+  }
+  return pop;
+}
+
+namespace {
+}  // namespace
+
 Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
                                                       const io::PartitionedDataset& data,
                                                       const FeatureSpec& spec) {
   KOHORT_RETURN_IF_ERROR(spec.validate());
   // The population: what every partition's columns are chosen from.
-  Population population;
-  for (std::uint32_t k = 0; k < data.partitions; ++k) {
+  const auto routed = routed_population(data, spec);
+  Population population = routed.value_or(Population{});
+  for (std::uint32_t k = 0; !routed && k < data.partitions; ++k) {
     if (ctx.cancelled()) return Status::cancelled();
     ctx.progress().begin(fmt::format("counting partition {}/{}", k + 1, data.partitions), 0);
     auto ds = io::load_partition(ctx, data, k);

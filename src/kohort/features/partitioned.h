@@ -2,12 +2,14 @@
 // computed one partition at a time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kohort/core/context.h"
 #include "kohort/core/result.h"
 #include "kohort/features/feature_spec.h"
+#include "kohort/features/population.h"
 #include "kohort/features/feature_table.h"
 #include "kohort/io/dataset.h"
 
@@ -20,6 +22,14 @@ struct PartitionedTable {
   std::vector<std::string> ids;  ///< row → external customer id, in the canonical order.
 };
 
+/// The population as io::partition_dataset() counted it on the way, when that is all of it:
+/// every transaction is before spec.as_of (so each is a table customer's) and no stream
+/// but transactions (emails and referrals have no population-level inputs) is present. Then it
+/// equals the merge of count_population() over the partitions, and the partitions are read
+/// once instead of twice. Otherwise nullopt.
+[[nodiscard]] std::optional<Population> routed_population(const io::PartitionedDataset& data,
+                                                          const FeatureSpec& spec);
+
 /// compute_features() over a partitioned dataset (io::partition_dataset()): the population
 /// (levels, tier ranks, columns present) is counted over every partition first, then each
 /// partition's rows are computed with it, the rows are put in the canonical customer order,
@@ -30,7 +40,8 @@ struct PartitionedTable {
 ///
 /// REQUIRES: spec.as_of is set (e.g. the day after data.last_event_time). Fails with
 /// invalid_argument when spec.validate() fails, cancelled when ctx is, and with the errors of
-/// io::load_partition(). Cost: each partition is read twice (once to count, once to compute).
+/// io::load_partition(). Cost: each partition is read twice (once to count, once to compute),
+/// or once when routed_population() has the population.
 /// Memory: one partition's log at a time, plus the partition tables and the merged table
 /// (2 · rows · cols floats) and the customer ids.
 [[nodiscard]] Result<PartitionedTable> compute_features_partitioned(

@@ -1,9 +1,11 @@
 #include "kohort/io/dataset.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -149,6 +151,7 @@ struct Plan {
   std::uint32_t partitions = 0;
   int customer_slot = -1;  // the customer role, when routing
   int time_slot = -1;      // the event time role, when routing (its latest value is kept)
+  std::vector<std::uint8_t> count_values;  // per role, when routing: count rows per value
 };
 
 struct ColumnData {
@@ -186,6 +189,7 @@ struct ChunkOut {
   };
   std::vector<Routed> routed;
   Seconds max_time = events::kMissingTime;
+  std::vector<std::vector<std::int64_t>> value_counts;  // per role: rows per code of dicts[r]
 };
 
 std::string where(const Plan& p, index_t line, int column) {
@@ -204,6 +208,7 @@ void init_chunk(const Plan& p, ChunkOut& out) {
   out.prev_value.assign(r, std::string_view());
   out.prev_code.assign(r, -1);
   out.tmp_time.assign(r, 0);
+  if (p.partitions > 0) out.value_counts.resize(r);
 }
 
 // Records a bad row. Under fail it becomes the chunk's error.
@@ -234,15 +239,25 @@ std::uint32_t partition_of(std::string_view customer, std::uint32_t partitions) 
 // A good row under routing: counts its missing cells as pass 2 of handle_row would, and sends
 // its text to its customer's partition.
 void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
-               std::string_view raw) {
+               const std::vector<std::uint8_t>* unstable, std::string_view raw) {
   for (std::size_t r = 0; r < p.roles.size(); ++r) {
     const int c = p.map.column[r];
     if (c < 0) continue;
     switch (p.roles[r].kind) {
       case Kind::id:
-      case Kind::code:
-        if (trim(fields[static_cast<std::size_t>(c)]).empty()) ++out.missing[r];
+      case Kind::code: {
+        const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
+        if (v.empty()) {
+          ++out.missing[r];
+        } else if (!p.count_values.empty() && p.count_values[r] != 0) {
+          const bool stable = unstable == nullptr || (*unstable)[static_cast<std::size_t>(c)] == 0;
+          const auto code = static_cast<std::size_t>(out.dicts[r].intern(v, stable));
+          auto& counts = out.value_counts[r];
+          if (code >= counts.size()) counts.resize(code + 1, 0);
+          ++counts[code];
+        }
         break;
+      }
       case Kind::time:
         if (out.tmp_time[r] == events::kMissingTime) ++out.missing[r];
         else if (static_cast<int>(r) == p.time_slot) out.max_time = std::max(out.max_time, out.tmp_time[r]);
@@ -348,7 +363,7 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
     }
   }
   if (p.partitions > 0) {
-    route_row(p, out, fields, raw);
+    route_row(p, out, fields, unstable, raw);
     return;
   }
   // Pass 2: the row is good; intern and append.
@@ -544,6 +559,8 @@ struct ParsedStream {
   std::vector<ColumnData> cols;
   std::vector<LocalDict> dicts;  // owning copies (stable = false)
   std::vector<std::uint64_t> hash;
+  // Routing: rows per value of the counted code roles (role name → value → rows).
+  std::map<std::string, std::map<std::string, std::int64_t>> value_counts;
 };
 
 Status empty_file(const std::string& file, bool jsonl) {
@@ -1150,9 +1167,26 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     p.partitions = router->partitions();
     p.customer_slot = internal::role_slot(stream, "customer");
     if (stream != Stream::customers) p.time_slot = internal::role_slot(stream, "time");
+    if (stream == Stream::transactions) {
+      // The transactions' levels are counted on the way: with nothing else to count, the
+      // partitions need not be read twice (see features::compute_features_partitioned).
+      p.count_values.assign(nroles, 0);
+      for (std::string_view role : {"category", "channel", "payment_method"})
+        p.count_values[static_cast<std::size_t>(internal::role_slot(stream, role))] = 1;
+    }
     KOHORT_RETURN_IF_ERROR(router->begin(stream, p.jsonl));
     sink = [&](std::vector<ChunkOut>& outs) {
-      for (const auto& o : outs) accepted += static_cast<index_t>(o.routed.size());
+      for (auto& o : outs) {
+        accepted += static_cast<index_t>(o.routed.size());
+        for (std::size_t r = 0; r < o.value_counts.size(); ++r) {
+          if (o.value_counts[r].empty()) continue;
+          auto& dst = ps.value_counts[std::string(p.roles[r].name)];
+          for (std::size_t k = 0; k < o.value_counts[r].size(); ++k)
+            dst[std::string(o.dicts[r].value(static_cast<std::int32_t>(k)))] += o.value_counts[r][k];
+          o.value_counts[r] = {};
+          o.dicts[r] = LocalDict{};
+        }
+      }
       tally(p, file, outs, totals, quarantine);
       return router->take(ctx, outs);
     };
@@ -1169,6 +1203,7 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     KOHORT_RETURN_IF_ERROR(router->end(ctx));
     p.partitions = 0;  // the partition files are parsed into columns
     if (last_time != nullptr) *last_time = std::max(*last_time, totals.max_time);
+    p.count_values.clear();
   }
 
   StreamReport& rep = ps.report;
@@ -1615,10 +1650,17 @@ using StreamRead =
 Status build_log(const Context& ctx, const std::vector<std::pair<Stream, std::string>>& files,
                  const StreamRead& read, Dataset& ds) {
   LocalDict customers;
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+  };
   for (const auto& [stream, file] : files) {
     if (ctx.cancelled()) return Status::cancelled();
+    const auto t0 = Clock::now();
     auto ps = read(stream, file, customers);
     if (!ps.ok()) return ps.status();
+    const double read_s = seconds(t0);
+    const auto t1 = Clock::now();
     std::vector<std::int32_t> rank(customers.size());
     {
       const auto by_rank = canonical_order(customers);
@@ -1627,6 +1669,8 @@ Status build_log(const Context& ctx, const std::vector<std::pair<Stream, std::st
     }
     fill_stream(ctx, *ps, rank, ds.log);
     ds.log.set_present(stream);
+    ctx.log().debug("{}: parsed in {:.2f} s, ordered into the log in {:.2f} s", file, read_s,
+                    seconds(t1));
     if (!ps->report.stream.empty()) ds.reports.push_back(std::move(ps->report));
   }
 
@@ -1646,7 +1690,10 @@ Status build_log(const Context& ctx, const std::vector<std::pair<Stream, std::st
   to_final(ds.log.referrals.referrer);
   to_final(ds.log.referrals.referred);
   release(final_id);
-  return ds.log.finalize();
+  const auto t2 = Clock::now();
+  KOHORT_RETURN_IF_ERROR(ds.log.finalize());
+  ctx.log().debug("log finalized in {:.2f} s", seconds(t2));
+  return {};
 }
 
 // A partition file's rows, parsed with the plan its stream was read with (the rows were
@@ -1804,6 +1851,13 @@ Result<PartitionedDataset> partition_dataset(const Context& ctx, const std::stri
     if (!ps.ok()) return ps.status();
     ctx.log().info("{}: {} rows read, {} accepted, {} rejected", file, ps->report.rows_read,
                    ps->report.rows_accepted, ps->report.rows_rejected);
+    if (stream == Stream::transactions) {
+      out.transaction_values = std::move(ps->value_counts);
+      for (std::size_t r = 0; r < ps->plan.roles.size(); ++r)
+        if (ps->plan.map.column[r] >= 0 ||
+            (ps->plan.roles[r].name == "quantity" && ps->plan.map.amount_from_price))
+          out.transaction_roles.insert(std::string(ps->plan.roles[r].name));
+    }
     out.reports.push_back(std::move(ps->report));
     state->streams.push_back({stream, std::move(ps->plan)});
     state->streams.back().plan.file = router.path(0, stream, state->streams.back().plan.jsonl);

@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -142,6 +144,11 @@ struct PartitionedDataset {
   Seconds last_event_time = events::kMissingTime;
   /// Uncompressed and compressed bytes of the partition files.
   std::uint64_t spill_text_bytes = 0, spill_file_bytes = 0;
+  /// Counted on the way, over every accepted transaction: rows per value of the category,
+  /// channel and payment_method columns (role → value text → rows; empty values not
+  /// counted), and the transactions roles that are filled (mapped columns).
+  std::map<std::string, std::map<std::string, std::int64_t>> transaction_values;
+  std::set<std::string> transaction_roles;
   /// The referrals stream alone (finalized; its own customer ids), or null without one.
   std::shared_ptr<const Dataset> referrals;
   /// How to parse the partition files; the last copy removes the spill folder.
