@@ -279,8 +279,9 @@ TEST(Partitioned, AnUnwritableSpillFolderIsAnIoError) {
 
 TEST(Partitioned, PartitionCountFollowsTheMemoryLimit) {
   EXPECT_EQ(io::partitions_for(1000, 10000), 1u);
-  EXPECT_EQ(io::partitions_for(std::uint64_t{10} << 30, std::uint64_t{8} << 30), 4u);
-  EXPECT_EQ(io::partitions_for(std::uint64_t{50} << 30, std::uint64_t{8} << 30), 17u);
+  EXPECT_EQ(io::partitions_for(std::uint64_t{4} << 30, std::uint64_t{8} << 30), 1u);
+  EXPECT_EQ(io::partitions_for(std::uint64_t{10} << 30, std::uint64_t{8} << 30), 8u);
+  EXPECT_EQ(io::partitions_for(std::uint64_t{50} << 30, std::uint64_t{8} << 30), 38u);
   EXPECT_EQ(io::partitions_for(std::uint64_t{1} << 50, 1), 4096u);
 }
 

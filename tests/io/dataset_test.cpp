@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -36,7 +37,7 @@ std::string dump(const events::EventLog& log) {
   for (index_t i = 0; i < t.size(); ++i) {
     const auto k = static_cast<std::size_t>(i);
     s << t.customer[k] << ' ' << t.time[k] << ' ' << t.amount[k];
-    if (!t.order.empty()) s << " o" << (t.order[k] < 0 ? "-" : t.orders.value(t.order[k])) << ':' << t.order[k];
+    if (!t.order.empty()) s << " o" << t.order[k];
     if (!t.quantity.empty()) s << " q" << t.quantity[k];
     if (!t.product.empty()) s << " p" << t.product[k];
     if (!t.category.empty()) s << " c" << t.category[k];
@@ -158,7 +159,8 @@ TEST(LoadDataset, InfersUciOnlineRetailHeaderWithPriceTimesQuantity) {
   EXPECT_DOUBLE_EQ(t.amount[0], -27.5);
   EXPECT_NEAR(t.amount[1], 6 * 2.55, 1e-12);
   EXPECT_EQ(t.time[1], 1291191960);  // 2010-12-01T08:26:00Z
-  EXPECT_EQ(t.orders.value(t.order[1]), "536365");
+  EXPECT_NE(t.order[1], t.order[2]);  // 536365 and 536366
+  EXPECT_TRUE(t.orders.values().empty());
   EXPECT_EQ(t.products.value(t.product[2]), "22633");
   const auto& r = ds->reports[0];
   const auto has = [&](const std::string& role, const std::string& src) {
@@ -815,6 +817,35 @@ TEST(LoadDataset, RandomBytesGiveValueOrInvalidInput) {
       }
     }
   }
+}
+
+TEST(Dataset, OrderIdsGroupEachCustomersLinesWhereverTheyStand) {
+  TempDir dir;
+  // c1's order A has lines on both sides of order B, and across parse chunks; c2 reuses "A".
+  std::string text = "customer_id,order_id,timestamp,amount\n";
+  text += "c1,A,2024-01-01,1\nc2,A,2024-01-05,9\nc1,B,2024-01-02,2\n";
+  for (int i = 0; i < 300; ++i) text += fmt::format("c3,Z{},2024-02-01,1\n", i % 7);
+  text += "c1,A,2024-01-03,3\nc1,,2024-01-04,4\n";
+  dir.write("transactions.csv", text);
+  auto ds = load(dir.path(), OnError::fail, 2, 256);
+  ASSERT_TRUE(ds.ok()) << ds.status().message();
+  const auto& t = ds->log.transactions;
+  const auto c1 = ds->log.find("c1");
+  ASSERT_EQ(t.offsets[static_cast<std::size_t>(c1) + 1] - t.offsets[static_cast<std::size_t>(c1)], 4);
+  const auto o = [&](int i) { return t.order[static_cast<std::size_t>(t.offsets[static_cast<std::size_t>(c1)] + i)]; };
+  EXPECT_EQ(o(0), o(2));  // A, A
+  EXPECT_NE(o(0), o(1));  // A, B
+  EXPECT_EQ(o(3), events::kMissingCode);
+  // Codes count up in order of first appearance; c2's "A" is its own order.
+  EXPECT_EQ(o(0), 0);
+  EXPECT_EQ(o(1), 1);
+  const auto c2 = ds->log.find("c2");
+  EXPECT_EQ(t.order[static_cast<std::size_t>(t.offsets[static_cast<std::size_t>(c2)])], 2);
+  // c3: 300 lines in 7 orders.
+  const auto c3 = ds->log.find("c3");
+  std::set<events::code_t> orders(t.order.begin() + t.offsets[static_cast<std::size_t>(c3)],
+                                  t.order.begin() + t.offsets[static_cast<std::size_t>(c3) + 1]);
+  EXPECT_EQ(orders.size(), 7u);
 }
 
 }  // namespace

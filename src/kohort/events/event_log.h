@@ -68,7 +68,11 @@ struct Transactions {
   std::vector<customer_t> customer;
   std::vector<Seconds> time;
   std::vector<double> amount;          ///< money; negative for refunds
-  std::vector<code_t> order;           ///< optional; codes in `orders`
+  /// Optional; groups a customer's lines into orders: two lines of one customer have the same
+  /// code exactly when they have the same order id. The reader does not keep the ids' text
+  /// (`orders` stays empty; codes count up in order of first appearance); a builder may
+  /// intern them in `orders`.
+  std::vector<code_t> order;
   std::vector<float> quantity;         ///< optional
   std::vector<code_t> product;         ///< optional; codes in `products`
   std::vector<code_t> category;        ///< optional; codes in `categories`

@@ -152,13 +152,24 @@ struct Plan {
   int customer_slot = -1;  // the customer role, when routing
   int time_slot = -1;      // the event time role, when routing (its latest value is kept)
   std::vector<std::uint8_t> count_values;  // per role, when routing: count rows per value
+  // The order id role: kept as a 64-bit hash of the id (ColumnData::key), not interned. Order
+  // ids are nearly unique per row group, and only group a customer's lines, so their text is
+  // never needed and a dictionary of them would be the largest thing in memory.
+  int keyed_slot = -1;
 };
 
 struct ColumnData {
   std::vector<double> num;
   std::vector<Seconds> time;
   std::vector<std::int32_t> code;
+  std::vector<std::uint64_t> key;  // the keyed role: hash of the value, 0 when missing
 };
+
+// The key of a keyed value (never 0, which marks a missing one).
+std::uint64_t value_key(std::string_view v) {
+  const std::uint64_t h = internal::hash_bytes(v);
+  return h == 0 ? 1 : h;
+}
 
 struct ChunkOut {
   std::vector<ColumnData> cols;
@@ -375,6 +386,11 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
       case Kind::id:
       case Kind::code: {
         const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
+        if (static_cast<int>(r) == p.keyed_slot) {
+          if (v.empty()) ++out.missing[r];
+          col.key.push_back(v.empty() ? 0 : value_key(v));
+          break;
+        }
         if (v.empty()) {
           ++out.missing[r];
           col.code.push_back(-1);
@@ -447,12 +463,16 @@ void maybe_resolve(const Plan& p, ChunkOut& out) {
 void reserve_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
                    ChunkOut& out) {
   const auto rows = static_cast<std::size_t>(
-      std::count(data.data() + ch.begin, data.data() + ch.end, '\n') + 1);
+      (ch.lines >= 0 ? ch.lines : std::count(data.data() + ch.begin, data.data() + ch.end, '\n')) + 1);
   for (std::size_t r = 0; r < p.roles.size(); ++r) {
     if (p.map.column[r] < 0) continue;
     switch (p.roles[r].kind) {
       case Kind::id:
       case Kind::code:
+        if (static_cast<int>(r) == p.keyed_slot) {
+          out.cols[r].key.reserve(rows);
+          break;
+        }
         out.cols[r].code.reserve(rows);
         out.pending[r].reserve(kPendingRows);
         break;
@@ -911,6 +931,10 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
           break;
         }
         case Kind::code: {
+          if (static_cast<int>(r) == p.keyed_slot) {
+            dst.key.insert(dst.key.end(), src.key.begin(), src.key.end());
+            break;
+          }
           ps.dicts[r].intern_all(o.dicts[r], remap);
           const std::size_t at = dst.code.size();
           dst.code.resize(at + src.code.size());
@@ -933,11 +957,14 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
 // options.chunk_bytes on ctx.threads() threads, or as one chunk when `whole`.
 std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::string_view data,
                                    std::size_t begin, std::size_t end, index_t line,
-                                   std::size_t chunk_bytes, bool whole) {
+                                   std::size_t chunk_bytes, bool whole, index_t& lines) {
   const std::string_view text = data.substr(0, end);
   std::vector<internal::Chunk> chunks;
-  if (whole) chunks.push_back({begin, end, line});
+  if (whole)
+    chunks.push_back({begin, end, line, std::count(data.data() + begin, data.data() + end, '\n')});
   else chunks = internal::split_chunks(ctx, text, begin, line, chunk_bytes, !p.jsonl);
+  lines = 0;
+  for (const auto& c : chunks) lines += c.lines;
   std::vector<ChunkOut> outs(chunks.size());
   parallel_for_blocks(ctx, static_cast<index_t>(chunks.size()), 1,
                       [&](index_t b, index_t, index_t) {
@@ -988,7 +1015,9 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
       continue;
     }
     if (cut > start) {
-      auto outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential);
+      index_t window_lines = 0;
+      auto outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential,
+                               window_lines);
       const auto flagged = std::find_if(outs.begin(), outs.end(), [](const ChunkOut& o) {
         return o.irregular || o.error.has_value();
       });
@@ -1001,12 +1030,13 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
           continue;
         }
         cut = exact;
-        outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, true);
+        outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, true,
+                            window_lines);
       }
       for (const auto& o : outs)
         if (o.error) return parse_error(*o.error);
       KOHORT_RETURN_IF_ERROR(sink(outs));
-      line += std::count(data.data() + start, data.data() + cut, '\n');
+      line += window_lines;
     }
     if (eof && cut >= data.size()) break;
     buffer.erase(0, cut);
@@ -1157,6 +1187,7 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   const std::size_t nroles = p.roles.size();
   ps.cols.resize(nroles);
   ps.dicts.resize(nroles);
+  if (stream == Stream::transactions) p.keyed_slot = internal::role_slot(stream, "order_id");
   Totals totals;
   totals.missing.assign(nroles, 0);
   totals.invalid.assign(nroles, 0);
@@ -1321,6 +1352,44 @@ std::vector<events::code_t> recode(const std::vector<std::int32_t>& prov, const 
   return out;
 }
 
+// Order codes from order id keys, in the ordered stream: within each customer's rows
+// [start[j], start[j+1]) equal keys get one code, codes counting up across the stream in order
+// of first appearance — the codes a dictionary of the ids would give when no two customers
+// share an order id. Only a customer's own rows are ever compared (lines grouped into orders),
+// so ids are told apart by their 64-bit hash: two ids of one customer could only be merged by
+// a hash collision (about m²/2⁶⁵ for m orders).
+std::vector<events::code_t> order_codes(const std::vector<std::uint64_t>& keys,
+                                        const std::vector<index_t>& start,
+                                        const std::vector<index_t>& perm) {
+  std::vector<events::code_t> out;
+  if (keys.empty()) return out;
+  out.resize(perm.size());
+  struct Slot {
+    std::uint64_t key;
+    events::code_t code;
+  };
+  std::vector<Slot> table;
+  events::code_t next = 0;
+  for (std::size_t j = 0; j + 1 < start.size(); ++j) {
+    const auto b = static_cast<std::size_t>(start[j]), e = static_cast<std::size_t>(start[j + 1]);
+    std::size_t cap = 16;
+    while (cap < 2 * (e - b)) cap *= 2;
+    table.assign(cap, Slot{0, 0});
+    for (std::size_t i = b; i < e; ++i) {
+      const std::uint64_t k = keys[static_cast<std::size_t>(perm[i])];
+      if (k == 0) {
+        out[i] = events::kMissingCode;
+        continue;
+      }
+      std::size_t h = static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+      while (table[h].key != 0 && table[h].key != k) h = (h + 1) & (cap - 1);
+      if (table[h].key == 0) table[h] = {k, next++};
+      out[i] = table[h].code;
+    }
+  }
+  return out;
+}
+
 std::vector<std::uint8_t> flags(const std::vector<double>& v, const std::vector<index_t>& perm) {
   std::vector<std::uint8_t> out;
   if (v.empty()) return out;
@@ -1410,6 +1479,14 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
   }
   auto& time = ps.cols[slot("time")].time;
   const auto perm = order_rows(n, rank, cust, nullptr, &time, ps.hash);
+  // Where each customer's rows start in the ordered stream (for the per-customer order codes).
+  std::vector<index_t> customer_start;
+  if (s == Stream::transactions && mapped("order_id")) {
+    for (std::size_t i = 0; i < perm.size(); ++i)
+      if (i == 0 || cust[static_cast<std::size_t>(perm[i])] != cust[static_cast<std::size_t>(perm[i - 1])])
+        customer_start.push_back(static_cast<index_t>(i));
+    customer_start.push_back(static_cast<index_t>(perm.size()));
+  }
   // Each task frees the provisional columns it alone reads once it has gathered them.
   switch (s) {
     case Stream::transactions: {
@@ -1439,7 +1516,10 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
             }
             release(num("unit_price"));
           },
-          [&] { t.order = recode_code("order_id", t.orders, perm); },
+          [&] {
+            t.order = order_codes(ps.cols[slot("order_id")].key, customer_start, perm);
+            release(ps.cols[slot("order_id")].key);
+          },
           [&] {
             t.quantity = gather<float>(num("quantity"), perm);
             if (!derived) release(num("quantity"));  // the amount task reads it otherwise
@@ -1777,10 +1857,12 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
 }
 
 std::uint32_t partitions_for(std::uint64_t text_bytes, std::uint64_t memory_limit) {
-  const double need = 1.3 * static_cast<double>(text_bytes);
+  // Measured: reading and featurizing takes up to about 2 bytes per byte of text (1.8 for
+  // transactions alone, 1.1 with every stream).
+  const double need = 2.0 * static_cast<double>(text_bytes);
   const double limit = static_cast<double>(std::max<std::uint64_t>(memory_limit, 1));
   if (need <= limit) return 1;
-  return static_cast<std::uint32_t>(std::min(4096.0, std::ceil(need / (0.5 * limit))));
+  return static_cast<std::uint32_t>(std::min(4096.0, std::ceil(need / (limit / 3))));
 }
 
 Result<std::uint64_t> estimate_text_bytes(const std::string& path, const ReadOptions& options) {

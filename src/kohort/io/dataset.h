@@ -162,9 +162,9 @@ struct PartitionedDataset {
                                                         const ReadOptions& options);
 
 /// The number of partitions that keeps reading and featurizing `text_bytes` of event text
-/// within `memory_limit` bytes: 1 (read whole) when about 1.3 bytes of memory per byte of
-/// text fit in it, else enough partitions for each to take at most half the limit (the other
-/// half holds the feature tables); at most 4096.
+/// within `memory_limit` bytes: 1 (read whole) when 2 bytes of memory per byte of text fit
+/// in it, else enough partitions for each to take at most a third of the limit (the rest
+/// holds the partitions' feature tables and the merged table); at most 4096.
 [[nodiscard]] std::uint32_t partitions_for(std::uint64_t text_bytes, std::uint64_t memory_limit);
 
 /// Reads a dataset as load_dataset() does — the same checks, errors (file:line:column),

@@ -211,6 +211,12 @@ std::vector<Chunk> split_chunks(const Context& ctx, std::string_view data, std::
     quote_prefix += quotes[static_cast<std::size_t>(i)];
     line_prefix += lines[static_cast<std::size_t>(i)];
   }
+  // Every newline of [begin, n) is counted once: each chunk's count is the next one's start
+  // line minus its own.
+  std::int64_t total = 0;
+  for (auto l : lines) total += l;
+  for (std::size_t k = 0; k < out.size(); ++k)
+    out[k].lines = (k + 1 < out.size() ? out[k + 1].line : first_line + total) - out[k].line;
   return out;
 }
 

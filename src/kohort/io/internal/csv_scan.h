@@ -78,6 +78,8 @@ struct Chunk {
   std::size_t begin = 0;
   std::size_t end = 0;
   std::int64_t line = 1;
+  /// Newlines in [begin, end) when known (split_chunks() counts them), else -1.
+  std::int64_t lines = -1;
 };
 
 /// Cuts data[begin, size) into pieces of about `target` bytes that end after a newline lying
