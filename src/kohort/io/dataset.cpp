@@ -1292,34 +1292,49 @@ void release(V& v) {
   v = V();
 }
 
-// key1/key2 are provisional customer codes, compared by their canonical rank.
-std::vector<index_t> order_rows(index_t n, const std::vector<std::int32_t>& rank,
+// key1/key2 are provisional customer codes, compared by their canonical rank. The order is
+// (rank of key1, rank of key2, time, row hash, row): a counting sort by key1's rank — rows
+// arrive grouped by customer in most files, and customers have few rows each — then a sort
+// of each customer's rows, in parallel. Memory: the permutation and one count per customer.
+std::vector<index_t> order_rows(const Context& ctx, index_t n, const std::vector<std::int32_t>& rank,
                                 const std::vector<std::int32_t>& key1,
                                 const std::vector<std::int32_t>* key2,
                                 const std::vector<Seconds>* time,
                                 std::vector<std::uint64_t>& hash) {
-  // Packed keys sort faster than an index sort that chases four arrays.
-  struct Key {
-    std::int32_t k1, k2;
-    Seconds t;
-    std::uint64_t h;
-    index_t i;
+  const std::size_t customers = rank.size();
+  std::vector<index_t> start(customers + 1, 0);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i)
+    ++start[static_cast<std::size_t>(rank[static_cast<std::size_t>(key1[i])]) + 1];
+  for (std::size_t c = 1; c <= customers; ++c) start[c] += start[c - 1];
+  std::vector<index_t> perm(static_cast<std::size_t>(n));
+  {
+    std::vector<index_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i)
+      perm[static_cast<std::size_t>(fill[static_cast<std::size_t>(rank[static_cast<std::size_t>(key1[i])])]++)] =
+          static_cast<index_t>(i);
+  }
+  const auto less = [&](index_t a, index_t b) {
+    const auto ua = static_cast<std::size_t>(a), ub = static_cast<std::size_t>(b);
+    if (key2 != nullptr) {
+      const auto ra = rank[static_cast<std::size_t>((*key2)[ua])];
+      const auto rb = rank[static_cast<std::size_t>((*key2)[ub])];
+      if (ra != rb) return ra < rb;
+    }
+    if (time != nullptr && (*time)[ua] != (*time)[ub]) return (*time)[ua] < (*time)[ub];
+    if (hash[ua] != hash[ub]) return hash[ua] < hash[ub];
+    return a < b;
   };
-  std::vector<Key> keys(static_cast<std::size_t>(n));
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    keys[i] = {rank[static_cast<std::size_t>(key1[i])],
-               key2 != nullptr ? rank[static_cast<std::size_t>((*key2)[i])] : 0,
-               time != nullptr ? (*time)[i] : 0, hash[i], static_cast<index_t>(i)};
-  release(hash);  // the keys hold it now
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    if (a.k1 != b.k1) return a.k1 < b.k1;
-    if (a.k2 != b.k2) return a.k2 < b.k2;
-    if (a.t != b.t) return a.t < b.t;
-    if (a.h != b.h) return a.h < b.h;
-    return a.i < b.i;
-  });
-  std::vector<index_t> perm(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) perm[i] = keys[i].i;
+  // Each block of customers sorts its own rows: the result does not depend on the threads.
+  parallel_for_blocks(ctx, static_cast<index_t>(customers), 4096,
+                      [&](index_t, index_t begin, index_t end) {
+                        for (index_t c = begin; c < end; ++c) {
+                          auto first = perm.begin() + start[static_cast<std::size_t>(c)];
+                          auto last = perm.begin() + start[static_cast<std::size_t>(c) + 1];
+                          if (last - first > 1 && !std::is_sorted(first, last, less))
+                            std::sort(first, last, less);
+                        }
+                      });
+  release(hash);
   return perm;
 }
 
@@ -1459,7 +1474,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
     auto a = ids("referrer");
     auto b = ids("referred");
     const auto& t = ps.cols[slot("time")].time;
-    const auto perm = order_rows(n, rank, a, &b, mapped("time") ? &t : nullptr, ps.hash);
+    const auto perm = order_rows(ctx, n, rank, a, &b, mapped("time") ? &t : nullptr, ps.hash);
     log.referrals.referrer = gather<events::customer_t>(a, perm);
     log.referrals.referred = gather<events::customer_t>(b, perm);
     log.referrals.time = gather<Seconds>(t, perm);
@@ -1467,7 +1482,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
   }
   auto cust = ids("customer");
   if (s == Stream::customers) {
-    const auto perm = order_rows(n, rank, cust, nullptr, nullptr, ps.hash);
+    const auto perm = order_rows(ctx, n, rank, cust, nullptr, nullptr, ps.hash);
     auto& a = log.attributes;
     a.customer = gather<events::customer_t>(cust, perm);
     a.signup = gather<Seconds>(ps.cols[slot("signup_date")].time, perm);
@@ -1478,7 +1493,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
     return;
   }
   auto& time = ps.cols[slot("time")].time;
-  const auto perm = order_rows(n, rank, cust, nullptr, &time, ps.hash);
+  const auto perm = order_rows(ctx, n, rank, cust, nullptr, &time, ps.hash);
   // Where each customer's rows start in the ordered stream (for the per-customer order codes).
   std::vector<index_t> customer_start;
   if (s == Stream::transactions && mapped("order_id")) {
