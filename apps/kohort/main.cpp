@@ -1,4 +1,6 @@
 // kohort — customer segmentation from raw event logs. One subcommand per cmd_<name>.cpp.
+#include <malloc.h>
+
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -15,6 +17,10 @@ extern "C" void on_interrupt(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Reading allocates and frees column buffers of tens of megabytes window after window: keep
+  // freed memory for reuse instead of returning it to the system and faulting it back in.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   kohort::app::Shell shell;
   g_shell = &shell;
   std::signal(SIGINT, on_interrupt);
