@@ -60,16 +60,18 @@ Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
   // The population: what every partition's columns are chosen from.
   const auto routed = routed_population(data, spec);
   Population population = routed.value_or(Population{});
-  for (std::uint32_t k = 0; !routed && k < data.partitions; ++k) {
+  // Partition k's log, under a progress label.
+  const auto load = [&](std::uint32_t k, const char* what) -> Result<io::Dataset> {
     if (ctx.cancelled()) return Status::cancelled();
-    ctx.progress().begin(fmt::format("counting partition {}/{}", k + 1, data.partitions), 0);
+    ctx.progress().begin(fmt::format("{} partition {}/{}", what, k + 1, data.partitions), 0);
     auto ds = io::load_partition(ctx, data, k);
-    if (!ds.ok()) {
-      ctx.progress().end();
-      return ds.status();
-    }
-    auto counted = count_population(ctx, ds->log, spec);
     ctx.progress().end();
+    return ds;
+  };
+  for (std::uint32_t k = 0; !routed && k < data.partitions; ++k) {
+    auto ds = load(k, "counting");
+    if (!ds.ok()) return ds.status();
+    auto counted = count_population(ctx, ds->log, spec);
     if (!counted.ok()) return counted.status();
     population.merge(*counted);
   }
@@ -78,17 +80,11 @@ Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
   PartitionInputs inputs;
   inputs.population = &population;
   for (std::uint32_t k = 0; k < data.partitions; ++k) {
-    if (ctx.cancelled()) return Status::cancelled();
-    ctx.progress().begin(fmt::format("features of partition {}/{}", k + 1, data.partitions), 0);
-    auto ds = io::load_partition(ctx, data, k);
-    if (!ds.ok()) {
-      ctx.progress().end();
-      return ds.status();
-    }
+    auto ds = load(k, "reading");
+    if (!ds.ok()) return ds.status();
     Part& part = parts[k];
     inputs.relative = &part.relative;
     auto table = compute_features(ctx, ds->log, spec, inputs);
-    ctx.progress().end();
     if (!table.ok()) return table.status();
     part.table = std::move(*table);
     part.ids.reserve(part.table.customers.size());
