@@ -36,14 +36,22 @@ using internal::LocalDict;
 using internal::RoleSpec;
 using internal::TimeFormat;
 
-bool canonical_id_less(std::string_view a, std::string_view b) {
-  const auto digits = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-  };
-  const bool da = digits(a), db = digits(b);
+namespace {
+// The canonical order given whether each id is all digits (is_digits, computed once per id
+// where many comparisons follow).
+bool canonical_less(bool da, std::string_view a, bool db, std::string_view b) {
   if (da != db) return da;
   if (da && a.size() != b.size()) return a.size() < b.size();
   return a < b;
+}
+bool is_digits(std::string_view s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+}  // namespace
+
+bool canonical_id_less(std::string_view a, std::string_view b) {
+  return canonical_less(is_digits(a), a, is_digits(b), b);
 }
 
 bool parse_on_error(std::string_view text, OnError& out) {
@@ -124,11 +132,6 @@ bool parse_sentiment(std::string_view s, double& v) {
   if (iequals(s, "neutral")) return v = 0, true;
   if (iequals(s, "positive")) return v = 1, true;
   return false;
-}
-
-bool is_digits(std::string_view s) {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1064,7 +1067,6 @@ class Router {
     jsonl_ = jsonl;
     writers_.clear();
     writers_.resize(partitions_);
-    rows_.assign(partitions_, 0);
     return {};
   }
   // Appends one window's rows to their partitions (in file order) and writes full buffers.
@@ -1081,7 +1083,6 @@ class Router {
         }
         w->append(r.raw);
         w->append("\n");
-        ++rows_[r.part];
       }
       o.routed = {};
     }
@@ -1121,7 +1122,6 @@ class Router {
   Stream stream_ = Stream::transactions;
   bool jsonl_ = false;
   std::vector<std::unique_ptr<internal::SpillWriter>> writers_;
-  std::vector<index_t> rows_;
   std::uint64_t text_bytes_ = 0, file_bytes_ = 0;
 };
 
@@ -1429,9 +1429,7 @@ std::vector<std::int32_t> canonical_order(const LocalDict& customers) {
     order[i] = {is_digits(id), id, static_cast<std::int32_t>(i)};
   }
   std::sort(order.begin(), order.end(), [](const IdKey& a, const IdKey& b) {
-    if (a.digits != b.digits) return a.digits;
-    if (a.digits && a.id.size() != b.id.size()) return a.id.size() < b.id.size();
-    return a.id < b.id;
+    return canonical_less(a.digits, a.id, b.digits, b.id);
   });
   std::vector<std::int32_t> codes(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) codes[i] = order[i].code;
@@ -1802,7 +1800,6 @@ Result<ParsedStream> read_partition_stream(const Context& ctx, const Plan& plan,
   p.file = path;
   p.on_error = OnError::fail;
   p.partitions = 0;
-  p.jsonl = ends_with(path, ".jsonl.zst");
   ps.cols.resize(p.roles.size());
   ps.dicts.resize(p.roles.size());
   for (int c : p.map.unused) ps.report.ignored.push_back(p.header[static_cast<std::size_t>(c)]);
@@ -1957,7 +1954,6 @@ Result<PartitionedDataset> partition_dataset(const Context& ctx, const std::stri
     }
     out.reports.push_back(std::move(ps->report));
     state->streams.push_back({stream, std::move(ps->plan)});
-    state->streams.back().plan.file = router.path(0, stream, state->streams.back().plan.jsonl);
   }
   out.spill_text_bytes = router.text_bytes();
   out.spill_file_bytes = router.file_bytes();
