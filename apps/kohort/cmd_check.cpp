@@ -20,6 +20,7 @@ struct CheckArgs {
   std::string on_error = "fail";
   std::string rejects_dir;
   std::string now;
+  SplitOptions split;
 };
 
 int run_check(Shell& shell, const CheckArgs& a) {
@@ -43,9 +44,22 @@ int run_check(Shell& shell, const CheckArgs& a) {
     qo.now = *t;
   }
 
-  auto ds = io::load_dataset(ctx, a.data, ro);
-  if (!ds.ok()) return shell.fail(ds.status());
-  auto report = io::check_quality(ctx, *ds, qo);
+  std::uint64_t limit = 0;
+  const auto partitions = a.split.plan(a.data, ro, limit);
+  if (!partitions.ok())
+    return partitions.status().where() == "--memory-limit" ? shell.usage_error(partitions.status())
+                                                            : shell.fail(partitions.status());
+  // The data, read whole or (larger than the memory limit) one partition at a time.
+  Result<io::QualityReport> report = Status::internal("check", "not read");
+  if (*partitions > 1) {
+    auto parts = a.split.split(ctx, a.data, ro, *partitions, limit);
+    if (!parts.ok()) return shell.fail(parts.status());
+    report = io::check_quality(ctx, *parts, qo);
+  } else {
+    auto ds = io::load_dataset(ctx, a.data, ro);
+    if (!ds.ok()) return shell.fail(ds.status());
+    report = io::check_quality(ctx, *ds, qo);
+  }
   if (!report.ok()) return shell.fail(report.status());
 
   if (shell.json) {
@@ -94,6 +108,7 @@ void add_check_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--now", a->now,
                   "the instant after which timestamps count as future (default: the current "
                   "time)\nexample: --now 2024-12-31");
+  a->split.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_check(shell, *a); });
 }

@@ -30,9 +30,7 @@ struct FeaturesArgs {
   int max_levels = 12;
   std::vector<std::string> groups;
   std::string transform = "none";
-  std::string memory_limit;
-  std::string spill_dir;
-  std::uint32_t partitions = 0;
+  SplitOptions split;
 };
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -79,17 +77,12 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
   }
 
   // Data larger than the memory limit is split by customer into partitions on disk.
-  std::uint64_t limit = physical_memory() / 10 * 8;
-  if (!a.memory_limit.empty() && !parse_size(a.memory_limit, limit))
-    return shell.usage_error(Status::invalid_argument(
-        "--memory-limit", fmt::format("'{}' is not a size", a.memory_limit),
-        "pass a size such as 8G, 512M or 2000000000"));
-  std::uint32_t partitions = a.partitions;
-  if (partitions == 0) {
-    auto bytes = io::estimate_text_bytes(a.data, ro);
-    if (!bytes.ok()) return shell.fail(bytes.status());
-    partitions = io::partitions_for(*bytes, limit);
-  }
+  std::uint64_t limit = 0;
+  const auto planned = a.split.plan(a.data, ro, limit);
+  if (!planned.ok())
+    return planned.status().where() == "--memory-limit" ? shell.usage_error(planned.status())
+                                                         : shell.fail(planned.status());
+  const std::uint32_t partitions = *planned;
   const auto report_rejects = [&](const std::vector<io::StreamReport>& reports,
                                   const std::vector<std::string>& notes) {
     for (const auto& note : notes) ctx.log().info("{}", note);
@@ -112,14 +105,9 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
   std::vector<std::string> ids;  // row → customer id, for a table put together from partitions
   Result<features::FeatureTable> table = Status::internal("features", "not computed");
   if (partitions > 1) {
-    const std::string spill = a.spill_dir.empty() ? temp_folder() : a.spill_dir;
-    ctx.log().info("splitting the data into {} partitions by customer under {} (memory limit {})",
-                   partitions, spill, format_size(limit));
-    auto parts = io::partition_dataset(ctx, a.data, ro, partitions, spill);
+    auto parts = a.split.split(ctx, a.data, ro, partitions, limit);
     if (!parts.ok()) return shell.fail(parts.status());
     report_rejects(parts->reports, parts->notes);
-    ctx.log().info("partition files: {} of text in {} compressed",
-                   format_size(parts->spill_text_bytes), format_size(parts->spill_file_bytes));
     if (Status st = decide_as_of(parts->last_event_time); !st.ok()) return shell.fail(st);
     auto merged = features::compute_features_partitioned(ctx, *parts, spec);
     if (!merged.ok()) return shell.fail(merged.status());
@@ -228,20 +216,7 @@ void add_features_command(CLI::App& app, Shell& shell) {
                   "1%/99% winsorizing, then z-score or median/IQR scaling; constant and duplicate "
                   "columns dropped, each named in the log and the sidecar)\nexample: --transform z")
       ->check(CLI::IsMember({"none", "z", "robust"}));
-  cmd->add_option("--memory-limit", a->memory_limit,
-                  "memory to stay within (default 80% of the machine's): larger data is split by "
-                  "customer into partitions on disk and computed one partition at a time, with "
-                  "the same result\nexample: --memory-limit 8G")
-      ->type_name("SIZE");
-  cmd->add_option("--spill-dir", a->spill_dir,
-                  "folder for the partition files when the data is split (default $TMPDIR or "
-                  "/tmp; needs about a fifth of the data's uncompressed size)\nexample: "
-                  "--spill-dir /scratch")
-      ->type_name("DIR");
-  cmd->add_option("--partitions", a->partitions,
-                  "split into exactly this many partitions (default: from --memory-limit; 1 reads "
-                  "the data whole)\nexample: --partitions 16")
-      ->check(CLI::Range(1u, 4096u));
+  a->split.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_features(shell, *a); });
 }

@@ -39,6 +39,7 @@ struct FitArgs {
   int stability = 0;
   long long scan_rows = 20000;
   std::string on_error = "fail";
+  SplitOptions split;
   std::string command;
 };
 
@@ -136,14 +137,36 @@ int run_fit(Shell& shell, FitArgs& a) {
     return shell.fail(s);
   };
 
-  auto data = io::load_dataset(ctx, a.data, ro);
-  if (!data.ok()) return fail_run(data.status());
-  for (const auto& note : data->notes) ctx.log().info("{}", note);
-  for (const auto& r : data->reports)
-    if (r.rows_rejected > 0)
-      ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
-                     r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
-  const nlohmann::json inputs = model::input_lineage(*data);
+  std::uint64_t limit = 0;
+  const auto partitions = a.split.plan(a.data, ro, limit);
+  if (!partitions.ok())
+    return partitions.status().where() == "--memory-limit" ? shell.usage_error(partitions.status())
+                                                            : fail_run(partitions.status());
+  const auto report_rejects = [&](const std::vector<io::StreamReport>& reports,
+                                  const std::vector<std::string>& notes) {
+    for (const auto& note : notes) ctx.log().info("{}", note);
+    for (const auto& r : reports)
+      if (r.rows_rejected > 0)
+        ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
+                       r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
+  };
+  // The data, read whole or (larger than the memory limit) one partition at a time.
+  Result<model::FitData> prepared = Status::internal("fit", "not read");
+  nlohmann::json inputs;
+  if (*partitions > 1) {
+    auto parts = a.split.split(ctx, a.data, ro, *partitions, limit);
+    if (!parts.ok()) return fail_run(parts.status());
+    report_rejects(parts->reports, parts->notes);
+    inputs = model::input_lineage(parts->reports);
+    prepared = model::prepare_fit_partitioned(ctx, *parts, o);
+  } else {
+    auto data = io::load_dataset(ctx, a.data, ro);
+    if (!data.ok()) return fail_run(data.status());
+    report_rejects(data->reports, data->notes);
+    inputs = model::input_lineage(*data);
+    prepared = model::prepare_fit(ctx, *data, o);
+  }
+  if (!prepared.ok()) return fail_run(prepared.status());
   o.lineage = {{"inputs", inputs},
                {"command", a.command},
                {"config",
@@ -152,7 +175,7 @@ int run_fit(Shell& shell, FitArgs& a) {
                  {"n_init", a.n_init}, {"stability", a.stability}, {"scan_rows", a.scan_rows},
                  {"seed", shell.seed}, {"as_of", a.as_of}, {"config_file", a.config}}}};
 
-  auto fit = model::fit_segments(ctx, *data, o);
+  auto fit = model::fit_segments(ctx, std::move(*prepared), o);
   if (!fit.ok()) return fail_run(fit.status());
   for (const auto& d : fit->dropped) ctx.log().debug("dropped {}: {}", d.name, d.reason);
   for (const auto& w : fit->warnings) ctx.log().warn("{}", w);
@@ -262,6 +285,7 @@ void add_fit_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--on-error", a->on_error,
                   "a malformed row: fail (default), skip it, or quarantine it to <stream>.rejects.csv"
                   "\nexample: --on-error quarantine");
+  a->split.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] {
     a->command = "kohort fit " + a->data;

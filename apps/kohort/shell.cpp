@@ -154,4 +154,44 @@ std::string temp_folder() {
   return t != nullptr && *t != '\0' ? std::string(t) : std::string("/tmp");
 }
 
+void SplitOptions::add_to(CLI::App* cmd) {
+  cmd->add_option("--memory-limit", memory_limit,
+                  "memory to stay within (default 80% of the machine's): larger data is split by "
+                  "customer into partitions on disk and read one partition at a time, with the "
+                  "same result\nexample: --memory-limit 8G")
+      ->type_name("SIZE");
+  cmd->add_option("--spill-dir", spill_dir,
+                  "folder for the partition files when the data is split (default $TMPDIR or "
+                  "/tmp; needs about a fifth of the data's uncompressed size)\nexample: "
+                  "--spill-dir /scratch")
+      ->type_name("DIR");
+  cmd->add_option("--partitions", partitions,
+                  "split into exactly this many partitions (default: from --memory-limit; 1 reads "
+                  "the data whole)\nexample: --partitions 16")
+      ->check(CLI::Range(1u, 4096u));
+}
+
+Result<std::uint32_t> SplitOptions::plan(const std::string& data, const io::ReadOptions& read,
+                                         std::uint64_t& limit) const {
+  limit = physical_memory() / 10 * 8;
+  if (!memory_limit.empty() && !parse_size(memory_limit, limit))
+    return Status::invalid_argument("--memory-limit", fmt::format("'{}' is not a size", memory_limit),
+                                    "pass a size such as 8G, 512M or 2000000000");
+  if (partitions > 0) return partitions;
+  KOHORT_ASSIGN_OR_RETURN(const auto bytes, io::estimate_text_bytes(data, read));
+  return io::partitions_for(bytes, limit);
+}
+
+Result<io::PartitionedDataset> SplitOptions::split(const Context& ctx, const std::string& data,
+                                                   const io::ReadOptions& read, std::uint32_t n,
+                                                   std::uint64_t limit) const {
+  const std::string spill = spill_dir.empty() ? temp_folder() : spill_dir;
+  ctx.log().info("splitting the data into {} partitions by customer under {} (memory limit {})", n,
+                 spill, format_size(limit));
+  KOHORT_ASSIGN_OR_RETURN(auto parts, io::partition_dataset(ctx, data, read, n, spill));
+  ctx.log().info("partition files: {} of text in {} compressed", format_size(parts.spill_text_bytes),
+                 format_size(parts.spill_file_bytes));
+  return parts;
+}
+
 }  // namespace kohort::app

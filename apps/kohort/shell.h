@@ -11,7 +11,9 @@
 #include "kohort/core/context.h"
 #include "kohort/core/log.h"
 #include "kohort/core/progress.h"
+#include "kohort/core/result.h"
 #include "kohort/core/status.h"
+#include "kohort/io/dataset.h"
 
 namespace kohort::app {
 
@@ -47,6 +49,26 @@ struct Shell {
 [[nodiscard]] std::uint64_t physical_memory();
 /// $TMPDIR, or /tmp.
 [[nodiscard]] std::string temp_folder();
+
+/// --memory-limit, --spill-dir and --partitions: how a command splits data larger than memory
+/// into partitions by customer on disk (io::partition_dataset()).
+struct SplitOptions {
+  std::string memory_limit;  ///< as given; default 80% of physical memory
+  std::string spill_dir;     ///< default temp_folder()
+  std::uint32_t partitions = 0;  ///< 0: from the memory limit
+
+  /// Registers the three flags on `cmd`.
+  void add_to(CLI::App* cmd);
+  /// The number of partitions for `data` (1: read it whole) and the limit it was chosen under.
+  /// invalid_argument naming --memory-limit for a size that cannot be read (a usage error);
+  /// the errors of io::estimate_text_bytes() otherwise.
+  [[nodiscard]] Result<std::uint32_t> plan(const std::string& data, const io::ReadOptions& read,
+                                           std::uint64_t& limit) const;
+  /// Splits `data` into `partitions` under the spill folder, logging where and how much.
+  [[nodiscard]] Result<io::PartitionedDataset> split(const Context& ctx, const std::string& data,
+                                                     const io::ReadOptions& read, std::uint32_t partitions,
+                                                     std::uint64_t limit) const;
+};
 
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);

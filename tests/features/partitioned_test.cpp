@@ -14,6 +14,7 @@
 #include "kohort/core/rng.h"
 #include "kohort/core/time.h"
 #include "kohort/features/compute.h"
+#include "kohort/io/quality.h"
 
 namespace kohort::features {
 namespace {
@@ -251,6 +252,63 @@ TEST(Partitioned, ReportsRejectsAndTheDataEndAsTheWholeRead) {
   EXPECT_EQ(referral_only, data->referrals->log.customers());
   EXPECT_EQ(rows, ds->log.transactions.size());
   EXPECT_LE(customers, ds->log.customers());
+}
+
+TEST(Partitioned, QualityReportEqualsTheWholeRead) {
+  TempDir dir, spill, rejects;
+  write_dataset(dir, 400, true);
+  // Exact copies of rows, an order line repeated with another amount, a far outlier.
+  std::string tx = dir.read("transactions.csv");
+  tx += "5,O5-x,2023-03-01T10:00:00Z,10.00,1,P1,toys,web,card,0.00,0\r\n";
+  tx += "5,O5-x,2023-03-01T10:00:00Z,10.00,1,P1,toys,web,card,0.00,0\r\n";
+  tx += "5,O5-x,2023-03-01T10:00:00Z,12.00,1,P1,toys,web,card,0.00,0\r\n";
+  tx += "c10,O10-x,2023-03-02,99999.00,1,P2,toys,web,card,0.00,0\r\n";
+  tx += "c10,O10-y,2023-03-02,-20.00,1,P2,toys,web,card,0.00,1\r\n";
+  tx += "c10,O10-z,2023-03-03,0,1,P2,toys,web,card,0.00,0\r\n";
+  dir.write("transactions.csv", tx);
+  // Customers with attributes only.
+  dir.write("customers.csv", dir.read("customers.csv") + "ghost1,2022-05-01,north,30,copper\nghost2,2022-06-01,east,41,quartz\n");
+  const Context ctx(2, 1);
+  io::ReadOptions ro;
+  ro.on_error = io::OnError::quarantine;
+  ro.rejects_dir = rejects.path();
+  io::QualityOptions qo;
+  qo.now = *parse_iso8601("2024-06-01");  // the last events are in the future
+  auto ds = io::load_dataset(ctx, dir.path(), ro);
+  ASSERT_TRUE(ds.ok()) << ds.status().message();
+  auto expected = io::check_quality(ctx, *ds, qo);
+  ASSERT_TRUE(expected.ok());
+  const auto want = io::quality_json(*expected);
+  for (const char* kind : {"duplicate_rows", "duplicate_order_lines", "negative_amount", "zero_amount",
+                           "amount_outlier", "future_time", "customers_without_events", "unknown_customers"}) {
+    bool found = false;
+    for (const auto& f : expected->findings) found = found || f.kind == kind;
+    EXPECT_TRUE(found) << kind;
+  }
+  for (std::uint32_t parts : {1u, 4u, 9u}) {
+    SCOPED_TRACE(fmt::format("{} partitions", parts));
+    auto data = io::partition_dataset(ctx, dir.path(), ro, parts, spill.path());
+    ASSERT_TRUE(data.ok()) << data.status().message();
+    auto got = io::check_quality(ctx, *data, qo);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_EQ(io::quality_json(*got).dump(1), want.dump(1));
+  }
+
+  // Past the distinct-amount cap the median and MAD come from amounts rounded to 4 significant
+  // digits, the same for the whole and the partitions, and the finding says so.
+  qo.max_distinct_amounts = 50;
+  auto rounded = io::check_quality(ctx, *ds, qo);
+  ASSERT_TRUE(rounded.ok());
+  EXPECT_NEAR(rounded->amount_median, expected->amount_median, 0.001 * expected->amount_median);
+  auto data = io::partition_dataset(ctx, dir.path(), ro, 4, spill.path());
+  ASSERT_TRUE(data.ok());
+  auto got = io::check_quality(ctx, *data, qo);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(io::quality_json(*got).dump(1), io::quality_json(*rounded).dump(1));
+  bool said = false;
+  for (const auto& f : got->findings)
+    said = said || (f.kind == "amount_outlier" && f.message.find("rounded to 4 significant digits") != std::string::npos);
+  EXPECT_TRUE(said);
 }
 
 TEST(Partitioned, ABadFileFailsAsTheWholeReadDoes) {

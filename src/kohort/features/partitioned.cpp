@@ -50,12 +50,10 @@ std::optional<Population> routed_population(const io::PartitionedDataset& data,
   return pop;
 }
 
-namespace {
-}  // namespace
-
 Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
                                                       const io::PartitionedDataset& data,
-                                                      const FeatureSpec& spec) {
+                                                      const FeatureSpec& spec,
+                                                      const PartitionVisitor& visit) {
   KOHORT_RETURN_IF_ERROR(spec.validate());
   // The population: what every partition's columns are chosen from.
   const auto routed = routed_population(data, spec);
@@ -87,6 +85,7 @@ Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
     auto table = compute_features(ctx, ds->log, spec, inputs);
     if (!table.ok()) return table.status();
     part.table = std::move(*table);
+    if (visit) KOHORT_RETURN_IF_ERROR(visit(k, *ds, part.table));
     part.ids.reserve(part.table.customers.size());
     for (const auto c : part.table.customers) part.ids.push_back(ds->log.external_id(c));
     if (k > 0 && part.table.names() != parts[0].table.names())
@@ -105,6 +104,7 @@ Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
   t.values = Matrix<float>(n, d);
   out.ids.reserve(static_cast<std::size_t>(n));
   t.customers.resize(static_cast<std::size_t>(n));
+  out.origin.resize(static_cast<std::size_t>(n));
   RelativeInputs relative;
   relative.spend.reserve(static_cast<std::size_t>(n));
   relative.main_category.reserve(static_cast<std::size_t>(n));
@@ -123,6 +123,7 @@ Result<PartitionedTable> compute_features_partitioned(const Context& ctx,
     const float* src = p.table.values.row(static_cast<index_t>(i));
     std::copy(src, src + d, t.values.row(r));
     t.customers[static_cast<std::size_t>(r)] = static_cast<events::customer_t>(r);
+    out.origin[static_cast<std::size_t>(r)] = {k, static_cast<std::uint32_t>(i)};
     out.ids.push_back(std::move(p.ids[i]));
     relative.append_row(p.relative, i);
     ++r;

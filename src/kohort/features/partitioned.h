@@ -2,6 +2,8 @@
 // computed one partition at a time.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +22,16 @@ namespace kohort::features {
 struct PartitionedTable {
   FeatureTable table;            ///< table.customers[r] = r.
   std::vector<std::string> ids;  ///< row → external customer id, in the canonical order.
+  /// row → (partition, that partition's table row): where each row came from, so that a
+  /// caller's own per-partition columns (PartitionVisitor) can be put in the same order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> origin;
 };
+
+/// Called once per partition, in partition order, with the partition's log and its feature
+/// table (rows in the partition's own customer order) before the rows are merged: the place
+/// to compute anything else per customer from the same read. A failed status stops the run.
+using PartitionVisitor =
+    std::function<Status(std::uint32_t partition, const io::Dataset& data, const FeatureTable& table)>;
 
 /// The population as io::partition_dataset() counted it on the way, when that is all of it:
 /// every transaction is before spec.as_of (so each is a table customer's) and no stream
@@ -45,6 +56,7 @@ struct PartitionedTable {
 /// Memory: one partition's log at a time, plus the partition tables and the merged table
 /// (2 · rows · cols floats) and the customer ids.
 [[nodiscard]] Result<PartitionedTable> compute_features_partitioned(
-    const Context& ctx, const io::PartitionedDataset& data, const FeatureSpec& spec);
+    const Context& ctx, const io::PartitionedDataset& data, const FeatureSpec& spec,
+    const PartitionVisitor& visit = nullptr);
 
 }  // namespace kohort::features

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -34,17 +35,6 @@ using events::Stream;
 
 double percent(index_t n, index_t total) {
   return total > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0.0;
-}
-
-// The median of v (average of the two middle values for even sizes); reorders v.
-double median(std::vector<double>& v) {
-  if (v.empty()) return 0;
-  const std::size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double hi = v[mid];
-  if (v.size() % 2 == 1) return hi;
-  const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lo + hi) / 2;
 }
 
 bool is_numeric_role(std::string_view role) {
@@ -88,40 +78,234 @@ struct TxRow {
   }
 };
 
-void time_findings(QualityReport& rep, std::string_view stream, const std::vector<Seconds>& time,
-                   const QualityOptions& o) {
-  index_t future = 0, ancient = 0, n = 0;
+// Future and ancient timestamps of one stream.
+void tally_times(QualityTally::Times& out, const std::vector<Seconds>& time, const QualityOptions& o) {
   for (Seconds t : time) {
     if (t == events::kMissingTime) continue;
-    ++n;
-    if (t > o.now) ++future;
-    if (t < o.floor) ++ancient;
+    ++out.n;
+    if (t > o.now) ++out.future;
+    if (t < o.floor) ++out.ancient;
   }
-  if (future > 0)
+}
+
+void time_findings(QualityReport& rep, std::string_view stream, const QualityTally::Times& t,
+                   const QualityOptions& o) {
+  if (t.future > 0)
     rep.findings.push_back(
-        {std::string(stream), "time", "future_time", future, n, Policy::drop, Severity::warning,
-         fmt::format("{} of {} timestamps are after now ({}); such rows are left out", future, n,
+        {std::string(stream), "time", "future_time", t.future, t.n, Policy::drop, Severity::warning,
+         fmt::format("{} of {} timestamps are after now ({}); such rows are left out", t.future, t.n,
                      format_datetime(o.now))});
-  if (ancient > 0)
+  if (t.ancient > 0)
     rep.findings.push_back(
-        {std::string(stream), "time", "ancient_time", ancient, n, Policy::drop,
+        {std::string(stream), "time", "ancient_time", t.ancient, t.n, Policy::drop,
          Severity::warning,
-         fmt::format("{} of {} timestamps are before {}; such rows are left out", ancient, n,
+         fmt::format("{} of {} timestamps are before {}; such rows are left out", t.ancient, t.n,
                      format_date(o.floor))});
+}
+
+// The key an amount is counted under: its bits (one zero), or, once the distinct values are
+// too many, the value rounded to kRoundedDigits significant digits.
+constexpr int kRoundedDigits = 4;
+
+double round_significant(double x) {
+  if (x == 0 || !std::isfinite(x)) return x == 0 ? 0.0 : x;
+  const double scale = std::pow(10.0, kRoundedDigits - 1 - static_cast<int>(std::floor(std::log10(std::fabs(x)))));
+  return std::round(x * scale) / scale;
+}
+
+std::uint64_t amount_key(double x) {
+  if (x == 0) x = 0.0;  // -0 and +0 are one value
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits;
+}
+
+double key_amount(std::uint64_t bits) {
+  double x = 0;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+// Rounds every counted amount (QualityTally::amounts_rounded).
+void round_amounts(std::unordered_map<std::uint64_t, index_t>& counts) {
+  std::unordered_map<std::uint64_t, index_t> rounded;
+  for (const auto& [key, n] : counts) rounded[amount_key(round_significant(key_amount(key)))] += n;
+  counts = std::move(rounded);
+}
+
+// The weighted median of (value, count) pairs sorted by value (the average of the two middle
+// values for an even total, as a sort of every value would give).
+double weighted_median(const std::vector<std::pair<double, index_t>>& v, index_t total) {
+  if (total == 0) return 0;
+  auto at = [&](index_t rank) {
+    index_t seen = 0;
+    for (const auto& [x, n] : v) {
+      seen += n;
+      if (rank < seen) return x;
+    }
+    return v.back().first;
+  };
+  const index_t mid = total / 2;
+  const double hi = at(mid);
+  if (total % 2 == 1) return hi;
+  return (at(mid - 1) + hi) / 2;
 }
 
 }  // namespace
 
-Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
-                                    const QualityOptions& o) {
+void QualityTally::merge(const QualityTally& o) {
+  customers += o.customers;
+  transactions += o.transactions;
+  duplicate_rows += o.duplicate_rows;
+  repeated_order_lines += o.repeated_order_lines;
+  negative_amounts += o.negative_amounts;
+  zero_amounts += o.zero_amounts;
+  if (o.amounts_rounded && !amounts_rounded) {
+    round_amounts(amount_counts);
+    amounts_rounded = true;
+  }
+  for (const auto& [key, n] : o.amount_counts)
+    amount_counts[amounts_rounded && !o.amounts_rounded ? amount_key(round_significant(key_amount(key))) : key] += n;
+  max_distinct_amounts = std::min(max_distinct_amounts, o.max_distinct_amounts);
+  if (!amounts_rounded && amount_counts.size() > max_distinct_amounts) {
+    round_amounts(amount_counts);
+    amounts_rounded = true;
+  }
+  for (std::size_t s = 0; s < times.size(); ++s) {
+    times[s].n += o.times[s].n;
+    times[s].future += o.times[s].future;
+    times[s].ancient += o.times[s].ancient;
+  }
+  if (o.first_time != events::kMissingTime && (first_time == events::kMissingTime || o.first_time < first_time))
+    first_time = o.first_time;
+  if (o.last_time != events::kMissingTime && (last_time == events::kMissingTime || o.last_time > last_time))
+    last_time = o.last_time;
+  with_purchase += o.with_purchase;
+  with_events += o.with_events;
+  attributes_without_events += o.attributes_without_events;
+  events_without_attributes += o.events_without_attributes;
+  attribute_rows += o.attribute_rows;
+  has_attributes = has_attributes || o.has_attributes;
+}
+
+QualityTally tally_quality(const events::EventLog& log, const QualityOptions& o) {
+  QualityTally tally;
+  tally.max_distinct_amounts = o.max_distinct_amounts;
+  tally.customers = log.customers();
+  const events::Transactions& t = log.transactions;
+  const auto n = static_cast<std::size_t>(t.size());
+  tally.transactions = t.size();
+  if (n > 0) {
+    // Exact duplicate rows.
+    TxRow row{t};
+    {
+      struct K {
+        events::customer_t c;
+        std::uint64_t h;
+        std::size_t i;
+      };
+      std::vector<K> keys(n);
+      for (std::size_t i = 0; i < n; ++i) keys[i] = {t.customer[i], row.hash(i), i};
+      std::sort(keys.begin(), keys.end(), [](const K& a, const K& b) {
+        if (a.c != b.c) return a.c < b.c;
+        if (a.h != b.h) return a.h < b.h;
+        return a.i < b.i;
+      });
+      for (std::size_t a = 0; a < n;) {
+        std::size_t b = a + 1;
+        while (b < n && keys[b].c == keys[a].c && keys[b].h == keys[a].h) ++b;
+        // Within a run of equal hashes, count rows equal to an earlier row of the run.
+        for (std::size_t j = a + 1; j < b; ++j)
+          for (std::size_t k = a; k < j; ++k)
+            if (row.equal(keys[j].i, keys[k].i)) {
+              ++tally.duplicate_rows;
+              break;
+            }
+        a = b;
+      }
+    }
+    // Order lines repeated: same order id, customer and product, other fields differing.
+    if (!t.order.empty() && !t.product.empty()) {
+      std::vector<std::size_t> idx(n);
+      std::iota(idx.begin(), idx.end(), std::size_t{0});
+      std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+        if (t.customer[a] != t.customer[b]) return t.customer[a] < t.customer[b];
+        if (t.order[a] != t.order[b]) return t.order[a] < t.order[b];
+        if (t.product[a] != t.product[b]) return t.product[a] < t.product[b];
+        return a < b;
+      });
+      for (std::size_t a = 0; a < n;) {
+        std::size_t b = a + 1;
+        const auto i0 = idx[a];
+        while (b < n && t.customer[idx[b]] == t.customer[i0] && t.order[idx[b]] == t.order[i0] &&
+               t.product[idx[b]] == t.product[i0])
+          ++b;
+        if (t.order[i0] != events::kMissingCode && t.product[i0] != events::kMissingCode)
+          for (std::size_t j = a + 1; j < b; ++j) {
+            bool exact = false;
+            for (std::size_t k = a; k < j && !exact; ++k) exact = row.equal(idx[j], idx[k]);
+            if (!exact) ++tally.repeated_order_lines;
+          }
+        a = b;
+      }
+    }
+    // Amount signs, and each distinct amount's count (for the median and MAD).
+    auto& counts = tally.amount_counts;
+    for (double a : t.amount) {
+      tally.negative_amounts += a < 0 ? 1 : 0;
+      tally.zero_amounts += a == 0 ? 1 : 0;
+      ++counts[tally.amounts_rounded ? amount_key(round_significant(a)) : amount_key(a)];
+      if (!tally.amounts_rounded && counts.size() > tally.max_distinct_amounts) {
+        round_amounts(counts);
+        tally.amounts_rounded = true;
+      }
+    }
+  }
+
+  // Timestamps.
+  tally_times(tally.times[0], t.time, o);
+  tally_times(tally.times[1], log.sessions.time, o);
+  tally_times(tally.times[2], log.emails.time, o);
+  tally_times(tally.times[3], log.support.time, o);
+  tally_times(tally.times[4], log.attributes.signup, o);
+  tally_times(tally.times[5], log.referrals.time, o);
+  tally.last_time = log.last_event_time();
+  for (const auto* v : {&t.time, &log.sessions.time, &log.emails.time, &log.support.time})
+    for (Seconds s : *v)
+      if (tally.first_time == events::kMissingTime || s < tally.first_time) tally.first_time = s;
+
+  // Customers: attributes versus events.
+  const auto nc = static_cast<std::size_t>(log.customers());
+  auto rows_of = [](const std::vector<index_t>& off, std::size_t c) {
+    return off.empty() ? index_t{0} : off[c + 1] - off[c];
+  };
+  std::vector<std::uint8_t> purchased(nc, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (t.amount[i] > 0) purchased[static_cast<std::size_t>(t.customer[i])] = 1;
+  for (std::size_t c = 0; c < nc; ++c) {
+    tally.with_purchase += purchased[c];
+    const bool events = rows_of(t.offsets, c) + rows_of(log.sessions.offsets, c) +
+                            rows_of(log.emails.offsets, c) + rows_of(log.support.offsets, c) >
+                        0;
+    tally.with_events += events ? 1 : 0;
+    const bool attrs = rows_of(log.attributes.offsets, c) > 0;
+    if (attrs && !events) ++tally.attributes_without_events;
+    if (!attrs && events) ++tally.events_without_attributes;
+  }
+  tally.has_attributes = log.has(Stream::customers);
+  tally.attribute_rows = log.attributes.size();
+  return tally;
+}
+
+QualityReport finish_quality(const QualityTally& tally, const std::vector<StreamReport>& reports,
+                             const std::vector<std::string>& notes, const QualityOptions& o) {
   QualityReport rep;
-  rep.streams = data.reports;
-  rep.notes = data.notes;
-  const events::EventLog& log = data.log;
-  rep.customers = log.customers();
+  rep.streams = reports;
+  rep.notes = notes;
+  rep.customers = tally.customers;
 
   // Per stream and column: missing and invalid.
-  for (const StreamReport& s : data.reports) {
+  for (const StreamReport& s : reports) {
     index_t attributed = 0;
     for (const ColumnStats& c : s.columns) {
       attributed += c.invalid;
@@ -154,164 +338,84 @@ Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
                        s.rows_rejected - attributed, s.rows_read)});
   }
 
-  const events::Transactions& t = log.transactions;
-  const auto n = static_cast<std::size_t>(t.size());
+  const index_t n = tally.transactions;
+  if (tally.duplicate_rows > 0)
+    rep.findings.push_back(
+        {"transactions", "", "duplicate_rows", tally.duplicate_rows, n, Policy::drop,
+         Severity::warning,
+         fmt::format("{} rows repeat an earlier row exactly; the copies are left out",
+                     tally.duplicate_rows)});
+  if (tally.repeated_order_lines > 0)
+    rep.findings.push_back(
+        {"transactions", "order_id", "duplicate_order_lines", tally.repeated_order_lines, n,
+         Policy::flag, Severity::info,
+         fmt::format("{} rows repeat an order id, customer and product of an earlier row "
+                     "with other values; kept as separate lines",
+                     tally.repeated_order_lines)});
+  if (tally.negative_amounts > 0)
+    rep.findings.push_back(
+        {"transactions", "amount", "negative_amount", tally.negative_amounts, n, Policy::flag,
+         Severity::info,
+         fmt::format("{} rows have a negative amount; treated as returns or refunds",
+                     tally.negative_amounts)});
+  if (tally.zero_amounts > 0)
+    rep.findings.push_back(
+        {"transactions", "amount", "zero_amount", tally.zero_amounts, n, Policy::flag, Severity::info,
+         fmt::format("{} rows have a zero amount; kept as orders without revenue", tally.zero_amounts)});
   if (n > 0) {
-    // Exact duplicate rows.
-    TxRow row{t};
-    {
-      struct K {
-        events::customer_t c;
-        std::uint64_t h;
-        std::size_t i;
-      };
-      std::vector<K> keys(n);
-      for (std::size_t i = 0; i < n; ++i) keys[i] = {t.customer[i], row.hash(i), i};
-      std::sort(keys.begin(), keys.end(), [](const K& a, const K& b) {
-        if (a.c != b.c) return a.c < b.c;
-        if (a.h != b.h) return a.h < b.h;
-        return a.i < b.i;
-      });
-      index_t dups = 0;
-      for (std::size_t a = 0; a < n;) {
-        std::size_t b = a + 1;
-        while (b < n && keys[b].c == keys[a].c && keys[b].h == keys[a].h) ++b;
-        // Within a run of equal hashes, count rows equal to an earlier row of the run.
-        for (std::size_t j = a + 1; j < b; ++j)
-          for (std::size_t k = a; k < j; ++k)
-            if (row.equal(keys[j].i, keys[k].i)) {
-              ++dups;
-              break;
-            }
-        a = b;
-      }
-      if (dups > 0)
-        rep.findings.push_back(
-            {"transactions", "", "duplicate_rows", dups, t.size(), Policy::drop,
-             Severity::warning,
-             fmt::format("{} rows repeat an earlier row exactly; the copies are left out",
-                         dups)});
-    }
-    // Order lines repeated: same order id, customer and product, other fields differing.
-    if (!t.order.empty() && !t.product.empty()) {
-      std::vector<std::size_t> idx(n);
-      std::iota(idx.begin(), idx.end(), std::size_t{0});
-      std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-        if (t.customer[a] != t.customer[b]) return t.customer[a] < t.customer[b];
-        if (t.order[a] != t.order[b]) return t.order[a] < t.order[b];
-        if (t.product[a] != t.product[b]) return t.product[a] < t.product[b];
-        return a < b;
-      });
-      index_t repeats = 0;
-      for (std::size_t a = 0; a < n;) {
-        std::size_t b = a + 1;
-        const auto i0 = idx[a];
-        while (b < n && t.customer[idx[b]] == t.customer[i0] && t.order[idx[b]] == t.order[i0] &&
-               t.product[idx[b]] == t.product[i0])
-          ++b;
-        if (t.order[i0] != events::kMissingCode && t.product[i0] != events::kMissingCode)
-          for (std::size_t j = a + 1; j < b; ++j) {
-            bool exact = false;
-            for (std::size_t k = a; k < j && !exact; ++k) exact = row.equal(idx[j], idx[k]);
-            if (!exact) ++repeats;
-          }
-        a = b;
-      }
-      if (repeats > 0)
-        rep.findings.push_back(
-            {"transactions", "order_id", "duplicate_order_lines", repeats, t.size(),
-             Policy::flag, Severity::info,
-             fmt::format("{} rows repeat an order id, customer and product of an earlier row "
-                         "with other values; kept as separate lines",
-                         repeats)});
-    }
-    // Amount signs.
-    index_t negative = 0, zero = 0;
-    for (double a : t.amount) {
-      negative += a < 0 ? 1 : 0;
-      zero += a == 0 ? 1 : 0;
-    }
-    if (negative > 0)
-      rep.findings.push_back(
-          {"transactions", "amount", "negative_amount", negative, t.size(), Policy::flag,
-           Severity::info,
-           fmt::format("{} rows have a negative amount; treated as returns or refunds",
-                       negative)});
-    if (zero > 0)
-      rep.findings.push_back(
-          {"transactions", "amount", "zero_amount", zero, t.size(), Policy::flag, Severity::info,
-           fmt::format("{} rows have a zero amount; kept as orders without revenue", zero)});
-    // Robust outliers: |x − median| > k · 1.4826 · MAD.
-    std::vector<double> v(t.amount.begin(), t.amount.end());
-    rep.amount_median = median(v);
-    for (double& x : v) x = std::fabs(x - rep.amount_median);
-    rep.amount_mad = median(v);
+    // Robust outliers: |x − median| > k · 1.4826 · MAD, from the count of each distinct amount.
+    std::vector<std::pair<double, index_t>> v;
+    v.reserve(tally.amount_counts.size());
+    for (const auto& [key, count] : tally.amount_counts) v.emplace_back(key_amount(key), count);
+    std::sort(v.begin(), v.end());
+    rep.amount_median = weighted_median(v, n);
+    for (auto& [x, count] : v) x = std::fabs(x - rep.amount_median);
+    std::sort(v.begin(), v.end());
+    rep.amount_mad = weighted_median(v, n);
     const double bound = o.mad_k * 1.4826 * rep.amount_mad;
     if (rep.amount_mad > 0) {
       index_t outliers = 0;
-      for (double a : t.amount) outliers += std::fabs(a - rep.amount_median) > bound ? 1 : 0;
+      for (const auto& [deviation, count] : v) outliers += deviation > bound ? count : 0;
       if (outliers > 0)
         rep.findings.push_back(
-            {"transactions", "amount", "amount_outlier", outliers, t.size(), Policy::cap,
+            {"transactions", "amount", "amount_outlier", outliers, n, Policy::cap,
              Severity::info,
              fmt::format("{} amounts lie outside median {:.4g} ± {:.4g} ({} × 1.4826 × MAD "
-                         "{:.4g}); capped at those bounds",
-                         outliers, rep.amount_median, bound, o.mad_k, rep.amount_mad)});
+                         "{:.4g}{}); capped at those bounds",
+                         outliers, rep.amount_median, bound, o.mad_k, rep.amount_mad,
+                         tally.amounts_rounded
+                             ? fmt::format(", of amounts rounded to {} significant digits", kRoundedDigits)
+                             : std::string())});
     }
   }
-  if (ctx.cancelled()) return Status::cancelled();
 
   // Timestamps.
-  time_findings(rep, "transactions", t.time, o);
-  time_findings(rep, "sessions", log.sessions.time, o);
-  time_findings(rep, "emails", log.emails.time, o);
-  time_findings(rep, "support", log.support.time, o);
-  time_findings(rep, "customers", log.attributes.signup, o);
-  time_findings(rep, "referrals", log.referrals.time, o);
-  rep.first_time = events::kMissingTime;
-  rep.last_time = log.last_event_time();
-  for (const auto* v : {&t.time, &log.sessions.time, &log.emails.time, &log.support.time})
-    for (Seconds s : *v)
-      if (rep.first_time == events::kMissingTime || s < rep.first_time) rep.first_time = s;
+  const char* streams[] = {"transactions", "sessions", "emails", "support", "customers", "referrals"};
+  for (std::size_t s = 0; s < tally.times.size(); ++s) time_findings(rep, streams[s], tally.times[s], o);
+  rep.first_time = tally.first_time;
+  rep.last_time = tally.last_time;
 
   // Customers: attributes versus events.
-  const auto nc = static_cast<std::size_t>(log.customers());
-  auto rows_of = [](const std::vector<index_t>& off, std::size_t c) {
-    return off.empty() ? index_t{0} : off[c + 1] - off[c];
-  };
-  index_t with_purchase = 0, attrs_no_events = 0, events_no_attrs = 0, with_events = 0;
-  std::vector<std::uint8_t> purchased(nc, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    if (t.amount[i] > 0) purchased[static_cast<std::size_t>(t.customer[i])] = 1;
-  for (std::size_t c = 0; c < nc; ++c) {
-    with_purchase += purchased[c];
-    const bool events = rows_of(t.offsets, c) + rows_of(log.sessions.offsets, c) +
-                            rows_of(log.emails.offsets, c) + rows_of(log.support.offsets, c) >
-                        0;
-    with_events += events ? 1 : 0;
-    const bool attrs = rows_of(log.attributes.offsets, c) > 0;
-    if (attrs && !events) ++attrs_no_events;
-    if (!attrs && events) ++events_no_attrs;
-  }
-  rep.customers_with_purchases = with_purchase;
-  if (log.has(Stream::customers)) {
-    if (attrs_no_events > 0)
+  rep.customers_with_purchases = tally.with_purchase;
+  if (tally.has_attributes) {
+    if (tally.attributes_without_events > 0)
       rep.findings.push_back(
-          {"customers", "", "customers_without_events", attrs_no_events,
-           log.attributes.size(), Policy::flag, Severity::info,
+          {"customers", "", "customers_without_events", tally.attributes_without_events,
+           tally.attribute_rows, Policy::flag, Severity::info,
            fmt::format("{} customers have attributes but no events; they get no segment",
-                       attrs_no_events)});
-    if (events_no_attrs > 0)
+                       tally.attributes_without_events)});
+    if (tally.events_without_attributes > 0)
       rep.findings.push_back(
-          {"customers", "", "unknown_customers", events_no_attrs, with_events, Policy::impute,
-           Severity::warning,
+          {"customers", "", "unknown_customers", tally.events_without_attributes, tally.with_events,
+           Policy::impute, Severity::warning,
            fmt::format("{} customers with events have no attributes row; their attributes are "
                        "imputed as unknown",
-                       events_no_attrs)});
+                       tally.events_without_attributes)});
   }
 
   // Can this be segmented?
-  if (t.size() == 0) {
+  const index_t with_purchase = tally.with_purchase;
+  if (n == 0) {
     rep.segmentable = false;
     rep.reason = "no transactions: the transactions stream has no rows";
   } else if (with_purchase < 2) {
@@ -321,16 +425,53 @@ Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
         with_purchase == 1 ? "" : "s");
   }
   if (!rep.segmentable) {
-    rep.findings.push_back({"", "", "not_segmentable", with_purchase, log.customers(),
+    rep.findings.push_back({"", "", "not_segmentable", with_purchase, tally.customers,
                             Policy::drop, Severity::error, rep.reason});
   } else if (with_purchase < o.small_customers) {
     rep.findings.push_back(
-        {"", "", "small_data", with_purchase, log.customers(), Policy::flag, Severity::warning,
+        {"", "", "small_data", with_purchase, tally.customers, Policy::flag, Severity::warning,
          fmt::format("only {} customers with purchases (fewer than {}): expect few, unstable "
                      "segments and wide CLV intervals",
                      with_purchase, o.small_customers)});
   }
   return rep;
+}
+
+Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
+                                    const QualityOptions& o) {
+  const QualityTally tally = tally_quality(data.log, o);
+  if (ctx.cancelled()) return Status::cancelled();
+  return finish_quality(tally, data.reports, data.notes, o);
+}
+
+QualityTally tally_partition(const events::EventLog& log, const PartitionedDataset& data,
+                             const QualityOptions& o) {
+  QualityTally tally = tally_quality(log, o);
+  if (data.referrals != nullptr) {
+    const events::EventLog& refs = data.referrals->log;
+    for (index_t c = 0; c < refs.customers(); ++c)
+      if (log.find(refs.external_id(static_cast<events::customer_t>(c))) >= 0) --tally.customers;
+  }
+  return tally;
+}
+
+QualityReport finish_quality(QualityTally tally, const PartitionedDataset& data, const QualityOptions& o) {
+  if (data.referrals != nullptr) tally.merge(tally_quality(data.referrals->log, o));
+  return finish_quality(tally, data.reports, data.notes, o);
+}
+
+Result<QualityReport> check_quality(const Context& ctx, const PartitionedDataset& data,
+                                    const QualityOptions& o) {
+  QualityTally tally;
+  for (std::uint32_t k = 0; k < data.partitions; ++k) {
+    if (ctx.cancelled()) return Status::cancelled();
+    ctx.progress().begin(fmt::format("checking partition {}/{}", k + 1, data.partitions), 0);
+    auto part = load_partition(ctx, data, k);
+    ctx.progress().end();
+    if (!part.ok()) return part.status();
+    tally.merge(tally_partition(part->log, data, o));
+  }
+  return finish_quality(std::move(tally), data, o);
 }
 
 std::string format_quality_report(const QualityReport& r) {

@@ -1,7 +1,10 @@
 // kohort/io/quality.h — the data-quality report behind `kohort check`.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +53,9 @@ struct QualityOptions {
   double mad_k = 5.0;
   /// Fewer customers with purchases than this is "small data" (a warning, not a failure).
   index_t small_customers = 100;
+  /// Distinct amounts counted exactly for the median and MAD; beyond, amounts are counted
+  /// rounded to 4 significant digits (and the outlier finding says so).
+  std::size_t max_distinct_amounts = std::size_t{1} << 21;
 };
 
 struct QualityReport {
@@ -69,6 +75,58 @@ struct QualityReport {
 /// fewer than 2 customers with purchases. Deterministic; O(rows · log rows) time, O(rows)
 /// extra memory.
 [[nodiscard]] Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
+                                                  const QualityOptions& options);
+
+/// What check_quality() counts in an event log, in a form that adds up: the tallies of the
+/// partitions of a dataset split by customer (io::partition_dataset()) merge into the tally of
+/// the whole, so a report can be made one partition at a time.
+struct QualityTally {
+  struct Times {
+    index_t n = 0, future = 0, ancient = 0;  ///< timestamps present; after now; before the floor
+  };
+  index_t customers = 0;  ///< customers of the logs tallied (disjoint logs: add them)
+  index_t transactions = 0, duplicate_rows = 0, repeated_order_lines = 0;
+  index_t negative_amounts = 0, zero_amounts = 0;
+  /// Transactions per distinct amount (keyed by the value's bits), for an exact median and
+  /// MAD. Beyond QualityOptions::max_distinct_amounts distinct amounts they are counted rounded
+  /// to 4 significant digits (amounts_rounded), which the outlier finding then says.
+  std::unordered_map<std::uint64_t, index_t> amount_counts;
+  bool amounts_rounded = false;
+  std::size_t max_distinct_amounts = std::size_t{1} << 21;
+  /// Transactions, sessions, emails, support, customers (signup), referrals.
+  std::array<Times, 6> times;
+  Seconds first_time = events::kMissingTime, last_time = events::kMissingTime;
+  index_t with_purchase = 0, with_events = 0;
+  index_t attributes_without_events = 0, events_without_attributes = 0, attribute_rows = 0;
+  bool has_attributes = false;  ///< the customers stream is present
+
+  /// Adds another log's tally (a log of other customers).
+  void merge(const QualityTally& other);
+};
+
+/// The tally of one log. O(rows · log rows) time (duplicate detection sorts), O(rows) memory.
+[[nodiscard]] QualityTally tally_quality(const events::EventLog& log, const QualityOptions& options);
+
+/// The report from a tally and the load's stream reports and notes: check_quality() is
+/// finish_quality(tally_quality(data.log), data.reports, data.notes).
+[[nodiscard]] QualityReport finish_quality(const QualityTally& tally,
+                                           const std::vector<StreamReport>& reports,
+                                           const std::vector<std::string>& notes,
+                                           const QualityOptions& options);
+
+/// The tally of one partition's log (load_partition() of `data`), counting as its customers
+/// only those that are not also in the referrals stream (which is not split): the partitions'
+/// tallies merged and given to finish_quality(ctx, data, …) make the whole dataset's report.
+[[nodiscard]] QualityTally tally_partition(const events::EventLog& partition_log, const PartitionedDataset& data,
+                                           const QualityOptions& options);
+
+/// The report of a partitioned dataset from the merge of its partitions' tally_partition()s:
+/// equal to check_quality() on load_dataset() of the same data.
+[[nodiscard]] QualityReport finish_quality(QualityTally partitions, const PartitionedDataset& data,
+                                           const QualityOptions& options);
+
+/// check_quality() of a partitioned dataset, reading each partition once.
+[[nodiscard]] Result<QualityReport> check_quality(const Context& ctx, const PartitionedDataset& data,
                                                   const QualityOptions& options);
 
 /// The report as aligned text tables (streams, columns, findings) for people.

@@ -16,6 +16,7 @@
 #include "kohort/core/hash.h"
 #include "kohort/core/parallel.h"
 #include "kohort/features/compute.h"
+#include "kohort/features/partitioned.h"
 #include "kohort/features/selection.h"
 #include "kohort/io/quality.h"
 #include "kohort/profile/describe.h"
@@ -123,37 +124,144 @@ void transaction_business(const events::EventLog& log, const features::FeatureTa
   }
 }
 
-}  // namespace
-
-Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& o) {
+Status check_options(const FitOptions& o) {
   if (o.algorithm != "kmeans" && o.algorithm != "gmm" && o.algorithm != "auto")
     return Status::invalid_argument("--algo", fmt::format("kohort fit does not fit '{}'", o.algorithm),
                                     "use kmeans, gmm or auto (other algorithms: kohort cluster on the feature matrix)");
   if (o.k == 0 && (o.k_min < 2 || o.k_max < o.k_min))
     return Status::invalid_argument("--k-min", fmt::format("the range {}..{} is empty", o.k_min, o.k_max),
                                     "pass --k-min 2 or more and --k-max at least --k-min");
-  const events::EventLog& log = data.log;
-  FitResult out;
+  return {};
+}
 
+// The features' cut: the given as-of date or the day after the last event.
+features::FeatureSpec spec_at(const FitOptions& o, Seconds last_event) {
+  features::FeatureSpec spec = o.spec;
+  spec.as_of = o.as_of ? *o.as_of : (day_of(last_event) + 1) * kSecondsPerDay;
+  return spec;
+}
+
+Status not_segmentable(const io::QualityReport& quality) {
+  return Status::invalid_input("data", "the data cannot be segmented: " + quality.reason,
+                               "run kohort check on it for the full report");
+}
+
+// The purchase summary of a log's table customers, in table-row order, with customers[i]
+// the table row (a customer with purchases only on the as-of date's calendar day before the
+// cut is in the table; one with only refunds is not in the summary).
+clv::PurchaseSummary summary_by_row(const events::EventLog& log, const features::FeatureTable& t) {
+  clv::PurchaseSummary all = clv::summarize_purchases(log, t.as_of - 1, clv::TimeUnit::week);
+  std::vector<index_t> row_of(static_cast<std::size_t>(log.customers()), -1);
+  for (index_t r = 0; r < t.rows(); ++r) row_of[static_cast<std::size_t>(t.customers[static_cast<std::size_t>(r)])] = r;
+  clv::PurchaseSummary out;
+  for (std::size_t i = 0; i < all.customers.size(); ++i) {
+    const index_t r = row_of[static_cast<std::size_t>(all.customers[i])];
+    if (r < 0) continue;
+    out.customers.push_back(static_cast<events::customer_t>(r));
+    out.x.push_back(all.x[i]);
+    out.t_x.push_back(all.t_x[i]);
+    out.T.push_back(all.T[i]);
+    out.monetary.push_back(all.monetary[i]);
+    out.first_value.push_back(all.first_value[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<FitData> prepare_fit(const Context& ctx, const io::Dataset& data, const FitOptions& o) {
+  KOHORT_RETURN_IF_ERROR(check_options(o));
+  const events::EventLog& log = data.log;
+  FitData d;
   StageClock clock(ctx);
-  // 1. Check.
   io::QualityOptions qo;
   qo.now = log.last_event_time();
-  KOHORT_ASSIGN_OR_RETURN(const auto quality, io::check_quality(ctx, data, qo));
-  if (!quality.segmentable)
-    return Status::invalid_input("data", "the data cannot be segmented: " + quality.reason,
-                                 "run kohort check on it for the full report");
-
+  KOHORT_ASSIGN_OR_RETURN(d.quality, io::check_quality(ctx, data, qo));
+  if (!d.quality.segmentable) return not_segmentable(d.quality);
   clock.done("check");
-  // 2. Features as of the cut.
-  features::FeatureSpec spec = o.spec;
-  if (o.as_of) {
-    spec.as_of = *o.as_of;
-  } else {
-    const Seconds last = log.last_event_time();
-    spec.as_of = (day_of(last) + 1) * kSecondsPerDay;
+  const features::FeatureSpec spec = spec_at(o, log.last_event_time());
+  KOHORT_ASSIGN_OR_RETURN(d.raw, features::compute_features(ctx, log, spec));
+  transaction_business(log, d.raw, d.business);
+  d.purchases = summary_by_row(log, d.raw);
+  d.ids.reserve(static_cast<std::size_t>(d.raw.rows()));
+  for (auto c : d.raw.customers) d.ids.push_back(log.external_id(c));
+  clock.done("features");
+  return d;
+}
+
+Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::PartitionedDataset& data,
+                                        const FitOptions& o) {
+  KOHORT_RETURN_IF_ERROR(check_options(o));
+  StageClock clock(ctx);
+  io::QualityOptions qo;
+  qo.now = data.last_event_time;
+  const features::FeatureSpec spec = spec_at(o, data.last_event_time);
+  // Per partition, beside its feature rows: the quality tally, the business values and the
+  // purchase summary of its customers (rows in the partition's order, put in the merged
+  // order below).
+  struct Part {
+    profile::CustomerBusiness business;
+    clv::PurchaseSummary purchases;  // customers[i] = the partition table's row
+  };
+  std::vector<Part> parts(data.partitions);
+  io::QualityTally tally;
+  const features::PartitionVisitor visit = [&](std::uint32_t k, const io::Dataset& ds,
+                                               const features::FeatureTable& table) -> Status {
+    tally.merge(io::tally_partition(ds.log, data, qo));
+    transaction_business(ds.log, table, parts[k].business);
+    parts[k].purchases = summary_by_row(ds.log, table);
+    return {};
+  };
+  KOHORT_ASSIGN_OR_RETURN(auto merged, features::compute_features_partitioned(ctx, data, spec, visit));
+  FitData d;
+  d.quality = io::finish_quality(std::move(tally), data, qo);
+  if (!d.quality.segmentable) return not_segmentable(d.quality);
+  d.raw = std::move(merged.table);
+  d.ids = std::move(merged.ids);
+
+  // The partitions' values in the merged row order.
+  const auto n = static_cast<std::size_t>(d.raw.rows());
+  d.business.revenue.resize(n);
+  d.business.orders.resize(n);
+  d.business.tenure_days.resize(n);
+  std::vector<std::vector<index_t>> summary_at(parts.size());  // partition row → summary entry
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    summary_at[k].assign(parts[k].business.revenue.size(), -1);
+    const auto& c = parts[k].purchases.customers;
+    for (std::size_t i = 0; i < c.size(); ++i) summary_at[k][static_cast<std::size_t>(c[i])] = static_cast<index_t>(i);
   }
-  KOHORT_ASSIGN_OR_RETURN(auto raw, features::compute_features(ctx, log, spec));
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto [k, i] = merged.origin[r];
+    const Part& p = parts[k];
+    d.business.revenue[r] = p.business.revenue[i];
+    d.business.orders[r] = p.business.orders[i];
+    d.business.tenure_days[r] = p.business.tenure_days[i];
+    const index_t e = summary_at[k][i];
+    if (e < 0) continue;
+    const auto u = static_cast<std::size_t>(e);
+    d.purchases.customers.push_back(static_cast<events::customer_t>(r));
+    d.purchases.x.push_back(p.purchases.x[u]);
+    d.purchases.t_x.push_back(p.purchases.t_x[u]);
+    d.purchases.T.push_back(p.purchases.T[u]);
+    d.purchases.monetary.push_back(p.purchases.monetary[u]);
+    d.purchases.first_value.push_back(p.purchases.first_value[u]);
+  }
+  clock.done("check and features");
+  return d;
+}
+
+Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& o) {
+  KOHORT_ASSIGN_OR_RETURN(auto d, prepare_fit(ctx, data, o));
+  return fit_segments(ctx, std::move(d), o);
+}
+
+Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOptions& o) {
+  KOHORT_RETURN_IF_ERROR(check_options(o));
+  FitResult out;
+  StageClock clock(ctx);
+  features::FeatureTable& raw = data.raw;
+  features::FeatureSpec spec = o.spec;
+  spec.as_of = raw.as_of;
   if (raw.rows() == 0)
     return Status::invalid_input("data", fmt::format("no customer has a transaction before {}", format_date(spec.as_of)),
                                  "pass a later --as-of");
@@ -165,7 +273,6 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
   out.raw_features = raw.cols();
   ctx.log().info("features: {} customers × {} features as of {}", raw.rows(), raw.cols(), format_date(spec.as_of));
 
-  clock.done("features");
   // 3. Transforms, 4. selection.
   features::FittedTransform fitted;
   KOHORT_ASSIGN_OR_RETURN(auto transformed, features::transform_table(ctx, raw, o.transform, &fitted));
@@ -306,12 +413,11 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
 
   clock.done("validation");
   // 9. CLV and the business values of every customer.
-  profile::CustomerBusiness business;
-  transaction_business(log, raw, business);
+  profile::CustomerBusiness& business = data.business;
   business.clv.assign(static_cast<std::size_t>(raw.rows()), kNaN);
   business.p_alive.assign(static_cast<std::size_t>(raw.rows()), kNaN);
   {
-    const auto summary = clv::summarize_purchases(log, spec.as_of - 1, clv::TimeUnit::week);
+    const clv::PurchaseSummary& summary = data.purchases;
     // The four (and three) parameters are estimated on a sample of customers: beyond some
     // ten thousands more customers move them by less than their standard errors.
     const auto fit_rows = sample_rows(ctx, static_cast<index_t>(summary.x.size()), o.clv_fit_rows, "fit.clv");
@@ -331,13 +437,10 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
       vo.annual_discount = o.annual_discount;
       auto values = clv::customer_values(ctx, summary, clv::TimeUnit::week, bg->params, gg->params, vo);
       if (values.ok()) {
-        std::vector<index_t> row_of(static_cast<std::size_t>(log.customers()), -1);
-        for (index_t r = 0; r < raw.rows(); ++r) row_of[static_cast<std::size_t>(raw.customers[static_cast<std::size_t>(r)])] = r;
         for (std::size_t i = 0; i < summary.customers.size(); ++i) {
-          const index_t r = row_of[static_cast<std::size_t>(summary.customers[i])];
-          if (r < 0) continue;
-          business.clv[static_cast<std::size_t>(r)] = (*values)[i].clv;
-          business.p_alive[static_cast<std::size_t>(r)] = (*values)[i].p_alive;
+          const auto r = static_cast<std::size_t>(summary.customers[i]);
+          business.clv[r] = (*values)[i].clv;
+          business.p_alive[r] = (*values)[i].p_alive;
         }
         const auto& b = bg->params;
         const auto& g = gg->params;
@@ -531,17 +634,18 @@ Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, cons
   diag["warnings"] = out.warnings;
   model.diagnostics = std::move(diag);
 
-  out.customer_ids.reserve(static_cast<std::size_t>(raw.rows()));
-  for (auto c : raw.customers) out.customer_ids.push_back(log.external_id(c));
+  out.customer_ids = std::move(data.ids);
   out.features = raw.info;
   out.model = std::move(model);
   clock.done("model document");
   return out;
 }
 
-json input_lineage(const io::Dataset& data) {
+json input_lineage(const io::Dataset& data) { return input_lineage(data.reports); }
+
+json input_lineage(const std::vector<io::StreamReport>& reports) {
   json inputs = json::array();
-  for (const auto& r : data.reports) {
+  for (const auto& r : reports) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(r.file, ec);
     const auto fingerprint = file_fingerprint(r.file);

@@ -10,9 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kohort/clv/summary.h"
 #include "kohort/core/context.h"
 #include "kohort/core/result.h"
+#include "kohort/features/feature_table.h"
 #include "kohort/io/dataset.h"
+#include "kohort/io/quality.h"
 #include "kohort/model/model.h"
 #include "kohort/profile/profile.h"
 #include "kohort/select/choose_k.h"
@@ -67,7 +70,33 @@ struct FitResult {
   index_t raw_features = 0, used_features = 0, dimensions = 0;
 };
 
-/// Runs the job. Fails with invalid_input when the data cannot be segmented (the reason from
+/// What a fit needs of the data: the checked data's features and, per customer, what the
+/// business metrics and CLV are made from. Made in one read (prepare_fit) or one partition at
+/// a time (prepare_fit_partitioned), with the same values either way.
+struct FitData {
+  features::FeatureTable raw;          ///< as of the cut; rows in the canonical customer order
+  std::vector<std::string> ids;        ///< row → external customer id
+  profile::CustomerBusiness business;  ///< revenue, orders and tenure_days per row
+  clv::PurchaseSummary purchases;      ///< weeks; customers[i] is the table row
+  io::QualityReport quality;           ///< of the whole dataset
+};
+
+/// Check and features of a loaded dataset (steps 1–2). Fails with invalid_input when the data
+/// cannot be segmented (the reason from the quality check), with invalid_argument for bad
+/// options.
+[[nodiscard]] Result<FitData> prepare_fit(const Context& ctx, const io::Dataset& data, const FitOptions& options);
+
+/// The same from a dataset split into partitions on disk (io::partition_dataset()): each
+/// partition is read once for its features, quality tally, business values and purchase
+/// summary (twice when the population must be counted first). Equal to prepare_fit() on
+/// load_dataset() of the same data. Memory: one partition's log at a time plus the tables.
+[[nodiscard]] Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::PartitionedDataset& data,
+                                                      const FitOptions& options);
+
+/// Steps 3–11 on prepared data.
+[[nodiscard]] Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOptions& options);
+
+/// Runs the job: fit_segments(prepare_fit(data)). Fails with invalid_input when the data cannot be segmented (the reason from
 /// the quality check), when no customer has a purchase before the as-of date, or when fewer
 /// customers than k; with invalid_argument for bad options. Same seed → same result at any
 /// ctx.threads().
@@ -76,6 +105,7 @@ struct FitResult {
 /// What a model records of its inputs: per stream the file, its size, its fingerprint
 /// (core/hash.h file_fingerprint) and the rows read, accepted and rejected.
 [[nodiscard]] nlohmann::json input_lineage(const io::Dataset& data);
+[[nodiscard]] nlohmann::json input_lineage(const std::vector<io::StreamReport>& reports);
 
 /// The report's data (web/ renders it) from a stored model document and its version number.
 [[nodiscard]] nlohmann::json report_data(const nlohmann::json& model, std::int64_t version);
