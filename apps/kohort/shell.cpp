@@ -178,8 +178,8 @@ Result<std::uint32_t> SplitOptions::plan(const std::string& data, const io::Read
     return Status::invalid_argument("--memory-limit", fmt::format("'{}' is not a size", memory_limit),
                                     "pass a size such as 8G, 512M or 2000000000");
   if (partitions > 0) return partitions;
-  KOHORT_ASSIGN_OR_RETURN(const auto bytes, io::estimate_text_bytes(data, read));
-  return io::partitions_for(bytes, limit);
+  KOHORT_ASSIGN_OR_RETURN(const auto text, io::estimate_text_bytes(data, read));
+  return io::partitions_for(text, limit);
 }
 
 Result<io::PartitionedDataset> SplitOptions::split(const Context& ctx, const std::string& data,

@@ -336,11 +336,20 @@ TEST(Partitioned, AnUnwritableSpillFolderIsAnIoError) {
 }
 
 TEST(Partitioned, PartitionCountFollowsTheMemoryLimit) {
-  EXPECT_EQ(io::partitions_for(1000, 10000), 1u);
-  EXPECT_EQ(io::partitions_for(std::uint64_t{4} << 30, std::uint64_t{8} << 30), 1u);
-  EXPECT_EQ(io::partitions_for(std::uint64_t{10} << 30, std::uint64_t{8} << 30), 8u);
-  EXPECT_EQ(io::partitions_for(std::uint64_t{50} << 30, std::uint64_t{8} << 30), 38u);
-  EXPECT_EQ(io::partitions_for(std::uint64_t{1} << 50, 1), 4096u);
+  const auto text = [](std::uint64_t total, std::uint64_t transactions) {
+    return io::TextEstimate{total, transactions};
+  };
+  constexpr std::uint64_t G = std::uint64_t{1} << 30;
+  EXPECT_EQ(io::partitions_for(text(1000, 1000), 10000), 1u);
+  // Transactions alone: 1.6 bytes per byte of text.
+  EXPECT_EQ(text(5 * G, 5 * G).memory(), 8 * G);
+  EXPECT_EQ(io::partitions_for(text(5 * G, 5 * G), 8 * G), 1u);
+  EXPECT_EQ(io::partitions_for(text(10 * G, 10 * G), 8 * G), 6u);   // 16 G in thirds of 8
+  EXPECT_EQ(io::partitions_for(text(50 * G, 50 * G), 8 * G), 30u);  // 80 G
+  // Every stream, transactions half of it: 0.8 bytes per byte of all text.
+  EXPECT_EQ(text(20 * G, 8 * G).memory(), 16 * G);
+  EXPECT_EQ(io::partitions_for(text(20 * G, 8 * G), 8 * G), 6u);
+  EXPECT_EQ(io::partitions_for(text(std::uint64_t{1} << 50, 0), 1), 4096u);
 }
 
 }  // namespace

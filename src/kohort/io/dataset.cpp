@@ -1868,29 +1868,36 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
   return ds;
 }
 
-std::uint32_t partitions_for(std::uint64_t text_bytes, std::uint64_t memory_limit) {
-  // Measured: reading and featurizing takes up to about 2 bytes per byte of text (1.8 for
-  // transactions alone, 1.1 with every stream).
-  const double need = 2.0 * static_cast<double>(text_bytes);
+std::uint64_t TextEstimate::memory() const {
+  // Measured peaks of reading and featurizing, per byte of text: 1.5 for transactions alone
+  // (their rows are the widest), 0.75 with every stream (sessions, emails and support rows
+  // are narrower); a margin on both.
+  return std::max(transactions / 5 * 8, total / 5 * 4);
+}
+
+std::uint32_t partitions_for(const TextEstimate& text, std::uint64_t memory_limit) {
+  const double need = static_cast<double>(text.memory());
   const double limit = static_cast<double>(std::max<std::uint64_t>(memory_limit, 1));
   if (need <= limit) return 1;
   return static_cast<std::uint32_t>(std::min(4096.0, std::ceil(need / (limit / 3))));
 }
 
-Result<std::uint64_t> estimate_text_bytes(const std::string& path, const ReadOptions& options) {
+Result<TextEstimate> estimate_text_bytes(const std::string& path, const ReadOptions& options) {
   Dataset notes;
   std::vector<std::pair<Stream, std::string>> files;
   std::vector<internal::StreamConfig> config;
   KOHORT_RETURN_IF_ERROR(resolve_files(path, options, files, config, notes));
-  std::uint64_t total = 0;
+  TextEstimate out;
   for (const auto& [stream, file] : files) {
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
     if (ec) continue;  // a database source
     // Delimited event text compresses about 5:1 with gzip or zstd at their fast levels.
-    total += ends_with(file, ".gz") || ends_with(file, ".zst") ? 5 * size : size;
+    const std::uint64_t text = ends_with(file, ".gz") || ends_with(file, ".zst") ? 5 * size : size;
+    out.total += text;
+    if (stream == Stream::transactions) out.transactions += text;
   }
-  return total;
+  return out;
 }
 
 Result<PartitionedDataset> partition_dataset(const Context& ctx, const std::string& path,

@@ -155,17 +155,26 @@ struct PartitionedDataset {
   std::shared_ptr<const internal::PartitionState> state;
 };
 
-/// About how many bytes of text the dataset's files hold (a compressed file counts 5× its
-/// size; a PostgreSQL source 0): the basis for choosing a number of partitions. Fails as
-/// load_dataset() does when the folder or a configured file is missing.
-[[nodiscard]] Result<std::uint64_t> estimate_text_bytes(const std::string& path,
-                                                        const ReadOptions& options);
+/// About how many bytes of text a dataset's files hold.
+struct TextEstimate {
+  std::uint64_t total = 0;         ///< every stream
+  std::uint64_t transactions = 0;  ///< the transactions stream
+  /// The memory reading the dataset whole and computing its features takes: 1.6 bytes per
+  /// byte of transactions text or 0.8 per byte of all text, whichever is more.
+  [[nodiscard]] std::uint64_t memory() const;
+};
 
-/// The number of partitions that keeps reading and featurizing `text_bytes` of event text
-/// within `memory_limit` bytes: 1 (read whole) when 2 bytes of memory per byte of text fit
-/// in it, else enough partitions for each to take at most a third of the limit (the rest
-/// holds the partitions' feature tables and the merged table); at most 4096.
-[[nodiscard]] std::uint32_t partitions_for(std::uint64_t text_bytes, std::uint64_t memory_limit);
+/// The text of the dataset's files (a compressed file counts 5× its size; a PostgreSQL source
+/// 0): the basis for choosing a number of partitions. Fails as load_dataset() does when the
+/// folder or a configured file is missing.
+[[nodiscard]] Result<TextEstimate> estimate_text_bytes(const std::string& path,
+                                                       const ReadOptions& options);
+
+/// The number of partitions that keeps reading and featurizing the data within
+/// `memory_limit` bytes: 1 (read whole) when text.memory() fits in it, else enough partitions
+/// for each to take at most a third of the limit (the rest holds the partitions' feature
+/// tables and the merged table); at most 4096.
+[[nodiscard]] std::uint32_t partitions_for(const TextEstimate& text, std::uint64_t memory_limit);
 
 /// Reads a dataset as load_dataset() does — the same checks, errors (file:line:column),
 /// on_error policy, rejects and reports — but writes each stream's accepted rows, unchanged,

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/parallel.h"
+
 namespace kohort::io {
 
 std::string_view policy_name(Policy p) {
@@ -188,7 +190,7 @@ void QualityTally::merge(const QualityTally& o) {
   has_attributes = has_attributes || o.has_attributes;
 }
 
-QualityTally tally_quality(const events::EventLog& log, const QualityOptions& o) {
+QualityTally tally_quality(const Context& ctx, const events::EventLog& log, const QualityOptions& o) {
   QualityTally tally;
   tally.max_distinct_amounts = o.max_distinct_amounts;
   tally.customers = log.customers();
@@ -196,58 +198,64 @@ QualityTally tally_quality(const events::EventLog& log, const QualityOptions& o)
   const auto n = static_cast<std::size_t>(t.size());
   tally.transactions = t.size();
   if (n > 0) {
-    // Exact duplicate rows.
+    // Exact duplicate rows, and order lines repeated (same order id, customer and product,
+    // other fields differing): both within a customer, so counted per customer (the log
+    // keeps each customer's rows together), in parallel over blocks of customers.
     TxRow row{t};
-    {
-      struct K {
-        events::customer_t c;
-        std::uint64_t h;
-        std::size_t i;
-      };
-      std::vector<K> keys(n);
-      for (std::size_t i = 0; i < n; ++i) keys[i] = {t.customer[i], row.hash(i), i};
-      std::sort(keys.begin(), keys.end(), [](const K& a, const K& b) {
-        if (a.c != b.c) return a.c < b.c;
-        if (a.h != b.h) return a.h < b.h;
-        return a.i < b.i;
-      });
-      for (std::size_t a = 0; a < n;) {
-        std::size_t b = a + 1;
-        while (b < n && keys[b].c == keys[a].c && keys[b].h == keys[a].h) ++b;
-        // Within a run of equal hashes, count rows equal to an earlier row of the run.
-        for (std::size_t j = a + 1; j < b; ++j)
-          for (std::size_t k = a; k < j; ++k)
-            if (row.equal(keys[j].i, keys[k].i)) {
-              ++tally.duplicate_rows;
-              break;
+    const bool lines = !t.order.empty() && !t.product.empty();
+    constexpr index_t kBlock = 2048;
+    const index_t nc = log.customers();
+    std::vector<index_t> dups(static_cast<std::size_t>(block_count(nc, kBlock)), 0);
+    std::vector<index_t> repeats(dups.size(), 0);
+    parallel_for_blocks(ctx, nc, kBlock, [&](index_t b, index_t c0, index_t c1) {
+      std::vector<std::pair<std::uint64_t, std::size_t>> keys;  // (hash, row)
+      std::vector<std::size_t> idx;
+      index_t& d = dups[static_cast<std::size_t>(b)];
+      index_t& r = repeats[static_cast<std::size_t>(b)];
+      for (index_t c = c0; c < c1; ++c) {
+        const auto begin = static_cast<std::size_t>(t.offsets[static_cast<std::size_t>(c)]);
+        const auto end = static_cast<std::size_t>(t.offsets[static_cast<std::size_t>(c) + 1]);
+        if (end - begin < 2) continue;
+        keys.clear();
+        for (std::size_t i = begin; i < end; ++i) keys.emplace_back(row.hash(i), i);
+        std::sort(keys.begin(), keys.end());
+        for (std::size_t a = 0; a < keys.size();) {
+          std::size_t e = a + 1;
+          while (e < keys.size() && keys[e].first == keys[a].first) ++e;
+          // Within a run of equal hashes, count rows equal to an earlier row of the run.
+          for (std::size_t j = a + 1; j < e; ++j)
+            for (std::size_t k = a; k < j; ++k)
+              if (row.equal(keys[j].second, keys[k].second)) {
+                ++d;
+                break;
+              }
+          a = e;
+        }
+        if (!lines) continue;
+        idx.resize(end - begin);
+        std::iota(idx.begin(), idx.end(), begin);
+        std::sort(idx.begin(), idx.end(), [&](std::size_t x, std::size_t y) {
+          if (t.order[x] != t.order[y]) return t.order[x] < t.order[y];
+          if (t.product[x] != t.product[y]) return t.product[x] < t.product[y];
+          return x < y;
+        });
+        for (std::size_t a = 0; a < idx.size();) {
+          std::size_t e = a + 1;
+          const auto i0 = idx[a];
+          while (e < idx.size() && t.order[idx[e]] == t.order[i0] && t.product[idx[e]] == t.product[i0]) ++e;
+          if (t.order[i0] != events::kMissingCode && t.product[i0] != events::kMissingCode)
+            for (std::size_t j = a + 1; j < e; ++j) {
+              bool exact = false;
+              for (std::size_t k = a; k < j && !exact; ++k) exact = row.equal(idx[j], idx[k]);
+              if (!exact) ++r;
             }
-        a = b;
+          a = e;
+        }
       }
-    }
-    // Order lines repeated: same order id, customer and product, other fields differing.
-    if (!t.order.empty() && !t.product.empty()) {
-      std::vector<std::size_t> idx(n);
-      std::iota(idx.begin(), idx.end(), std::size_t{0});
-      std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-        if (t.customer[a] != t.customer[b]) return t.customer[a] < t.customer[b];
-        if (t.order[a] != t.order[b]) return t.order[a] < t.order[b];
-        if (t.product[a] != t.product[b]) return t.product[a] < t.product[b];
-        return a < b;
-      });
-      for (std::size_t a = 0; a < n;) {
-        std::size_t b = a + 1;
-        const auto i0 = idx[a];
-        while (b < n && t.customer[idx[b]] == t.customer[i0] && t.order[idx[b]] == t.order[i0] &&
-               t.product[idx[b]] == t.product[i0])
-          ++b;
-        if (t.order[i0] != events::kMissingCode && t.product[i0] != events::kMissingCode)
-          for (std::size_t j = a + 1; j < b; ++j) {
-            bool exact = false;
-            for (std::size_t k = a; k < j && !exact; ++k) exact = row.equal(idx[j], idx[k]);
-            if (!exact) ++tally.repeated_order_lines;
-          }
-        a = b;
-      }
+    });
+    for (std::size_t b = 0; b < dups.size(); ++b) {
+      tally.duplicate_rows += dups[b];
+      tally.repeated_order_lines += repeats[b];
     }
     // Amount signs, and each distinct amount's count (for the median and MAD).
     auto& counts = tally.amount_counts;
@@ -439,14 +447,14 @@ QualityReport finish_quality(const QualityTally& tally, const std::vector<Stream
 
 Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
                                     const QualityOptions& o) {
-  const QualityTally tally = tally_quality(data.log, o);
+  const QualityTally tally = tally_quality(ctx, data.log, o);
   if (ctx.cancelled()) return Status::cancelled();
   return finish_quality(tally, data.reports, data.notes, o);
 }
 
-QualityTally tally_partition(const events::EventLog& log, const PartitionedDataset& data,
+QualityTally tally_partition(const Context& ctx, const events::EventLog& log, const PartitionedDataset& data,
                              const QualityOptions& o) {
-  QualityTally tally = tally_quality(log, o);
+  QualityTally tally = tally_quality(ctx, log, o);
   if (data.referrals != nullptr) {
     const events::EventLog& refs = data.referrals->log;
     for (index_t c = 0; c < refs.customers(); ++c)
@@ -455,8 +463,9 @@ QualityTally tally_partition(const events::EventLog& log, const PartitionedDatas
   return tally;
 }
 
-QualityReport finish_quality(QualityTally tally, const PartitionedDataset& data, const QualityOptions& o) {
-  if (data.referrals != nullptr) tally.merge(tally_quality(data.referrals->log, o));
+QualityReport finish_quality(const Context& ctx, QualityTally tally, const PartitionedDataset& data,
+                             const QualityOptions& o) {
+  if (data.referrals != nullptr) tally.merge(tally_quality(ctx, data.referrals->log, o));
   return finish_quality(tally, data.reports, data.notes, o);
 }
 
@@ -469,9 +478,9 @@ Result<QualityReport> check_quality(const Context& ctx, const PartitionedDataset
     auto part = load_partition(ctx, data, k);
     ctx.progress().end();
     if (!part.ok()) return part.status();
-    tally.merge(tally_partition(part->log, data, o));
+    tally.merge(tally_partition(ctx, part->log, data, o));
   }
-  return finish_quality(std::move(tally), data, o);
+  return finish_quality(ctx, std::move(tally), data, o);
 }
 
 std::string format_quality_report(const QualityReport& r) {

@@ -104,8 +104,11 @@ struct QualityTally {
   void merge(const QualityTally& other);
 };
 
-/// The tally of one log. O(rows · log rows) time (duplicate detection sorts), O(rows) memory.
-[[nodiscard]] QualityTally tally_quality(const events::EventLog& log, const QualityOptions& options);
+/// The tally of one finalized log, in parallel over blocks of customers (the same at any
+/// thread count). O(rows · log(rows per customer)) time: duplicates are found within each
+/// customer's rows.
+[[nodiscard]] QualityTally tally_quality(const Context& ctx, const events::EventLog& log,
+                                         const QualityOptions& options);
 
 /// The report from a tally and the load's stream reports and notes: check_quality() is
 /// finish_quality(tally_quality(data.log), data.reports, data.notes).
@@ -117,13 +120,13 @@ struct QualityTally {
 /// The tally of one partition's log (load_partition() of `data`), counting as its customers
 /// only those that are not also in the referrals stream (which is not split): the partitions'
 /// tallies merged and given to finish_quality(ctx, data, …) make the whole dataset's report.
-[[nodiscard]] QualityTally tally_partition(const events::EventLog& partition_log, const PartitionedDataset& data,
-                                           const QualityOptions& options);
+[[nodiscard]] QualityTally tally_partition(const Context& ctx, const events::EventLog& partition_log,
+                                           const PartitionedDataset& data, const QualityOptions& options);
 
 /// The report of a partitioned dataset from the merge of its partitions' tally_partition()s:
 /// equal to check_quality() on load_dataset() of the same data.
-[[nodiscard]] QualityReport finish_quality(QualityTally partitions, const PartitionedDataset& data,
-                                           const QualityOptions& options);
+[[nodiscard]] QualityReport finish_quality(const Context& ctx, QualityTally partitions,
+                                           const PartitionedDataset& data, const QualityOptions& options);
 
 /// check_quality() of a partitioned dataset, reading each partition once.
 [[nodiscard]] Result<QualityReport> check_quality(const Context& ctx, const PartitionedDataset& data,

@@ -207,14 +207,14 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
   io::QualityTally tally;
   const features::PartitionVisitor visit = [&](std::uint32_t k, const io::Dataset& ds,
                                                const features::FeatureTable& table) -> Status {
-    tally.merge(io::tally_partition(ds.log, data, qo));
+    tally.merge(io::tally_partition(ctx, ds.log, data, qo));
     transaction_business(ds.log, table, parts[k].business);
     parts[k].purchases = summary_by_row(ds.log, table);
     return {};
   };
   KOHORT_ASSIGN_OR_RETURN(auto merged, features::compute_features_partitioned(ctx, data, spec, visit));
   FitData d;
-  d.quality = io::finish_quality(std::move(tally), data, qo);
+  d.quality = io::finish_quality(ctx, std::move(tally), data, qo);
   if (!d.quality.segmentable) return not_segmentable(d.quality);
   d.raw = std::move(merged.table);
   d.ids = std::move(merged.ids);
@@ -279,7 +279,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   KOHORT_ASSIGN_OR_RETURN(auto corr, features::filter_correlated(ctx, transformed, o.max_correlation));
   out.dropped = fitted.dropped;
   out.dropped.insert(out.dropped.end(), corr.dropped.begin(), corr.dropped.end());
-  const features::FeatureTable used = features::select_columns(transformed, corr.kept);
+  features::FeatureTable used = features::select_columns(transformed, corr.kept);
   out.used_features = used.cols();
   ctx.log().info("selection: {} of {} columns kept ({} dropped by the transform, {} as correlated ≥ {})",
                  used.cols(), transformed.cols() + static_cast<index_t>(fitted.dropped.size()), fitted.dropped.size(),
@@ -299,7 +299,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
     ctx.log().info("PCA: {} dimensions keep {:.1f}% of the variance", space.cols(), 100 * kept);
     model.pca = std::move(pca);
   } else {
-    space = used.values.clone();
+    space = std::move(used.values);  // the selected columns are the space: no copy
   }
   out.dimensions = space.cols();
 
