@@ -159,10 +159,36 @@ struct Plan {
   // ids are nearly unique per row group, and only group a customer's lines, so their text is
   // never needed and a dictionary of them would be the largest thing in memory.
   int keyed_slot = -1;
+  // Per role slot, how a parsed number is kept until the log has it (Width): as wide as the
+  // log's column, so that the provisional columns take no more memory than the final ones.
+  std::vector<std::uint8_t> width;
 };
 
+// How a parsed number is kept: money (and the factors of a derived amount) as double, other
+// numbers as the log's float, flags and email events as a byte.
+enum Width : std::uint8_t { kDouble = 0, kFloat = 1, kByte = 2 };
+
+// The width of each role slot of a plan whose mapping is decided.
+std::vector<std::uint8_t> number_widths(const Plan& p) {
+  std::vector<std::uint8_t> w(p.roles.size(), kDouble);
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    const RoleSpec& role = p.roles[r];
+    if (role.kind == Kind::flag || role.kind == Kind::email) {
+      w[r] = kByte;
+    } else if (role.kind == Kind::number || role.kind == Kind::sentiment) {
+      const bool money = p.stream == Stream::transactions &&
+                         (role.name == "amount" || role.name == "unit_price" ||
+                          (role.name == "quantity" && p.map.amount_from_price));
+      w[r] = money ? kDouble : kFloat;
+    }
+  }
+  return w;
+}
+
 struct ColumnData {
-  std::vector<double> num;
+  std::vector<double> num;      // kDouble numbers
+  std::vector<float> f32;       // kFloat numbers (NaN when missing)
+  std::vector<std::uint8_t> u8;  // kByte: a flag (1 when the value is 1, else 0) or an email event
   std::vector<Seconds> time;
   std::vector<std::int32_t> code;
   std::vector<std::uint64_t> key;  // the keyed role: hash of the value, 0 when missing
@@ -413,10 +439,19 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
         if (out.tmp_time[r] == events::kMissingTime) ++out.missing[r];
         col.time.push_back(out.tmp_time[r]);
         break;
-      default:
-        if (std::isnan(out.tmp_num[r])) ++out.missing[r];
-        col.num.push_back(out.tmp_num[r]);
+      default: {
+        const double x = out.tmp_num[r];
+        if (std::isnan(x)) ++out.missing[r];
+        switch (p.width[r]) {
+          case kDouble: col.num.push_back(x); break;
+          case kFloat: col.f32.push_back(static_cast<float>(x)); break;
+          default:
+            col.u8.push_back(p.roles[r].kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
+                                                                               : x == 1.0 ? 1 : 0);
+            break;
+        }
         break;
+      }
     }
   }
   out.hash.push_back(internal::hash_bytes(raw));
@@ -480,7 +515,13 @@ void reserve_chunk(const Plan& p, std::string_view data, const internal::Chunk& 
         out.pending[r].reserve(kPendingRows);
         break;
       case Kind::time: out.cols[r].time.reserve(rows); break;
-      default: out.cols[r].num.reserve(rows); break;
+      default:
+        switch (p.width[r]) {
+          case kDouble: out.cols[r].num.reserve(rows); break;
+          case kFloat: out.cols[r].f32.reserve(rows); break;
+          default: out.cols[r].u8.reserve(rows); break;
+        }
+        break;
     }
   }
   out.hash.reserve(rows);
@@ -948,7 +989,11 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
           break;
         }
         case Kind::time: dst.time.insert(dst.time.end(), src.time.begin(), src.time.end()); break;
-        default: dst.num.insert(dst.num.end(), src.num.begin(), src.num.end()); break;
+        default:
+          dst.num.insert(dst.num.end(), src.num.begin(), src.num.end());
+          dst.f32.insert(dst.f32.end(), src.f32.begin(), src.f32.end());
+          dst.u8.insert(dst.u8.end(), src.u8.begin(), src.u8.end());
+          break;
       }
       src = ColumnData{};
       o.dicts[r] = LocalDict{};
@@ -1188,6 +1233,7 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   ps.cols.resize(nroles);
   ps.dicts.resize(nroles);
   if (stream == Stream::transactions) p.keyed_slot = internal::role_slot(stream, "order_id");
+  p.width = number_widths(p);
   Totals totals;
   totals.missing.assign(nroles, 0);
   totals.invalid.assign(nroles, 0);
@@ -1405,17 +1451,6 @@ std::vector<events::code_t> order_codes(const std::vector<std::uint64_t>& keys,
   return out;
 }
 
-std::vector<std::uint8_t> flags(const std::vector<double>& v, const std::vector<index_t>& perm) {
-  std::vector<std::uint8_t> out;
-  if (v.empty()) return out;
-  out.resize(perm.size());
-  for (std::size_t i = 0; i < perm.size(); ++i) {
-    const double x = v[static_cast<std::size_t>(perm[i])];
-    out[i] = x == 1.0 ? 1 : 0;
-  }
-  return out;
-}
-
 // Customer codes in the canonical order of their external ids (canonical_id_less).
 std::vector<std::int32_t> canonical_order(const LocalDict& customers) {
   struct IdKey {
@@ -1456,6 +1491,8 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
   auto ids = [&](std::string_view name) { return std::move(ps.cols[slot(name)].code); };
   const auto n = static_cast<index_t>(ps.hash.size());
   auto num = [&](std::string_view name) -> std::vector<double>& { return ps.cols[slot(name)].num; };
+  auto f32 = [&](std::string_view name) -> std::vector<float>& { return ps.cols[slot(name)].f32; };
+  auto u8 = [&](std::string_view name) -> std::vector<std::uint8_t>& { return ps.cols[slot(name)].u8; };
   auto code = [&](std::string_view name) -> std::vector<std::int32_t>& {
     return ps.cols[slot(name)].code;
   };
@@ -1485,7 +1522,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
     a.customer = gather<events::customer_t>(cust, perm);
     a.signup = gather<Seconds>(ps.cols[slot("signup_date")].time, perm);
     a.region = recode(code("region"), dict("region"), a.regions, perm);
-    a.age = gather<float>(num("age"), perm);
+    a.age = gather<float>(f32("age"), perm);
     a.loyalty_tier = recode(code("loyalty_tier"), dict("loyalty_tier"), a.tiers, perm);
     for (const auto& name : ps.report.ignored) a.protected_columns.push_back(name);
     return;
@@ -1534,20 +1571,24 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
             release(ps.cols[slot("order_id")].key);
           },
           [&] {
-            t.quantity = gather<float>(num("quantity"), perm);
-            if (!derived) release(num("quantity"));  // the amount task reads it otherwise
+            if (!derived) {
+              t.quantity = gather<float>(f32("quantity"), perm);
+              release(f32("quantity"));
+            } else {
+              t.quantity = gather<float>(num("quantity"), perm);  // the amount task reads it too
+            }
           },
           [&] { t.product = recode_code("product_id", t.products, perm); },
           [&] { t.category = recode_code("category", t.categories, perm); },
           [&] { t.channel = recode_code("channel", t.channels, perm); },
           [&] { t.payment = recode_code("payment_method", t.payments, perm); },
           [&] {
-            t.discount = gather<float>(num("discount"), perm);
-            release(num("discount"));
+            t.discount = gather<float>(f32("discount"), perm);
+            release(f32("discount"));
           },
           [&] {
-            t.returned = flags(num("returned"), perm);
-            release(num("returned"));
+            t.returned = gather<std::uint8_t>(u8("returned"), perm);
+            release(u8("returned"));
           },
       };
       run();
@@ -1565,17 +1606,17 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
             release(time);
           },
           [&] {
-            t.duration_s = gather<float>(num("duration_s"), perm);
-            release(num("duration_s"));
+            t.duration_s = gather<float>(f32("duration_s"), perm);
+            release(f32("duration_s"));
           },
           [&] {
-            t.pages = gather<float>(num("pages"), perm);
-            release(num("pages"));
+            t.pages = gather<float>(f32("pages"), perm);
+            release(f32("pages"));
           },
           [&] { t.category = recode_code("category", t.categories, perm); },
           [&] {
-            t.search = flags(num("search"), perm);
-            release(num("search"));
+            t.search = gather<std::uint8_t>(u8("search"), perm);
+            release(u8("search"));
           },
           [&] { t.device = recode_code("device", t.devices, perm); },
       };
@@ -1588,11 +1629,11 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
       release(cust);
       t.time = gather<Seconds>(time, perm);
       release(time);
-      const auto& ev = num("event");
+      const auto& ev = u8("event");
       t.event.resize(perm.size());
       for (std::size_t i = 0; i < perm.size(); ++i)
-        t.event[i] = static_cast<events::EmailEvent>(static_cast<int>(ev[static_cast<std::size_t>(perm[i])]));
-      release(num("event"));
+        t.event[i] = static_cast<events::EmailEvent>(ev[static_cast<std::size_t>(perm[i])]);
+      release(u8("event"));
       t.campaign = recode_code("campaign", t.campaigns, perm);
       break;
     }
@@ -1603,8 +1644,8 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
       t.time = gather<Seconds>(time, perm);
       release(time);
       t.topic = recode_code("topic", t.topics, perm);
-      t.sentiment = gather<float>(num("sentiment"), perm);
-      release(num("sentiment"));
+      t.sentiment = gather<float>(f32("sentiment"), perm);
+      release(f32("sentiment"));
       break;
     }
     default: break;
