@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 #include <new>
 #include <span>
 #include <type_traits>
@@ -83,6 +84,24 @@ class Matrix {
   MatrixView<T> view() { return {data(), rows_, cols_}; }
   MatrixView<const T> view() const { return {data(), rows_, cols_}; }
   MatrixView<const T> cview() const { return view(); }
+
+  /// Keeps only `columns` (ascending, each < cols()), in that order, moving the values in
+  /// place: no second matrix, and the allocation stays as it was. O(rows · cols).
+  void keep_columns(const std::vector<index_t>& columns) {
+    const auto k = static_cast<index_t>(columns.size());
+    bool same = k == cols_;
+    for (index_t j = 0; same && j < k; ++j) same = columns[static_cast<std::size_t>(j)] == j;
+    if (same) return;
+    T* p = data();
+    // Row i moves from i·cols to i·k ≤ i·cols, and within a row column j from columns[j] to
+    // j ≤ columns[j]: in row order nothing is overwritten before it is read.
+    for (index_t i = 0; i < rows_; ++i) {
+      const T* src = p + i * cols_;
+      T* dst = p + i * k;
+      for (index_t j = 0; j < k; ++j) dst[j] = src[columns[static_cast<std::size_t>(j)]];
+    }
+    cols_ = k;
+  }
 
  private:
   struct Free {

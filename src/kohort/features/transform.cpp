@@ -267,13 +267,8 @@ Result<TransformResult> fit_transform(const Context& ctx, MatrixView<const float
       kept.push_back(static_cast<index_t>(j));
       fit.columns.push_back(candidates[j]);
     }
-  res.values = Matrix<float>(x.rows, static_cast<index_t>(kept.size()));
-  MatrixView<float> out = res.values.view();
-  parallel_for_blocks(ctx, x.rows, 4096, [&](index_t, index_t begin, index_t end) {
-    for (index_t i = begin; i < end; ++i)
-      for (std::size_t k = 0; k < kept.size(); ++k)
-        out(i, static_cast<index_t>(k)) = all(i, kept[k]);
-  });
+  all.keep_columns(kept);  // in place: one transformed matrix, never two
+  res.values = std::move(all);
   return res;
 }
 

@@ -279,10 +279,18 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   KOHORT_ASSIGN_OR_RETURN(auto corr, features::filter_correlated(ctx, transformed, o.max_correlation));
   out.dropped = fitted.dropped;
   out.dropped.insert(out.dropped.end(), corr.dropped.begin(), corr.dropped.end());
-  features::FeatureTable used = features::select_columns(transformed, corr.kept);
+  const index_t transformed_cols = transformed.cols();
+  // The kept columns, moved into place within the transformed matrix (no copy).
+  features::FeatureTable used = std::move(transformed);
+  used.values.keep_columns(corr.kept);
+  {
+    std::vector<features::FeatureInfo> info;
+    for (index_t j : corr.kept) info.push_back(used.info[static_cast<std::size_t>(j)]);
+    used.info = std::move(info);
+  }
   out.used_features = used.cols();
   ctx.log().info("selection: {} of {} columns kept ({} dropped by the transform, {} as correlated ≥ {})",
-                 used.cols(), transformed.cols() + static_cast<index_t>(fitted.dropped.size()), fitted.dropped.size(),
+                 used.cols(), transformed_cols + static_cast<index_t>(fitted.dropped.size()), fitted.dropped.size(),
                  corr.dropped.size(), o.max_correlation);
 
   clock.done("transform and selection");
@@ -301,6 +309,8 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   } else {
     space = std::move(used.values);  // the selected columns are the space: no copy
   }
+  // The selected (transformed) columns, which the profiles compare segments on.
+  const MatrixView<const float> selected = o.pca_variance > 0 ? used.values.cview() : space.cview();
   out.dimensions = space.cols();
 
   clock.done("reduction");
@@ -467,17 +477,17 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
     const auto& col = fitted.columns[static_cast<std::size_t>(corr.kept[i])];
     if (col.indicator) continue;
     compared.push_back(col.source);
-    compared_columns.push_back(corr.kept[i]);
+    compared_columns.push_back(static_cast<index_t>(i));  // its column in `selected`
   }
   profile::ProfileOptions po;
   po.top_drivers = o.top_drivers;
-  KOHORT_ASSIGN_OR_RETURN(out.profiles, profile::profile_segments(ctx, raw, transformed.values.cview(), compared,
+  KOHORT_ASSIGN_OR_RETURN(out.profiles, profile::profile_segments(ctx, raw, selected, compared,
                                                                   compared_columns, out.labels, k, business, po));
   const auto names = profile::name_segments(raw.info, out.profiles);
   profile::RuleOptions ro;
   ro.tree.max_depth = o.rule_depth;
   ro.tree.max_rows = o.rule_rows;
-  KOHORT_ASSIGN_OR_RETURN(const auto rules, profile::describe_rules(ctx, raw, out.profiles, out.labels, k, ro));
+  KOHORT_ASSIGN_OR_RETURN(const auto rules, profile::describe_rules_in_place(ctx, raw, out.profiles, out.labels, k, ro));
   for (int s = 0; s < k; ++s) {
     auto& p = out.profiles.segments[static_cast<std::size_t>(s)];
     p.name = names[static_cast<std::size_t>(s)];

@@ -25,4 +25,10 @@ namespace kohort::profile {
                                                                          std::span<const std::int32_t> labels,
                                                                          int k, const RuleOptions& options);
 
+/// describe_rules() without a copy of the table: the missing values of `raw` are replaced in
+/// place by the population medians, which the caller must not mind.
+[[nodiscard]] Result<std::vector<std::vector<RuleText>>> describe_rules_in_place(
+    const Context& ctx, features::FeatureTable& raw, const Profiles& profiles,
+    std::span<const std::int32_t> labels, int k, const RuleOptions& options);
+
 }  // namespace kohort::profile
