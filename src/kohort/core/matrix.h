@@ -1,6 +1,7 @@
 // kohort/core/matrix.h — the one data layout: float32 (or any T), row-major, 64-byte aligned.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -89,6 +90,8 @@ class Matrix {
   /// place: no second matrix, and the allocation stays as it was. O(rows · cols).
   void keep_columns(const std::vector<index_t>& columns) {
     const auto k = static_cast<index_t>(columns.size());
+    for (index_t j = 0; j < k; ++j)
+      assert(columns[static_cast<std::size_t>(j)] < cols_ && (j == 0 || columns[static_cast<std::size_t>(j - 1)] < columns[static_cast<std::size_t>(j)]));
     bool same = k == cols_;
     for (index_t j = 0; same && j < k; ++j) same = columns[static_cast<std::size_t>(j)] == j;
     if (same) return;

@@ -29,7 +29,9 @@ struct PartitionedTable {
 
 /// Called once per partition, in partition order, with the partition's log and its feature
 /// table (rows in the partition's own customer order) before the rows are merged: the place
-/// to compute anything else per customer from the same read. A failed status stops the run.
+/// to compute anything else per customer from the same read. The table's customers and as_of
+/// are final; its values are not (the features relative to the population and the referral
+/// features are filled after the merge). A failed status stops the run.
 using PartitionVisitor =
     std::function<Status(std::uint32_t partition, const io::Dataset& data, const FeatureTable& table)>;
 

@@ -160,7 +160,8 @@ struct Plan {
   // never needed and a dictionary of them would be the largest thing in memory.
   int keyed_slot = -1;
   // Per role slot, how a parsed number is kept until the log has it (Width): as wide as the
-  // log's column, so that the provisional columns take no more memory than the final ones.
+  // log's column (wider only for the factors of a derived amount, which are multiplied in
+  // double), so that the provisional columns take no more memory than the final ones.
   std::vector<std::uint8_t> width;
 };
 
@@ -177,8 +178,8 @@ std::vector<std::uint8_t> number_widths(const Plan& p) {
       w[r] = kByte;
     } else if (role.kind == Kind::number || role.kind == Kind::sentiment) {
       const bool money = p.stream == Stream::transactions &&
-                         (role.name == "amount" || role.name == "unit_price" ||
-                          (role.name == "quantity" && p.map.amount_from_price));
+                         (role.name == "amount" ||
+                          ((role.name == "unit_price" || role.name == "quantity") && p.map.amount_from_price));
       w[r] = money ? kDouble : kFloat;
     }
   }
@@ -269,12 +270,6 @@ void reject(const Plan& p, ChunkOut& out, index_t line, int column, int role, st
   out.rejects.push_back({line, column, std::move(reason), std::string(raw)});
 }
 
-// The partition of a customer id: a hash of its text, so that every row of a customer, in any
-// stream, lands in the same partition.
-std::uint32_t partition_of(std::string_view customer, std::uint32_t partitions) {
-  const std::uint64_t h = internal::hash_bytes(customer) * 0x9E3779B97F4A7C15ULL;
-  return static_cast<std::uint32_t>((h >> 32) % partitions);
-}
 
 // A good row under routing: counts its missing cells as pass 2 of handle_row would, and sends
 // its text to its customer's partition.
@@ -308,7 +303,7 @@ void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> f
     }
   }
   const auto c = static_cast<std::size_t>(p.map.column[static_cast<std::size_t>(p.customer_slot)]);
-  out.routed.push_back({raw, partition_of(trim(fields[c]), p.partitions)});
+  out.routed.push_back({raw, partition_of_id(trim(fields[c]), p.partitions)});
 }
 
 // Converts one record into the chunk's columns, or rejects it.
@@ -1907,6 +1902,11 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
       },
       ds));
   return ds;
+}
+
+std::uint32_t partition_of_id(std::string_view customer, std::uint32_t partitions) {
+  const std::uint64_t h = internal::hash_bytes(customer) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::uint32_t>((h >> 32) % partitions);
 }
 
 std::uint64_t TextEstimate::memory() const {

@@ -155,6 +155,10 @@ struct PartitionedDataset {
   std::shared_ptr<const internal::PartitionState> state;
 };
 
+/// The partition of a customer id among `partitions` (≥ 1): a hash of its text, so that every
+/// row of a customer, in any stream, lands in the same partition.
+[[nodiscard]] std::uint32_t partition_of_id(std::string_view customer, std::uint32_t partitions);
+
 /// About how many bytes of text a dataset's files hold.
 struct TextEstimate {
   std::uint64_t total = 0;         ///< every stream

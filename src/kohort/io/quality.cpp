@@ -168,7 +168,6 @@ void QualityTally::merge(const QualityTally& o) {
   }
   for (const auto& [key, n] : o.amount_counts)
     amount_counts[amounts_rounded && !o.amounts_rounded ? amount_key(round_significant(key_amount(key))) : key] += n;
-  max_distinct_amounts = std::min(max_distinct_amounts, o.max_distinct_amounts);
   if (!amounts_rounded && amount_counts.size() > max_distinct_amounts) {
     round_amounts(amount_counts);
     amounts_rounded = true;
@@ -453,12 +452,15 @@ Result<QualityReport> check_quality(const Context& ctx, const Dataset& data,
 }
 
 QualityTally tally_partition(const Context& ctx, const events::EventLog& log, const PartitionedDataset& data,
-                             const QualityOptions& o) {
+                             std::uint32_t partition, const QualityOptions& o) {
   QualityTally tally = tally_quality(ctx, log, o);
   if (data.referrals != nullptr) {
+    // Only the referral customers routed to this partition can be in it.
     const events::EventLog& refs = data.referrals->log;
-    for (index_t c = 0; c < refs.customers(); ++c)
-      if (log.find(refs.external_id(static_cast<events::customer_t>(c))) >= 0) --tally.customers;
+    for (index_t c = 0; c < refs.customers(); ++c) {
+      const std::string& id = refs.external_id(static_cast<events::customer_t>(c));
+      if (partition_of_id(id, data.partitions) == partition && log.find(id) >= 0) --tally.customers;
+    }
   }
   return tally;
 }
@@ -472,13 +474,14 @@ QualityReport finish_quality(const Context& ctx, QualityTally tally, const Parti
 Result<QualityReport> check_quality(const Context& ctx, const PartitionedDataset& data,
                                     const QualityOptions& o) {
   QualityTally tally;
+  tally.max_distinct_amounts = o.max_distinct_amounts;
   for (std::uint32_t k = 0; k < data.partitions; ++k) {
     if (ctx.cancelled()) return Status::cancelled();
     ctx.progress().begin(fmt::format("checking partition {}/{}", k + 1, data.partitions), 0);
     auto part = load_partition(ctx, data, k);
     ctx.progress().end();
     if (!part.ok()) return part.status();
-    tally.merge(tally_partition(ctx, part->log, data, o));
+    tally.merge(tally_partition(ctx, part->log, data, k, o));
   }
   return finish_quality(ctx, std::move(tally), data, o);
 }

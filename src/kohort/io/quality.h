@@ -92,7 +92,7 @@ struct QualityTally {
   /// to 4 significant digits (amounts_rounded), which the outlier finding then says.
   std::unordered_map<std::uint64_t, index_t> amount_counts;
   bool amounts_rounded = false;
-  std::size_t max_distinct_amounts = std::size_t{1} << 21;
+  std::size_t max_distinct_amounts = std::size_t{1} << 21;  ///< set from QualityOptions
   /// Transactions, sessions, emails, support, customers (signup), referrals.
   std::array<Times, 6> times;
   Seconds first_time = events::kMissingTime, last_time = events::kMissingTime;
@@ -106,7 +106,8 @@ struct QualityTally {
 
 /// The tally of one finalized log, in parallel over blocks of customers (the same at any
 /// thread count). O(rows · log(rows per customer)) time: duplicates are found within each
-/// customer's rows.
+/// customer's rows. Memory: O(rows) while counting, and the distinct amounts (at most
+/// options.max_distinct_amounts entries).
 [[nodiscard]] QualityTally tally_quality(const Context& ctx, const events::EventLog& log,
                                          const QualityOptions& options);
 
@@ -121,7 +122,8 @@ struct QualityTally {
 /// only those that are not also in the referrals stream (which is not split): the partitions'
 /// tallies merged and given to finish_quality(ctx, data, …) make the whole dataset's report.
 [[nodiscard]] QualityTally tally_partition(const Context& ctx, const events::EventLog& partition_log,
-                                           const PartitionedDataset& data, const QualityOptions& options);
+                                           const PartitionedDataset& data, std::uint32_t partition,
+                                           const QualityOptions& options);
 
 /// The report of a partitioned dataset from the merge of its partitions' tally_partition()s:
 /// equal to check_quality() on load_dataset() of the same data.

@@ -205,9 +205,10 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
   };
   std::vector<Part> parts(data.partitions);
   io::QualityTally tally;
+  tally.max_distinct_amounts = qo.max_distinct_amounts;
   const features::PartitionVisitor visit = [&](std::uint32_t k, const io::Dataset& ds,
                                                const features::FeatureTable& table) -> Status {
-    tally.merge(io::tally_partition(ctx, ds.log, data, qo));
+    tally.merge(io::tally_partition(ctx, ds.log, data, k, qo));
     transaction_business(ds.log, table, parts[k].business);
     parts[k].purchases = summary_by_row(ds.log, table);
     return {};

@@ -24,7 +24,7 @@ namespace kohort::model {
 
 struct FitOptions {
   std::optional<Seconds> as_of;          ///< default: the day after the data's last event
-  features::FeatureSpec spec;            ///< as_of is set by fit_segments
+  features::FeatureSpec spec;            ///< as_of is set by prepare_fit*() (from as_of)
   features::TransformOptions transform;  ///< scaling etc.
   /// Drop a column correlated at least this with a kept one. 0.85 and no PCA by default: on
   /// the simulator's overlapping personas, PCA keeping 90% of the variance gave up the
