@@ -83,14 +83,6 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     return planned.status().where() == "--memory-limit" ? shell.usage_error(planned.status())
                                                          : shell.fail(planned.status());
   const std::uint32_t partitions = *planned;
-  const auto report_rejects = [&](const std::vector<io::StreamReport>& reports,
-                                  const std::vector<std::string>& notes) {
-    for (const auto& note : notes) ctx.log().info("{}", note);
-    for (const auto& r : reports)
-      if (r.rows_rejected > 0)
-        ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
-                       r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
-  };
   const auto decide_as_of = [&](Seconds last) -> Status {
     if (!a.as_of.empty()) return {};
     if (last == events::kMissingTime)
@@ -107,7 +99,7 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
   if (partitions > 1) {
     auto parts = a.split.split(ctx, a.data, ro, partitions, limit);
     if (!parts.ok()) return shell.fail(parts.status());
-    report_rejects(parts->reports, parts->notes);
+    log_load(ctx, parts->reports, parts->notes);
     if (Status st = decide_as_of(parts->last_event_time); !st.ok()) return shell.fail(st);
     auto merged = features::compute_features_partitioned(ctx, *parts, spec);
     if (!merged.ok()) return shell.fail(merged.status());
@@ -117,7 +109,7 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     auto loaded = io::load_dataset(ctx, a.data, ro);
     if (!loaded.ok()) return shell.fail(loaded.status());
     data = std::move(*loaded);
-    report_rejects(data->reports, data->notes);
+    log_load(ctx, data->reports, data->notes);
     if (Status st = decide_as_of(data->log.last_event_time()); !st.ok()) return shell.fail(st);
     table = features::compute_features(ctx, data->log, spec);
   }

@@ -142,27 +142,19 @@ int run_fit(Shell& shell, FitArgs& a) {
   if (!partitions.ok())
     return partitions.status().where() == "--memory-limit" ? shell.usage_error(partitions.status())
                                                             : fail_run(partitions.status());
-  const auto report_rejects = [&](const std::vector<io::StreamReport>& reports,
-                                  const std::vector<std::string>& notes) {
-    for (const auto& note : notes) ctx.log().info("{}", note);
-    for (const auto& r : reports)
-      if (r.rows_rejected > 0)
-        ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
-                       r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
-  };
   // The data, read whole or (larger than the memory limit) one partition at a time.
   Result<model::FitData> prepared = Status::internal("fit", "not read");
   nlohmann::json inputs;
   if (*partitions > 1) {
     auto parts = a.split.split(ctx, a.data, ro, *partitions, limit);
     if (!parts.ok()) return fail_run(parts.status());
-    report_rejects(parts->reports, parts->notes);
+    log_load(ctx, parts->reports, parts->notes);
     inputs = model::input_lineage(parts->reports);
     prepared = model::prepare_fit_partitioned(ctx, *parts, o);
   } else {
     auto data = io::load_dataset(ctx, a.data, ro);
     if (!data.ok()) return fail_run(data.status());
-    report_rejects(data->reports, data->notes);
+    log_load(ctx, data->reports, data->notes);
     inputs = model::input_lineage(*data);
     prepared = model::prepare_fit(ctx, *data, o);
   }

@@ -154,6 +154,15 @@ std::string temp_folder() {
   return t != nullptr && *t != '\0' ? std::string(t) : std::string("/tmp");
 }
 
+void log_load(const Context& ctx, const std::vector<io::StreamReport>& reports,
+              const std::vector<std::string>& notes) {
+  for (const auto& note : notes) ctx.log().info("{}", note);
+  for (const auto& r : reports)
+    if (r.rows_rejected > 0)
+      ctx.log().warn("{}: {} row(s) rejected{}", r.file, r.rows_rejected,
+                     r.rejects_file.empty() ? "" : " (written to " + r.rejects_file + ")");
+}
+
 void SplitOptions::add_to(CLI::App* cmd) {
   cmd->add_option("--memory-limit", memory_limit,
                   "memory to stay within (default 80% of the machine's): larger data is split by "

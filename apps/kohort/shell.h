@@ -50,6 +50,11 @@ struct Shell {
 /// $TMPDIR, or /tmp.
 [[nodiscard]] std::string temp_folder();
 
+/// Logs a load's notes (info) and, per stream with rejected rows, how many and where they went
+/// (a warning).
+void log_load(const Context& ctx, const std::vector<io::StreamReport>& reports,
+              const std::vector<std::string>& notes);
+
 /// --memory-limit, --spill-dir and --partitions: how a command splits data larger than memory
 /// into partitions by customer on disk (io::partition_dataset()).
 struct SplitOptions {
