@@ -298,6 +298,10 @@ TEST(WindowedRead, HeaderChecksEqualOneWindow) {
       "customer_id,when,amount\nc1,2024-01-01,5\n",    // missing time column
       "\"customer_id,timestamp,amount\nc1,2024-01-01,5\n",  // header quote never closed
       "\n\ncustomer_id|timestamp|amount\nc1|2024-01-01|5\n\n",
+      // A header quote that closes on a later line, then text after the closing quote (found
+      // by the csv_reader fuzzer).
+      std::string("customer\x1d" "id,timestamp,amount-01-02,\xcd\xd1\xca\xfc" "c2,\"20\nc1,2024-01-02,3.5\n"
+                  "c2,\"2024-01-[3\",7\n", 82),
   };
   for (const auto& text : cases) {
     TempDir dir;

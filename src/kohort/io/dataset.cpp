@@ -843,7 +843,10 @@ Status read_header(Plan& p, const std::string& file, std::string_view data, std:
     if (p.delimiter == '\0') p.delimiter = ',';
     internal::RecordReader rr(data, pos, data.size(), line, p.delimiter);
     const auto nx = rr.next();
-    reach = std::max(reach, record_reach(rr, data));
+    // A quote still open at the end of the data may close in the bytes that follow, even when
+    // the data happens to end with a newline.
+    reach = std::max(reach, nx == internal::RecordReader::Next::unterminated ? data.size()
+                                                                             : record_reach(rr, data));
     if (nx == internal::RecordReader::Next::unterminated)
       return Status::invalid_input(where(p, rr.quote_line(), rr.quote_column()),
                                    "quoted field is not closed before the end of the file",
