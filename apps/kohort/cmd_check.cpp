@@ -46,9 +46,7 @@ int run_check(Shell& shell, const CheckArgs& a) {
 
   std::uint64_t limit = 0;
   const auto partitions = a.split.plan(a.data, ro, limit);
-  if (!partitions.ok())
-    return partitions.status().where() == "--memory-limit" ? shell.usage_error(partitions.status())
-                                                            : shell.fail(partitions.status());
+  if (!partitions.ok()) return shell.fail(partitions.status());
   // The data, read whole or (larger than the memory limit) one partition at a time.
   Result<io::QualityReport> report = Status::internal("check", "not read");
   if (*partitions > 1) {

@@ -79,9 +79,7 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
   // Data larger than the memory limit is split by customer into partitions on disk.
   std::uint64_t limit = 0;
   const auto planned = a.split.plan(a.data, ro, limit);
-  if (!planned.ok())
-    return planned.status().where() == "--memory-limit" ? shell.usage_error(planned.status())
-                                                         : shell.fail(planned.status());
+  if (!planned.ok()) return shell.fail(planned.status());
   const std::uint32_t partitions = *planned;
   const auto decide_as_of = [&](Seconds last) -> Status {
     if (!a.as_of.empty()) return {};

@@ -139,9 +139,7 @@ int run_fit(Shell& shell, FitArgs& a) {
 
   std::uint64_t limit = 0;
   const auto partitions = a.split.plan(a.data, ro, limit);
-  if (!partitions.ok())
-    return partitions.status().where() == "--memory-limit" ? shell.usage_error(partitions.status())
-                                                            : fail_run(partitions.status());
+  if (!partitions.ok()) return fail_run(partitions.status());
   // The data, read whole or (larger than the memory limit) one partition at a time.
   Result<model::FitData> prepared = Status::internal("fit", "not read");
   nlohmann::json inputs;

@@ -168,7 +168,16 @@ void SplitOptions::add_to(CLI::App* cmd) {
                   "memory to stay within (default 80% of the machine's): larger data is split by "
                   "customer into partitions on disk and read one partition at a time, with the "
                   "same result\nexample: --memory-limit 8G")
-      ->type_name("SIZE");
+      ->type_name("SIZE")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            std::uint64_t bytes = 0;
+            return parse_size(text, bytes) ? std::string()
+                                           : fmt::format("'{}' is not a size: pass a size such as 8G, "
+                                                         "512M or 2000000000",
+                                                         text);
+          },
+          "SIZE"));
   cmd->add_option("--spill-dir", spill_dir,
                   "folder for the partition files when the data is split (default $TMPDIR or "
                   "/tmp; needs about a fifth of the data's uncompressed size)\nexample: "
@@ -183,7 +192,7 @@ void SplitOptions::add_to(CLI::App* cmd) {
 Result<std::uint32_t> SplitOptions::plan(const std::string& data, const io::ReadOptions& read,
                                          std::uint64_t& limit) const {
   limit = physical_memory() / 10 * 8;
-  if (!memory_limit.empty() && !parse_size(memory_limit, limit))
+  if (!memory_limit.empty() && !parse_size(memory_limit, limit))  // the flag's check rejects this
     return Status::invalid_argument("--memory-limit", fmt::format("'{}' is not a size", memory_limit),
                                     "pass a size such as 8G, 512M or 2000000000");
   if (partitions > 0) return partitions;

@@ -65,8 +65,8 @@ struct SplitOptions {
   /// Registers the three flags on `cmd`.
   void add_to(CLI::App* cmd);
   /// The number of partitions for `data` (1: read it whole) and the limit it was chosen under.
-  /// invalid_argument naming --memory-limit for a size that cannot be read (a usage error);
-  /// the errors of io::estimate_text_bytes() otherwise.
+  /// Fails as io::estimate_text_bytes() does (a size that cannot be read is refused when the
+  /// command line is parsed, exit 2).
   [[nodiscard]] Result<std::uint32_t> plan(const std::string& data, const io::ReadOptions& read,
                                            std::uint64_t& limit) const;
   /// Splits `data` into `partitions` under the spill folder, logging where and how much.

@@ -42,16 +42,12 @@ Result<CorrelationFilter> filter_correlated(const Context& ctx, const FeatureTab
   return out;
 }
 
-FeatureTable select_columns(const FeatureTable& table, const std::vector<index_t>& columns) {
-  FeatureTable out;
-  out.customers = table.customers;
-  out.as_of = table.as_of;
-  const index_t n = table.rows(), m = static_cast<index_t>(columns.size());
-  out.values = Matrix<float>(n, m);
-  for (index_t i = 0; i < n; ++i)
-    for (index_t j = 0; j < m; ++j) out.values(i, j) = table.values(i, columns[static_cast<std::size_t>(j)]);
-  for (index_t j : columns) out.info.push_back(table.info[static_cast<std::size_t>(j)]);
-  return out;
+void keep_columns(FeatureTable& table, const std::vector<index_t>& columns) {
+  table.values.keep_columns(columns);
+  std::vector<FeatureInfo> info;
+  info.reserve(columns.size());
+  for (index_t j : columns) info.push_back(std::move(table.info[static_cast<std::size_t>(j)]));
+  table.info = std::move(info);
 }
 
 }  // namespace kohort::features

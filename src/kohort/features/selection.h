@@ -26,8 +26,8 @@ struct CorrelationFilter {
                                                           const FeatureTable& table,
                                                           double threshold);
 
-/// The table restricted to `columns` (in that order), info and values both.
-[[nodiscard]] FeatureTable select_columns(const FeatureTable& table,
-                                          const std::vector<index_t>& columns);
+/// Restricts the table to `columns` (ascending), info and values both, in place: the values
+/// move within their matrix (Matrix::keep_columns), no copy is made.
+void keep_columns(FeatureTable& table, const std::vector<index_t>& columns);
 
 }  // namespace kohort::features

@@ -283,12 +283,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   const index_t transformed_cols = transformed.cols();
   // The kept columns, moved into place within the transformed matrix (no copy).
   features::FeatureTable used = std::move(transformed);
-  used.values.keep_columns(corr.kept);
-  {
-    std::vector<features::FeatureInfo> info;
-    for (index_t j : corr.kept) info.push_back(used.info[static_cast<std::size_t>(j)]);
-    used.info = std::move(info);
-  }
+  features::keep_columns(used, corr.kept);
   out.used_features = used.cols();
   ctx.log().info("selection: {} of {} columns kept ({} dropped by the transform, {} as correlated ≥ {})",
                  used.cols(), transformed_cols + static_cast<index_t>(fitted.dropped.size()), fitted.dropped.size(),
