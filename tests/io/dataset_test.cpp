@@ -409,6 +409,44 @@ TEST(LoadDataset, QuarantineWritesRejectsFile) {
   EXPECT_EQ(ds2->reports[0].rejects_file, other.path() + "/transactions.rejects.csv");
 }
 
+// Rows are converted a batch at a time, column after column; what is reported must still be
+// row by row: under fail the first bad row in the file, whichever column it fails in; under
+// skip every bad row in file order, each at its first bad cell in role order (time before
+// amount). A row with a doubled quote, converted on its own, keeps its place.
+TEST(LoadDataset, FirstBadRowIsTheErrorWhateverItsColumn) {
+  TempDir dir;
+  dir.write("transactions.csv",
+            "customer_id,timestamp,amount,category\n"
+            "c1,2024-01-01,1,books\n"
+            "c2,2024-01-02,x3,books\n"           // line 3: amount
+            "c3,2024-13-03,3,books\n"            // line 4: timestamp
+            "c4,2024-13-04,x5,books\n"           // line 5: both; timestamp comes first
+            "c5,2024-01-05,5,\"say \"\"hi\"\"\"\n"  // line 6: good, quoted
+            "c6,2024-01-06,x7,books\n"           // line 7: amount
+            "c7,2024-01-07,7,books\n");
+  for (int threads : {1, 2}) {
+    auto failed = load(dir.path(), OnError::fail, threads);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.status().where(), dir.path() + "/transactions.csv:3:3");
+    EXPECT_EQ(failed.status().what(), "amount 'x3' is not a number");
+    auto skipped = load(dir.path(), OnError::skip, threads);
+    ASSERT_TRUE(skipped.ok()) << skipped.status().message();
+    const auto& r = skipped->reports[0];
+    EXPECT_EQ(r.rows_read, 7);
+    EXPECT_EQ(r.rows_accepted, 3);
+    ASSERT_EQ(r.rejects.size(), 4u);
+    EXPECT_EQ(r.rejects[0].line, 3);
+    EXPECT_EQ(r.rejects[1].line, 4);
+    EXPECT_EQ(r.rejects[2].line, 5);
+    EXPECT_EQ(r.rejects[2].column, 2);
+    EXPECT_EQ(r.rejects[3].line, 7);
+    EXPECT_EQ(r.columns[1].invalid, 2);  // timestamp
+    EXPECT_EQ(r.columns[2].invalid, 2);  // amount
+    const auto& cats = skipped->log.transactions.categories.values();
+    EXPECT_NE(std::find(cats.begin(), cats.end(), "say \"hi\""), cats.end());
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Determinism
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include <fast_float/fast_float.h>
@@ -73,7 +74,7 @@ const char* const kRowHint =
     "fix the value, or pass --on-error=skip to leave such rows out or --on-error=quarantine to "
     "write them to a rejects file";
 
-std::string_view trim(std::string_view s) {
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
@@ -88,7 +89,39 @@ bool is_na(std::string_view s) {
          s == "None" || s == "NaN" || s == "nan";
 }
 
+// A plain decimal ("12", "-7.94") of at most 15 digits, with digits on both sides of a point:
+// the digits as an integer divided by a power of ten. Both are exact in a double, so the
+// quotient is the correctly rounded value, the one fast_float gives. False for anything else.
+[[gnu::always_inline]] inline bool plain_decimal(std::string_view s, double& v) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  const bool negative = n > 0 && s[0] == '-';
+  if (negative) i = 1;
+  std::uint64_t m = 0;
+  int digits = 0, fraction = -1;
+  for (; i < n; ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      m = m * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (c == '.' && fraction < 0 && digits > 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || fraction == 0) return false;
+  double x = static_cast<double>(m);
+  if (fraction > 0) x /= kPow10[fraction];
+  v = negative ? -x : x;
+  return true;
+}
+
 bool parse_number(std::string_view s, double& v) {
+  if (plain_decimal(s, v)) return true;
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   const auto r = fast_float::from_chars(s.data(), s.data() + s.size(), v);
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
@@ -104,6 +137,7 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool parse_flag(std::string_view s, double& v) {
+  if (s.size() == 1 && (s[0] == '0' || s[0] == '1')) return v = s[0] == '1' ? 1 : 0, true;
   for (std::string_view t : {"1", "true", "yes", "y", "t"})
     if (iequals(s, t)) return v = 1, true;
   for (std::string_view f : {"0", "false", "no", "n", "f"})
@@ -163,6 +197,16 @@ struct Plan {
   // log's column (wider only for the factors of a derived amount, which are multiplied in
   // double), so that the provisional columns take no more memory than the final ones.
   std::vector<std::uint8_t> width;
+  // The mapped role slots in slot order, with what handle_row needs of each (set with width).
+  struct Active {
+    std::size_t r;
+    std::size_t c;
+    Kind kind;
+    std::uint8_t width;
+    bool required;
+    bool keyed;
+  };
+  std::vector<Active> active;
 };
 
 // How a parsed number is kept: money (and the factors of a derived amount) as double, other
@@ -223,6 +267,7 @@ struct ChunkOut {
   std::size_t pending_rows = 0;
   std::vector<double> tmp_num;
   std::vector<Seconds> tmp_time;
+  std::vector<std::string_view> tmp_view;  // per role: a code or id cell, trimmed
   // Routing: each accepted row's text (a view into the window) and its partition.
   struct Routed {
     std::string_view raw;
@@ -238,17 +283,39 @@ std::string where(const Plan& p, index_t line, int column) {
   return fmt::format("{}:{}:{}", p.file, line, column);
 }
 
+// Readies a chunk output for a new chunk. Its column buffers are reused from window to
+// window (cleared, not freed): fresh ones would be page-faulted in again every window.
 void init_chunk(const Plan& p, ChunkOut& out) {
   const std::size_t r = p.roles.size();
   out.cols.resize(r);
-  out.dicts.resize(r);
+  for (ColumnData& c : out.cols) {
+    c.num.clear();
+    c.f32.clear();
+    c.u8.clear();
+    c.time.clear();
+    c.code.clear();
+    c.key.clear();
+  }
+  out.dicts.assign(r, LocalDict{});
+  out.customers = LocalDict{};
+  out.hash.clear();
   out.missing.assign(r, 0);
   out.invalid.assign(r, 0);
+  out.rejects.clear();
+  out.rows_read = 0;
+  out.error.reset();
+  out.irregular = false;
   out.tmp_num.assign(r, 0);
   out.pending.resize(r);
+  for (auto& pend : out.pending) pend.clear();
   out.prev_value.assign(r, std::string_view());
   out.prev_code.assign(r, -1);
+  out.pending_rows = 0;
   out.tmp_time.assign(r, 0);
+  out.tmp_view.assign(r, std::string_view());
+  out.routed.clear();
+  out.max_time = events::kMissingTime;
+  out.value_counts.clear();
   if (p.partitions > 0) out.value_counts.resize(r);
 }
 
@@ -306,95 +373,85 @@ void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> f
   out.routed.push_back({raw, partition_of_id(trim(fields[c]), p.partitions)});
 }
 
+// Why a row has the wrong number of fields, and where.
+[[gnu::cold]] std::string field_count_reason(std::size_t fields, std::size_t header) {
+  return fmt::format("row has {} field{}, the header has {}", fields, fields == 1 ? "" : "s",
+                     header);
+}
+
+// Why a required cell is missing.
+[[gnu::cold]] std::string missing_reason(const Plan& p, const Plan::Active& a) {
+  const std::string& name = p.header[a.c];
+  return a.kind == Kind::id ? fmt::format("empty customer id in column {}", name)
+                            : fmt::format("missing {} in column {}", p.roles[a.r].name, name);
+}
+
+// Why a present cell cannot be converted.
+[[gnu::cold]] std::string invalid_reason(const Plan& p, const Plan::Active& a, std::string_view v) {
+  const std::string& name = p.header[a.c];
+  switch (a.kind) {
+    case Kind::time:
+      return fmt::format("{} '{}' does not match the column's date format {} (decided from its "
+                         "first rows)",
+                         name, v, internal::time_format_name(p.time_format[a.r]));
+    case Kind::flag:
+      return fmt::format("{} '{}' is not a yes/no value (1/0, true/false, yes/no)", name, v);
+    case Kind::email:
+      return fmt::format("{} '{}' is not an email event (sent, open, click, unsubscribe)", name, v);
+    case Kind::sentiment:
+      return fmt::format("{} '{}' is not a sentiment (a number in -1..1, or negative, neutral, "
+                         "positive)",
+                         name, v);
+    default: return fmt::format("{} '{}' is not a number", name, v);
+  }
+}
+
+// Converts a present cell of a number-like kind (number, flag, email event, sentiment).
+[[gnu::always_inline]] inline bool to_number(Kind kind, std::string_view v, double& x) {
+  switch (kind) {
+    case Kind::number: return parse_number(v, x);
+    case Kind::flag: return parse_flag(v, x);
+    case Kind::email: return parse_email(v, x);
+    case Kind::sentiment: return parse_sentiment(v, x);
+    default: return false;
+  }
+}
+
 // Converts one record into the chunk's columns, or rejects it.
 void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
                 const std::vector<std::uint8_t>* unstable, index_t line, std::string_view raw) {
   ++out.rows_read;
   if (!p.jsonl && fields.size() != p.header.size()) {
     const int col = static_cast<int>(std::min(fields.size(), p.header.size())) + 1;
-    reject(p, out, line, col, -1,
-           fmt::format("row has {} field{}, the header has {}", fields.size(),
-                       fields.size() == 1 ? "" : "s", p.header.size()),
-           raw);
+    reject(p, out, line, col, -1, field_count_reason(fields.size(), p.header.size()), raw);
     return;
   }
-  const std::size_t nroles = p.roles.size();
   // Pass 1: parse and validate every mapped cell.
-  for (std::size_t r = 0; r < nroles; ++r) {
-    const int c = p.map.column[r];
-    if (c < 0) continue;
-    const RoleSpec& role = p.roles[r];
-    const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
-    const std::string& name = p.header[static_cast<std::size_t>(c)];
-    const int col = c + 1;
-    const bool missing = role.kind == Kind::code || role.kind == Kind::id ? v.empty() : is_na(v);
-    if (missing) {
-      if (p.required[r]) {
-        reject(p, out, line, col, static_cast<int>(r),
-               role.kind == Kind::id ? fmt::format("empty customer id in column {}", name)
-                                     : fmt::format("missing {} in column {}", role.name, name),
-               raw);
-        return;
-      }
+  for (const Plan::Active& a : p.active) {
+    const std::size_t r = a.r;
+    const std::string_view v = trim(fields[a.c]);
+    const auto bad = [&](std::string reason) {
+      reject(p, out, line, static_cast<int>(a.c) + 1, static_cast<int>(r), std::move(reason), raw);
+    };
+    if (a.kind == Kind::id || a.kind == Kind::code) {
+      if (v.empty() && a.required) return bad(missing_reason(p, a));
+      out.tmp_view[r] = v;
+      continue;
+    }
+    if (is_na(v)) {
+      if (a.required) return bad(missing_reason(p, a));
       out.tmp_num[r] = std::numeric_limits<double>::quiet_NaN();
       out.tmp_time[r] = events::kMissingTime;
       continue;
     }
-    double x = 0;
-    switch (role.kind) {
-      case Kind::id:
-      case Kind::code: break;
-      case Kind::time: {
-        auto t = internal::parse_time(v, p.time_format[r]);
-        if (!t) {
-          reject(p, out, line, col, static_cast<int>(r),
-                 fmt::format("{} '{}' does not match the column's date format {} (decided "
-                             "from its first rows)",
-                             name, v, internal::time_format_name(p.time_format[r])),
-                 raw);
-          return;
-        }
-        out.tmp_time[r] = *t;
-        break;
-      }
-      case Kind::number:
-        if (!parse_number(v, x)) {
-          reject(p, out, line, col, static_cast<int>(r),
-                 fmt::format("{} '{}' is not a number", name, v), raw);
-          return;
-        }
-        out.tmp_num[r] = x;
-        break;
-      case Kind::flag:
-        if (!parse_flag(v, x)) {
-          reject(p, out, line, col, static_cast<int>(r),
-                 fmt::format("{} '{}' is not a yes/no value (1/0, true/false, yes/no)", name, v),
-                 raw);
-          return;
-        }
-        out.tmp_num[r] = x;
-        break;
-      case Kind::email:
-        if (!parse_email(v, x)) {
-          reject(p, out, line, col, static_cast<int>(r),
-                 fmt::format("{} '{}' is not an email event (sent, open, click, unsubscribe)",
-                             name, v),
-                 raw);
-          return;
-        }
-        out.tmp_num[r] = x;
-        break;
-      case Kind::sentiment:
-        if (!parse_sentiment(v, x)) {
-          reject(p, out, line, col, static_cast<int>(r),
-                 fmt::format("{} '{}' is not a sentiment (a number in -1..1, or negative, "
-                             "neutral, positive)",
-                             name, v),
-                 raw);
-          return;
-        }
-        out.tmp_num[r] = x;
-        break;
+    if (a.kind == Kind::time) {
+      auto t = internal::parse_time(v, p.time_format[r]);
+      if (!t) return bad(invalid_reason(p, a, v));
+      out.tmp_time[r] = *t;
+    } else {
+      double x = 0;
+      if (!to_number(a.kind, v, x)) return bad(invalid_reason(p, a, v));
+      out.tmp_num[r] = x;
     }
   }
   if (p.partitions > 0) {
@@ -402,15 +459,14 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
     return;
   }
   // Pass 2: the row is good; intern and append.
-  for (std::size_t r = 0; r < nroles; ++r) {
-    const int c = p.map.column[r];
-    if (c < 0) continue;
+  for (const Plan::Active& a : p.active) {
+    const std::size_t r = a.r;
     ColumnData& col = out.cols[r];
-    switch (p.roles[r].kind) {
+    switch (a.kind) {
       case Kind::id:
       case Kind::code: {
-        const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
-        if (static_cast<int>(r) == p.keyed_slot) {
+        const std::string_view v = out.tmp_view[r];
+        if (a.keyed) {
           if (v.empty()) ++out.missing[r];
           col.key.push_back(v.empty() ? 0 : value_key(v));
           break;
@@ -420,12 +476,11 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
           col.code.push_back(-1);
           break;
         }
-        const bool stable = unstable == nullptr || (*unstable)[static_cast<std::size_t>(c)] == 0;
-        if (stable) {
+        if (unstable == nullptr || (*unstable)[a.c] == 0) {
           out.pending[r].push_back({v, col.code.size()});
           col.code.push_back(-1);
         } else {  // the view dies with the record: intern now
-          LocalDict& d = p.roles[r].kind == Kind::id ? out.customers : out.dicts[r];
+          LocalDict& d = a.kind == Kind::id ? out.customers : out.dicts[r];
           col.code.push_back(d.intern(v, false));
         }
         break;
@@ -437,12 +492,12 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
       default: {
         const double x = out.tmp_num[r];
         if (std::isnan(x)) ++out.missing[r];
-        switch (p.width[r]) {
+        switch (a.width) {
           case kDouble: col.num.push_back(x); break;
           case kFloat: col.f32.push_back(static_cast<float>(x)); break;
           default:
-            col.u8.push_back(p.roles[r].kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
-                                                                               : x == 1.0 ? 1 : 0);
+            col.u8.push_back(a.kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
+                                                                     : x == 1.0 ? 1 : 0);
             break;
         }
         break;
@@ -452,11 +507,42 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
   out.hash.push_back(internal::hash_bytes(raw));
 }
 
+// Equality of two short field values without a call to memcmp: up to 16 bytes are compared
+// as two overlapping words.
+[[gnu::always_inline]] inline bool same_text(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n > 16) return a == b;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    std::uint64_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 8);
+    std::memcpy(&y0, y, 8);
+    std::memcpy(&x1, x + n - 8, 8);
+    std::memcpy(&y1, y + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 4);
+    std::memcpy(&y0, y, 4);
+    std::memcpy(&x1, x + n - 4, 4);
+    std::memcpy(&y1, y + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
 // Interns the chunk's pending code cells, one role at a time, in batches whose slots are
-// prefetched first. A value equal to the previous one reuses its code without a lookup.
+// prefetched first. A value equal to the previous one reuses its code without a lookup (nor a
+// hash: rows of one customer, or one order, often repeat a value).
 void resolve_pending(const Plan& p, ChunkOut& out) {
   constexpr std::size_t kBatch = 32;
   std::uint64_t hashes[kBatch];
+  bool repeat[kBatch];
   for (std::size_t r = 0; r < p.roles.size(); ++r) {
     auto& pend = out.pending[r];
     if (pend.empty()) continue;
@@ -467,17 +553,19 @@ void resolve_pending(const Plan& p, ChunkOut& out) {
     for (std::size_t base = 0; base < pend.size(); base += kBatch) {
       const std::size_t end = std::min(pend.size(), base + kBatch);
       for (std::size_t i = base; i < end; ++i) {
-        hashes[i - base] = internal::hash_bytes(pend[i].value);
-        d.prefetch(hashes[i - base]);
+        const std::string_view v = pend[i].value;
+        const bool same = i > base ? same_text(v, pend[i - 1].value) : prev_code >= 0 && same_text(v, prev);
+        repeat[i - base] = same;
+        if (!same) {
+          hashes[i - base] = internal::hash_bytes(v);
+          d.prefetch(hashes[i - base]);
+        }
       }
       for (std::size_t i = base; i < end; ++i) {
-        const std::string_view v = pend[i].value;
-        if (prev_code < 0 || v != prev) {
-          prev_code = d.intern(v, hashes[i - base], true);
-          prev = v;
-        }
+        if (!repeat[i - base]) prev_code = d.intern(pend[i].value, hashes[i - base], true);
         codes[pend[i].row] = prev_code;
       }
+      prev = pend[end - 1].value;
     }
     pend.clear();
     out.prev_value[r] = prev;
@@ -522,32 +610,201 @@ void reserve_chunk(const Plan& p, std::string_view data, const internal::Chunk& 
   out.hash.reserve(rows);
 }
 
+// Rows converted a batch at a time, column after column: each column's loop does one kind of
+// conversion, which keeps its branches predictable. Rows whose cells live in the record
+// reader's scratch buffer (quoted fields with doubled quotes) go through handle_row() instead,
+// after the batch before them.
+constexpr std::size_t kBatchRows = 256;
+
+struct RowBatch {
+  explicit RowBatch(const Plan& p)
+      : cells(p.active.size() * kBatchRows), num(p.active.size() * kBatchRows),
+        time(p.active.size() * kBatchRows), raw(kBatchRows), line(kBatchRows), bad(kBatchRows) {}
+  std::size_t n = 0;
+  std::vector<std::string_view> cells;  // [active slot × kBatchRows + row]
+  std::vector<double> num;              // converted numbers, same layout
+  std::vector<Seconds> time;            // converted times, same layout
+  std::vector<std::string_view> raw;
+  std::vector<index_t> line;
+  std::vector<std::uint8_t> bad;
+  struct Error {
+    std::size_t row;
+    int column;
+    int role;
+    std::string reason;
+  };
+  std::vector<Error> errors;  // at most one per row: its first bad cell in role order
+};
+
+void batch_add(const Plan& p, RowBatch& b, std::span<const std::string_view> fields, index_t line,
+               std::string_view raw) {
+  const std::size_t i = b.n++;
+  b.raw[i] = raw;
+  b.line[i] = line;
+  b.bad[i] = 0;
+  if (fields.size() != p.header.size()) {
+    b.bad[i] = 1;
+    b.errors.push_back({i, static_cast<int>(std::min(fields.size(), p.header.size())) + 1, -1,
+                        field_count_reason(fields.size(), p.header.size())});
+    return;
+  }
+  for (std::size_t k = 0; k < p.active.size(); ++k) b.cells[k * kBatchRows + i] = fields[p.active[k].c];
+}
+
+// Converts the batch's rows into the chunk's columns as handle_row() would, row by row.
+void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
+  const std::size_t n = b.n;
+  if (n == 0) return;
+  out.rows_read += static_cast<index_t>(n);
+  auto fail = [&](std::size_t i, const Plan::Active& a, std::string reason) {
+    b.bad[i] = 1;
+    b.errors.push_back({i, static_cast<int>(a.c) + 1, static_cast<int>(a.r), std::move(reason)});
+  };
+  // Pass 1: parse and validate, role by role; a row's first bad cell rejects it.
+  for (std::size_t k = 0; k < p.active.size(); ++k) {
+    const Plan::Active& a = p.active[k];
+    std::string_view* cells = &b.cells[k * kBatchRows];
+    if (a.kind == Kind::id || a.kind == Kind::code) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (b.bad[i] != 0) continue;
+        cells[i] = trim(cells[i]);
+        if (cells[i].empty() && a.required) fail(i, a, missing_reason(p, a));
+      }
+    } else if (a.kind == Kind::time) {
+      Seconds* times = &b.time[k * kBatchRows];
+      const TimeFormat format = p.time_format[a.r];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (b.bad[i] != 0) continue;
+        const std::string_view v = trim(cells[i]);
+        if (is_na(v)) {
+          if (a.required) fail(i, a, missing_reason(p, a));
+          times[i] = events::kMissingTime;
+          continue;
+        }
+        const auto t = internal::parse_time(v, format);
+        if (t) times[i] = *t;
+        else fail(i, a, invalid_reason(p, a, v));
+      }
+    } else {
+      double* nums = &b.num[k * kBatchRows];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (b.bad[i] != 0) continue;
+        const std::string_view v = trim(cells[i]);
+        if (is_na(v)) {
+          if (a.required) fail(i, a, missing_reason(p, a));
+          nums[i] = std::numeric_limits<double>::quiet_NaN();
+          continue;
+        }
+        if (!to_number(a.kind, v, nums[i])) fail(i, a, invalid_reason(p, a, v));
+      }
+    }
+  }
+  // Rejects in row order; under --on-error=fail the first one is the chunk's error.
+  if (!b.errors.empty()) {
+    std::sort(b.errors.begin(), b.errors.end(),
+              [](const RowBatch::Error& x, const RowBatch::Error& y) { return x.row < y.row; });
+    for (auto& e : b.errors) {
+      reject(p, out, b.line[e.row], e.column, e.role, std::move(e.reason), b.raw[e.row]);
+      if (out.error) return;
+    }
+    b.errors.clear();
+  }
+  // Pass 2: append the good rows, role by role.
+  std::size_t good = 0;
+  for (std::size_t i = 0; i < n; ++i) good += b.bad[i] == 0 ? 1 : 0;
+  for (std::size_t k = 0; k < p.active.size(); ++k) {
+    const Plan::Active& a = p.active[k];
+    const std::string_view* cells = &b.cells[k * kBatchRows];
+    ColumnData& col = out.cols[a.r];
+    index_t& missing = out.missing[a.r];
+    if (a.kind == Kind::id || a.kind == Kind::code) {
+      if (a.keyed) {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (b.bad[i] != 0) continue;
+          missing += cells[i].empty() ? 1 : 0;
+          col.key.push_back(cells[i].empty() ? 0 : value_key(cells[i]));
+        }
+        continue;
+      }
+      auto& pend = out.pending[a.r];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (b.bad[i] != 0) continue;
+        if (cells[i].empty()) ++missing;
+        else pend.push_back({cells[i], col.code.size()});
+        col.code.push_back(-1);
+      }
+    } else if (a.kind == Kind::time) {
+      const Seconds* times = &b.time[k * kBatchRows];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (b.bad[i] != 0) continue;
+        missing += times[i] == events::kMissingTime ? 1 : 0;
+        col.time.push_back(times[i]);
+      }
+    } else {
+      const double* nums = &b.num[k * kBatchRows];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (b.bad[i] != 0) continue;
+        const double x = nums[i];
+        missing += std::isnan(x) ? 1 : 0;
+        switch (a.width) {
+          case kDouble: col.num.push_back(x); break;
+          case kFloat: col.f32.push_back(static_cast<float>(x)); break;
+          default:
+            col.u8.push_back(a.kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
+                                                                     : x == 1.0 ? 1 : 0);
+            break;
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (b.bad[i] == 0) out.hash.push_back(internal::hash_bytes(b.raw[i]));
+  b.n = 0;
+  out.pending_rows += good;
+  if (out.pending_rows >= kPendingRows) resolve_pending(p, out);
+}
+
 void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
                      ChunkOut& out) {
   reserve_chunk(p, data, ch, out);
   internal::RecordReader rr(data, ch.begin, ch.end, ch.line, p.delimiter);
   std::vector<std::uint8_t> unstable;
+  // Routing sends rows whole; it converts them one at a time.
+  const bool batched = p.partitions == 0;
+  RowBatch batch(batched ? p : Plan{});
   for (;;) {
     const auto nx = rr.next();
     if (nx == internal::RecordReader::Next::end) break;
     if (nx == internal::RecordReader::Next::unterminated) {
-      out.error = Status::invalid_input(
-          where(p, rr.quote_line(), rr.quote_column()),
-          "quoted field is not closed before the end of the file",
-          "close the quote; a quote inside a quoted field is written twice (\"\")");
+      batch_flush(p, out, batch);
+      if (!out.error)
+        out.error = Status::invalid_input(
+            where(p, rr.quote_line(), rr.quote_column()),
+            "quoted field is not closed before the end of the file",
+            "close the quote; a quote inside a quoted field is written twice (\"\")");
       break;
     }
     const auto fields = rr.fields();
-    unstable.resize(fields.size());
-    bool any = false;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      unstable[i] = rr.scratch(i) ? 1 : 0;
-      any = any || unstable[i] != 0;
+    const bool any = rr.any_scratch();
+    if (batched && !any) {
+      batch_add(p, batch, fields, rr.line(), rr.raw());
+      if (batch.n == kBatchRows) {
+        batch_flush(p, out, batch);
+        if (out.error) break;
+      }
+      continue;
+    }
+    batch_flush(p, out, batch);
+    if (out.error) break;
+    if (any) {
+      unstable.resize(fields.size());
+      for (std::size_t i = 0; i < fields.size(); ++i) unstable[i] = rr.scratch(i) ? 1 : 0;
     }
     handle_row(p, out, fields, any ? &unstable : nullptr, rr.line(), rr.raw());
     if (out.error) break;
     maybe_resolve(p, out);
   }
+  if (!out.error) batch_flush(p, out, batch);
   out.irregular = rr.irregular();
   resolve_pending(p, out);
 }
@@ -890,7 +1147,8 @@ std::size_t parity_cut(std::string_view data, std::size_t begin, bool quotes_mat
     const std::size_t e = data.rfind('\n');
     return e == std::string_view::npos || e < begin ? std::string_view::npos : e + 1;
   }
-  auto quotes = std::count(d + begin, d + data.size(), '"');
+  std::int64_t quotes = 0, unused = 0;
+  internal::count_bytes(d + begin, data.size() - begin, '"', '"', quotes, unused);
   for (std::size_t i = data.size(); i > begin; --i) {
     const char c = d[i - 1];
     if (c == '"') --quotes;
@@ -952,7 +1210,6 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
     auto& o = outs[k];
     customers.intern_all(o.customers, cmaps[k]);
     ps.hash.insert(ps.hash.end(), o.hash.begin(), o.hash.end());
-    o.hash = {};
   }
   parallel_for_blocks(ctx, static_cast<index_t>(nroles), 1, [&](index_t rb, index_t, index_t) {
     const auto r = static_cast<std::size_t>(rb);
@@ -964,12 +1221,8 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
       ColumnData& src = o.cols[r];
       switch (p.roles[r].kind) {
         case Kind::id: {
-          const std::size_t at = dst.code.size();
-          dst.code.resize(at + src.code.size());  // grows geometrically, unlike reserve()
-          for (std::size_t i = 0; i < src.code.size(); ++i) {
-            const auto c = src.code[i];
-            dst.code[at + i] = c < 0 ? -1 : cmaps[k][static_cast<std::size_t>(c)];
-          }
+          const std::int32_t* map = cmaps[k].data();
+          for (const std::int32_t c : src.code) dst.code.push_back(c < 0 ? -1 : map[c]);
           break;
         }
         case Kind::code: {
@@ -978,12 +1231,8 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
             break;
           }
           ps.dicts[r].intern_all(o.dicts[r], remap);
-          const std::size_t at = dst.code.size();
-          dst.code.resize(at + src.code.size());
-          for (std::size_t i = 0; i < src.code.size(); ++i) {
-            const auto c = src.code[i];
-            dst.code[at + i] = c < 0 ? -1 : remap[static_cast<std::size_t>(c)];
-          }
+          const std::int32_t* map = remap.data();
+          for (const std::int32_t c : src.code) dst.code.push_back(c < 0 ? -1 : map[c]);
           break;
         }
         case Kind::time: dst.time.insert(dst.time.end(), src.time.begin(), src.time.end()); break;
@@ -993,17 +1242,17 @@ void merge_window(const Context& ctx, const Plan& p, std::vector<ChunkOut>& outs
           dst.u8.insert(dst.u8.end(), src.u8.begin(), src.u8.end());
           break;
       }
-      src = ColumnData{};
       o.dicts[r] = LocalDict{};
     }
   });
 }
 
 // Parses the records of data[begin, end) (first on physical line `line`) in chunks of about
-// options.chunk_bytes on ctx.threads() threads, or as one chunk when `whole`.
-std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::string_view data,
-                                   std::size_t begin, std::size_t end, index_t line,
-                                   std::size_t chunk_bytes, bool whole, index_t& lines) {
+// options.chunk_bytes on ctx.threads() threads, or as one chunk when `whole`, into `outs`
+// (resized to the chunk count; its buffers are reused).
+void parse_window(const Context& ctx, const Plan& p, std::string_view data, std::size_t begin,
+                  std::size_t end, index_t line, std::size_t chunk_bytes, bool whole,
+                  index_t& lines, std::vector<ChunkOut>& outs) {
   const std::string_view text = data.substr(0, end);
   std::vector<internal::Chunk> chunks;
   if (whole)
@@ -1011,7 +1260,7 @@ std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::strin
   else chunks = internal::split_chunks(ctx, text, begin, line, chunk_bytes, !p.jsonl);
   lines = 0;
   for (const auto& c : chunks) lines += c.lines;
-  std::vector<ChunkOut> outs(chunks.size());
+  outs.resize(chunks.size());
   parallel_for_blocks(ctx, static_cast<index_t>(chunks.size()), 1,
                       [&](index_t b, index_t, index_t) {
                         auto& out = outs[static_cast<std::size_t>(b)];
@@ -1020,7 +1269,31 @@ std::vector<ChunkOut> parse_window(const Context& ctx, const Plan& p, std::strin
                         if (p.jsonl) parse_jsonl_chunk(p, text, chunk, out);
                         else parse_csv_chunk(p, text, chunk, out);
                       });
-  return outs;
+}
+
+// Reserves a stream's columns for `rows` rows. Only address space is taken: pages are touched
+// as rows arrive. Columns that grew by doubling would copy and fault in every row again.
+void reserve_columns(const Plan& p, ParsedStream& ps, std::size_t rows) {
+  for (std::size_t r = 0; r < p.roles.size(); ++r) {
+    if (p.map.column[r] < 0) continue;
+    ColumnData& c = ps.cols[r];
+    switch (p.roles[r].kind) {
+      case Kind::id:
+      case Kind::code:
+        if (static_cast<int>(r) == p.keyed_slot) c.key.reserve(rows);
+        else c.code.reserve(rows);
+        break;
+      case Kind::time: c.time.reserve(rows); break;
+      default:
+        switch (p.width[r]) {
+          case kDouble: c.num.reserve(rows); break;
+          case kFloat: c.f32.reserve(rows); break;
+          default: c.u8.reserve(rows); break;
+        }
+        break;
+    }
+  }
+  ps.hash.reserve(rows);
 }
 
 // Hands each window's chunk outputs, in file order, to the reader's consumer.
@@ -1028,13 +1301,57 @@ using WindowSink = std::function<Status(std::vector<ChunkOut>&)>;
 
 // Parses the records of `source` from buffer[start] on (physical line `line`), a window of
 // text at a time, and hands each window's chunk outputs to `sink` in order.
+// The next window's text, read on a thread of its own while the current window is parsed.
+// It starts from the current window's tail (the text after the cut) and holds the source
+// until joined.
+class Prefetch {
+ public:
+  ~Prefetch() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void start(internal::StreamReader& source, std::string_view tail, std::size_t bytes) {
+    text_.assign(tail.data(), tail.size());
+    tail_ = tail.size();
+    thread_ = std::thread([this, &source, bytes] { status_ = source.read(text_, bytes); });
+  }
+  [[nodiscard]] bool active() const { return thread_.joinable(); }
+  // Waits for the read; its status.
+  Status join() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+  // The text: the tail it started from, then the bytes read.
+  std::string& text() { return text_; }
+  [[nodiscard]] std::size_t tail() const { return tail_; }
+
+ private:
+  std::thread thread_;
+  std::string text_;
+  std::size_t tail_ = 0;
+  Status status_;
+};
+
 Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& source,
                     std::string& buffer, std::size_t start, index_t line,
                     const ReadOptions& options, const WindowSink& sink) {
   const std::size_t window = std::max<std::size_t>(options.window_bytes, 1);
   auto read_more = [&](std::size_t n) { return source.read(buffer, n); };
+  // With more than one thread the next window is read (and decompressed) while this one is
+  // parsed; the bytes are the same either way.
+  const bool overlap = ctx.threads() > 1;
+  Prefetch ahead;
+  // Takes back a read in flight: its bytes join the buffer, which is then as if read in turn.
+  auto settle = [&]() -> Status {
+    if (!ahead.active()) return {};
+    KOHORT_RETURN_IF_ERROR(ahead.join());
+    buffer.append(ahead.text(), ahead.tail());
+    ahead.text().clear();
+    return {};
+  };
   // A whole-file read reported decompression errors before any parse error; keep that order.
   auto parse_error = [&](Status st) {
+    Status pending = settle();
+    if (!pending.ok()) return pending;
     Status drained = source.drain();
     return drained.ok() ? st : drained;
   };
@@ -1043,6 +1360,7 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
   // window is redone in one piece up to the cut the record reader finds — which equals a
   // sequential parse of the file. Everything before the first irregular quote is exact, so a
   // failing chunk ahead of any irregular one is the file's first error.
+  std::vector<ChunkOut> outs;  // reused from window to window
   for (;;) {
     if (ctx.cancelled()) return Status::cancelled();
     std::string_view data = buffer;
@@ -1060,29 +1378,39 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
       KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
       continue;
     }
+    if (overlap && !eof) ahead.start(source, data.substr(cut), window);
     if (cut > start) {
       index_t window_lines = 0;
-      auto outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential,
-                               window_lines);
+      parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential, window_lines,
+                   outs);
       const auto flagged = std::find_if(outs.begin(), outs.end(), [](const ChunkOut& o) {
         return o.irregular || o.error.has_value();
       });
       if (!sequential && flagged != outs.end() && flagged->irregular &&
           !(outs.size() == 1 && eof && cut == data.size())) {
-        outs.clear();
+        // The cut moves: the read ahead started from the wrong tail.
+        KOHORT_RETURN_IF_ERROR(settle());
+        data = buffer;
         const std::size_t exact = eof ? data.size() : record_cut(data, start, p.delimiter);
         if (exact == std::string_view::npos) {
           KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
           continue;
         }
         cut = exact;
-        outs = parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, true,
-                            window_lines);
+        parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, true, window_lines,
+                     outs);
       }
       for (const auto& o : outs)
         if (o.error) return parse_error(*o.error);
       KOHORT_RETURN_IF_ERROR(sink(outs));
       line += window_lines;
+    }
+    if (ahead.active()) {
+      KOHORT_RETURN_IF_ERROR(ahead.join());
+      buffer.swap(ahead.text());
+      ahead.text().clear();
+      start = 0;
+      continue;
     }
     if (eof && cut >= data.size()) break;
     buffer.erase(0, cut);
@@ -1127,7 +1455,7 @@ class Router {
         w->append(r.raw);
         w->append("\n");
       }
-      o.routed = {};
+      o.routed.clear();
     }
     return flush(ctx, false);
   }
@@ -1232,6 +1560,13 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   ps.dicts.resize(nroles);
   if (stream == Stream::transactions) p.keyed_slot = internal::role_slot(stream, "order_id");
   p.width = number_widths(p);
+  p.active.clear();
+  for (std::size_t r = 0; r < nroles; ++r) {
+    const int c = p.map.column[r];
+    if (c < 0) continue;
+    p.active.push_back({r, static_cast<std::size_t>(c), p.roles[r].kind, p.width[r],
+                        p.required[r], static_cast<int>(r) == p.keyed_slot});
+  }
   Totals totals;
   totals.missing.assign(nroles, 0);
   totals.invalid.assign(nroles, 0);
@@ -1266,10 +1601,18 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
       return router->take(ctx, outs);
     };
   } else {
+    bool reserved = false;
     sink = [&](std::vector<ChunkOut>& outs) {
       tally(p, file, outs, totals, quarantine);
       merge_window(ctx, p, outs, ps, customers);
       accepted = static_cast<index_t>(ps.hash.size());
+      // After the first window, the share of the file read so far says how many rows to
+      // expect (with a tenth to spare); a source of unknown size grows as it goes.
+      const double done = source.progress();
+      if (!reserved && !source.at_end() && done > 0 && done < 1) {
+        reserved = true;
+        reserve_columns(p, ps, static_cast<std::size_t>(static_cast<double>(accepted) / done * 1.1) + 1024);
+      }
       return Status{};
     };
   }

@@ -123,7 +123,8 @@ struct Dataset {
 /// Cost: O(bytes) parse on ctx.threads() threads plus O(rows · log rows) ordering. Memory:
 /// the log's columns, plus for the stream being read its provisional columns and sort keys
 /// (about 2–3× its share of the log), plus one window of text (options.window_bytes) and its
-/// parsed rows. Files are never held whole (a SQLite table is, as CSV text).
+/// parsed rows, and with more than one thread a second window being read ahead. Files are
+/// never held whole (a SQLite table is, as CSV text).
 [[nodiscard]] Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
                                            const ReadOptions& options);
 

@@ -86,6 +86,23 @@ Status StreamReader::open(const std::string& path) {
   return {};
 }
 
+double StreamReader::progress() const {
+  switch (kind_) {
+    case Kind::plain:
+      return plain_regular_ && plain_size_ > 0 ? static_cast<double>(produced_) / static_cast<double>(plain_size_)
+                                               : 0.0;
+    case Kind::gzip:
+    case Kind::zstd:
+      return plain_regular_ && plain_size_ > 0
+                 ? static_cast<double>(in_total_ - (in_len_ - in_pos_)) / static_cast<double>(plain_size_)
+                 : 0.0;
+    case Kind::text:
+      return text_.empty() ? 0.0 : static_cast<double>(text_pos_) / static_cast<double>(text_.size());
+    case Kind::pull: return 0.0;
+  }
+  return 0.0;
+}
+
 void StreamReader::open_text(std::string text) {
   kind_ = Kind::text;
   text_ = std::move(text);

@@ -45,6 +45,9 @@ class StreamReader {
   [[nodiscard]] Status read(std::string& out, std::size_t max_bytes);
   /// True when every byte has been handed out.
   [[nodiscard]] bool at_end() const { return done_; }
+  /// The fraction of the source consumed so far, counted in the file's own (compressed)
+  /// bytes, or 0 when its size is unknown (a pipe, a database stream). For sizing buffers.
+  [[nodiscard]] double progress() const;
   /// True for .gz and .zst files.
   [[nodiscard]] bool compressed() const { return kind_ == Kind::gzip || kind_ == Kind::zstd; }
   /// Decompresses the rest without keeping it, so that a truncated or corrupt compressed file

@@ -1,5 +1,7 @@
 #include "kohort/io/internal/csv_scan.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -31,6 +33,73 @@ RecordReader::RecordReader(std::string_view data, std::size_t begin, std::size_t
                            std::int64_t first_line, char delimiter)
     : data_(data), pos_(begin), end_(end), line_(first_line), delim_(delimiter) {}
 
+namespace {
+
+// Bit i is set when p[i] is the delimiter, a newline or a quote, for 64 bytes from p. SSE2 is
+// part of every x86-64 processor, so this needs no dispatch.
+inline std::uint64_t special_bits(const char* p, char delim) {
+  const __m128i d = _mm_set1_epi8(delim);
+  const __m128i n = _mm_set1_epi8('\n');
+  const __m128i q = _mm_set1_epi8('"');
+  std::uint64_t m = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, n)), _mm_cmpeq_epi8(x, q));
+    m |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(hit))) << (16 * k);
+  }
+  return m;
+}
+
+}  // namespace
+
+void count_bytes(const char* p, std::size_t n, char a, char b, std::int64_t& na, std::int64_t& nb) {
+  na = 0;
+  nb = 0;
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  const __m128i zero = _mm_setzero_si128();
+  std::size_t i = 0;
+  auto total = [&zero](__m128i acc) {
+    const __m128i s = _mm_sad_epu8(acc, zero);  // two sums of eight byte counts
+    return static_cast<std::int64_t>(_mm_cvtsi128_si64(s)) +
+           static_cast<std::int64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s)));
+  };
+  while (i + 16 <= n) {
+    // Byte counters hold at most 255: flush them every 255 blocks.
+    const std::size_t blocks = std::min<std::size_t>(255, (n - i) / 16);
+    __m128i acc_a = zero, acc_b = zero;
+    for (std::size_t k = 0; k < blocks; ++k, i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      acc_a = _mm_sub_epi8(acc_a, _mm_cmpeq_epi8(x, va));
+      acc_b = _mm_sub_epi8(acc_b, _mm_cmpeq_epi8(x, vb));
+    }
+    na += total(acc_a);
+    nb += total(acc_b);
+  }
+  for (; i < n; ++i) {
+    na += p[i] == a ? 1 : 0;
+    nb += p[i] == b ? 1 : 0;
+  }
+}
+
+[[gnu::always_inline]] inline std::size_t RecordReader::find_special(std::size_t p) {
+  const char* d = data_.data();
+  for (;;) {
+    if (p >= block_ && p < block_end_) {
+      const std::uint64_t m = block_mask_ & (~std::uint64_t{0} << (p - block_));
+      if (m != 0) return block_ + static_cast<std::size_t>(__builtin_ctzll(m));
+      p = block_end_;
+    }
+    if (p + 64 > end_) break;
+    block_ = p;
+    block_end_ = p + 64;
+    block_mask_ = special_bits(d + p, delim_);
+  }
+  while (p < end_ && d[p] != delim_ && d[p] != '\n' && d[p] != '"') ++p;
+  return p;
+}
+
 RecordReader::Next RecordReader::next() {
   const char* d = data_.data();
   // Skip blank lines: they hold no record.
@@ -48,13 +117,15 @@ RecordReader::Next RecordReader::next() {
   if (pos_ >= end_) return Next::end;
   record_line_ = line_;
   const std::size_t record_begin = pos_;
-  descs_.clear();
+  fields_.clear();
+  held_.clear();
   scratch_.clear();
+  any_scratch_ = false;
   const char delim = delim_;
   for (;;) {
     if (pos_ < end_ && d[pos_] == '"') {
       const std::int64_t open_line = line_;
-      const auto open_column = static_cast<int>(descs_.size()) + 1;
+      const auto open_column = static_cast<int>(fields_.size()) + 1;
       const std::size_t start = ++pos_;
       bool escaped = false;
       std::size_t close = 0;
@@ -78,66 +149,51 @@ RecordReader::Next RecordReader::next() {
         pos_ = qpos + 1;
         break;
       }
-      Desc desc{start, close - start, false};
+      bool held = false;
+      std::size_t offset = start;
+      std::size_t size = close - start;
       if (escaped) {
-        desc = {scratch_.size(), 0, true};
+        held = true;
+        offset = scratch_.size();
         for (std::size_t i = start; i < close; ++i) {
           scratch_.push_back(d[i]);
           if (d[i] == '"') ++i;  // the second quote of a doubled pair
         }
-        desc.size = scratch_.size() - desc.offset;
+        size = scratch_.size() - offset;
       }
       // Text after the closing quote is not RFC 4180; keep it literally.
       if (pos_ < end_ && d[pos_] != delim && d[pos_] != '\n' &&
           !(d[pos_] == '\r' && pos_ + 1 < end_ && d[pos_ + 1] == '\n')) {
         irregular_ = true;
-        if (!desc.scratch) {
+        if (!held) {
+          held = true;
           const std::size_t off = scratch_.size();
-          scratch_.append(d + desc.offset, desc.size);
-          desc = {off, desc.size, true};
+          scratch_.append(d + offset, size);
+          offset = off;
         }
         while (pos_ < end_ && d[pos_] != delim && d[pos_] != '\n') {
           if (d[pos_] == '\r' && pos_ + 1 < end_ && d[pos_ + 1] == '\n') break;
           scratch_.push_back(d[pos_++]);
         }
-        desc.size = scratch_.size() - desc.offset;
+        size = scratch_.size() - offset;
       }
-      descs_.push_back(desc);
+      if (held) {
+        held_.push_back({fields_.size(), offset, size});
+        fields_.emplace_back();
+      } else {
+        fields_.emplace_back(d + offset, size);
+      }
     } else {
       const std::size_t start = pos_;
-      std::size_t p = pos_;
-      // Eight bytes at a time to the first delimiter, newline or quote (SWAR: the lowest
-      // flagged byte of "has byte b" is exact; little-endian order puts it first).
-      {
-        constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-        constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-        const std::uint64_t pd = kOnes * static_cast<unsigned char>(delim);
-        const std::uint64_t pn = kOnes * static_cast<unsigned char>('\n');
-        const std::uint64_t pq = kOnes * static_cast<unsigned char>('"');
-        auto has = [](std::uint64_t x, std::uint64_t pat) {
-          const std::uint64_t y = x ^ pat;
-          return (y - kOnes) & ~y & kHigh;
-        };
-        while (p + 8 <= end_) {
-          std::uint64_t w;
-          std::memcpy(&w, d + p, 8);
-          const std::uint64_t m = has(w, pd) | has(w, pn) | has(w, pq);
-          if (m != 0) {
-            p += static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
-            break;
-          }
-          p += 8;
-        }
-      }
-      while (p < end_) {
-        const char c = d[p];
-        if (c == delim || c == '\n') break;
-        if (c == '"') irregular_ = true;
-        ++p;
+      // To the first delimiter or newline; a quote inside an unquoted field is kept.
+      std::size_t p = find_special(pos_);
+      while (p < end_ && d[p] == '"') {
+        irregular_ = true;
+        p = find_special(p + 1);
       }
       std::size_t stop = p;
       if (p < end_ && d[p] == '\n' && stop > start && d[stop - 1] == '\r') --stop;
-      descs_.push_back({start, stop - start, false});
+      fields_.emplace_back(d + start, stop - start);
       pos_ = p;
     }
     // After a field: a delimiter continues the record; a newline or the end finishes it.
@@ -155,13 +211,13 @@ RecordReader::Next RecordReader::next() {
     raw_ = std::string_view(d + record_begin, raw_end - record_begin);
     break;
   }
-  fields_.resize(descs_.size());
-  in_scratch_.resize(descs_.size());
-  for (std::size_t i = 0; i < descs_.size(); ++i) {
-    const Desc& x = descs_[i];
-    fields_[i] = x.scratch ? std::string_view(scratch_.data() + x.offset, x.size)
-                           : std::string_view(d + x.offset, x.size);
-    in_scratch_[i] = x.scratch ? 1 : 0;
+  if (!held_.empty()) {
+    any_scratch_ = true;
+    in_scratch_.assign(fields_.size(), 0);
+    for (const Held& h : held_) {
+      fields_[h.field] = std::string_view(scratch_.data() + h.offset, h.size);
+      in_scratch_[h.field] = 1;
+    }
   }
   return Next::record;
 }
@@ -180,8 +236,9 @@ std::vector<Chunk> split_chunks(const Context& ctx, std::string_view data, std::
   parallel_for_blocks(ctx, pieces, 1, [&](index_t b, index_t, index_t) {
     const std::size_t s = begin + static_cast<std::size_t>(b) * target;
     const std::size_t e = std::min(n, s + target);
-    lines[static_cast<std::size_t>(b)] = std::count(d + s, d + e, '\n');
-    if (quotes_matter) quotes[static_cast<std::size_t>(b)] = std::count(d + s, d + e, '"');
+    count_bytes(d + s, e - s, '\n', '"', lines[static_cast<std::size_t>(b)],
+                quotes[static_cast<std::size_t>(b)]);
+    if (!quotes_matter) quotes[static_cast<std::size_t>(b)] = 0;
   });
   out.push_back({begin, n, first_line});
   std::int64_t quote_prefix = quotes[0];

@@ -38,7 +38,9 @@ class RecordReader {
 
   [[nodiscard]] std::span<const std::string_view> fields() const { return fields_; }
   /// True when field i points into the scratch buffer (copy it to keep it).
-  [[nodiscard]] bool scratch(std::size_t i) const { return in_scratch_[i] != 0; }
+  [[nodiscard]] bool scratch(std::size_t i) const { return any_scratch_ && in_scratch_[i] != 0; }
+  /// True when some field of the current record points into the scratch buffer.
+  [[nodiscard]] bool any_scratch() const { return any_scratch_; }
   /// The 1-based physical line on which the current record starts.
   [[nodiscard]] std::int64_t line() const { return record_line_; }
   /// The current record's text without its line terminator.
@@ -51,11 +53,16 @@ class RecordReader {
   [[nodiscard]] int quote_column() const { return quote_column_; }
 
  private:
-  struct Desc {
+  // A field held in the scratch buffer: its view is made when the record is complete (the
+  // buffer may move while the record is read).
+  struct Held {
+    std::size_t field;
     std::size_t offset;
     std::size_t size;
-    bool scratch;
   };
+
+  // The position of the first delimiter, newline or quote at or after p, or end_.
+  std::size_t find_special(std::size_t p);
 
   std::string_view data_;
   std::size_t pos_;
@@ -64,14 +71,24 @@ class RecordReader {
   char delim_;
   std::int64_t record_line_ = 0;
   std::string_view raw_;
-  std::vector<Desc> descs_;
   std::vector<std::string_view> fields_;
+  std::vector<Held> held_;
   std::vector<std::uint8_t> in_scratch_;
+  bool any_scratch_ = false;
   std::string scratch_;
+  // The last 64-byte block scanned by find_special: data_[block_, block_ + 64) and the mask of
+  // its delimiters, newlines and quotes (bit i for byte block_ + i).
+  std::size_t block_ = 0;
+  std::size_t block_end_ = 0;
+  std::uint64_t block_mask_ = 0;
   bool irregular_ = false;
   std::int64_t quote_line_ = 0;
   int quote_column_ = 0;
 };
+
+/// Counts the bytes of [p, p + n) equal to `a` (into na) and to `b` (into nb), 16 bytes at a
+/// time.
+void count_bytes(const char* p, std::size_t n, char a, char b, std::int64_t& na, std::int64_t& nb);
 
 /// A piece of the body: records in [begin, end), the first starting on physical line `line`.
 struct Chunk {
