@@ -1297,7 +1297,11 @@ void reserve_columns(const Plan& p, ParsedStream& ps, std::size_t rows) {
 }
 
 // Hands each window's chunk outputs, in file order, to the reader's consumer.
-using WindowSink = std::function<Status(std::vector<ChunkOut>&)>;
+// `ctx` is the context to run on (one thread when the sink runs beside the next window's
+// parse); `read_share` is the share of the source read when the window was cut (0 when unknown
+// or at its end).
+using WindowSink =
+    std::function<Status(const Context& ctx, std::vector<ChunkOut>& outs, double read_share)>;
 
 // Parses the records of `source` from buffer[start] on (physical line `line`), a window of
 // text at a time, and hands each window's chunk outputs to `sink` in order.
@@ -1331,15 +1335,46 @@ class Prefetch {
   Status status_;
 };
 
+// A window's chunk outputs handed to the sink on a thread of its own, while the next window
+// is parsed. The window's text must stay alive until it is joined.
+class Handoff {
+ public:
+  ~Handoff() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void start(const Context& ctx, const WindowSink& sink, std::vector<ChunkOut>& outs,
+             double read_share) {
+    thread_ = std::thread([this, ctx, &sink, &outs, read_share] { status_ = sink(ctx, outs, read_share); });
+  }
+  // Waits for the sink; its status.
+  Status join() {
+    if (thread_.joinable()) thread_.join();
+    Status st = status_;
+    status_ = Status{};
+    return st;
+  }
+
+ private:
+  std::thread thread_;
+  Status status_;
+};
+
 Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& source,
                     std::string& buffer, std::size_t start, index_t line,
                     const ReadOptions& options, const WindowSink& sink) {
   const std::size_t window = std::max<std::size_t>(options.window_bytes, 1);
   auto read_more = [&](std::size_t n) { return source.read(buffer, n); };
-  // With more than one thread the next window is read (and decompressed) while this one is
-  // parsed; the bytes are the same either way.
+  // With more than one thread the reading is a pipeline: the next window is read (and
+  // decompressed) and the previous window's rows are handed to the sink (on one thread) while
+  // this window is parsed. The bytes, and the order in which the sink sees windows, are the
+  // same either way.
   const bool overlap = ctx.threads() > 1;
   Prefetch ahead;
+  std::string held;  // the text of the window whose rows the sink has
+  std::vector<ChunkOut> pools[2];  // chunk outputs, alternately parsed into and handed off
+  int pool = 0;
+  // Declared after what its thread reads, so that an early return joins it before they go.
+  Handoff handoff;
   // Takes back a read in flight: its bytes join the buffer, which is then as if read in turn.
   auto settle = [&]() -> Status {
     if (!ahead.active()) return {};
@@ -1349,9 +1384,10 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
     return {};
   };
   // A whole-file read reported decompression errors before any parse error; keep that order.
+  // The previous window's sink comes before both.
   auto parse_error = [&](Status st) {
-    Status pending = settle();
-    if (!pending.ok()) return pending;
+    KOHORT_RETURN_IF_ERROR(handoff.join());
+    KOHORT_RETURN_IF_ERROR(settle());
     Status drained = source.drain();
     return drained.ok() ? st : drained;
   };
@@ -1360,7 +1396,6 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
   // window is redone in one piece up to the cut the record reader finds — which equals a
   // sequential parse of the file. Everything before the first irregular quote is exact, so a
   // failing chunk ahead of any irregular one is the file's first error.
-  std::vector<ChunkOut> outs;  // reused from window to window
   for (;;) {
     if (ctx.cancelled()) return Status::cancelled();
     std::string_view data = buffer;
@@ -1378,8 +1413,10 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
       KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
       continue;
     }
+    const double read_share = eof ? 0.0 : source.progress();
     if (overlap && !eof) ahead.start(source, data.substr(cut), window);
     if (cut > start) {
+      std::vector<ChunkOut>& outs = pools[pool];
       index_t window_lines = 0;
       parse_window(ctx, p, data, start, cut, line, options.chunk_bytes, sequential, window_lines,
                    outs);
@@ -1402,7 +1439,15 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
       }
       for (const auto& o : outs)
         if (o.error) return parse_error(*o.error);
-      KOHORT_RETURN_IF_ERROR(sink(outs));
+      KOHORT_RETURN_IF_ERROR(handoff.join());
+      if (ahead.active()) {
+        // The sink reads views into this window's text: keep it while the next is parsed.
+        held.swap(buffer);
+        handoff.start(ctx.with_threads(1), sink, outs, read_share);
+        pool ^= 1;
+      } else {
+        KOHORT_RETURN_IF_ERROR(sink(ctx, outs, read_share));
+      }
       line += window_lines;
     }
     if (ahead.active()) {
@@ -1417,7 +1462,9 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
     start = 0;
     KOHORT_RETURN_IF_ERROR(read_more(window));
   }
+  KOHORT_RETURN_IF_ERROR(handoff.join());
   std::string().swap(buffer);
+  std::string().swap(held);
   return {};
 }
 
@@ -1572,6 +1619,7 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   totals.invalid.assign(nroles, 0);
   const bool quarantine = options.on_error == OnError::quarantine;
   index_t accepted = 0;
+  bool reserved = false;  // the stream's columns, after the first window
   WindowSink sink;
   if (router != nullptr) {
     p.partitions = router->partitions();
@@ -1585,7 +1633,7 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
         p.count_values[static_cast<std::size_t>(internal::role_slot(stream, role))] = 1;
     }
     KOHORT_RETURN_IF_ERROR(router->begin(stream, p.jsonl));
-    sink = [&](std::vector<ChunkOut>& outs) {
+    sink = [&](const Context& sink_ctx, std::vector<ChunkOut>& outs, double) {
       for (auto& o : outs) {
         accepted += static_cast<index_t>(o.routed.size());
         for (std::size_t r = 0; r < o.value_counts.size(); ++r) {
@@ -1598,18 +1646,16 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
         }
       }
       tally(p, file, outs, totals, quarantine);
-      return router->take(ctx, outs);
+      return router->take(sink_ctx, outs);
     };
   } else {
-    bool reserved = false;
-    sink = [&](std::vector<ChunkOut>& outs) {
+    sink = [&](const Context& sink_ctx, std::vector<ChunkOut>& outs, double done) {
       tally(p, file, outs, totals, quarantine);
-      merge_window(ctx, p, outs, ps, customers);
+      merge_window(sink_ctx, p, outs, ps, customers);
       accepted = static_cast<index_t>(ps.hash.size());
       // After the first window, the share of the file read so far says how many rows to
       // expect (with a tenth to spare); a source of unknown size grows as it goes.
-      const double done = source.progress();
-      if (!reserved && !source.at_end() && done > 0 && done < 1) {
+      if (!reserved && done > 0 && done < 1) {
         reserved = true;
         reserve_columns(p, ps, static_cast<std::size_t>(static_cast<double>(accepted) / done * 1.1) + 1024);
       }
@@ -2192,8 +2238,9 @@ Result<ParsedStream> read_partition_stream(const Context& ctx, const Plan& plan,
   std::string buffer;
   KOHORT_RETURN_IF_ERROR(source.read(buffer, std::max<std::size_t>(options.window_bytes, 1)));
   KOHORT_RETURN_IF_ERROR(read_records(ctx, p, source, buffer, 0, 1, options,
-                                      [&](std::vector<ChunkOut>& outs) {
-                                        merge_window(ctx, p, outs, ps, customers);
+                                      [&](const Context& sink_ctx, std::vector<ChunkOut>& outs,
+                                          double) {
+                                        merge_window(sink_ctx, p, outs, ps, customers);
                                         return Status{};
                                       }));
   return ps;
