@@ -6,6 +6,9 @@
 # completing within --memory-limit 8G by spilling partitions to disk.
 # Usage: bench/features_scale.sh [customers=1000000] [streams=all|transactions]
 #                                [memory-limit=""] [workdir=/tmp/kohort-features-scale]
+#                                [days=730]
+# The simulator's default two years give about 60 transaction lines per customer; days=365
+# gives the issue's volume (1M customers, about 30M transactions plus the other streams).
 # Scale runs stay out of CI; the 10M run needs about 20 GB of free disk in workdir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +16,15 @@ n=${1:-1000000}
 streams=${2:-all}
 limit=${3:-}
 work=${4:-/tmp/kohort-features-scale}
-data=$work/data-$n-$streams
+days=${5:-730}
+data=$work/data-$n-$streams-$days
 mkdir -p "$work"
 if [[ ! -f $data/transactions.csv.zst ]]; then
   sim_streams=()
   [[ $streams == transactions ]] && sim_streams=(--streams transactions)
   /usr/bin/time -f "  simulate: %e s wall, %M KB peak" \
-    build/kohort simulate --customers "$n" --seed 42 --out "$data" --compress zst "${sim_streams[@]}" -q
+    build/kohort simulate --customers "$n" --seed 42 --days "$days" --out "$data" --compress zst \
+    "${sim_streams[@]}" -q
 fi
 text_bytes=0 rows=0
 for f in "$data"/*.csv.zst; do

@@ -507,32 +507,27 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
   out.hash.push_back(internal::hash_bytes(raw));
 }
 
+// Equality of the first and the last sizeof(W) bytes of two n-byte values (n >= sizeof(W)).
+template <typename W>
+[[gnu::always_inline]] inline bool same_ends(const char* x, const char* y, std::size_t n) {
+  W x0, x1, y0, y1;
+  std::memcpy(&x0, x, sizeof(W));
+  std::memcpy(&y0, y, sizeof(W));
+  std::memcpy(&x1, x + n - sizeof(W), sizeof(W));
+  std::memcpy(&y1, y + n - sizeof(W), sizeof(W));
+  return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 // Equality of two short field values without a call to memcmp: up to 16 bytes are compared
 // as two overlapping words.
 [[gnu::always_inline]] inline bool same_text(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
   if (n > 16) return a == b;
-  const char* x = a.data();
-  const char* y = b.data();
-  if (n >= 8) {
-    std::uint64_t x0, x1, y0, y1;
-    std::memcpy(&x0, x, 8);
-    std::memcpy(&y0, y, 8);
-    std::memcpy(&x1, x + n - 8, 8);
-    std::memcpy(&y1, y + n - 8, 8);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
-  if (n >= 4) {
-    std::uint32_t x0, x1, y0, y1;
-    std::memcpy(&x0, x, 4);
-    std::memcpy(&y0, y, 4);
-    std::memcpy(&x1, x + n - 4, 4);
-    std::memcpy(&y1, y + n - 4, 4);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
+  if (n >= 8) return same_ends<std::uint64_t>(a.data(), b.data(), n);
+  if (n >= 4) return same_ends<std::uint32_t>(a.data(), b.data(), n);
   for (std::size_t i = 0; i < n; ++i)
-    if (x[i] != y[i]) return false;
+    if (a[i] != b[i]) return false;
   return true;
 }
 
