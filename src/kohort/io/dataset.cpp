@@ -417,6 +417,19 @@ void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> f
   }
 }
 
+// Appends a converted number-like cell in its column's width: a flag as 1 or 0, an email
+// event as its code.
+[[gnu::always_inline]] inline void append_number(const Plan::Active& a, ColumnData& col, double x) {
+  switch (a.width) {
+    case kDouble: col.num.push_back(x); break;
+    case kFloat: col.f32.push_back(static_cast<float>(x)); break;
+    default:
+      col.u8.push_back(a.kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
+                                                               : x == 1.0 ? 1 : 0);
+      break;
+  }
+}
+
 // Converts one record into the chunk's columns, or rejects it.
 void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
                 const std::vector<std::uint8_t>* unstable, index_t line, std::string_view raw) {
@@ -492,14 +505,7 @@ void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> 
       default: {
         const double x = out.tmp_num[r];
         if (std::isnan(x)) ++out.missing[r];
-        switch (a.width) {
-          case kDouble: col.num.push_back(x); break;
-          case kFloat: col.f32.push_back(static_cast<float>(x)); break;
-          default:
-            col.u8.push_back(a.kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
-                                                                     : x == 1.0 ? 1 : 0);
-            break;
-        }
+        append_number(a, col, x);
         break;
       }
     }
@@ -741,14 +747,7 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
         if (b.bad[i] != 0) continue;
         const double x = nums[i];
         missing += std::isnan(x) ? 1 : 0;
-        switch (a.width) {
-          case kDouble: col.num.push_back(x); break;
-          case kFloat: col.f32.push_back(static_cast<float>(x)); break;
-          default:
-            col.u8.push_back(a.kind == Kind::email && !std::isnan(x) ? static_cast<std::uint8_t>(x)
-                                                                     : x == 1.0 ? 1 : 0);
-            break;
-        }
+        append_number(a, col, x);
       }
     }
   }
