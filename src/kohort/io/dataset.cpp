@@ -555,7 +555,8 @@ void resolve_pending(const Plan& p, ChunkOut& out) {
       const std::size_t end = std::min(pend.size(), base + kBatch);
       for (std::size_t i = base; i < end; ++i) {
         const std::string_view v = pend[i].value;
-        const bool same = i > base ? same_text(v, pend[i - 1].value) : prev_code >= 0 && same_text(v, prev);
+        const bool same = i > base ? same_text(v, pend[i - 1].value)
+                                   : prev_code >= 0 && same_text(v, prev);
         repeat[i - base] = same;
         if (!same) {
           hashes[i - base] = internal::hash_bytes(v);
@@ -649,7 +650,8 @@ void batch_add(const Plan& p, RowBatch& b, std::span<const std::string_view> fie
                         field_count_reason(fields.size(), p.header.size())});
     return;
   }
-  for (std::size_t k = 0; k < p.active.size(); ++k) b.cells[k * kBatchRows + i] = fields[p.active[k].c];
+  for (std::size_t k = 0; k < p.active.size(); ++k)
+    b.cells[k * kBatchRows + i] = fields[p.active[k].c];
 }
 
 // Converts the batch's rows into the chunk's columns as handle_row() would, row by row.
@@ -1338,7 +1340,8 @@ class Handoff {
   }
   void start(const Context& ctx, const WindowSink& sink, std::vector<ChunkOut>& outs,
              double read_share) {
-    thread_ = std::thread([this, ctx, &sink, &outs, read_share] { status_ = sink(ctx, outs, read_share); });
+    thread_ = std::thread(
+        [this, ctx, &sink, &outs, read_share] { status_ = sink(ctx, outs, read_share); });
   }
   // Waits for the sink; its status.
   Status join() {
@@ -1651,7 +1654,8 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
       // expect (with a tenth to spare); a source of unknown size grows as it goes.
       if (!reserved && done > 0 && done < 1) {
         reserved = true;
-        reserve_columns(p, ps, static_cast<std::size_t>(static_cast<double>(accepted) / done * 1.1) + 1024);
+        const double expected = static_cast<double>(accepted) / done * 1.1;
+        reserve_columns(p, ps, static_cast<std::size_t>(expected) + 1024);
       }
       return Status{};
     };

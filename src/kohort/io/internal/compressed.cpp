@@ -87,17 +87,15 @@ Status StreamReader::open(const std::string& path) {
 }
 
 double StreamReader::progress() const {
+  const auto share = [](std::uint64_t part, std::uint64_t whole) {
+    return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+  };
   switch (kind_) {
-    case Kind::plain:
-      return plain_regular_ && plain_size_ > 0 ? static_cast<double>(produced_) / static_cast<double>(plain_size_)
-                                               : 0.0;
+    case Kind::plain: return plain_regular_ ? share(produced_, plain_size_) : 0.0;
     case Kind::gzip:
-    case Kind::zstd:
-      return plain_regular_ && plain_size_ > 0
-                 ? static_cast<double>(in_total_ - (in_len_ - in_pos_)) / static_cast<double>(plain_size_)
-                 : 0.0;
-    case Kind::text:
-      return text_.empty() ? 0.0 : static_cast<double>(text_pos_) / static_cast<double>(text_.size());
+    case Kind::zstd:  // the compressed bytes taken from the input buffer so far
+      return plain_regular_ ? share(in_total_ - (in_len_ - in_pos_), plain_size_) : 0.0;
+    case Kind::text: return share(text_pos_, text_.size());
     case Kind::pull: return 0.0;
   }
   return 0.0;
