@@ -197,7 +197,8 @@ struct Plan {
   // log's column (wider only for the factors of a derived amount, which are multiplied in
   // double), so that the provisional columns take no more memory than the final ones.
   std::vector<std::uint8_t> width;
-  // The mapped role slots in slot order, with what handle_row needs of each (set with width).
+  // The mapped role slots in slot order, with what the conversion needs of each (set with
+  // width).
   struct Active {
     std::size_t r;
     std::size_t c;
@@ -265,9 +266,6 @@ struct ChunkOut {
   std::vector<std::string_view> prev_value;   // per role: the last resolved value …
   std::vector<std::int32_t> prev_code;        // … and its code (-1: none yet)
   std::size_t pending_rows = 0;
-  std::vector<double> tmp_num;
-  std::vector<Seconds> tmp_time;
-  std::vector<std::string_view> tmp_view;  // per role: a code or id cell, trimmed
   // Routing: each accepted row's text (a view into the window) and its partition.
   struct Routed {
     std::string_view raw;
@@ -305,14 +303,11 @@ void init_chunk(const Plan& p, ChunkOut& out) {
   out.rows_read = 0;
   out.error.reset();
   out.irregular = false;
-  out.tmp_num.assign(r, 0);
   out.pending.resize(r);
   for (auto& pend : out.pending) pend.clear();
   out.prev_value.assign(r, std::string_view());
   out.prev_code.assign(r, -1);
   out.pending_rows = 0;
-  out.tmp_time.assign(r, 0);
-  out.tmp_view.assign(r, std::string_view());
   out.routed.clear();
   out.max_time = events::kMissingTime;
   out.value_counts.clear();
@@ -337,41 +332,6 @@ void reject(const Plan& p, ChunkOut& out, index_t line, int column, int role, st
   out.rejects.push_back({line, column, std::move(reason), std::string(raw)});
 }
 
-
-// A good row under routing: counts its missing cells as pass 2 of handle_row would, and sends
-// its text to its customer's partition.
-void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
-               const std::vector<std::uint8_t>* unstable, std::string_view raw) {
-  for (std::size_t r = 0; r < p.roles.size(); ++r) {
-    const int c = p.map.column[r];
-    if (c < 0) continue;
-    switch (p.roles[r].kind) {
-      case Kind::id:
-      case Kind::code: {
-        const std::string_view v = trim(fields[static_cast<std::size_t>(c)]);
-        if (v.empty()) {
-          ++out.missing[r];
-        } else if (!p.count_values.empty() && p.count_values[r] != 0) {
-          const bool stable = unstable == nullptr || (*unstable)[static_cast<std::size_t>(c)] == 0;
-          const auto code = static_cast<std::size_t>(out.dicts[r].intern(v, stable));
-          auto& counts = out.value_counts[r];
-          if (code >= counts.size()) counts.resize(code + 1, 0);
-          ++counts[code];
-        }
-        break;
-      }
-      case Kind::time:
-        if (out.tmp_time[r] == events::kMissingTime) ++out.missing[r];
-        else if (static_cast<int>(r) == p.time_slot) out.max_time = std::max(out.max_time, out.tmp_time[r]);
-        break;
-      default:
-        if (std::isnan(out.tmp_num[r])) ++out.missing[r];
-        break;
-    }
-  }
-  const auto c = static_cast<std::size_t>(p.map.column[static_cast<std::size_t>(p.customer_slot)]);
-  out.routed.push_back({raw, partition_of_id(trim(fields[c]), p.partitions)});
-}
 
 // Why a row has the wrong number of fields, and where.
 [[gnu::cold]] std::string field_count_reason(std::size_t fields, std::size_t header) {
@@ -428,89 +388,6 @@ void route_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> f
                                                                : x == 1.0 ? 1 : 0);
       break;
   }
-}
-
-// Converts one record into the chunk's columns, or rejects it.
-void handle_row(const Plan& p, ChunkOut& out, std::span<const std::string_view> fields,
-                const std::vector<std::uint8_t>* unstable, index_t line, std::string_view raw) {
-  ++out.rows_read;
-  if (!p.jsonl && fields.size() != p.header.size()) {
-    const int col = static_cast<int>(std::min(fields.size(), p.header.size())) + 1;
-    reject(p, out, line, col, -1, field_count_reason(fields.size(), p.header.size()), raw);
-    return;
-  }
-  // Pass 1: parse and validate every mapped cell.
-  for (const Plan::Active& a : p.active) {
-    const std::size_t r = a.r;
-    const std::string_view v = trim(fields[a.c]);
-    const auto bad = [&](std::string reason) {
-      reject(p, out, line, static_cast<int>(a.c) + 1, static_cast<int>(r), std::move(reason), raw);
-    };
-    if (a.kind == Kind::id || a.kind == Kind::code) {
-      if (v.empty() && a.required) return bad(missing_reason(p, a));
-      out.tmp_view[r] = v;
-      continue;
-    }
-    if (is_na(v)) {
-      if (a.required) return bad(missing_reason(p, a));
-      out.tmp_num[r] = std::numeric_limits<double>::quiet_NaN();
-      out.tmp_time[r] = events::kMissingTime;
-      continue;
-    }
-    if (a.kind == Kind::time) {
-      auto t = internal::parse_time(v, p.time_format[r]);
-      if (!t) return bad(invalid_reason(p, a, v));
-      out.tmp_time[r] = *t;
-    } else {
-      double x = 0;
-      if (!to_number(a.kind, v, x)) return bad(invalid_reason(p, a, v));
-      out.tmp_num[r] = x;
-    }
-  }
-  if (p.partitions > 0) {
-    route_row(p, out, fields, unstable, raw);
-    return;
-  }
-  // Pass 2: the row is good; intern and append.
-  for (const Plan::Active& a : p.active) {
-    const std::size_t r = a.r;
-    ColumnData& col = out.cols[r];
-    switch (a.kind) {
-      case Kind::id:
-      case Kind::code: {
-        const std::string_view v = out.tmp_view[r];
-        if (a.keyed) {
-          if (v.empty()) ++out.missing[r];
-          col.key.push_back(v.empty() ? 0 : value_key(v));
-          break;
-        }
-        if (v.empty()) {
-          ++out.missing[r];
-          col.code.push_back(-1);
-          break;
-        }
-        if (unstable == nullptr || (*unstable)[a.c] == 0) {
-          out.pending[r].push_back({v, col.code.size()});
-          col.code.push_back(-1);
-        } else {  // the view dies with the record: intern now
-          LocalDict& d = a.kind == Kind::id ? out.customers : out.dicts[r];
-          col.code.push_back(d.intern(v, false));
-        }
-        break;
-      }
-      case Kind::time:
-        if (out.tmp_time[r] == events::kMissingTime) ++out.missing[r];
-        col.time.push_back(out.tmp_time[r]);
-        break;
-      default: {
-        const double x = out.tmp_num[r];
-        if (std::isnan(x)) ++out.missing[r];
-        append_number(a, col, x);
-        break;
-      }
-    }
-  }
-  out.hash.push_back(internal::hash_bytes(raw));
 }
 
 // Equality of the first and the last sizeof(W) bytes of two n-byte values (n >= sizeof(W)).
@@ -576,11 +453,9 @@ void resolve_pending(const Plan& p, ChunkOut& out) {
   out.pending_rows = 0;
 }
 
-// Resolves in mini-batches so that the pending buffers stay small and cache-resident.
+// Pending cells are resolved in mini-batches of rows, so that their buffers stay small and
+// cache-resident.
 constexpr std::size_t kPendingRows = 4096;
-void maybe_resolve(const Plan& p, ChunkOut& out) {
-  if (++out.pending_rows >= kPendingRows) resolve_pending(p, out);
-}
 
 // Reserves the chunk's columns for about as many rows as it has lines.
 void reserve_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
@@ -612,10 +487,11 @@ void reserve_chunk(const Plan& p, std::string_view data, const internal::Chunk& 
   out.hash.reserve(rows);
 }
 
-// Rows converted a batch at a time, column after column: each column's loop does one kind of
-// conversion, which keeps its branches predictable. Rows whose cells live in the record
-// reader's scratch buffer (quoted fields with doubled quotes) go through handle_row() instead,
-// after the batch before them.
+// Rows are converted a batch at a time, column after column: each column's loop does one kind
+// of conversion, which keeps its branches predictable. Cells that die with their record (a
+// quoted field with doubled quotes, in the record reader's scratch buffer; a JSON value) are
+// converted in a batch of their own, flushed as "transient": their codes are interned at once,
+// copying the text.
 constexpr std::size_t kBatchRows = 256;
 
 struct RowBatch {
@@ -644,7 +520,7 @@ void batch_add(const Plan& p, RowBatch& b, std::span<const std::string_view> fie
   b.raw[i] = raw;
   b.line[i] = line;
   b.bad[i] = 0;
-  if (fields.size() != p.header.size()) {
+  if (!p.jsonl && fields.size() != p.header.size()) {
     b.bad[i] = 1;
     b.errors.push_back({i, static_cast<int>(std::min(fields.size(), p.header.size())) + 1, -1,
                         field_count_reason(fields.size(), p.header.size())});
@@ -654,8 +530,39 @@ void batch_add(const Plan& p, RowBatch& b, std::span<const std::string_view> fie
     b.cells[k * kBatchRows + i] = fields[p.active[k].c];
 }
 
-// Converts the batch's rows into the chunk's columns as handle_row() would, row by row.
-void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
+// A good row under routing: counts its missing cells, and its values of the counted roles,
+// and sends its text to its customer's partition.
+void route_row(const Plan& p, ChunkOut& out, const RowBatch& b, std::size_t i, bool transient) {
+  std::string_view customer;
+  for (std::size_t k = 0; k < p.active.size(); ++k) {
+    const Plan::Active& a = p.active[k];
+    const std::size_t at = k * kBatchRows + i;
+    const std::string_view v = b.cells[at];
+    if (a.kind == Kind::id || a.kind == Kind::code) {
+      if (static_cast<int>(a.r) == p.customer_slot) customer = v;
+      if (v.empty()) {
+        ++out.missing[a.r];
+      } else if (!p.count_values.empty() && p.count_values[a.r] != 0) {
+        const auto code = static_cast<std::size_t>(out.dicts[a.r].intern(v, !transient));
+        auto& counts = out.value_counts[a.r];
+        if (code >= counts.size()) counts.resize(code + 1, 0);
+        ++counts[code];
+      }
+    } else if (a.kind == Kind::time) {
+      const Seconds t = b.time[at];
+      if (t == events::kMissingTime) ++out.missing[a.r];
+      else if (static_cast<int>(a.r) == p.time_slot) out.max_time = std::max(out.max_time, t);
+    } else if (std::isnan(b.num[at])) {
+      ++out.missing[a.r];
+    }
+  }
+  out.routed.push_back({b.raw[i], partition_of_id(customer, p.partitions)});
+}
+
+// Converts the batch's rows into the chunk's columns (or, when routing, sends them to their
+// partitions), as if row by row: a row is rejected at its first bad cell in role order, and
+// rejects are reported in row order. `transient`: the cells die after this call.
+void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b, bool transient = false) {
   const std::size_t n = b.n;
   if (n == 0) return;
   out.rows_read += static_cast<index_t>(n);
@@ -678,7 +585,7 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
       const TimeFormat format = p.time_format[a.r];
       for (std::size_t i = 0; i < n; ++i) {
         if (b.bad[i] != 0) continue;
-        const std::string_view v = trim(cells[i]);
+        const std::string_view v = cells[i] = trim(cells[i]);
         if (is_na(v)) {
           if (a.required) fail(i, a, missing_reason(p, a));
           times[i] = events::kMissingTime;
@@ -692,7 +599,7 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
       double* nums = &b.num[k * kBatchRows];
       for (std::size_t i = 0; i < n; ++i) {
         if (b.bad[i] != 0) continue;
-        const std::string_view v = trim(cells[i]);
+        const std::string_view v = cells[i] = trim(cells[i]);
         if (is_na(v)) {
           if (a.required) fail(i, a, missing_reason(p, a));
           nums[i] = std::numeric_limits<double>::quiet_NaN();
@@ -712,6 +619,12 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
     }
     b.errors.clear();
   }
+  if (p.partitions > 0) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (b.bad[i] == 0) route_row(p, out, b, i, transient);
+    b.n = 0;
+    return;
+  }
   // Pass 2: append the good rows, role by role.
   std::size_t good = 0;
   for (std::size_t i = 0; i < n; ++i) good += b.bad[i] == 0 ? 1 : 0;
@@ -726,6 +639,15 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b) {
           if (b.bad[i] != 0) continue;
           missing += cells[i].empty() ? 1 : 0;
           col.key.push_back(cells[i].empty() ? 0 : value_key(cells[i]));
+        }
+        continue;
+      }
+      if (transient) {  // the text goes with the call: intern now, copying it
+        LocalDict& d = a.kind == Kind::id ? out.customers : out.dicts[a.r];
+        for (std::size_t i = 0; i < n; ++i) {
+          if (b.bad[i] != 0) continue;
+          missing += cells[i].empty() ? 1 : 0;
+          col.code.push_back(cells[i].empty() ? -1 : d.intern(cells[i], false));
         }
         continue;
       }
@@ -764,10 +686,7 @@ void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk
                      ChunkOut& out) {
   reserve_chunk(p, data, ch, out);
   internal::RecordReader rr(data, ch.begin, ch.end, ch.line, p.delimiter);
-  std::vector<std::uint8_t> unstable;
-  // Routing sends rows whole; it converts them one at a time.
-  const bool batched = p.partitions == 0;
-  RowBatch batch(batched ? p : Plan{});
+  RowBatch batch(p);
   for (;;) {
     const auto nx = rr.next();
     if (nx == internal::RecordReader::Next::end) break;
@@ -780,25 +699,16 @@ void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk
             "close the quote; a quote inside a quoted field is written twice (\"\")");
       break;
     }
-    const auto fields = rr.fields();
-    const bool any = rr.any_scratch();
-    if (batched && !any) {
-      batch_add(p, batch, fields, rr.line(), rr.raw());
-      if (batch.n == kBatchRows) {
-        batch_flush(p, out, batch);
-        if (out.error) break;
-      }
-      continue;
+    if (rr.any_scratch()) {  // the record's cells die with the next record
+      batch_flush(p, out, batch);
+      if (out.error) break;
+      batch_add(p, batch, rr.fields(), rr.line(), rr.raw());
+      batch_flush(p, out, batch, true);
+    } else {
+      batch_add(p, batch, rr.fields(), rr.line(), rr.raw());
+      if (batch.n == kBatchRows) batch_flush(p, out, batch);
     }
-    batch_flush(p, out, batch);
     if (out.error) break;
-    if (any) {
-      unstable.resize(fields.size());
-      for (std::size_t i = 0; i < fields.size(); ++i) unstable[i] = rr.scratch(i) ? 1 : 0;
-    }
-    handle_row(p, out, fields, any ? &unstable : nullptr, rr.line(), rr.raw());
-    if (out.error) break;
-    maybe_resolve(p, out);
   }
   if (!out.error) batch_flush(p, out, batch);
   out.irregular = rr.irregular();
@@ -809,7 +719,6 @@ void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk
 struct JsonRow {
   std::vector<std::string> text;
   std::vector<std::string_view> views;
-  std::vector<std::uint8_t> unstable;
 };
 
 // Fills row.text from one JSON object line; false with a reason when it is not an object.
@@ -832,7 +741,6 @@ bool json_fields(const Plan& p, std::string_view line, JsonRow& row, std::string
     else row.text[c] = it->dump();
   }
   row.views.assign(row.text.begin(), row.text.end());
-  row.unstable.assign(p.header.size(), 1);
   return true;
 }
 
@@ -840,6 +748,7 @@ void parse_jsonl_chunk(const Plan& p, std::string_view data, const internal::Chu
                        ChunkOut& out) {
   reserve_chunk(p, data, ch, out);
   JsonRow row;
+  RowBatch batch(p);
   std::string why;
   std::size_t pos = ch.begin;
   index_t line = ch.line;
@@ -852,8 +761,9 @@ void parse_jsonl_chunk(const Plan& p, std::string_view data, const internal::Chu
       if (!json_fields(p, text, row, why)) {
         ++out.rows_read;
         reject(p, out, line, 0, -1, why, text);
-      } else {
-        handle_row(p, out, row.views, &row.unstable, line, text);
+      } else {  // one row at a time: its values live in `row`
+        batch_add(p, batch, row.views, line, text);
+        batch_flush(p, out, batch, true);
       }
       if (out.error) break;
     }
