@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/text.h"
 #include "kohort/core/time.h"
 #include "kohort/features/compute.h"
 #include "kohort/features/partitioned.h"
@@ -141,7 +142,7 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     sidecar = features::sidecar_path(a.out);
     nlohmann::json side = features::features_json(*table);
     if (fitted) side["transform"] = fitted->to_json();
-    if (Status s = write_file_atomic(sidecar, side.dump(2) + "\n"); !s.ok()) return shell.fail(s);
+    if (Status s = write_file_atomic(sidecar, json_text(side, 2) + "\n"); !s.ok()) return shell.fail(s);
   } else if (Status s = data ? features::write_features_csv(a.out, *table, data->log)
                               : features::write_features_csv(a.out, *table, ids);
              !s.ok()) {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/blas.h"
+#include "kohort/core/text.h"
 
 namespace kohort::app {
 
@@ -87,13 +88,13 @@ int Shell::fail(const Status& status) const {
                           {"where", status.where()},
                           {"what", status.what()},
                           {"hint", status.hint()}}}};
-    std::cout << j.dump(2) << std::endl;
+    std::cout << json_text(j, 2) << std::endl;
   }
   std::cerr << status.message() << std::endl;
   return 1;
 }
 
-void Shell::print_json(const nlohmann::json& j) const { std::cout << j.dump(2) << std::endl; }
+void Shell::print_json(const nlohmann::json& j) const { std::cout << json_text(j, 2) << std::endl; }
 
 void add_common_flags(CLI::App* cmd, Shell& shell) {
   cmd->add_option("--threads", shell.threads,

@@ -296,6 +296,18 @@ TEST_P(StoreTest, MissingVersionIsNotFound) {
   EXPECT_EQ(store->model_json(7).status().what(), "model version 7 does not exist");
 }
 
+TEST_P(StoreTest, AModelDocumentChangedAfterPublishingIsCorruption) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->publish(make_request(3, 1, "2024-01-31")).ok());
+  ASSERT_TRUE(store->model_json(1).ok());
+  backend_->exec("UPDATE model_versions SET model_json = '[]' WHERE version = 1");
+  const auto doc = store->model_json(1);
+  EXPECT_EQ(doc.status().code(), Code::corruption);
+  EXPECT_EQ(doc.status().where(), "model version 1");
+  EXPECT_NE(doc.status().what().find("does not match its fingerprint"), std::string::npos);
+}
+
 TEST_P(StoreTest, FailedRunIsRecordedWithoutTouchingVersions) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
@@ -343,7 +355,7 @@ TEST_P(StoreTest, RejectedPublishLeavesNothingBehind) {
       {"empty id", [](PublishRequest& r) { r.assignments[0].customer_id.clear(); },
        "an assignment has an empty customer_id"},
       {"latin-1 id", [](PublishRequest& r) { r.assignments[4].customer_id = "Ren\xe9"; },
-       "customer id 'Ren\\xe9' is not valid UTF-8 text"},
+       "customer id 'Ren\\xE9' is not valid UTF-8 text"},
       {"NUL in id",
        [](PublishRequest& r) { r.assignments[4].customer_id = std::string("a\0b", 3); },
        "customer id 'a\\x00b' is not valid UTF-8 text"},

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kohort/core/text.h"
+
 namespace kohort {
 
 std::string_view code_name(Code code) {
@@ -28,13 +30,14 @@ std::string Status::message() const {
   if (!where_.empty()) out += where_ + ": ";
   out += "error: " + what_;
   if (!hint_.empty()) out += "\nhint: " + hint_;
-  return out;
+  // Messages quote the outside world (cells, file names): nothing reaches a terminal raw.
+  return printable_lines(out);
 }
 
 std::string Status::json() const {
   nlohmann::json j = {{"code", code_name(code_)}, {"where", where_}, {"what", what_},
                       {"hint", hint_}};
-  return j.dump();
+  return json_text(j);
 }
 
 void internal_check_failed(const char* cond, const char* file, int line) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/text.h"
 #include "kohort/core/time.h"
 
 namespace kohort::features {
@@ -99,7 +100,7 @@ std::string sidecar_path(const std::string& matrix_path) {
 }
 
 Status write_features_json(const std::string& path, const FeatureTable& table) {
-  return write_file_atomic(path, features_json(table).dump(2) + "\n");
+  return write_file_atomic(path, json_text(features_json(table), 2) + "\n");
 }
 
 }  // namespace kohort::features

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kohort/core/hash.h"
+#include "kohort/core/text.h"
 #include "kohort/core/time.h"
 
 namespace kohort::store::internal {
@@ -24,41 +25,7 @@ Status check_json(const std::string& where, std::string_view field, const std::s
 
 }  // namespace
 
-bool valid_text(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int extra = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return true;
-}
+bool valid_text(std::string_view s) { return s.find('\0') == std::string_view::npos && is_utf8(s); }
 
 namespace {
 
@@ -82,18 +49,19 @@ std::string repair_text(std::string_view s, OnBad bad) {
   return out;
 }
 
-// For messages: bad bytes as \xNN, so that the message itself stays valid text.
-std::string shown(std::string_view s) {
-  return repair_text(s, [](std::string& out, unsigned char c) {
-    out += fmt::format("\\x{:02x}", c);
-  });
-}
-
 }  // namespace
 
 std::string to_valid_text(std::string_view s) {
   if (valid_text(s)) return std::string(s);
   return repair_text(s, [](std::string& out, unsigned char) { out.push_back('?'); });
+}
+
+Result<std::string> checked_model(std::int64_t version, std::string text, const std::string& fingerprint) {
+  if (kohort::sha256_fingerprint(text) != fingerprint)
+    return Status(Code::corruption, fmt::format("model version {}", version),
+                  "the stored model document does not match its fingerprint (it was changed after publishing)",
+                  "publish the model again (kohort fit … --store …)");
+  return text;
 }
 
 Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest& request) {
@@ -165,7 +133,7 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
     if (!valid_text(a.customer_id)) {
       return Status::invalid_input(where,
                                    fmt::format("customer id '{}' is not valid UTF-8 text",
-                                               shown(a.customer_id)),
+                                               printable(a.customer_id, 0)),
                                    "convert the input to UTF-8; ids must not contain NUL bytes");
     }
     if (a.segment != -1 && segment_ids.count(a.segment) == 0) {
