@@ -16,7 +16,8 @@ TEST(AtomicFile, WritesReplacesAndLeavesNoTemporary) {
   std::string got;
   ASSERT_TRUE(read_file(path, got).ok());
   EXPECT_EQ(got, "second");
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".out.txt.kohort.tmp"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
   std::filesystem::remove_all(dir);
 }
 
@@ -27,7 +28,7 @@ TEST(AtomicFile, WritesToDevNullDirectly) {
 TEST(AtomicFile, MissingFolderIsIoErrorNamingPath) {
   const Status s = write_file_atomic("/nonexistent-dir/x.csv", "x");
   EXPECT_EQ(s.code(), Code::io_error);
-  EXPECT_EQ(s.where(), "/nonexistent-dir/x.csv.tmp");
+  EXPECT_EQ(s.where(), "/nonexistent-dir/x.csv");
   const Status r = [] { std::string o; return read_file("/nonexistent-file", o); }();
   EXPECT_EQ(r.code(), Code::not_found);
 }

@@ -45,14 +45,19 @@ Status write_file_atomic(const std::string& path, std::string_view bytes) {
     ::close(fd);
     return s;
   }
-  const std::string tmp = path + ".tmp";
+  // A hidden temporary of our own beside the file: never a name a user's file could have.
+  const std::filesystem::path target(path);
+  std::string hidden = ".";
+  hidden += target.filename().string();
+  hidden += ".kohort.tmp";
+  const std::string tmp = (target.parent_path() / hidden).string();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
-    return Status::io_error(tmp, std::string("cannot create: ") + std::strerror(errno),
+    return Status::io_error(path, std::string("cannot create: ") + std::strerror(errno),
                             "check that the folder exists and is writable");
-  Status s = write_all(fd, bytes, tmp);
+  Status s = write_all(fd, bytes, path);
   if (s.ok() && ::fsync(fd) != 0)
-    s = Status::io_error(tmp, std::string("cannot sync: ") + std::strerror(errno));
+    s = Status::io_error(path, std::string("cannot sync: ") + std::strerror(errno));
   ::close(fd);
   if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0)
     s = Status::io_error(path, std::string("cannot rename into place: ") + std::strerror(errno));

@@ -9,7 +9,7 @@
 namespace kohort {
 
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one:
-/// to "path.tmp", fsync, rename, fsync of the directory. "-" writes to standard output; an
+/// to a hidden ".<name>.kohort.tmp" beside it, fsync, rename, fsync of the directory. "-" writes to standard output; an
 /// existing non-regular file (such as /dev/null) is written directly. Fails with io_error
 /// naming the path and the system's reason; on failure the temporary file is removed.
 [[nodiscard]] Status write_file_atomic(const std::string& path, std::string_view bytes);
