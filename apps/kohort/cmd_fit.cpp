@@ -8,6 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/file_set.h"
+#include "kohort/core/hash.h"
+#include "kohort/core/paths.h"
+#include "kohort/core/text.h"
 #include "kohort/core/time.h"
 #include "kohort/io/dataset.h"
 #include "kohort/model/fit.h"
@@ -125,6 +129,14 @@ int run_fit(Shell& shell, FitArgs& a) {
   if (!io::parse_on_error(a.on_error, ro.on_error))
     return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
                                                       "use fail, skip or quarantine"));
+  // No output over an input or the store: checked before minutes of work.
+  std::vector<std::string> read = store::store_files(a.no_store ? "" : a.store);
+  read.push_back(a.data);
+  if (!a.config.empty()) read.push_back(a.config);
+  for (const char* name : {"assignments.csv", "segments.json", "model.json", kManifestName})
+    if (Status s = check_not_an_input((std::filesystem::path(a.out) / name).string(), "--out", read);
+        !a.out.empty() && !s.ok())
+      return shell.fail(s);
   // Open the store first: a bad location fails before minutes of work.
   std::unique_ptr<store::Store> st;
   if (!a.no_store) {
@@ -170,16 +182,18 @@ int run_fit(Shell& shell, FitArgs& a) {
   for (const auto& d : fit->dropped) ctx.log().debug("dropped {}: {}", d.name, d.reason);
   for (const auto& w : fit->warnings) ctx.log().warn("{}", w);
 
-  if (!a.out.empty()) {
-    if (Status s = model::write_outputs(*fit, a.out); !s.ok()) return fail_run(s);
-    ctx.log().info("wrote {}/assignments.csv, segments.json and model.json", a.out);
-  }
   std::int64_t version = 0;
   if (st) {
     auto v = model::publish(*st, *fit, a.command);
     if (!v.ok()) return fail_run(v.status());
     version = *v;
-    ctx.log().info("published version {} to {}", version, a.store);
+    ctx.log().info("published version {} to {}", version, store::redact_location(a.store));
+  }
+  if (!a.out.empty()) {
+    nlohmann::json about = {{"model_fingerprint", sha256_fingerprint(json_text(fit->model.to_json()))}};
+    if (version > 0) about["version"] = version, about["store"] = store::redact_location(a.store);
+    if (Status s = model::write_outputs(*fit, a.out, about); !s.ok()) return shell.fail(s);
+    ctx.log().info("wrote {}/assignments.csv, segments.json, model.json and manifest.json", a.out);
   }
 
   const auto& m = fit->metrics;
@@ -201,7 +215,7 @@ int run_fit(Shell& shell, FitArgs& a) {
                         {"warnings", fit->warnings}};
     for (auto& [key, value] : m.items()) j[key] = value;
     if (version > 0) {
-      j["store"] = a.store;
+      j["store"] = store::redact_location(a.store);
       j["version"] = version;
     }
     if (!a.out.empty()) j["out"] = a.out;

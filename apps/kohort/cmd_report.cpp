@@ -1,12 +1,14 @@
 // kohort report — one self-contained HTML page of a published segmentation (web/ renders the
-// JSON that model::report_data() makes of the stored model).
+// JSON that model::report_data() makes of the stored model, validated whole).
 #include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "kohort/core/atomic_file.h"
-#include "kohort/model/fit.h"
+#include "kohort/core/paths.h"
+#include "kohort/core/text.h"
+#include "kohort/model/report_data.h"
 #include "kohort/report/report.h"
 #include "kohort/store/store.h"
 #include "shell.h"
@@ -36,20 +38,14 @@ int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_
   }
   auto text = st.model_json(version);
   if (!text.ok()) return shell.fail(text.status());
-  nlohmann::json model;
-  try {
-    model = nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::exception& e) {
-    return shell.fail(Status::invalid_input("store", fmt::format("model version {} is not valid JSON: {}", version, e.what()),
-                                            "refit and publish the model again"));
-  }
-  const nlohmann::json data = model::report_data(model, version);
+  auto data = model::report_data(*text, version);
+  if (!data.ok()) return shell.fail(data.status());
   if (!data_out.empty())
-    if (Status s = write_file_atomic(data_out, data.dump(2) + "\n"); !s.ok()) return shell.fail(s);
-  auto html = report::render_report_html(data);
+    if (Status s = write_file_atomic(data_out, json_text(*data, 2) + "\n"); !s.ok()) return shell.fail(s);
+  auto html = report::render_report_html(*data);
   if (!html.ok()) return shell.fail(html.status());
   if (Status s = write_file_atomic(out, *html); !s.ok()) return shell.fail(s);
-  ctx.log().info("report of model version {} ({} segments) → {}", version, data["k"].get<int>(), out);
+  ctx.log().info("report of model version {} ({} segments) → {}", version, (*data)["k"].get<int>(), out);
   return 0;
 }
 
@@ -62,6 +58,9 @@ int run_report(Shell& shell, const ReportArgs& a) {
   if (!url && !std::filesystem::exists(a.store))
     return shell.fail(Status::not_found(a.store, "no such store",
                                         "pass the --store that kohort fit published to (default kohort.db)"));
+  const auto inputs = store::store_files(a.store);
+  for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--data", a.data_out}})
+    if (Status s = check_not_an_input(path, flag, inputs); !s.ok()) return shell.fail(s);
   auto st = store::Store::open(a.store);
   if (!st.ok()) return shell.fail(st.status());
   const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out);

@@ -10,6 +10,7 @@
 #include "kohort/io/dataset.h"
 #include "kohort/features/compute.h"
 #include "kohort/model/fit.h"
+#include "kohort/model/report_data.h"
 #include "kohort/select/compare.h"
 #include "kohort/sim/simulator.h"
 
@@ -107,7 +108,9 @@ TEST(Fit, ModelReassignsItsOwnCustomers) {
   // The CLV models were fitted on the simulated purchases.
   EXPECT_TRUE(fit->model.clv.contains("bgnbd"));
   // The report's data comes from the stored document alone.
-  const auto report = report_data(nlohmann::json::parse(text), 3);
+  const auto read = report_data(text, 3);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  const auto& report = *read;
   EXPECT_EQ(report["model_version"], 3);
   EXPECT_EQ(report["segments"].size(), static_cast<std::size_t>(k));
   EXPECT_EQ(report["heatmap"]["values"].size(), static_cast<std::size_t>(k));

@@ -666,31 +666,4 @@ json input_lineage(const std::vector<io::StreamReport>& reports) {
   return inputs;
 }
 
-json report_data(const json& m, std::int64_t version) {
-  const json& diag = m.value("diagnostics", json::object());
-  json segs = json::array();
-  for (const auto& s : m.value("segments", json::array())) {
-    json one = s;
-    one.erase("revenue");
-    one.erase("features");
-    one.erase("attributes");
-    segs.push_back(std::move(one));
-  }
-  const json metrics = diag.value("metrics", json::object());
-  json r = {{"kohort_version", m.value("kohort_version", "")},
-            {"model_version", version},
-            {"created_at", m.value("created_at", "")},
-            {"as_of", m.value("as_of", "").substr(0, 10)},
-            {"customers", diag.value("population", json::object()).value("customers", 0)},
-            {"algorithm", m.value("clusterer", json::object()).value("algorithm", "")},
-            {"k", segs.size()},
-            {"currency", ""},
-            {"metrics", metrics},
-            {"segments", segs},
-            {"heatmap", diag.value("heatmap", json::object())},
-            {"map", diag.value("map", json::object())},
-            {"choice", diag.value("choice", json(nullptr))}};
-  return r;
-}
-
 }  // namespace kohort::model

@@ -107,7 +107,4 @@ struct FitData {
 [[nodiscard]] nlohmann::json input_lineage(const io::Dataset& data);
 [[nodiscard]] nlohmann::json input_lineage(const std::vector<io::StreamReport>& reports);
 
-/// The report's data (web/ renders it) from a stored model document and its version number.
-[[nodiscard]] nlohmann::json report_data(const nlohmann::json& model, std::int64_t version);
-
 }  // namespace kohort::model

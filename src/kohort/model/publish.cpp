@@ -5,7 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "kohort/core/atomic_file.h"
+#include "kohort/core/file_set.h"
+#include "kohort/core/text.h"
 
 namespace kohort::model {
 
@@ -26,32 +27,29 @@ std::string assignments_csv(const FitResult& fit) {
   return csv;
 }
 
-Status write_outputs(const FitResult& fit, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return Status::invalid_input(dir, "cannot create the output folder: " + ec.message(),
-                                 "pass a folder you can write to");
-  const std::filesystem::path d(dir);
-  KOHORT_RETURN_IF_ERROR(write_file_atomic((d / "assignments.csv").string(), assignments_csv(fit)));
-  KOHORT_RETURN_IF_ERROR(write_file_atomic((d / "segments.json").string(), fit.model.segments.dump(2) + "\n"));
-  return write_file_atomic((d / "model.json").string(), fit.model.to_json().dump() + "\n");
+Status write_outputs(const FitResult& fit, const std::string& dir, const nlohmann::json& about) {
+  std::vector<SetFile> files = {{"assignments.csv", assignments_csv(fit)},
+                                {"segments.json", json_text(fit.model.segments, 2) + "\n"},
+                                {"model.json", json_text(fit.model.to_json()) + "\n"}};
+  FileSetOptions o;
+  o.about = about;
+  return write_file_set(dir, files, o);
 }
 
 Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const std::string& command) {
   store::PublishRequest req;
-  req.model_json = fit.model.to_json().dump();
+  req.model_json = json_text(fit.model.to_json());
   req.as_of = format_datetime(fit.model.as_of);
   req.kohort_version = fit.model.kohort_version;
   req.algorithm = fit.model.clusterer.algorithm;
   req.k = fit.model.k();
   for (const auto& s : fit.model.segments)
     req.segments.push_back({s["id"].get<std::int32_t>(), s["name"].get<std::string>(), s["size"].get<std::int64_t>(),
-                            s["share"].get<double>(), s.dump()});
+                            s["share"].get<double>(), json_text(s)});
   req.assignments.reserve(fit.labels.size());
   for (std::size_t i = 0; i < fit.labels.size(); ++i)
     req.assignments.push_back({fit.customer_ids[i], fit.labels[i], fit.confidence[i], {}});
-  req.run_metrics_json = fit.metrics.dump();
+  req.run_metrics_json = json_text(fit.metrics);
   req.command = command;
   return st.publish(req);
 }

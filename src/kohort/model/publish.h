@@ -13,8 +13,12 @@ namespace kohort::model {
 
 /// Writes DIR/assignments.csv (`customer_id,segment,segment_name,confidence`, the ids exactly
 /// as in the input, CSV-quoted when they hold a comma, quote or newline), DIR/segments.json
-/// (the profiles) and DIR/model.json, each atomically; creates DIR when missing.
-[[nodiscard]] Status write_outputs(const FitResult& fit, const std::string& dir);
+/// (the profiles) and DIR/model.json as one set (core/file_set.h): a crash or a full disk
+/// leaves the previous set or this one, and DIR/manifest.json, written last, names the files
+/// with their sizes and SHA-256 and records `about` (the published version) under "set".
+/// Creates DIR when missing; other files in it are left alone. Fails as write_file_set().
+[[nodiscard]] Status write_outputs(const FitResult& fit, const std::string& dir,
+                                   const nlohmann::json& about = nlohmann::json::object());
 
 /// The CSV text of assignments.csv.
 [[nodiscard]] std::string assignments_csv(const FitResult& fit);

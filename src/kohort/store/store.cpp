@@ -13,6 +13,11 @@ int latest_schema_version() { return internal::migrations().back().version; }
 
 std::string redact_location(const std::string& location) { return internal::redact(location); }
 
+std::vector<std::string> store_files(const std::string& location) {
+  if (location.empty() || internal::is_postgres_url(location)) return {};
+  return {location, location + "-wal", location + "-shm", location + "-journal"};
+}
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& location) {
   if (location.empty()) {
     return Status::invalid_argument("store", "the store location is empty",

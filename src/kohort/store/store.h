@@ -136,6 +136,11 @@ class Store {
 /// The schema version this binary creates and understands.
 [[nodiscard]] int latest_schema_version();
 
+/// The files a SQLite store at `location` consists of — the database and its `-wal`, `-shm`
+/// and `-journal` companions, whether or not they exist yet; none for a PostgreSQL URL. No
+/// command writes an output over one of them.
+[[nodiscard]] std::vector<std::string> store_files(const std::string& location);
+
 /// `location` fit for messages: the password of a URL (user:password@ or password=) replaced
 /// by "***". File paths are returned unchanged.
 [[nodiscard]] std::string redact_location(const std::string& location);

@@ -357,11 +357,13 @@ Result<bool> PostgresStore::version_exists(std::int64_t version) {
 Result<std::string> PostgresStore::model_json(std::int64_t version) {
   const std::string v = std::to_string(version);
   KOHORT_ASSIGN_OR_RETURN(
-      PgResult res, run("SELECT model_json FROM model_versions WHERE version = $1::bigint",
+      PgResult res, run("SELECT model_json, fingerprint FROM model_versions WHERE version = $1::bigint",
                         {v.c_str()}, "reading a model"));
   if (PQntuples(res.get()) == 0) return not_found_version(version);
-  return std::string(PQgetvalue(res.get(), 0, 0),
-                     static_cast<std::size_t>(PQgetlength(res.get(), 0, 0)));
+  return checked_model(version,
+                       std::string(PQgetvalue(res.get(), 0, 0),
+                                   static_cast<std::size_t>(PQgetlength(res.get(), 0, 0))),
+                       PQgetvalue(res.get(), 0, 1));
 }
 
 Result<std::vector<SegmentRecord>> PostgresStore::segments(std::int64_t version) {

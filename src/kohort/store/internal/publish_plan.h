@@ -51,6 +51,11 @@ struct PreviousAssignments {
 /// anything else).
 [[nodiscard]] bool valid_text(std::string_view s);
 
+/// `text`, the model document of `version` as read back, when its SHA-256 is `fingerprint` (as
+/// recorded at publishing); corruption otherwise.
+[[nodiscard]] Result<std::string> checked_model(std::int64_t version, std::string text,
+                                                const std::string& fingerprint);
+
 /// `s` with every byte that is not part of valid UTF-8 (and every NUL) replaced by '?'.
 [[nodiscard]] std::string to_valid_text(std::string_view s);
 

@@ -350,13 +350,13 @@ Result<bool> SqliteStore::version_exists(std::int64_t version) {
 }
 
 Result<std::string> SqliteStore::model_json(std::int64_t version) {
-  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT model_json FROM model_versions WHERE version = ?",
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT model_json, fingerprint FROM model_versions WHERE version = ?",
                                            "reading a model"));
   sqlite3_bind_int64(st.get(), 1, version);
   const int rc = sqlite3_step(st.get());
   if (rc == SQLITE_DONE) return not_found_version(version);
   if (rc != SQLITE_ROW) return error("reading a model");
-  return column_text(st.get(), 0);
+  return checked_model(version, column_text(st.get(), 0), column_text(st.get(), 1));
 }
 
 Result<std::vector<SegmentRecord>> SqliteStore::segments(std::int64_t version) {

@@ -1,0 +1,204 @@
+#include "kohort/model/report_data.h"
+
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/core/time.h"
+#include "kohort/model/model.h"
+
+namespace kohort::model {
+
+namespace {
+
+using nlohmann::json;
+
+enum class Kind { string, number, integer, number_or_null, array, object, object_or_null };
+
+std::string_view kind_name(Kind k) {
+  switch (k) {
+    case Kind::string: return "a string";
+    case Kind::number: return "a number";
+    case Kind::integer: return "an integer";
+    case Kind::number_or_null: return "a number or null";
+    case Kind::array: return "an array";
+    case Kind::object: return "an object";
+    case Kind::object_or_null: return "an object or null";
+  }
+  return "a value";
+}
+
+bool is_kind(const json& v, Kind k) {
+  switch (k) {
+    case Kind::string: return v.is_string();
+    case Kind::number: return v.is_number() && std::isfinite(v.get<double>());
+    case Kind::integer: return v.is_number_integer();
+    case Kind::number_or_null: return v.is_null() || (v.is_number() && std::isfinite(v.get<double>()));
+    case Kind::array: return v.is_array();
+    case Kind::object: return v.is_object();
+    case Kind::object_or_null: return v.is_null() || v.is_object();
+  }
+  return false;
+}
+
+// Reads a document key by key, keeping the first key that is missing or of the wrong kind.
+// Reads after an error return null, so the caller checks once at the end.
+class Reader {
+ public:
+  json take(const json& obj, std::string_view key, Kind kind, const std::string& path) {
+    const std::string at = path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+    if (!error.empty()) return nullptr;
+    const auto it = obj.is_object() ? obj.find(key) : obj.end();
+    if (it == obj.end()) {
+      error = fmt::format("{} is missing", at);
+      return nullptr;
+    }
+    if (!is_kind(*it, kind)) {
+      error = fmt::format("{} is not {}", at, kind_name(kind));
+      return nullptr;
+    }
+    return *it;
+  }
+  // Every element of the array obj[key] checked as `kind`.
+  json take_all(const json& obj, std::string_view key, Kind kind, const std::string& path) {
+    json a = take(obj, key, Kind::array, path);
+    if (!error.empty()) return json::array();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!is_kind(a[i], kind)) {
+        error = fmt::format("{}{}{}[{}] is not {}", path, path.empty() ? "" : ".", key, i, kind_name(kind));
+        return json::array();
+      }
+    return a;
+  }
+  // Copies `keys` of `obj` (each of its kind) into a new object.
+  json copy(const json& obj, std::initializer_list<std::pair<const char*, Kind>> keys, const std::string& path) {
+    json out = json::object();
+    for (const auto& [key, kind] : keys) out[key] = take(obj, key, kind, path);
+    return out;
+  }
+  std::string error;
+};
+
+json segment_of(Reader& r, const json& s, std::size_t i) {
+  const std::string at = fmt::format("segments[{}]", i);
+  json out = r.copy(s, {{"id", Kind::integer}, {"name", Kind::string}, {"size", Kind::integer},
+                        {"share", Kind::number}, {"revenue_share", Kind::number},
+                        {"clv_12m", Kind::number_or_null}, {"p_alive", Kind::number_or_null},
+                        {"churn_risk", Kind::number_or_null}, {"avg_order_value", Kind::number_or_null},
+                        {"orders_per_year", Kind::number_or_null}, {"tenure_days", Kind::number_or_null},
+                        {"silhouette", Kind::number_or_null}, {"stability", Kind::number_or_null},
+                        {"narrative", Kind::string}},
+                    at);
+  if (r.error.empty() && out["id"] != static_cast<std::int64_t>(i))
+    r.error = fmt::format("{}.id is {}; ids must be 0..k-1 in order", at, out["id"].get<std::int64_t>());
+  json rules = json::array();
+  const json rs = r.take_all(s, "rules", Kind::object, at);
+  for (std::size_t j = 0; j < rs.size(); ++j)
+    rules.push_back(r.copy(rs[j], {{"text", Kind::string}, {"precision", Kind::number}, {"recall", Kind::number}},
+                           fmt::format("{}.rules[{}]", at, j)));
+  json drivers = json::array();
+  const json ds = r.take_all(s, "drivers", Kind::object, at);
+  for (std::size_t j = 0; j < ds.size(); ++j)
+    drivers.push_back(r.copy(ds[j],
+                             {{"feature", Kind::string}, {"phrase", Kind::string}, {"unit", Kind::string},
+                              {"segment_mean", Kind::number_or_null}, {"population_mean", Kind::number_or_null},
+                              {"std_diff", Kind::number}},
+                             fmt::format("{}.drivers[{}]", at, j)));
+  out["rules"] = std::move(rules);
+  out["drivers"] = std::move(drivers);
+  return out;
+}
+
+json heatmap_of(Reader& r, const json& diag, std::size_t k) {
+  const json h = r.take(diag, "heatmap", Kind::object, "diagnostics");
+  json out = {{"features", r.take_all(h, "features", Kind::string, "diagnostics.heatmap")},
+              {"phrases", r.take_all(h, "phrases", Kind::string, "diagnostics.heatmap")},
+              {"values", r.take_all(h, "values", Kind::array, "diagnostics.heatmap")}};
+  if (!r.error.empty()) return out;
+  const std::size_t d = out["features"].size();
+  if (out["phrases"].size() != d) r.error = "diagnostics.heatmap.phrases and .features differ in length";
+  if (out["values"].size() != k) r.error = fmt::format("diagnostics.heatmap.values has {} rows for {} segments", out["values"].size(), k);
+  for (std::size_t s = 0; r.error.empty() && s < out["values"].size(); ++s) {
+    const json& row = out["values"][s];
+    if (row.size() != d) r.error = fmt::format("diagnostics.heatmap.values[{}] has {} values for {} features", s, row.size(), d);
+    for (const auto& v : row)
+      if (r.error.empty() && !is_kind(v, Kind::number_or_null))
+        r.error = fmt::format("diagnostics.heatmap.values[{}] holds a value that is not a number", s);
+  }
+  return out;
+}
+
+json map_of(Reader& r, const json& diag, std::size_t k) {
+  const json m = r.take(diag, "map", Kind::object, "diagnostics");
+  json out = {{"method", r.take(m, "method", Kind::string, "diagnostics.map")},
+              {"x", r.take_all(m, "x", Kind::number, "diagnostics.map")},
+              {"y", r.take_all(m, "y", Kind::number, "diagnostics.map")},
+              {"segment", r.take_all(m, "segment", Kind::integer, "diagnostics.map")}};
+  if (!r.error.empty()) return out;
+  if (out["y"].size() != out["x"].size() || out["segment"].size() != out["x"].size())
+    r.error = "diagnostics.map.x, .y and .segment differ in length";
+  for (const auto& s : out["segment"])
+    if (r.error.empty() && (s.get<std::int64_t>() < -1 || s.get<std::int64_t>() >= static_cast<std::int64_t>(k)))
+      r.error = fmt::format("diagnostics.map.segment holds {}; segments are -1..{}", s.get<std::int64_t>(), k - 1);
+  return out;
+}
+
+json choice_of(Reader& r, const json& diag) {
+  const json c = r.take(diag, "choice", Kind::object_or_null, "diagnostics");
+  if (c.is_null()) return nullptr;
+  json out = r.copy(c, {{"chosen_k", Kind::integer}, {"rule", Kind::string}, {"reason", Kind::string}},
+                    "diagnostics.choice");
+  json rows = json::array();
+  const json rs = r.take_all(c, "rows", Kind::object, "diagnostics.choice");
+  for (std::size_t i = 0; i < rs.size(); ++i)
+    rows.push_back(r.copy(rs[i],
+                          {{"k", Kind::integer}, {"inertia", Kind::number_or_null}, {"silhouette", Kind::number_or_null},
+                           {"calinski_harabasz", Kind::number_or_null}, {"davies_bouldin", Kind::number_or_null},
+                           {"gap", Kind::number_or_null}, {"bic", Kind::number_or_null}},
+                          fmt::format("diagnostics.choice.rows[{}]", i)));
+  if (r.error.empty() && rows.empty()) r.error = "diagnostics.choice.rows is empty";
+  out["rows"] = std::move(rows);
+  return out;
+}
+
+}  // namespace
+
+Result<json> report_data(std::string_view model_text, std::int64_t version) {
+  const std::string where = fmt::format("model version {}", version);
+  const std::string hint = "the stored document is damaged or was not written by kohort fit; refit and publish again";
+  const json m = json::parse(model_text, nullptr, false);
+  if (m.is_discarded()) return Status(Code::corruption, where, "the model document is not valid JSON", hint);
+  auto model = SegmentModel::from_json(m);
+  if (!model.ok()) return Status(Code::corruption, where, model.status().what(), hint);
+  const std::size_t k = static_cast<std::size_t>(model->k());
+
+  Reader r;
+  const json segs = r.take_all(m, "segments", Kind::object, "");
+  if (r.error.empty() && segs.size() != k)
+    r.error = fmt::format("segments has {} entries for the model's {} segments", segs.size(), k);
+  json segments = json::array();
+  for (std::size_t i = 0; r.error.empty() && i < segs.size(); ++i) segments.push_back(segment_of(r, segs[i], i));
+  const json diag = r.take(m, "diagnostics", Kind::object, "");
+  const json population = r.take(diag, "population", Kind::object, "diagnostics");
+  json out = {{"kohort_version", model->kohort_version},
+              {"model_version", version},
+              {"created_at", model->created_at},
+              {"as_of", format_date(model->as_of)},
+              {"customers", r.take(population, "customers", Kind::integer, "diagnostics.population")},
+              {"algorithm", model->clusterer.algorithm},
+              {"k", k},
+              {"currency", ""},
+              {"metrics", r.copy(r.take(diag, "metrics", Kind::object, "diagnostics"),
+                                 {{"silhouette", Kind::number_or_null}, {"calinski_harabasz", Kind::number_or_null},
+                                  {"davies_bouldin", Kind::number_or_null}, {"inertia", Kind::number_or_null}},
+                                 "diagnostics.metrics")},
+              {"segments", std::move(segments)},
+              {"heatmap", heatmap_of(r, diag, k)},
+              {"map", map_of(r, diag, k)},
+              {"choice", choice_of(r, diag)}};
+  if (!r.error.empty()) return Status(Code::corruption, where, "the model document is malformed: " + r.error, hint);
+  return out;
+}
+
+}  // namespace kohort::model
