@@ -247,7 +247,7 @@ void add_fit_command(CLI::App& app, Shell& shell) {
                   "postgresql:// URL (default kohort.db)\nexample: --store postgresql://kohort@db/segments");
   cmd->add_flag("--no-store", a->no_store, "do not publish to a store (write --out only)");
   cmd->add_option("--out", a->out,
-                  "also write assignments.csv (customer_id,segment,segment_name,confidence), segments.json "
+                  "also write assignments.csv (customer_id,segment,segment_name,confidence,clv,p_alive,churn_risk), segments.json "
                   "(profiles) and model.json to this folder\nexample: --out segments/");
   cmd->add_option("--as-of", a->as_of,
                   "compute features from events before this date (default: the day after the last event)"

@@ -106,7 +106,7 @@ TEST(Fit, ModelReassignsItsOwnCustomers) {
     EXPECT_LE(c, 1.0f);
   }
   // The CLV models were fitted on the simulated purchases.
-  EXPECT_TRUE(fit->model.clv.contains("bgnbd"));
+  EXPECT_TRUE(fit->model.clv.contains("mbgnbd"));
   // The report's data comes from the stored document alone.
   const auto read = report_data(text, 3);
   ASSERT_TRUE(read.ok()) << read.status().message();

@@ -42,6 +42,7 @@ struct Fixture {
     business.tenure_days = {365.25, 365.25, 365.25, 365.25, 365.25, 365.25};
     business.clv = {1, 2, 3, 10, 20, NAN};
     business.p_alive = {0.5, 0.5, 0.5, 0.9, 0.9, 0.9};
+    business.churn_risk = {0.6, 0.6, 0.6, 0.1, NAN, 0.3};
   }
 };
 
@@ -72,7 +73,7 @@ TEST(Profile, MeansMediansAndStandardisedDifferences) {
   // Business: revenue share, mean CLV of known values, churn risk, orders per year.
   EXPECT_DOUBLE_EQ(s1.business.revenue_share, 600.0 / 660.0);
   EXPECT_DOUBLE_EQ(s1.business.clv_12m, 15.0);
-  EXPECT_NEAR(s1.business.churn_risk, 0.1, 1e-12);
+  EXPECT_NEAR(s1.business.churn_risk, 0.2, 1e-12);  // the mean of the known values
   EXPECT_NEAR(s0.business.orders_per_year, 2.0, 1e-12);
   EXPECT_DOUBLE_EQ(s0.business.avg_order_value, 60.0 / 6.0);
   // The same at one thread.

@@ -38,6 +38,11 @@ struct BgNbdFit {
 [[nodiscard]] double bg_nbd_expected_purchases(const BgNbdParams& p, double t, double x,
                                                double t_x, double T);
 
+/// P(no purchase in (T, T + τ] | x, t_x, T) = 1 − P(alive) + P(alive)·((α+T)/(α+T+τ))^(r+x):
+/// the probability that a customer with this history does not buy within τ time units.
+[[nodiscard]] double bg_nbd_p_no_purchase(const BgNbdParams& p, double tau, double x, double t_x,
+                                          double T);
+
 /// E[X(t)] for a new customer (eq. 7), used by the tests of known parameters.
 [[nodiscard]] double bg_nbd_expected_purchases_new(const BgNbdParams& p, double t);
 

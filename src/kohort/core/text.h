@@ -35,6 +35,12 @@ namespace kohort {
 /// composed in several lines and that may quote outside text.
 [[nodiscard]] std::string printable_lines(std::string_view s);
 
+/// Appends `field` to `out` as one CSV field (RFC 4180): as it is, or in double quotes with
+/// quotes doubled when it holds a comma, a quote or a line break.
+void append_csv_field(std::string& out, std::string_view field);
+/// The same as a new string.
+[[nodiscard]] std::string csv_field(std::string_view field);
+
 /// JSON text of `j` that never throws: a string that is not UTF-8 (a file name, say) has each
 /// bad byte replaced by U+FFFD. `indent` < 0: compact. Every JSON Kohort prints or writes goes
 /// through here (or, where bad text must be an error instead, through a strict dump).

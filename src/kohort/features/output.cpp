@@ -11,22 +11,6 @@
 
 namespace kohort::features {
 
-namespace {
-
-void append_field(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(field);
-    return;
-  }
-  out.push_back('"');
-  for (char ch : field) {
-    if (ch == '"') out.push_back('"');
-    out.push_back(ch);
-  }
-  out.push_back('"');
-}
-
-}  // namespace
 
 namespace {
 
@@ -38,11 +22,11 @@ std::string csv_text(const FeatureTable& table, const IdOf& id_of) {
   out.append("customer_id");
   for (const auto& f : table.info) {
     out.push_back(',');
-    append_field(out, f.name);
+    append_csv_field(out, f.name);
   }
   out.push_back('\n');
   for (index_t i = 0; i < table.rows(); ++i) {
-    append_field(out, id_of(static_cast<std::size_t>(i)));
+    append_csv_field(out, id_of(static_cast<std::size_t>(i)));
     const float* row = table.values.row(i);
     for (index_t j = 0; j < table.cols(); ++j) {
       out.push_back(',');

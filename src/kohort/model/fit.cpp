@@ -11,6 +11,7 @@
 #include "kohort/cluster/kmeans.h"
 #include "kohort/clv/bg_nbd.h"
 #include "kohort/clv/clv.h"
+#include "kohort/clv/mbg_nbd.h"
 #include "kohort/clv/gamma_gamma.h"
 #include "kohort/clv/summary.h"
 #include "kohort/core/hash.h"
@@ -165,6 +166,56 @@ clv::PurchaseSummary summary_by_row(const events::EventLog& log, const features:
     out.first_value.push_back(all.first_value[i]);
   }
   return out;
+}
+
+// CLV, P(alive) and churn risk per customer (table row) from the repeat-purchase model
+// (MBG/NBD) and Gamma-Gamma, fitted on a sample of the purchase summaries: beyond some ten
+// thousands more customers move the parameters by less than their standard errors. When the
+// models cannot be fitted, the values stay unknown (NaN) and a warning says why.
+void value_customers(const Context& ctx, const clv::PurchaseSummary& summary, const FitOptions& o,
+                     profile::CustomerBusiness& business, json& clv_json, std::vector<std::string>& warnings) {
+  const auto n = business.revenue.size();
+  business.clv.assign(n, kNaN);
+  business.p_alive.assign(n, kNaN);
+  business.churn_risk.assign(n, kNaN);
+  const auto fit_rows = sample_rows(ctx, static_cast<index_t>(summary.x.size()), o.clv_fit_rows, "fit.clv");
+  std::vector<double> sx, stx, sT, sm;
+  for (index_t r : fit_rows) {
+    const auto u = static_cast<std::size_t>(r);
+    sx.push_back(summary.x[u]);
+    stx.push_back(summary.t_x[u]);
+    sT.push_back(summary.T[u]);
+    sm.push_back(summary.monetary[u]);
+  }
+  auto mbg = clv::fit_mbg_nbd(ctx, sx, stx, sT);
+  auto gg = mbg.ok() ? clv::fit_gamma_gamma(ctx, sx, sm) : Result<clv::GammaGammaFit>(mbg.status());
+  clv::ValueOptions vo;
+  vo.horizon = o.clv_horizon_weeks;
+  vo.annual_discount = o.annual_discount;
+  vo.churn_horizon = o.churn_horizon_days / clv::unit_days(clv::TimeUnit::week);
+  auto values = gg.ok() ? clv::customer_values(ctx, summary, clv::TimeUnit::week, clv::PurchaseParams::of(mbg->params),
+                                               gg->params, vo)
+                        : Result<std::vector<clv::CustomerValue>>(gg.status());
+  if (!values.ok()) {
+    warnings.push_back("CLV and churn risk not computed: " + values.status().what());
+    return;
+  }
+  for (std::size_t i = 0; i < summary.customers.size(); ++i) {
+    const auto r = static_cast<std::size_t>(summary.customers[i]);
+    business.clv[r] = (*values)[i].clv;
+    business.p_alive[r] = (*values)[i].p_alive;
+    business.churn_risk[r] = (*values)[i].churn_risk;
+  }
+  const auto& m = mbg->params;
+  const auto& g = gg->params;
+  clv_json = {{"model", "mbgnbd"},
+              {"time_unit", "week"},
+              {"horizon", o.clv_horizon_weeks},
+              {"churn_horizon_days", o.churn_horizon_days},
+              {"fitted_on", fit_rows.size()},
+              {"annual_discount", o.annual_discount},
+              {"mbgnbd", {{"r", m.r}, {"alpha", m.alpha}, {"a", m.a}, {"b", m.b}, {"loglik", mbg->log_likelihood}}},
+              {"gamma_gamma", {{"p", g.p}, {"q", g.q}, {"gamma", g.gamma}}}};
 }
 
 }  // namespace
@@ -418,53 +469,8 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   }
 
   clock.done("validation");
-  // 9. CLV and the business values of every customer.
-  profile::CustomerBusiness& business = data.business;
-  business.clv.assign(static_cast<std::size_t>(raw.rows()), kNaN);
-  business.p_alive.assign(static_cast<std::size_t>(raw.rows()), kNaN);
-  {
-    const clv::PurchaseSummary& summary = data.purchases;
-    // The four (and three) parameters are estimated on a sample of customers: beyond some
-    // ten thousands more customers move them by less than their standard errors.
-    const auto fit_rows = sample_rows(ctx, static_cast<index_t>(summary.x.size()), o.clv_fit_rows, "fit.clv");
-    std::vector<double> sx, stx, sT, sm;
-    for (index_t r : fit_rows) {
-      const auto u = static_cast<std::size_t>(r);
-      sx.push_back(summary.x[u]);
-      stx.push_back(summary.t_x[u]);
-      sT.push_back(summary.T[u]);
-      sm.push_back(summary.monetary[u]);
-    }
-    auto bg = clv::fit_bg_nbd(ctx, sx, stx, sT);
-    auto gg = bg.ok() ? clv::fit_gamma_gamma(ctx, sx, sm) : Result<clv::GammaGammaFit>(bg.status());
-    if (bg.ok() && gg.ok() && gg->params.q > 1) {
-      clv::ValueOptions vo;
-      vo.horizon = o.clv_horizon_weeks;
-      vo.annual_discount = o.annual_discount;
-      auto values = clv::customer_values(ctx, summary, clv::TimeUnit::week, bg->params, gg->params, vo);
-      if (values.ok()) {
-        for (std::size_t i = 0; i < summary.customers.size(); ++i) {
-          const auto r = static_cast<std::size_t>(summary.customers[i]);
-          business.clv[r] = (*values)[i].clv;
-          business.p_alive[r] = (*values)[i].p_alive;
-        }
-        const auto& b = bg->params;
-        const auto& g = gg->params;
-        model.clv = {{"time_unit", "week"},
-                     {"horizon", o.clv_horizon_weeks},
-                     {"fitted_on", fit_rows.size()},
-                     {"annual_discount", o.annual_discount},
-                     {"bgnbd", {{"r", b.r}, {"alpha", b.alpha}, {"a", b.a}, {"b", b.b}, {"loglik", bg->log_likelihood}}},
-                     {"gamma_gamma", {{"p", g.p}, {"q", g.q}, {"gamma", g.gamma}}}};
-      } else {
-        out.warnings.push_back("CLV not computed: " + values.status().what());
-      }
-    } else {
-      const Status why = !bg.ok() ? bg.status() : !gg.ok() ? gg.status()
-                                                           : Status::invalid_input("clv", "Gamma-Gamma q ≤ 1: mean spend unbounded");
-      out.warnings.push_back("CLV and churn risk not computed: " + why.what());
-    }
-  }
+  // 9. CLV and churn risk of every customer.
+  value_customers(ctx, data.purchases, o, data.business, model.clv, out.warnings);
 
   clock.done("clv");
   // 10. Profiles, drivers, names, narratives and rules.
@@ -478,7 +484,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   profile::ProfileOptions po;
   po.top_drivers = o.top_drivers;
   KOHORT_ASSIGN_OR_RETURN(out.profiles, profile::profile_segments(ctx, raw, selected, compared,
-                                                                  compared_columns, out.labels, k, business, po));
+                                                                  compared_columns, out.labels, k, data.business, po));
   const auto names = profile::name_segments(raw.info, out.profiles);
   profile::RuleOptions ro;
   ro.tree.max_depth = o.rule_depth;
@@ -641,6 +647,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   model.diagnostics = std::move(diag);
 
   out.customer_ids = std::move(data.ids);
+  out.business = std::move(data.business);
   out.features = raw.info;
   out.model = std::move(model);
   clock.done("model document");

@@ -49,6 +49,7 @@ struct FitOptions {
   index_t rule_rows = 50000;             ///< rows the surrogate trees are fitted on
   index_t map_points = 5000;             ///< customers on the 2-D map
   double clv_horizon_weeks = 52;
+  double churn_horizon_days = 90;        ///< churn risk: P(no purchase within this many days)
   double annual_discount = 0.1;
   std::string kohort_version;
   std::string created_at;                ///< ISO 8601; the library reads no clock
@@ -60,6 +61,7 @@ struct FitResult {
   std::vector<std::string> customer_ids;  ///< external ids, one per row
   std::vector<std::int32_t> labels;
   std::vector<float> confidence;
+  profile::CustomerBusiness business;     ///< per row: revenue, orders, tenure, CLV, P(alive), churn risk
   profile::Profiles profiles;
   std::vector<features::FeatureInfo> features;  ///< raw feature descriptions
   std::optional<select::KChoice> choice;

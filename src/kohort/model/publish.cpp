@@ -1,6 +1,6 @@
 #include "kohort/model/publish.h"
 
-#include <filesystem>
+#include <cmath>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -11,19 +11,22 @@
 namespace kohort::model {
 
 std::string assignments_csv(const FitResult& fit) {
-  std::string csv = "customer_id,segment,segment_name,confidence\n";
-  csv.reserve(fit.labels.size() * 40);
+  std::string csv = "customer_id,segment,segment_name,confidence,clv,p_alive,churn_risk\n";
+  csv.reserve(fit.labels.size() * 64);
   auto it = std::back_inserter(csv);
-  const auto quoted = [](const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
+  // An unknown value (the CLV models could not be fitted) is an empty cell.
+  const auto value = [](const std::vector<double>& v, std::size_t i, int digits) {
+    return i < v.size() && std::isfinite(v[i]) ? fmt::format("{:.{}f}", v[i], digits) : std::string();
   };
   const auto& names = fit.model.segment_names;
-  for (std::size_t i = 0; i < fit.labels.size(); ++i)
-    fmt::format_to(it, "{},{},{},{:.4f}\n", quoted(fit.customer_ids[i]), fit.labels[i],
-                   quoted(names[static_cast<std::size_t>(fit.labels[i])]), fit.confidence[i]);
+  const auto& b = fit.business;
+  for (std::size_t i = 0; i < fit.labels.size(); ++i) {
+    append_csv_field(csv, fit.customer_ids[i]);
+    fmt::format_to(it, ",{},", fit.labels[i]);
+    append_csv_field(csv, names[static_cast<std::size_t>(fit.labels[i])]);
+    fmt::format_to(it, ",{:.4f},{},{},{}\n", fit.confidence[i], value(b.clv, i, 2), value(b.p_alive, i, 4),
+                   value(b.churn_risk, i, 4));
+  }
   return csv;
 }
 

@@ -11,8 +11,9 @@
 
 namespace kohort::model {
 
-/// Writes DIR/assignments.csv (`customer_id,segment,segment_name,confidence`, the ids exactly
-/// as in the input, CSV-quoted when they hold a comma, quote or newline), DIR/segments.json
+/// Writes DIR/assignments.csv (`customer_id,segment,segment_name,confidence,clv,p_alive,
+/// churn_risk`, the ids exactly as in the input, CSV-quoted when they hold a comma, quote or
+/// newline; an unknown value is an empty cell), DIR/segments.json
 /// (the profiles) and DIR/model.json as one set (core/file_set.h): a crash or a full disk
 /// leaves the previous set or this one, and DIR/manifest.json, written last, names the files
 /// with their sizes and SHA-256 and records `about` (the published version) under "set".

@@ -30,14 +30,15 @@ double median_of(std::vector<float>& v, std::size_t begin, std::size_t end) {
 template <typename Take>
 BusinessMetrics business_of(const CustomerBusiness& b, std::size_t n, Take take, double total_revenue) {
   BusinessMetrics m;
-  double orders = 0, clv = 0, alive = 0, rate = 0, tenure = 0;
-  std::size_t n_clv = 0, n_alive = 0, n_rate = 0, n_tenure = 0;
+  double orders = 0, clv = 0, alive = 0, churn = 0, rate = 0, tenure = 0;
+  std::size_t n_clv = 0, n_alive = 0, n_churn = 0, n_rate = 0, n_tenure = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!take(i)) continue;
     if (std::isfinite(b.revenue[i])) m.revenue += b.revenue[i];
     if (std::isfinite(b.orders[i])) orders += b.orders[i];
     if (std::isfinite(b.clv[i])) { clv += b.clv[i]; ++n_clv; }
     if (std::isfinite(b.p_alive[i])) { alive += b.p_alive[i]; ++n_alive; }
+    if (std::isfinite(b.churn_risk[i])) { churn += b.churn_risk[i]; ++n_churn; }
     if (std::isfinite(b.tenure_days[i])) {
       tenure += b.tenure_days[i];
       ++n_tenure;
@@ -50,7 +51,7 @@ BusinessMetrics business_of(const CustomerBusiness& b, std::size_t n, Take take,
   m.revenue_share = total_revenue > 0 ? m.revenue / total_revenue : 0.0;
   m.clv_12m = n_clv ? clv / static_cast<double>(n_clv) : kNaN;
   m.p_alive = n_alive ? alive / static_cast<double>(n_alive) : kNaN;
-  m.churn_risk = n_alive ? 1.0 - m.p_alive : kNaN;
+  m.churn_risk = n_churn ? churn / static_cast<double>(n_churn) : kNaN;
   m.avg_order_value = orders > 0 ? m.revenue / orders : kNaN;
   m.orders_per_year = n_rate ? rate / static_cast<double>(n_rate) : kNaN;
   m.tenure_days = n_tenure ? tenure / static_cast<double>(n_tenure) : kNaN;
@@ -77,7 +78,8 @@ Result<Profiles> profile_segments(const Context& ctx, const features::FeatureTab
       return Status::invalid_argument("compared", fmt::format("column {} outside 0..{}", c, standardized.cols - 1));
   for (index_t f : compared)
     if (f < 0 || f >= d) return Status::invalid_argument("compared", fmt::format("feature {} outside 0..{}", f, d - 1));
-  for (const auto* v : {&business.revenue, &business.orders, &business.tenure_days, &business.clv, &business.p_alive})
+  for (const auto* v : {&business.revenue, &business.orders, &business.tenure_days, &business.clv, &business.p_alive,
+                        &business.churn_risk})
     if (v->size() != un)
       return Status::invalid_argument("business", fmt::format("{} values for {} customers", v->size(), n));
   for (std::int32_t l : labels)

@@ -22,6 +22,7 @@ struct CustomerBusiness {
   std::vector<double> tenure_days;  ///< days from the first purchase to the as-of instant
   std::vector<double> clv;          ///< discounted expected spend over the next 12 months
   std::vector<double> p_alive;      ///< probability the customer is still active
+  std::vector<double> churn_risk;   ///< probability of no purchase within the churn horizon
 };
 
 /// Business metrics of a group of customers (a segment or everyone).
@@ -30,7 +31,8 @@ struct BusinessMetrics {
   double revenue_share = 0;     ///< Σ revenue / Σ revenue of everyone (0 when that is ≤ 0)
   double clv_12m = 0;           ///< mean 12-month CLV per customer (known values)
   double p_alive = 0;           ///< mean P(alive) (known values)
-  double churn_risk = 0;        ///< 1 − p_alive
+  double churn_risk = 0;        ///< mean churn risk (known values): the share expected not to
+                                ///< buy within the churn horizon
   double avg_order_value = 0;   ///< Σ revenue / Σ orders
   double orders_per_year = 0;   ///< mean of orders ÷ max(tenure, 30 days) in years
   double tenure_days = 0;       ///< mean tenure
