@@ -75,7 +75,7 @@ int run_demo(Shell& shell, const DemoArgs& a) {
   const std::string db = (root / "kohort.db").string();
   auto st = store::Store::open(db);
   if (!st.ok()) return shell.fail(st.status());
-  auto version = model::publish(**st, *fit, "kohort demo");
+  auto version = model::publish(**st, *fit, {"kohort demo", o.created_at, {}});
   if (!version.ok()) return shell.fail(version.status());
   const std::string html = (root / "report.html").string();
   if (int code = write_report(shell, ctx, **st, *version, html, ""); code != 0) return code;

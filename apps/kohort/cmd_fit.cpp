@@ -33,6 +33,7 @@ struct FitArgs {
   std::string as_of;
   std::string algo = "kmeans";
   std::string covariance = "diag";
+  double reg_covar = 1e-6;
   std::string k = "auto";
   int k_min = 8, k_max = 25;
   double min_share = 0.01;
@@ -45,12 +46,9 @@ struct FitArgs {
   std::string on_error = "fail";
   SplitOptions split;
   std::string command;
+  nlohmann::json options;  // every option as given or defaulted (the lineage and the run record)
+  std::string started_at;  // when the run began
 };
-
-std::string now_utc() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  return format_datetime(static_cast<Seconds>(t));
-}
 
 std::string percent(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "n/a"; }
 
@@ -113,6 +111,7 @@ int run_fit(Shell& shell, FitArgs& a) {
   }
   o.algorithm = a.algo;
   o.covariance = a.covariance;
+  o.reg_covar = a.reg_covar;
   o.k_min = a.k_min;
   o.k_max = a.k_max;
   o.min_share = a.min_share;
@@ -122,7 +121,7 @@ int run_fit(Shell& shell, FitArgs& a) {
   o.scan_rows = static_cast<index_t>(a.scan_rows);
   o.transform.scaling = a.scale == "robust" ? features::Scaling::robust : features::Scaling::zscore;
   o.kohort_version = KOHORT_VERSION;
-  o.created_at = now_utc();
+  o.created_at = a.started_at;
 
   io::ReadOptions ro;
   ro.config = a.config;
@@ -145,7 +144,8 @@ int run_fit(Shell& shell, FitArgs& a) {
     st = std::move(*s);
   }
   auto fail_run = [&](const Status& s) {
-    if (st) (void)st->record_failed_run(a.command, fmt::format("{}: {}", s.where(), s.what()));
+    if (st) (void)st->record_failed_run({a.command, fmt::format("{}: {}", s.where(), s.what()), a.started_at,
+                                         json_text(a.options)});
     return shell.fail(s);
   };
 
@@ -169,13 +169,7 @@ int run_fit(Shell& shell, FitArgs& a) {
     prepared = model::prepare_fit(ctx, *data, o);
   }
   if (!prepared.ok()) return fail_run(prepared.status());
-  o.lineage = {{"inputs", inputs},
-               {"command", a.command},
-               {"config",
-                {{"algorithm", a.algo}, {"k", a.k}, {"k_min", a.k_min}, {"k_max", a.k_max}, {"min_share", a.min_share},
-                 {"reduce", a.reduce}, {"scale", a.scale}, {"max_correlation", a.max_correlation},
-                 {"n_init", a.n_init}, {"stability", a.stability}, {"scan_rows", a.scan_rows},
-                 {"seed", shell.seed}, {"as_of", a.as_of}, {"config_file", a.config}}}};
+  o.lineage = {{"inputs", inputs}, {"command", a.command}, {"options", a.options}};
 
   auto fit = model::fit_segments(ctx, std::move(*prepared), o);
   if (!fit.ok()) return fail_run(fit.status());
@@ -184,7 +178,7 @@ int run_fit(Shell& shell, FitArgs& a) {
 
   std::int64_t version = 0;
   if (st) {
-    auto v = model::publish(*st, *fit, a.command);
+    auto v = model::publish(*st, *fit, {a.command, a.started_at, a.options});
     if (!v.ok()) return fail_run(v.status());
     version = *v;
     ctx.log().info("published version {} to {}", version, store::redact_location(a.store));
@@ -259,6 +253,10 @@ void add_fit_command(CLI::App& app, Shell& shell) {
       ->check(CLI::IsMember({"kmeans", "gmm", "auto"}));
   cmd->add_option("--covariance", a->covariance, "gmm covariance: diag or full (default diag)\nexample: --covariance full")
       ->check(CLI::IsMember({"diag", "full"}));
+  cmd->add_option("--reg-covar", a->reg_covar,
+                  "gmm: added to every variance so that no covariance is singular (default 1e-6); raise it when "
+                  "the fit reports a covariance that is not positive definite\nexample: --reg-covar 1e-4")
+      ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--k", a->k, "number of segments, or auto to choose it (default auto)\nexample: --k 12");
   cmd->add_option("--k-min", a->k_min, "smallest k considered by --k auto (default 8)\nexample: --k-min 4")
       ->check(CLI::Range(2, 1000));
@@ -291,8 +289,10 @@ void add_fit_command(CLI::App& app, Shell& shell) {
                   "\nexample: --on-error quarantine");
   a->split.add_to(cmd);
   add_common_flags(cmd, shell);
-  cmd->callback([&shell, a] {
+  cmd->callback([&shell, a, cmd] {
     a->command = "kohort fit " + a->data;
+    a->options = options_record(*cmd);
+    a->started_at = now_utc();
     shell.exit_code = run_fit(shell, *a);
   });
 }

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"kohort: customer segments from raw event logs, right, fast and explained"};
   app.require_subcommand(1);
+  // Every option keeps its default as text, for the run's record of its options.
+  app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", "kohort " KOHORT_VERSION);
   app.footer("Run `kohort <command> --help` for the options of a command.\n"
              "Exit codes: 0 done, 1 bad input or data, 2 bad usage.");
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    kohort::app::suggest_spelling(app);
     return 2;
   } catch (const std::bad_alloc&) {
     std::cerr << "error: out of memory\nhint: use fewer rows or a machine with more memory\n";

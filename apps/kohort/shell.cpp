@@ -9,11 +9,14 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "kohort/core/blas.h"
 #include "kohort/core/text.h"
+#include "kohort/core/time.h"
+#include "kohort/store/store.h"
 
 namespace kohort::app {
 
@@ -67,6 +70,47 @@ class TerminalProgress final : public Progress {
   bool drawn_ = false;
 };
 
+// Progress for a log file or a scheduler (stderr is not a terminal): no bar, but a line when a
+// phase that lasted a second or more ends, with its time, and a line every 15 seconds while a
+// long one runs, so that the log is never silent for long.
+class LineProgress final : public Progress {
+ public:
+  void begin(std::string_view phase, std::int64_t total) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    phase_ = std::string(phase);
+    total_ = total;
+    start_ = last_ = std::chrono::steady_clock::now();
+  }
+  void step(std::int64_t done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(15)) return;
+    last_ = now;
+    const double s = std::chrono::duration<double>(now - start_).count();
+    if (total_ > 0)
+      std::fprintf(stderr, "%s: %.0f%% after %.0f s\n", printable(phase_).c_str(),
+                   100.0 * std::min(1.0, static_cast<double>(done) / static_cast<double>(total_)), s);
+    else
+      std::fprintf(stderr, "%s: %lld after %.0f s\n", printable(phase_).c_str(), static_cast<long long>(done), s);
+    std::fflush(stderr);
+  }
+  void end() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (s >= 1.0 && !phase_.empty()) {
+      std::fprintf(stderr, "%s: done in %.1f s\n", printable(phase_).c_str(), s);
+      std::fflush(stderr);
+    }
+    phase_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::string phase_;
+  std::int64_t total_ = 0;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
 }  // namespace
 
 Context Shell::context() {
@@ -76,7 +120,10 @@ Context Shell::context() {
   if (!parse_log_level(log_level, level)) level = LogLevel::info;
   if (quiet) level = LogLevel::warn;
   logger = std::make_unique<Logger>(&std::cerr, level);
-  if (isatty(STDERR_FILENO) && !quiet) progress = std::make_unique<TerminalProgress>();
+  if (!quiet && level <= LogLevel::info) {
+    if (isatty(STDERR_FILENO)) progress = std::make_unique<TerminalProgress>();
+    else progress = std::make_unique<LineProgress>();
+  }
   return Context(t, seed).with_logger(logger.get()).with_progress(progress.get()).with_cancel(
       &cancel);
 }
@@ -102,12 +149,94 @@ void add_common_flags(CLI::App* cmd, Shell& shell) {
                   "example: --threads 2")
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--seed", shell.seed,
-                  "random seed; the same seed gives the same result\nexample: --seed 7");
+                  "random seed, a whole number from 0 to 18446744073709551615; the same seed gives the same "
+                  "result\nexample: --seed 7")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return !text.empty() && text.size() <= 20 && text.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string()
+                       : fmt::format("'{}' is not a whole number from 0 to 18446744073709551615", text);
+          },
+          "SEED"));
   cmd->add_flag("--json", shell.json,
                 "print machine-readable results on stdout (logs stay on stderr)");
   cmd->add_option("--log-level", shell.log_level, "debug|info|warn|error|off (default info)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
   cmd->add_flag("-q,--quiet", shell.quiet, "only warnings and errors on stderr");
+}
+
+namespace {
+
+// Levenshtein distance, for spelling suggestions (short words only).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest(std::string_view word, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_d = 3;
+  for (const auto& n : names) {
+    const std::size_t d = n.rfind(word, 0) == 0 && word.size() >= 3 ? 1 : edit_distance(word, n);
+    if (d < best_d) best_d = d, best = n;
+  }
+  return best;
+}
+
+}  // namespace
+
+void suggest_spelling(const CLI::App& app) {
+  const auto used = app.get_subcommands();
+  const CLI::App* cmd = used.empty() ? &app : used.front();
+  std::vector<std::string> names;
+  if (used.empty()) {
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  } else {
+    for (const auto* opt : cmd->get_options())
+      for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+  }
+  for (const auto& word : cmd->remaining()) {
+    const bool is_option = word.rfind("--", 0) == 0;
+    if (used.empty() == is_option) continue;  // commands at the top, options within a command
+    const std::string key = is_option ? word.substr(0, word.find('=')) : word;
+    const std::string best = closest(key, names);
+    if (!best.empty() && best != key) std::cerr << fmt::format("did you mean {}? (not {})\n", best, printable(key, 40));
+  }
+}
+
+nlohmann::json options_record(const CLI::App& cmd) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const CLI::Option* opt : cmd.get_options()) {
+    const std::string name = opt->get_lnames().empty() ? opt->get_name() : opt->get_lnames().front();
+    if (name == "help" || name.empty()) continue;
+    if (opt->get_expected_max() == 0) {  // a flag
+      j[name] = opt->count() > 0;
+      continue;
+    }
+    std::string value = opt->get_default_str();
+    if (opt->count() > 0) {
+      value.clear();
+      for (const auto& r : opt->results()) value += (value.empty() ? "" : " ") + r;
+    }
+    j[name] = value.find("://") == std::string::npos ? value : store::redact_location(value);
+  }
+  return j;
+}
+
+std::string now_utc() {
+  return format_datetime(static_cast<Seconds>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count()));
 }
 
 bool parse_size(std::string_view text, std::uint64_t& bytes) {

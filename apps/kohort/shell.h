@@ -75,6 +75,20 @@ struct SplitOptions {
                                                      std::uint64_t limit) const;
 };
 
+/// After a command line that could not be parsed: for each word CLI11 did not expect (an
+/// unknown command or option), prints "did you mean …?" on stderr with the closest command or
+/// option of the command (at most two edits away, or one it begins), if any.
+void suggest_spelling(const CLI::App& app);
+
+/// Every option of a parsed command as given or defaulted, by long name (positional arguments
+/// by their name; flags as true/false), for the lineage and the run record. A value holding a
+/// URL has its password replaced by "***".
+[[nodiscard]] nlohmann::json options_record(const CLI::App& cmd);
+
+/// The current time as "YYYY-MM-DDTHH:MM:SSZ": the one place the shell reads the clock for a
+/// run's record.
+[[nodiscard]] std::string now_utc();
+
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);
 

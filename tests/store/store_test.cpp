@@ -10,6 +10,7 @@
 #include <map>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "kohort/store/internal/sqlite_store.h"
 #include "store/store_test_util.h"
@@ -23,9 +24,9 @@ namespace {
 using testing::make_request;
 using testing::StoreTest;
 
-// The schema this binary knows (2: migration 1 = versions, segments, assignments, history;
-// migration 2 = runs).
-constexpr int kLatestSchema = 2;
+// The schema this binary knows (3: migration 1 = versions, segments, assignments, history;
+// migration 2 = runs; migration 3 = the options of each run).
+constexpr int kLatestSchema = 3;
 
 AssignmentRecord assignment(std::string id, std::int32_t segment, float confidence) {
   return {std::move(id), segment, confidence, ""};
@@ -58,7 +59,7 @@ TEST_P(StoreTest, FreshStoreHasTheLatestSchemaAndNoVersions) {
   auto versions = store->versions();
   ASSERT_TRUE(versions.ok());
   EXPECT_TRUE(versions->empty());
-  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "3");
 }
 
 TEST_P(StoreTest, ReopeningIsIdempotent) {
@@ -76,7 +77,7 @@ TEST_P(StoreTest, ReopeningIsIdempotent) {
     ASSERT_TRUE(latest->has_value());
     EXPECT_EQ((*latest)->version, 1);
   }
-  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "3");
   EXPECT_EQ(backend_->query_one("SELECT count(*) FROM model_versions"), "1");
 }
 
@@ -102,13 +103,30 @@ TEST_P(StoreTest, OpeningAnOlderSchemaUpgradesIt) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->schema_version(), kLatestSchema);
-  EXPECT_EQ(backend_->query_one("SELECT max(version) FROM schema_migrations"), "2");
+  EXPECT_EQ(backend_->query_one("SELECT max(version) FROM schema_migrations"), "3");
   auto runs = store->runs();
   ASSERT_TRUE(runs.ok()) << runs.status().message();
   EXPECT_TRUE(runs->empty());
   auto v = store->publish(make_request(5, 2, "2024-01-31"));
   ASSERT_TRUE(v.ok()) << v.status().message();
   EXPECT_EQ(*v, 1);
+}
+
+TEST_P(StoreTest, RunsOfASchema2StoreKeepTheirRecordWithEmptyOptions) {
+  {
+    auto old = open_at_schema(GetParam(), backend_->location(), 2);
+    ASSERT_TRUE(old.ok()) << old.status().message();
+  }
+  // A run an older kohort recorded, before runs had options.
+  backend_->exec("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error) VALUES (" +
+                 backend_->now_sql() + ", " + backend_->now_sql() + ", 'failed', 'kohort fit old/', '{}', 'e')");
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  auto runs = store->runs();
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].options_json, "{}");
+  EXPECT_EQ((*runs)[0].command, "kohort fit old/");
 }
 
 TEST_P(StoreTest, AStoreFromANewerKohortFailsClearly) {
@@ -119,7 +137,7 @@ TEST_P(StoreTest, AStoreFromANewerKohortFailsClearly) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::corruption);
   EXPECT_EQ(store.status().what(),
-            "the store's schema version 99 is newer than this kohort knows (2)");
+            "the store's schema version 99 is newer than this kohort knows (3)");
   EXPECT_EQ(store.status().hint(), "use a newer kohort with this store, or open another store");
   EXPECT_EQ(store.status().where(), redact_location(backend_->location()));
 }
@@ -312,11 +330,11 @@ TEST_P(StoreTest, FailedRunIsRecordedWithoutTouchingVersions) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->publish(make_request(4, 2, "2024-01-31")).ok());
-  ASSERT_TRUE(store->record_failed_run("kohort fit shop/ --k 50",
-                                       "k 50 is larger than the 4 customers")
+  ASSERT_TRUE(store->record_failed_run({"kohort fit shop/ --k 50", "k 50 is larger than the 4 customers",
+                                        "2024-02-01T10:00:00Z", R"({"k": "50"})"})
                   .ok());
   // Text from a Latin-1 file in the message: stored, with the bad byte replaced.
-  ASSERT_TRUE(store->record_failed_run("kohort fit caf\xc3\xa9/", "bad name 'Ren\xe9'").ok());
+  ASSERT_TRUE(store->record_failed_run({"kohort fit caf\xc3\xa9/", "bad name 'Ren\xe9'", "not a time", "{not json"}).ok());
   auto runs = store->runs();
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 3u);
@@ -326,6 +344,10 @@ TEST_P(StoreTest, FailedRunIsRecordedWithoutTouchingVersions) {
   EXPECT_EQ((*runs)[1].command, "kohort fit shop/ --k 50");
   EXPECT_EQ((*runs)[1].error, "k 50 is larger than the 4 customers");
   EXPECT_EQ((*runs)[1].metrics_json, "{}");
+  EXPECT_EQ((*runs)[1].started_at, "2024-02-01T10:00:00Z");  // the run's own start
+  EXPECT_GT((*runs)[1].finished_at, (*runs)[1].started_at);
+  EXPECT_EQ(nlohmann::json::parse((*runs)[1].options_json), nlohmann::json::parse(R"({"k": "50"})"));
+  EXPECT_EQ((*runs)[2].options_json, "{}");  // not JSON: not stored
   EXPECT_FALSE((*runs)[1].version.has_value());
   EXPECT_EQ(backend_->query_one("SELECT count(*) FROM model_versions"), "1");
   EXPECT_EQ((*store->latest())->version, 1);
@@ -458,7 +480,7 @@ TEST_P(StoreTest, ConcurrentOpenersAndPublishersEachGetAVersion) {
     ASSERT_TRUE(rows.ok());
     EXPECT_EQ(static_cast<std::int64_t>(rows->size()), kCustomers);
   }
-  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "3");
   EXPECT_EQ(backend_->query_one("SELECT count(*) FROM runs"), "3");
 }
 

@@ -39,7 +39,7 @@ Status write_outputs(const FitResult& fit, const std::string& dir, const nlohman
   return write_file_set(dir, files, o);
 }
 
-Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const std::string& command) {
+Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const RunInfo& run) {
   store::PublishRequest req;
   req.model_json = json_text(fit.model.to_json());
   req.as_of = format_datetime(fit.model.as_of);
@@ -53,7 +53,9 @@ Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const std::
   for (std::size_t i = 0; i < fit.labels.size(); ++i)
     req.assignments.push_back({fit.customer_ids[i], fit.labels[i], fit.confidence[i], {}});
   req.run_metrics_json = json_text(fit.metrics);
-  req.command = command;
+  req.run_options_json = json_text(run.options);
+  req.run_started_at = run.started_at;
+  req.command = run.command;
   return st.publish(req);
 }
 

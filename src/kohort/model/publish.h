@@ -24,7 +24,15 @@ namespace kohort::model {
 /// The CSV text of assignments.csv.
 [[nodiscard]] std::string assignments_csv(const FitResult& fit);
 
-/// Publishes the fit as a new model version (atomically); returns the version number.
-[[nodiscard]] Result<std::int64_t> publish(store::Store& store, const FitResult& fit, const std::string& command);
+/// What the store records of the run that made a version.
+struct RunInfo {
+  std::string command;                                  ///< the command line
+  std::string started_at;                               ///< ISO 8601; empty: the publish time
+  nlohmann::json options = nlohmann::json::object();    ///< every option, no secrets
+};
+
+/// Publishes the fit as a new model version (atomically), recording `run`; returns the
+/// version number.
+[[nodiscard]] Result<std::int64_t> publish(store::Store& store, const FitResult& fit, const RunInfo& run);
 
 }  // namespace kohort::model

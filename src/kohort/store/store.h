@@ -40,9 +40,19 @@ struct PublishRequest {
   std::vector<SegmentRecord> segments;
   std::vector<AssignmentRecord> assignments;  ///< any order; `since` ignored on input
   std::string run_metrics_json = "{}";        ///< valid JSON; recorded with the run
+  std::string run_options_json = "{}";        ///< valid JSON: every option of the run, as given or
+                                              ///< defaulted (no secrets); recorded with the run
   std::string command;                        ///< the command line that produced it
   /// ISO 8601 start of the run that produced it; empty: the publish time. Recorded with the run.
   std::string run_started_at;
+};
+
+/// A run that stopped with an error, as the store records it.
+struct FailedRun {
+  std::string command;               ///< the command line
+  std::string error;                 ///< where and what went wrong
+  std::string started_at;            ///< ISO 8601 start of the run; empty: the recording time
+  std::string options_json = "{}";   ///< every option of the run (no secrets); "{}" if unknown
 };
 
 /// What a version is, without its bulk data.
@@ -63,6 +73,7 @@ struct RunRecord {
   std::string status;                   ///< "ok" or "failed"
   std::string command;
   std::string metrics_json;             ///< "{}" for a failed run
+  std::string options_json;             ///< every option of the run ("{}" when not recorded)
   std::string error;                    ///< empty for an ok run
   std::optional<std::int64_t> version;  ///< the version it published, if any
 };
@@ -127,10 +138,11 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<RunRecord>> runs() = 0;
   /// The highest migration applied to the store.
   [[nodiscard]] virtual Result<int> schema_version() = 0;
-  /// Records a failed run (a fit that stopped with an error) without touching versions.
-  /// Bytes of `command` or `error` that are not valid UTF-8 (and NULs) are stored as '?'.
-  [[nodiscard]] virtual Status record_failed_run(const std::string& command,
-                                                 const std::string& error) = 0;
+  /// Records a failed run (a fit that stopped with an error) without touching versions; it
+  /// finished now. Bytes of the command or error that are not valid UTF-8 (and NULs) are
+  /// stored as '?'; options_json that is not valid JSON is stored as "{}", and a started_at
+  /// that is not ISO 8601 as the recording time.
+  [[nodiscard]] virtual Status record_failed_run(const FailedRun& run) = 0;
 };
 
 /// The schema version this binary creates and understands.

@@ -109,9 +109,15 @@ CREATE TABLE runs (
 );
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Every option of a run, as given or defaulted, beside the command line.
+constexpr std::string_view kBoth3 = R"sql(
+ALTER TABLE runs ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
+    {3, "the options of each run", kBoth3, kBoth3},
 }};
 
 }  // namespace

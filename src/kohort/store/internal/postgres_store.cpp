@@ -81,7 +81,7 @@ class PostgresStore final : public Store {
   Result<std::vector<AssignmentRecord>> assignments(std::int64_t version) override;
   Result<std::vector<RunRecord>> runs() override;
   Result<int> schema_version() override;
-  Status record_failed_run(const std::string& command, const std::string& error) override;
+  Status record_failed_run(const FailedRun& run) override;
 
  private:
   Status error(std::string_view doing, const PGresult* res) const {
@@ -304,10 +304,11 @@ Result<std::int64_t> PostgresStore::publish(const PublishRequest& request) {
   KOHORT_RETURN_IF_ERROR(command("ANALYZE assignment_history", "updating statistics"));
   KOHORT_RETURN_IF_ERROR(
       run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, "
-          "version) VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, "
-          "'', $4::bigint)",
+          "version, options_json) VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', "
+          "$2, $3, '', $4::bigint, $5)",
           {plan.run_started_at.empty() ? nullptr : plan.run_started_at.c_str(),
-           request.command.c_str(), request.run_metrics_json.c_str(), version_text.c_str()},
+           request.command.c_str(), request.run_metrics_json.c_str(), version_text.c_str(),
+           request.run_options_json.c_str()},
           "recording the run", PGRES_COMMAND_OK)
           .status());
   KOHORT_RETURN_IF_ERROR(tx.commit("committing the new version"));
@@ -423,8 +424,8 @@ Result<std::vector<AssignmentRecord>> PostgresStore::assignments(std::int64_t ve
 Result<std::vector<RunRecord>> PostgresStore::runs() {
   KOHORT_ASSIGN_OR_RETURN(
       PgResult res,
-      run(fmt::format("SELECT run_id, {}, {}, status, command, metrics_json, error, version "
-                      "FROM runs ORDER BY run_id",
+      run(fmt::format("SELECT run_id, {}, {}, status, command, metrics_json, error, version, "
+                      "options_json FROM runs ORDER BY run_id",
                       epoch("started_at"), epoch("finished_at")),
           {}, "reading the runs"));
   std::vector<RunRecord> out;
@@ -438,19 +439,19 @@ Result<std::vector<RunRecord>> PostgresStore::runs() {
     r.metrics_json = PQgetvalue(res.get(), i, 5);
     r.error = PQgetvalue(res.get(), i, 6);
     if (PQgetisnull(res.get(), i, 7) == 0) r.version = to_int64(PQgetvalue(res.get(), i, 7));
+    r.options_json = PQgetvalue(res.get(), i, 8);
     out.push_back(std::move(r));
   }
   return out;
 }
 
-Status PostgresStore::record_failed_run(const std::string& command_in,
-                                        const std::string& error_in) {
-  const std::string command_line = to_valid_text(command_in);
-  const std::string error_text = to_valid_text(error_in);
-  return run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error) "
-             "VALUES (now(), now(), 'failed', $1, '{}', $2)",
-             {command_line.c_str(), error_text.c_str()}, "recording a failed run",
-             PGRES_COMMAND_OK)
+Status PostgresStore::record_failed_run(const FailedRun& failed) {
+  const FailedRunText t = failed_run_text(failed);
+  return run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, options_json) "
+             "VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'failed', $2, '{}', $3, $4)",
+             {t.started_at.empty() ? nullptr : t.started_at.c_str(), t.command.c_str(), t.error.c_str(),
+              t.options_json.c_str()},
+             "recording a failed run", PGRES_COMMAND_OK)
       .status();
 }
 

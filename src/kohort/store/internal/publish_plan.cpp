@@ -56,6 +56,15 @@ std::string to_valid_text(std::string_view s) {
   return repair_text(s, [](std::string& out, unsigned char) { out.push_back('?'); });
 }
 
+FailedRunText failed_run_text(const FailedRun& run) {
+  FailedRunText t;
+  t.command = to_valid_text(run.command);
+  t.error = to_valid_text(run.error);
+  t.options_json = nlohmann::json::accept(run.options_json) && valid_text(run.options_json) ? run.options_json : "{}";
+  if (const auto started = parse_iso8601(run.started_at)) t.started_at = format_datetime(*started);
+  return t;
+}
+
 Result<std::string> checked_model(std::int64_t version, std::string text, const std::string& fingerprint) {
   if (kohort::sha256_fingerprint(text) != fingerprint)
     return Status(Code::corruption, fmt::format("model version {}", version),
@@ -101,6 +110,7 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
     return Status::invalid_input(where, fmt::format("k {} is negative", request.k));
   KOHORT_RETURN_IF_ERROR(check_json(where, "model_json", request.model_json));
   KOHORT_RETURN_IF_ERROR(check_json(where, "run_metrics_json", request.run_metrics_json));
+  KOHORT_RETURN_IF_ERROR(check_json(where, "run_options_json", request.run_options_json));
 
   std::unordered_set<std::int32_t> segment_ids;
   for (const SegmentRecord& s : request.segments) {

@@ -51,6 +51,13 @@ struct PreviousAssignments {
 /// anything else).
 [[nodiscard]] bool valid_text(std::string_view s);
 
+/// A failed run's fields as both backends store them (see Store::record_failed_run):
+/// started_at normalised or empty (then: the recording time).
+struct FailedRunText {
+  std::string command, error, options_json, started_at;
+};
+[[nodiscard]] FailedRunText failed_run_text(const FailedRun& run);
+
 /// `text`, the model document of `version` as read back, when its SHA-256 is `fingerprint` (as
 /// recorded at publishing); corruption otherwise.
 [[nodiscard]] Result<std::string> checked_model(std::int64_t version, std::string text,

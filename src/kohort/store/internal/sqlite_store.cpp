@@ -61,7 +61,7 @@ class SqliteStore final : public Store {
   Result<std::vector<AssignmentRecord>> assignments(std::int64_t version) override;
   Result<std::vector<RunRecord>> runs() override;
   Result<int> schema_version() override;
-  Status record_failed_run(const std::string& command, const std::string& error) override;
+  Status record_failed_run(const FailedRun& run) override;
 
  private:
   Status error(std::string_view doing) const {
@@ -286,10 +286,12 @@ Result<std::int64_t> SqliteStore::publish(const PublishRequest& request) {
   {
     KOHORT_ASSIGN_OR_RETURN(
         Stmt st, prepare(fmt::format("INSERT INTO runs (started_at, finished_at, status, "
-                                     "command, metrics_json, error, version) "
-                                     "VALUES (coalesce(?, {0}), {0}, 'ok', ?, ?, '', ?)",
+                                     "command, metrics_json, error, version, options_json) "
+                                     "VALUES (coalesce(?, {0}), {0}, 'ok', ?, ?, '', ?, ?)",
                                      kNow),
                          "recording the run"));
+    sqlite3_bind_text(st.get(), 5, request.run_options_json.data(),
+                      static_cast<int>(request.run_options_json.size()), SQLITE_STATIC);
     if (!plan.run_started_at.empty()) {
       sqlite3_bind_text(st.get(), 1, plan.run_started_at.data(),
                         static_cast<int>(plan.run_started_at.size()), SQLITE_STATIC);
@@ -407,7 +409,7 @@ Result<std::vector<AssignmentRecord>> SqliteStore::assignments(std::int64_t vers
 Result<std::vector<RunRecord>> SqliteStore::runs() {
   KOHORT_ASSIGN_OR_RETURN(
       Stmt st, prepare("SELECT run_id, started_at, finished_at, status, command, metrics_json, "
-                       "error, version FROM runs ORDER BY run_id",
+                       "error, version, options_json FROM runs ORDER BY run_id",
                        "reading the runs"));
   std::vector<RunRecord> out;
   int rc = 0;
@@ -422,25 +424,26 @@ Result<std::vector<RunRecord>> SqliteStore::runs() {
     r.error = column_text(st.get(), 6);
     if (sqlite3_column_type(st.get(), 7) != SQLITE_NULL)
       r.version = sqlite3_column_int64(st.get(), 7);
+    r.options_json = column_text(st.get(), 8);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return error("reading the runs");
   return out;
 }
 
-Status SqliteStore::record_failed_run(const std::string& command_in,
-                                      const std::string& error_in) {
-  const std::string command = to_valid_text(command_in);
-  const std::string error_text = to_valid_text(error_in);
+Status SqliteStore::record_failed_run(const FailedRun& run) {
+  const FailedRunText t = failed_run_text(run);
   KOHORT_ASSIGN_OR_RETURN(
       Stmt st, prepare(fmt::format("INSERT INTO runs (started_at, finished_at, status, command, "
-                                   "metrics_json, error, version) "
-                                   "VALUES ({0}, {0}, 'failed', ?, '{{}}', ?, NULL)",
+                                   "metrics_json, error, version, options_json) "
+                                   "VALUES (coalesce(?, {0}), {0}, 'failed', ?, '{{}}', ?, NULL, ?)",
                                    kNow),
                        "recording a failed run"));
-  sqlite3_bind_text(st.get(), 1, command.data(), static_cast<int>(command.size()), SQLITE_STATIC);
-  sqlite3_bind_text(st.get(), 2, error_text.data(), static_cast<int>(error_text.size()),
-                    SQLITE_STATIC);
+  if (!t.started_at.empty())
+    sqlite3_bind_text(st.get(), 1, t.started_at.data(), static_cast<int>(t.started_at.size()), SQLITE_STATIC);
+  sqlite3_bind_text(st.get(), 2, t.command.data(), static_cast<int>(t.command.size()), SQLITE_STATIC);
+  sqlite3_bind_text(st.get(), 3, t.error.data(), static_cast<int>(t.error.size()), SQLITE_STATIC);
+  sqlite3_bind_text(st.get(), 4, t.options_json.data(), static_cast<int>(t.options_json.size()), SQLITE_STATIC);
   if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording a failed run");
   return {};
 }
