@@ -68,7 +68,8 @@ nlohmann::json scan_json(const select::KChoice& c) {
 // --algo auto: the k-means labelling (k already chosen) against a Gaussian mixture at the same k
 // and HDBSCAN. The best mean silhouette wins among labellings with at least 2 segments and at
 // most 10% of rows left as outliers (the silhouette of HDBSCAN's clustered rows alone would
-// flatter it otherwise); a later (less simple) candidate must beat the best so far by 0.01. The winner's labels,
+// flatter it otherwise), as many segments as asked for (--k, or --k-min..--k-max with --k auto)
+// and no segment below --min-share; a later (less simple) candidate must beat the best so far by 0.01. The winner's labels,
 // confidence, BIC and outlier flag replace the k-means ones. Returns {chosen, reason,
 // candidates: [{algo, k, silhouette, outlier_share, eligible, note}]}.
 Result<nlohmann::json> compare_algorithms(const Context& ctx, const ClusterArgs& a, MatrixView<const float> x,
@@ -76,6 +77,9 @@ Result<nlohmann::json> compare_algorithms(const Context& ctx, const ClusterArgs&
                                           std::optional<double>& bic, bool& outliers) {
   constexpr double kMaxOutlierShare = 0.10;
   constexpr double kMinGain = 0.01;
+  // The segments asked for: the --k-min..--k-max range of --k auto, or the given k.
+  const bool auto_k = a.k == "auto";
+  const int k_lo = auto_k ? a.k_min : a.params.n_clusters, k_hi = auto_k ? a.k_max : a.params.n_clusters;
   struct Candidate {
     std::string name;
     std::vector<std::int32_t> labels;
@@ -115,12 +119,18 @@ Result<nlohmann::json> compare_algorithms(const Context& ctx, const ClusterArgs&
       rows.push_back(row);
       continue;
     }
-    const auto k = static_cast<int>(select::cluster_sizes(c.labels).size());
+    const auto sizes = select::cluster_sizes(c.labels);
+    const auto k = static_cast<int>(sizes.size());
     const auto n_out = std::count_if(c.labels.begin(), c.labels.end(), [](std::int32_t l) { return l < 0; });
     const double share = static_cast<double>(n_out) / static_cast<double>(c.labels.size());
+    const double smallest =
+        sizes.empty() ? 0.0
+                      : static_cast<double>(*std::min_element(sizes.begin(), sizes.end())) / static_cast<double>(c.labels.size());
     row["k"] = k;
     row["outlier_share"] = share;
-    bool eligible = k >= 2 && share <= kMaxOutlierShare;
+    row["smallest_share"] = smallest;
+    const bool in_range = k >= k_lo && k <= k_hi;
+    bool eligible = k >= 2 && share <= kMaxOutlierShare && in_range && smallest >= a.min_share;
     if (k >= 2 && k <= x.rows - 1) {
       KOHORT_ASSIGN_OR_RETURN(const auto s, select::silhouette_sampled(ctx.quiet(), x, c.labels, a.silhouette_sample));
       sil[i] = s.mean;
@@ -129,7 +139,12 @@ Result<nlohmann::json> compare_algorithms(const Context& ctx, const ClusterArgs&
       eligible = false;
     }
     if (k < 2) c.note = fmt::format("found {} segment(s)", k);
+    else if (!in_range)
+      c.note = k_lo == k_hi ? fmt::format("found {} segments, not the {} asked for", k, k_lo)
+                            : fmt::format("found {} segments, outside --k-min {} .. --k-max {}", k, k_lo, k_hi);
     else if (share > kMaxOutlierShare) c.note = fmt::format("left {:.0f}% of rows as outliers (more than {:.0f}%)", 100 * share, 100 * kMaxOutlierShare);
+    else if (smallest < a.min_share)
+      c.note = fmt::format("its smallest segment holds {:.2f}% of rows (below --min-share {:g})", 100 * smallest, a.min_share);
     if (!c.note.empty()) row["note"] = c.note;
     row["eligible"] = eligible;
     rows.push_back(row);
@@ -173,7 +188,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   if (algo == nullptr) {
     std::string names;
     for (const auto& c : cluster::clusterers()) names += (names.empty() ? "" : ", ") + std::string(c.name);
-    return shell.fail(Status::invalid_argument("--algo", fmt::format("unknown algorithm '{}'", a.algo),
+    return shell.usage_error(Status::invalid_argument("--algo", fmt::format("unknown algorithm '{}'", a.algo),
                                                "available: " + names + " (see --algo list)"));
   }
   const bool auto_k = a.k == "auto";
@@ -183,7 +198,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
       a.params.n_clusters = std::stoi(a.k, &used);
       if (used != a.k.size()) throw std::invalid_argument(a.k);
     } catch (const std::exception&) {
-      return shell.fail(Status::invalid_argument("--k", fmt::format("'{}' is neither a number nor auto", a.k),
+      return shell.usage_error(Status::invalid_argument("--k", fmt::format("'{}' is neither a number nor auto", a.k),
                                                  "pass --k 8 or --k auto"));
     }
   }
@@ -484,6 +499,10 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--covariance", a->params.covariance,
                   "gmm covariance per segment: diag or full (default diag)\nexample: --covariance full")
       ->check(CLI::IsMember({"diag", "full"}));
+  cmd->add_option("--reg-covar", a->params.reg_covar,
+                  "gmm and bgmm: added to every variance so that no covariance is singular (default 1e-6); "
+                  "raise it when a fit reports a covariance that is not positive definite\nexample: --reg-covar 1e-4")
+      ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--eps", a->params.eps,
                   "dbscan neighbourhood radius, in the (scaled, reduced) units clustered "
                   "(default 0.5)\nexample: --eps 0.3")

@@ -72,7 +72,7 @@ Status set_precisions(Params& p) {
         if (!(var > 0) || !std::isfinite(var))
           return Status::invalid_input(
               "bgmm", fmt::format("component {} has a non-positive variance in column {}", c, j),
-              "raise reg_covar or the covariance prior, or drop constant columns");
+              "raise --reg-covar or the covariance prior, or drop constant columns");
         const double pc = 1.0 / std::sqrt(var);
         p.prec_chol[at(c * d + j)] = pc;
         p.log_det[at(c)] += std::log(pc);
@@ -87,7 +87,7 @@ Status set_precisions(Params& p) {
     if (llt.info() != Eigen::Success)
       return Status::invalid_input(
           "bgmm", fmt::format("the covariance of component {} is not positive definite", c),
-          "raise reg_covar, use fewer components, or use --covariance diag");
+          "raise --reg-covar, use fewer components, or use --covariance diag");
     // U = L⁻ᵀ: upper triangular with U Uᵀ = Σ⁻¹.
     const Eigen::MatrixXd u = llt.matrixL().solve(Eigen::MatrixXd::Identity(d, d)).transpose();
     for (index_t r = 0; r < d; ++r) {

@@ -57,6 +57,7 @@ class GmmClusterer final : public Clusterer {
     options_.max_iter = p.max_iter;
     options_.tol = p.tol;
     options_.covariance = p.covariance == "full" ? Covariance::full : Covariance::diag;
+    options_.reg_covar = p.reg_covar;
   }
   Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
                            std::span<const float> weights) override {
@@ -97,6 +98,7 @@ class BgmmClusterer final : public Clusterer {
     options_.n_init = p.n_init;
     options_.max_iter = p.max_iter;
     options_.covariance = p.covariance == "full" ? Covariance::full : Covariance::diag;
+    options_.reg_covar = p.reg_covar;
   }
   Result<Segmentation> fit(const Context& ctx, MatrixView<const float> x,
                            std::span<const float> weights) override {

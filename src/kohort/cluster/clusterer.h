@@ -22,6 +22,7 @@ struct ClusterParams {
   double tol = 1e-4;           ///< convergence tolerance
   std::string init = "kmeans++";  ///< kmeans++ | kmeans||
   std::string covariance = "diag";  ///< mixtures: diag | full
+  double reg_covar = 1e-6;         ///< mixtures: added to every variance (the diagonal)
   double eps = 0.5;                ///< density: neighbourhood radius
   int min_samples = 5;             ///< density: rows (itself included) that make a core row
   int min_cluster_size = 5;        ///< hdbscan: smallest cluster

@@ -97,7 +97,7 @@ Status m_step(const Stats& st, index_t n, double reg, Params& p) {
         if (!(var > 0))
           return Status::invalid_input(
               "gmm", fmt::format("component {} has a non-positive variance in column {}", c, j),
-              "raise reg_covar, use fewer components, or drop constant columns");
+              "raise --reg-covar, use fewer components, or drop constant columns");
         const double pc = 1.0 / std::sqrt(var);
         p.prec_chol[static_cast<std::size_t>(c * d + j)] = pc;
         p.log_det[static_cast<std::size_t>(c)] += std::log(pc);
@@ -112,7 +112,7 @@ Status m_step(const Stats& st, index_t n, double reg, Params& p) {
       if (llt.info() != Eigen::Success)
         return Status::invalid_input(
             "gmm", fmt::format("the covariance of component {} is not positive definite", c),
-            "raise reg_covar, use fewer components, or use --covariance diag");
+            "raise --reg-covar, use fewer components, or use --covariance diag");
       // U = L⁻ᵀ: upper triangular with U Uᵀ = Σ⁻¹.
       const Eigen::MatrixXd linv =
           llt.matrixL().solve(Eigen::MatrixXd::Identity(d, d));

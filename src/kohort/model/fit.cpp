@@ -34,13 +34,17 @@ namespace {
 using nlohmann::json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Logs how long each stage took (debug level): where the time of a fit goes.
+// Logs how long each stage took: where the time of a fit goes. A stage of a second or more is
+// logged at info level (a scheduler's log then shows the fit moving), shorter ones at debug.
 class StageClock {
  public:
   explicit StageClock(const Context& ctx) : ctx_(ctx), start_(std::chrono::steady_clock::now()), last_(start_) {}
   void done(std::string_view stage) {
     const auto now = std::chrono::steady_clock::now();
-    ctx_.log().debug("{}: {:.2f} s", stage, std::chrono::duration<double>(now - last_).count());
+    const double s = std::chrono::duration<double>(now - last_).count();
+    if (s >= 1.0) ctx_.log().info("{}: {:.1f} s (fit so far {:.1f} s)", stage, s,
+                                  std::chrono::duration<double>(now - start_).count());
+    else ctx_.log().debug("{}: {:.2f} s", stage, s);
     last_ = now;
   }
 
@@ -73,6 +77,12 @@ Matrix<float> gather(MatrixView<const float> x, const std::vector<index_t>& rows
   return out;
 }
 
+// "all 2,357 customers" or "18,853 sampled customers (of 250,000)": what a scan looked at.
+std::string scanned_whom(index_t scanned, index_t all) {
+  return scanned >= all ? fmt::format("all {} customers", all)
+                        : fmt::format("{} sampled customers (of {})", scanned, all);
+}
+
 // Fits the clusterer at k on x; the model's own predict() gives the labels (so assigning the
 // training customers with the stored model reproduces them exactly).
 Result<ClustererModel> fit_clusterer(const Context& ctx, MatrixView<const float> x, int k, const FitOptions& o,
@@ -83,6 +93,7 @@ Result<ClustererModel> fit_clusterer(const Context& ctx, MatrixView<const float>
     cluster::GmmOptions g;
     g.n_components = k;
     g.covariance = o.covariance == "full" ? cluster::Covariance::full : cluster::Covariance::diag;
+    g.reg_covar = o.reg_covar;
     g.n_init = std::max(1, o.n_init);
     KOHORT_ASSIGN_OR_RETURN(auto fit, cluster::fit_gmm(ctx, x, g));
     if (bic) *bic = fit.bic;
@@ -383,7 +394,8 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
     };
     KOHORT_ASSIGN_OR_RETURN(auto choice, select::choose_k(ctx, scan_sample.cview(), co, fit_at));
     k = choice.k;
-    ctx.log().info("chose k = {} on {} sampled customers ({}): {}", k, scan_sample.rows(), choice.rule, choice.reason);
+    ctx.log().info("chose k = {} on {} ({}): {}", k, scanned_whom(scan_sample.rows(), space.rows()), choice.rule,
+                   choice.reason);
     for (auto& r : choice.table) r.labels.clear();
     out.choice = std::move(choice);
   }
@@ -413,9 +425,9 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
       }
     }
     const std::string reason = fmt::format(
-        "{} at k = {} separates the {} sampled customers best (silhouette {:.3f} for k-means, {:.3f} for the "
+        "{} at k = {} separates {} best (silhouette {:.3f} for k-means, {:.3f} for the "
         "Gaussian mixture; a mixture must be better by 0.001 to be chosen)",
-        eff.algorithm == "gmm" ? "the Gaussian mixture" : "k-means", k, scan_sample.rows(),
+        eff.algorithm == "gmm" ? "the Gaussian mixture" : "k-means", k, scanned_whom(scan_sample.rows(), space.rows()),
         candidates[0]["silhouette"].get<double>(), candidates[1]["silhouette"].get<double>());
     ctx.log().info("algorithm: {}", reason);
     out.algorithm_choice = {{"chosen", eff.algorithm}, {"reason", reason}, {"candidates", candidates}};

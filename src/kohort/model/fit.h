@@ -35,6 +35,7 @@ struct FitOptions {
   std::string algorithm = "kmeans";      ///< kmeans | gmm | auto (both at k on the scan sample;
                                          ///< the better silhouette fits everyone)
   std::string covariance = "diag";       ///< gmm: diag | full
+  double reg_covar = 1e-6;               ///< gmm: added to every variance
   int k = 0;                             ///< 0 = choose in [k_min, k_max]
   int k_min = 8, k_max = 25;
   double min_share = 0.01;               ///< with k chosen: every segment holds ≥ this share
