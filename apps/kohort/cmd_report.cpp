@@ -54,9 +54,9 @@ namespace {
 int run_report(Shell& shell, const ReportArgs& a) {
   const Context ctx = shell.context();
   // Reading must not create a store: a mistyped path is an error, not an empty kohort.db.
-  const bool url = a.store.rfind("postgresql://", 0) == 0 || a.store.rfind("postgres://", 0) == 0;
+  const bool url = store::store_files(a.store).empty();
   if (!url && !std::filesystem::exists(a.store))
-    return shell.fail(Status::not_found(a.store, "no such store",
+    return shell.fail(Status::not_found(printable(a.store, 0), "no such store",
                                         "pass the --store that kohort fit published to (default kohort.db)"));
   const auto inputs = store::store_files(a.store);
   for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--data", a.data_out}})
@@ -64,7 +64,7 @@ int run_report(Shell& shell, const ReportArgs& a) {
   auto st = store::Store::open(a.store);
   if (!st.ok()) return shell.fail(st.status());
   const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out);
-  if (code == 0 && shell.json) shell.print_json({{"store", a.store}, {"out", a.out}});
+  if (code == 0 && shell.json) shell.print_json({{"store", store::redact_location(a.store)}, {"out", a.out}});
   return code;
 }
 

@@ -171,6 +171,25 @@ TEST(PostgresStore, AMalformedUrlIsAnInvalidArgument) {
 }
 #endif
 
+#if KOHORT_WITH_POSTGRES
+TEST(PostgresStore, MalformedUrlsAreRefusedWithoutThePassword) {
+  for (const char* url : {"postgresql://kohort:S3cr%zzPW@127.0.0.1:1/segments",
+                          "postgresql://kohort:S3c/retPW@127.0.0.1:1/segments",
+                          "postgresql://kohort:S3c@retPW@127.0.0.1:1/segments",
+                          "postgresql://kohort:S3cretPW@[::1/segments",
+                          "POSTGRESQL://kohort:S3cretPW@127.0.0.1:1/segments?connect_timeout=5"}) {
+    auto s = Store::open(url);
+    ASSERT_FALSE(s.ok()) << url;
+    EXPECT_EQ(s.status().message().find("S3c"), std::string::npos) << s.status().message();
+    EXPECT_EQ(s.status().json().find("S3c"), std::string::npos) << s.status().json();
+  }
+  // The upper-case scheme is read as a URL (libpq would echo a key=value string whole).
+  const auto upper = Store::open("POSTGRESQL://kohort:S3cretPW@127.0.0.1:1/segments?connect_timeout=5");
+  EXPECT_EQ(upper.status().code(), Code::io_error);
+  EXPECT_NE(upper.status().what().find("Connection refused"), std::string::npos) << upper.status().what();
+}
+#endif
+
 TEST(PublishPlan, SortsChecksAndFingerprints) {
   PublishRequest r = testing::make_request(5, 2, "2024-01-31T10:00:00+02:00");
   std::reverse(r.assignments.begin(), r.assignments.end());

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/secrets.h"
+
 #if KOHORT_WITH_POSTGRES
 #include <libpq-fe.h>
 
@@ -78,14 +80,21 @@ bool postgres_available() { return true; }
 Status open_postgres_copy(const std::string& conninfo, const std::string& table,
                           const std::string& query, const std::string& where,
                           StreamReader& reader) {
-  // connect_timeout first: a value in conninfo, expanded after it, overrides it.
+  // connect_timeout first: a value in conninfo, expanded after it, overrides it. libpq reads a
+  // URL only with a lower-case scheme, and what it says is scrubbed of the secrets in it.
+  const std::string url = lower_url_scheme(conninfo);
+  if (const std::string problem = url_userinfo_problem(url); !problem.empty())
+    return Status::invalid_argument(where, "malformed PostgreSQL URL: " + problem,
+                                    "percent-encode reserved characters in the user name and password in "
+                                    "kohort.toml (or put the password in PGPASSWORD or ~/.pgpass)");
   const char* keys[] = {"connect_timeout", "dbname", nullptr};
-  const char* values[] = {"10", conninfo.c_str(), nullptr};
+  const char* values[] = {"10", url.c_str(), nullptr};
   Conn conn(PQconnectdbParams(keys, values, 1), PQfinish);
   if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {
     return Status::io_error(where,
                             fmt::format("cannot connect to PostgreSQL: {}",
-                                        conn ? server_message(conn.get()) : "out of memory"),
+                                        conn ? scrub_secrets(scrub_secrets(server_message(conn.get()), url), conninfo)
+                                             : "out of memory"),
                             "check the postgresql connection string in kohort.toml and that the "
                             "server is running (passwords go in PGPASSWORD or ~/.pgpass)");
   }

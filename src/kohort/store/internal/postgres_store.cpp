@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/secrets.h"
 #include "kohort/core/time.h"
 #include "kohort/store/internal/location.h"
 #include "kohort/store/internal/migrations.h"
@@ -69,7 +70,8 @@ void append_copy_text(std::string& out, std::string_view v) {
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::string where, Conn conn) : where_(std::move(where)), conn_(std::move(conn)) {}
+  PostgresStore(std::string where, std::string url, Conn conn)
+      : where_(std::move(where)), url_(std::move(url)), conn_(std::move(conn)) {}
 
   Status migrate(int target);
 
@@ -87,6 +89,7 @@ class PostgresStore final : public Store {
   Status error(std::string_view doing, const PGresult* res) const {
     std::string message = trimmed(res != nullptr ? PQresultErrorMessage(res) : "");
     if (message.empty()) message = trimmed(PQerrorMessage(conn_.get()));
+    message = scrub_secrets(message, url_);
     std::string hint;
     if (PQstatus(conn_.get()) != CONNECTION_OK) {
       hint = "the connection to the server was lost; is the server running?";
@@ -152,6 +155,7 @@ class PostgresStore final : public Store {
   };
 
   std::string where_;
+  std::string url_;  // the URL as given: only to scrub its secrets from messages
   Conn conn_;
 };
 
@@ -457,16 +461,23 @@ Status PostgresStore::record_failed_run(const FailedRun& failed) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, int schema_version) {
-  const std::string where = redact(url);
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& location, int schema_version) {
+  const std::string where = redact(location);
+  // libpq reads a URL only with a lower-case scheme; anything else it would echo back whole as
+  // a key=value string. Every message it writes is scrubbed of the URL's secrets.
+  const std::string url = lower_url_scheme(location);
+  const auto scrub = [&](std::string_view m) { return scrub_secrets(scrub_secrets(m, url), location); };
+  if (const std::string problem = url_userinfo_problem(url); !problem.empty())
+    return Status::invalid_argument(where, "malformed PostgreSQL URL: " + problem,
+                                    "percent-encode reserved characters in the user name and password");
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
   if (options == nullptr) {
     const std::string message = trimmed(parse_error != nullptr ? parse_error : "out of memory");
     PQfreemem(parse_error);
-    return Status::invalid_argument(where,
-                                    fmt::format("malformed PostgreSQL URL: {}", message),
-                                    "write it as postgresql://user[:password]@host[:port]/database");
+    return Status::invalid_argument(where, fmt::format("malformed PostgreSQL URL: {}", scrub(message)),
+                                    "write it as postgresql://user[:password]@host[:port]/database, with "
+                                    "reserved characters in the password percent-encoded (/ as %2F, @ as %40)");
   }
   PQconninfoFree(options);
   Conn conn(PQconnectdb(url.c_str()));
@@ -474,13 +485,13 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, int s
     return Status::io_error(
         where,
         fmt::format("cannot connect to {}: {}", where,
-                    conn != nullptr ? trimmed(PQerrorMessage(conn.get())) : "out of memory"),
+                    conn != nullptr ? scrub(trimmed(PQerrorMessage(conn.get()))) : "out of memory"),
         "is the server running and accepting connections there? check host, port, user, "
         "password and database in the URL");
   }
   // libpq prints server notices to stderr by default; library code does not print.
   PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
-  auto store = std::make_unique<PostgresStore>(where, std::move(conn));
+  auto store = std::make_unique<PostgresStore>(where, url, std::move(conn));
   KOHORT_RETURN_IF_ERROR(store->migrate(schema_version));
   return std::unique_ptr<Store>(std::move(store));
 }
