@@ -60,6 +60,19 @@ TEST(ReportData, AWholeDocumentGivesTheContractsKeys) {
   EXPECT_EQ((*r)["customers"], 20);
   EXPECT_EQ((*r)["segments"][1]["name"], "lapsing");
   EXPECT_FALSE((*r)["segments"][0].contains("revenue"));  // only the contract's keys
+  // A document without the revenue period and churn horizon (an earlier Kohort's): null.
+  EXPECT_TRUE((*r)["revenue_period"].is_null());
+  EXPECT_TRUE((*r)["churn_horizon_days"].is_null());
+  json doc = whole_document();
+  doc["diagnostics"]["population"]["revenue_from"] = "2023-01-05";
+  doc["diagnostics"]["population"]["revenue_to"] = "2024-06-30";
+  doc["clv"] = {{"churn_horizon_days", 90}};
+  const auto with = report_data(doc.dump(), 4);
+  ASSERT_TRUE(with.ok()) << with.status().message();
+  EXPECT_EQ((*with)["revenue_period"], json({{"from", "2023-01-05"}, {"to", "2024-06-30"}}));
+  EXPECT_EQ((*with)["churn_horizon_days"], 90);
+  doc["clv"]["churn_horizon_days"] = "ninety";
+  EXPECT_NE(read(doc).what().find("clv.churn_horizon_days is not a number or null"), std::string::npos);
 }
 
 TEST(ReportData, DocumentsOfAnotherShapeAreCorruptionNotACrash) {

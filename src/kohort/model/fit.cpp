@@ -83,6 +83,16 @@ std::string scanned_whom(index_t scanned, index_t all) {
                         : fmt::format("{} sampled customers (of {})", scanned, all);
 }
 
+// The first day whose transactions count toward revenue: the earliest first purchase, from the
+// customers' tenure at the cut (null without one).
+json revenue_from(const std::vector<double>& tenure_days, Seconds as_of) {
+  double longest = -1;
+  for (double t : tenure_days)
+    if (std::isfinite(t)) longest = std::max(longest, t);
+  if (longest < 0) return nullptr;
+  return format_date(as_of - static_cast<Seconds>(std::llround(longest * kSecondsPerDay)));
+}
+
 // Fits the clusterer at k on x; the model's own predict() gives the labels (so assigning the
 // training customers with the stored model reproduces them exactly).
 Result<ClustererModel> fit_clusterer(const Context& ctx, MatrixView<const float> x, int k, const FitOptions& o,
@@ -578,6 +588,8 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   const auto& pb = out.profiles.population.business;
   diag["population"] = {{"customers", raw.rows()},
                         {"revenue", pb.revenue},
+                        {"revenue_from", revenue_from(data.business.tenure_days, spec.as_of)},
+                        {"revenue_to", format_date(spec.as_of - kSecondsPerDay)},
                         {"clv_12m", number_or_null(pb.clv_12m)},
                         {"churn_risk", number_or_null(pb.churn_risk)},
                         {"avg_order_value", number_or_null(pb.avg_order_value)}};

@@ -71,6 +71,10 @@ class Reader {
       }
     return a;
   }
+  // obj[key] when present (checked as `kind`), else null: keys that older documents lack.
+  json optional(const json& obj, std::string_view key, Kind kind, const std::string& path) {
+    return obj.is_object() && obj.contains(key) ? take(obj, key, kind, path) : json(nullptr);
+  }
   // Copies `keys` of `obj` (each of its kind) into a new object.
   json copy(const json& obj, std::initializer_list<std::pair<const char*, Kind>> keys, const std::string& path) {
     json out = json::object();
@@ -162,6 +166,15 @@ json choice_of(Reader& r, const json& diag) {
   return out;
 }
 
+// The days the revenue shares cover, {"from", "to"} (inclusive), or null for a model that does
+// not record them.
+json revenue_period(Reader& r, const json& population) {
+  const json from = r.optional(population, "revenue_from", Kind::string, "diagnostics.population");
+  const json to = r.optional(population, "revenue_to", Kind::string, "diagnostics.population");
+  if (from.is_null() || to.is_null()) return nullptr;
+  return {{"from", from}, {"to", to}};
+}
+
 }  // namespace
 
 Result<json> report_data(std::string_view model_text, std::int64_t version) {
@@ -196,7 +209,10 @@ Result<json> report_data(std::string_view model_text, std::int64_t version) {
               {"segments", std::move(segments)},
               {"heatmap", heatmap_of(r, diag, k)},
               {"map", map_of(r, diag, k)},
-              {"choice", choice_of(r, diag)}};
+              {"choice", choice_of(r, diag)},
+              {"revenue_period", revenue_period(r, population)},
+              {"churn_horizon_days", r.optional(m.value("clv", json::object()), "churn_horizon_days",
+                                                Kind::number_or_null, "clv")}};
   if (!r.error.empty()) return Status(Code::corruption, where, "the model document is malformed: " + r.error, hint);
   return out;
 }

@@ -18,7 +18,9 @@ namespace kohort::model {
 /// right types and shapes — `segments` holds one object per segment with ids 0..k-1 in order,
 /// each with its numbers, narrative, rules and drivers; `diagnostics` holds the metrics, the
 /// heatmap (segments × features), the map (arrays of one length, segments in −1..k−1) and the
-/// choice of k (or null). Fails with corruption (where: "model version N"; what: the first key
+/// choice of k (or null). Keys a model of an earlier Kohort may lack come out null:
+/// `revenue_period` ({"from", "to"}: the days the revenue shares cover) and
+/// `churn_horizon_days`. Fails with corruption (where: "model version N"; what: the first key
 /// that is wrong, as a path like `segments[3].drivers[0].std_diff`) and a hint to refit; never
 /// throws. Only keys of the contract are copied. Deterministic; O(size of the document).
 [[nodiscard]] Result<nlohmann::json> report_data(std::string_view model_text, std::int64_t version);
