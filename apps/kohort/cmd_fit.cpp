@@ -198,6 +198,7 @@ int run_fit(Shell& shell, FitArgs& a) {
     nlohmann::json j = {{"data", a.data},
                         {"as_of", format_datetime(fit->model.as_of)},
                         {"customers", fit->labels.size()},
+                        {"prospects", fit->prospects},
                         {"features", {{"computed", fit->raw_features}, {"used", fit->used_features}, {"dimensions", fit->dimensions}}},
                         {"algo", a.algo},
                         {"k", fit->model.k()},

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <set>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -66,6 +67,16 @@ TEST_F(PartitionedFit, PreparedDataEqualsTheWholeRead) {
   ASSERT_TRUE(whole.ok()) << whole.status().what();
   ASSERT_GT(whole->raw.rows(), 2000);
   ASSERT_GT(whole->purchases.customers.size(), 2000u);
+  // Prospects: customers with sessions, emails or support contacts but no purchase.
+  index_t prospects = 0;
+  std::set<events::customer_t> buyers(whole->raw.customers.begin(), whole->raw.customers.end());
+  for (index_t c = 0; c < ds->log.customers(); ++c) {
+    const auto cc = static_cast<events::customer_t>(c);
+    const auto any = [&](const auto& s) { return s.offsets.size() > static_cast<std::size_t>(c) + 1 && s.offsets[c + 1] > s.offsets[c]; };
+    if (buyers.count(cc) == 0 && (any(ds->log.sessions) || any(ds->log.emails) || any(ds->log.support))) ++prospects;
+  }
+  EXPECT_GT(prospects, 0);
+  EXPECT_EQ(whole->prospects, prospects);
   for (std::uint32_t parts : {2u, 7u}) {
     SCOPED_TRACE(fmt::format("{} partitions", parts));
     auto split = io::partition_dataset(ctx, data(), {}, parts, spill());
@@ -81,6 +92,7 @@ TEST_F(PartitionedFit, PreparedDataEqualsTheWholeRead) {
     expect_same_values(p->business.orders, whole->business.orders, "orders");
     expect_same_values(p->business.tenure_days, whole->business.tenure_days, "tenure");
     EXPECT_EQ(p->purchases.customers, whole->purchases.customers);
+    EXPECT_EQ(p->prospects, whole->prospects);
     expect_same_values(p->purchases.x, whole->purchases.x, "x");
     expect_same_values(p->purchases.t_x, whole->purchases.t_x, "t_x");
     expect_same_values(p->purchases.T, whole->purchases.T, "T");

@@ -168,6 +168,24 @@ Status not_segmentable(const io::QualityReport& quality) {
                                "run kohort check on it for the full report");
 }
 
+// Customers with events (sessions, emails, support) before the cut but no purchase: prospects,
+// which have no purchase behaviour to segment on and are counted, not silently left out.
+index_t count_prospects(const events::EventLog& log, const features::FeatureTable& t) {
+  std::vector<char> in_table(static_cast<std::size_t>(log.customers()), 0);
+  for (auto c : t.customers) in_table[static_cast<std::size_t>(c)] = 1;
+  const auto active = [&](const auto& stream, events::customer_t c) {
+    return !stream.offsets.empty() && events::rows_before(stream.offsets, stream.time, c, t.as_of).size() > 0;
+  };
+  index_t prospects = 0;
+  for (index_t c = 0; c < log.customers(); ++c) {
+    const auto cc = static_cast<events::customer_t>(c);
+    if (in_table[static_cast<std::size_t>(c)] == 0 &&
+        (active(log.sessions, cc) || active(log.emails, cc) || active(log.support, cc)))
+      ++prospects;
+  }
+  return prospects;
+}
+
 // The purchase summary of a log's table customers, in table-row order, with customers[i]
 // the table row (a customer with purchases only on the as-of date's calendar day before the
 // cut is in the table; one with only refunds is not in the summary).
@@ -255,6 +273,7 @@ Result<FitData> prepare_fit(const Context& ctx, const io::Dataset& data, const F
   KOHORT_ASSIGN_OR_RETURN(d.raw, features::compute_features(ctx, log, spec));
   transaction_business(log, d.raw, d.business);
   d.purchases = summary_by_row(log, d.raw);
+  d.prospects = count_prospects(log, d.raw);
   d.ids.reserve(static_cast<std::size_t>(d.raw.rows()));
   for (auto c : d.raw.customers) d.ids.push_back(log.external_id(c));
   clock.done("features");
@@ -274,6 +293,7 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
   struct Part {
     profile::CustomerBusiness business;
     clv::PurchaseSummary purchases;  // customers[i] = the partition table's row
+    index_t prospects = 0;
   };
   std::vector<Part> parts(data.partitions);
   io::QualityTally tally;
@@ -283,6 +303,7 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
     tally.merge(io::tally_partition(ctx, ds.log, data, k, qo));
     transaction_business(ds.log, table, parts[k].business);
     parts[k].purchases = summary_by_row(ds.log, table);
+    parts[k].prospects = count_prospects(ds.log, table);
     return {};
   };
   KOHORT_ASSIGN_OR_RETURN(auto merged, features::compute_features_partitioned(ctx, data, spec, visit));
@@ -291,6 +312,7 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
   if (!d.quality.segmentable) return not_segmentable(d.quality);
   d.raw = std::move(merged.table);
   d.ids = std::move(merged.ids);
+  for (const Part& p : parts) d.prospects += p.prospects;
 
   // The partitions' values in the merged row order.
   const auto n = static_cast<std::size_t>(d.raw.rows());
@@ -345,6 +367,11 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
                                  "pass a smaller --k or --k-min, or more data");
   out.raw_features = raw.cols();
   ctx.log().info("features: {} customers × {} features as of {}", raw.rows(), raw.cols(), format_date(spec.as_of));
+  out.prospects = data.prospects;
+  if (data.prospects > 0)
+    ctx.log().info("{} prospects (customers with sessions, emails or support contacts but no purchase before {}) "
+                   "have no purchases to segment on and are not in a segment",
+                   data.prospects, format_date(spec.as_of));
 
   // 3. Transforms, 4. selection.
   features::FittedTransform fitted;
@@ -587,6 +614,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
                                                      : out.algorithm_choice;
   const auto& pb = out.profiles.population.business;
   diag["population"] = {{"customers", raw.rows()},
+                        {"prospects", out.prospects},
                         {"revenue", pb.revenue},
                         {"revenue_from", revenue_from(data.business.tenure_days, spec.as_of)},
                         {"revenue_to", format_date(spec.as_of - kSecondsPerDay)},

@@ -71,6 +71,7 @@ struct FitResult {
   std::vector<features::DroppedColumn> dropped;  ///< by the transform and the correlation filter
   std::vector<std::string> warnings;    ///< things the user should know (CLV not fitted, unstable segments…)
   index_t raw_features = 0, used_features = 0, dimensions = 0;
+  index_t prospects = 0;  ///< customers with events but no purchase before the cut: not segmented
 };
 
 /// What a fit needs of the data: the checked data's features and, per customer, what the
@@ -82,6 +83,7 @@ struct FitData {
   profile::CustomerBusiness business;  ///< revenue, orders and tenure_days per row
   clv::PurchaseSummary purchases;      ///< weeks; customers[i] is the table row
   io::QualityReport quality;           ///< of the whole dataset
+  index_t prospects = 0;               ///< customers with events but no purchase before the cut
 };
 
 /// Check and features of a loaded dataset (steps 1–2). Fails with invalid_input when the data
