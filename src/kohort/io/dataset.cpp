@@ -24,6 +24,7 @@
 #include "kohort/io/internal/local_dict.h"
 #include "kohort/io/internal/schema.h"
 #include "kohort/io/internal/pg_source.h"
+#include "kohort/io/internal/read_plan.h"
 #include "kohort/io/internal/spill.h"
 #include "kohort/io/internal/sqlite_source.h"
 #include "kohort/io/internal/timestamp.h"
@@ -32,10 +33,19 @@ namespace kohort::io {
 
 namespace fs = std::filesystem;
 using events::Stream;
+using internal::ChunkOut;
+using internal::ColumnData;
+using internal::JsonRow;
+using internal::kByte;
+using internal::kDouble;
+using internal::kFloat;
 using internal::Kind;
 using internal::LocalDict;
+using internal::ParsedStream;
+using internal::Plan;
 using internal::RoleSpec;
 using internal::TimeFormat;
+using internal::Totals;
 
 namespace {
 // The canonical order given whether each id is all digits (is_digits, computed once per id
@@ -168,52 +178,6 @@ bool parse_sentiment(std::string_view s, double& v) {
   return false;
 }
 
-// ---------------------------------------------------------------------------------------
-// One stream file: plan, chunk outputs, merged columns.
-
-struct Plan {
-  Stream stream = Stream::transactions;
-  std::string file;
-  bool jsonl = false;
-  char delimiter = ',';
-  std::vector<std::string> header;
-  std::span<const RoleSpec> roles;
-  internal::Mapping map;
-  std::vector<bool> required;                  // per role slot
-  std::vector<TimeFormat> time_format;         // per role slot (time kinds)
-  OnError on_error = OnError::fail;
-  const internal::StreamConfig* config = nullptr;  // from kohort.toml, or null
-  // Routing (partition_dataset): when > 0, accepted rows are not converted into columns but
-  // sent whole to partition hash(customer) % partitions.
-  std::uint32_t partitions = 0;
-  int customer_slot = -1;  // the customer role, when routing
-  int time_slot = -1;      // the event time role, when routing (its latest value is kept)
-  std::vector<std::uint8_t> count_values;  // per role, when routing: count rows per value
-  // The order id role: kept as a 64-bit hash of the id (ColumnData::key), not interned. Order
-  // ids are nearly unique per row group, and only group a customer's lines, so their text is
-  // never needed and a dictionary of them would be the largest thing in memory.
-  int keyed_slot = -1;
-  // Per role slot, how a parsed number is kept until the log has it (Width): as wide as the
-  // log's column (wider only for the factors of a derived amount, which are multiplied in
-  // double), so that the provisional columns take no more memory than the final ones.
-  std::vector<std::uint8_t> width;
-  // The mapped role slots in slot order, with what the conversion needs of each (set with
-  // width).
-  struct Active {
-    std::size_t r;
-    std::size_t c;
-    Kind kind;
-    std::uint8_t width;
-    bool required;
-    bool keyed;
-  };
-  std::vector<Active> active;
-};
-
-// How a parsed number is kept: money (and the factors of a derived amount) as double, other
-// numbers as the log's float, flags and email events as a byte.
-enum Width : std::uint8_t { kDouble = 0, kFloat = 1, kByte = 2 };
-
 // The width of each role slot of a plan whose mapping is decided.
 std::vector<std::uint8_t> number_widths(const Plan& p) {
   std::vector<std::uint8_t> w(p.roles.size(), kDouble);
@@ -231,50 +195,11 @@ std::vector<std::uint8_t> number_widths(const Plan& p) {
   return w;
 }
 
-struct ColumnData {
-  std::vector<double> num;      // kDouble numbers
-  std::vector<float> f32;       // kFloat numbers (NaN when missing)
-  std::vector<std::uint8_t> u8;  // kByte: a flag (1 when the value is 1, else 0) or an email event
-  std::vector<Seconds> time;
-  std::vector<std::int32_t> code;
-  std::vector<std::uint64_t> key;  // the keyed role: hash of the value, 0 when missing
-};
-
 // The key of a keyed value (never 0, which marks a missing one).
 std::uint64_t value_key(std::string_view v) {
   const std::uint64_t h = internal::hash_bytes(v);
   return h == 0 ? 1 : h;
 }
-
-struct ChunkOut {
-  std::vector<ColumnData> cols;
-  std::vector<LocalDict> dicts;  // per role slot; id roles share dicts[0]'s customer dict below
-  LocalDict customers;
-  std::vector<std::uint64_t> hash;
-  std::vector<index_t> missing, invalid;
-  std::vector<Reject> rejects;
-  index_t rows_read = 0;
-  std::optional<Status> error;
-  bool irregular = false;
-  // Code cells waiting to be interned, per role: interning a column at a time in prefetched
-  // batches keeps one dictionary hot and overlaps its cache misses.
-  struct Pending {
-    std::string_view value;
-    std::size_t row;
-  };
-  std::vector<std::vector<Pending>> pending;  // a reused mini-batch of kPendingRows rows
-  std::vector<std::string_view> prev_value;   // per role: the last resolved value …
-  std::vector<std::int32_t> prev_code;        // … and its code (-1: none yet)
-  std::size_t pending_rows = 0;
-  // Routing: each accepted row's text (a view into the window) and its partition.
-  struct Routed {
-    std::string_view raw;
-    std::uint32_t part;
-  };
-  std::vector<Routed> routed;
-  Seconds max_time = events::kMissingTime;
-  std::vector<std::vector<std::int64_t>> value_counts;  // per role: rows per code of dicts[r]
-};
 
 std::string where(const Plan& p, index_t line, int column) {
   if (column <= 0) return fmt::format("{}:{}", p.file, line);
@@ -715,12 +640,6 @@ void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk
   resolve_pending(p, out);
 }
 
-// JSON Lines: one object per line; values become text and go through the same conversion.
-struct JsonRow {
-  std::vector<std::string> text;
-  std::vector<std::string_view> views;
-};
-
 // Fills row.text from one JSON object line; false with a reason when it is not an object.
 bool json_fields(const Plan& p, std::string_view line, JsonRow& row, std::string& why) {
   const auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
@@ -772,18 +691,6 @@ void parse_jsonl_chunk(const Plan& p, std::string_view data, const internal::Chu
   }
   resolve_pending(p, out);
 }
-
-// Everything read from one stream, with provisional customer codes (into the dataset-wide
-// dictionary) and provisional dictionary codes (per role).
-struct ParsedStream {
-  Plan plan;
-  StreamReport report;
-  std::vector<ColumnData> cols;
-  std::vector<LocalDict> dicts;  // owning copies (stable = false)
-  std::vector<std::uint64_t> hash;
-  // Routing: rows per value of the counted code roles (role name → value → rows).
-  std::map<std::string, std::map<std::string, std::int64_t>> value_counts;
-};
 
 Status empty_file(const std::string& file, bool jsonl) {
   return Status::invalid_input(
@@ -1074,15 +981,6 @@ std::size_t record_cut(std::string_view data, std::size_t begin, char delimiter)
   }
   return cut;
 }
-
-// What a stream's windows add up to besides its columns.
-struct Totals {
-  std::vector<index_t> missing, invalid;
-  index_t rows_read = 0, rejected = 0;
-  std::vector<Reject> rejects;  // the first kReportRejects
-  std::string rejects_text;     // every rejected row, under quarantine
-  Seconds max_time = events::kMissingTime;  // the latest event time (routing only)
-};
 
 // Adds one window's chunk outputs, in order, to the stream's counts and rejects.
 void tally(const Plan& p, const std::string& file, std::vector<ChunkOut>& outs, Totals& totals,
