@@ -12,7 +12,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include <fast_float/fast_float.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -28,6 +27,7 @@
 #include "kohort/io/internal/spill.h"
 #include "kohort/io/internal/sqlite_source.h"
 #include "kohort/io/internal/timestamp.h"
+#include "kohort/io/internal/values.h"
 
 namespace kohort::io {
 
@@ -46,6 +46,12 @@ using internal::Plan;
 using internal::RoleSpec;
 using internal::TimeFormat;
 using internal::Totals;
+using internal::is_na;
+using internal::parse_email;
+using internal::parse_flag;
+using internal::parse_number;
+using internal::parse_sentiment;
+using internal::trim;
 
 namespace {
 // The canonical order given whether each id is all digits (is_digits, computed once per id
@@ -83,100 +89,6 @@ constexpr Stream kStreams[] = {Stream::transactions, Stream::sessions, Stream::e
 const char* const kRowHint =
     "fix the value, or pass --on-error=skip to leave such rows out or --on-error=quarantine to "
     "write them to a rejects file";
-
-[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool is_na(std::string_view s) {
-  if (s.empty()) return true;
-  const char c = s[0];
-  if (c != 'N' && c != 'n') return false;  // fast path: numbers and dates
-  return s == "NA" || s == "N/A" || s == "na" || s == "null" || s == "NULL" ||
-         s == "None" || s == "NaN" || s == "nan";
-}
-
-// A plain decimal ("12", "-7.94") of at most 15 digits, with digits on both sides of a point:
-// the digits as an integer divided by a power of ten. Both are exact in a double, so the
-// quotient is the correctly rounded value, the one fast_float gives. False for anything else.
-[[gnu::always_inline]] inline bool plain_decimal(std::string_view s, double& v) {
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  const bool negative = n > 0 && s[0] == '-';
-  if (negative) i = 1;
-  std::uint64_t m = 0;
-  int digits = 0, fraction = -1;
-  for (; i < n; ++i) {
-    const char c = s[i];
-    if (c >= '0' && c <= '9') {
-      m = m * 10 + static_cast<std::uint64_t>(c - '0');
-      ++digits;
-      if (fraction >= 0) ++fraction;
-    } else if (c == '.' && fraction < 0 && digits > 0) {
-      fraction = 0;
-    } else {
-      return false;
-    }
-  }
-  if (digits == 0 || digits > 15 || fraction == 0) return false;
-  double x = static_cast<double>(m);
-  if (fraction > 0) x /= kPow10[fraction];
-  v = negative ? -x : x;
-  return true;
-}
-
-bool parse_number(std::string_view s, double& v) {
-  if (plain_decimal(s, v)) return true;
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  const auto r = fast_float::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    if (x != b[i]) return false;
-  }
-  return true;
-}
-
-bool parse_flag(std::string_view s, double& v) {
-  if (s.size() == 1 && (s[0] == '0' || s[0] == '1')) return v = s[0] == '1' ? 1 : 0, true;
-  for (std::string_view t : {"1", "true", "yes", "y", "t"})
-    if (iequals(s, t)) return v = 1, true;
-  for (std::string_view f : {"0", "false", "no", "n", "f"})
-    if (iequals(s, f)) return v = 0, true;
-  return false;
-}
-
-bool parse_email(std::string_view s, double& v) {
-  struct E { std::string_view name; events::EmailEvent e; };
-  constexpr E kNames[] = {
-      {"sent", events::EmailEvent::sent},       {"send", events::EmailEvent::sent},
-      {"delivered", events::EmailEvent::sent},  {"open", events::EmailEvent::open},
-      {"opened", events::EmailEvent::open},     {"opens", events::EmailEvent::open},
-      {"click", events::EmailEvent::click},     {"clicked", events::EmailEvent::click},
-      {"clicks", events::EmailEvent::click},    {"unsubscribe", events::EmailEvent::unsubscribe},
-      {"unsubscribed", events::EmailEvent::unsubscribe},
-      {"unsub", events::EmailEvent::unsubscribe}};
-  for (const E& e : kNames)
-    if (iequals(s, e.name)) return v = static_cast<double>(e.e), true;
-  return false;
-}
-
-bool parse_sentiment(std::string_view s, double& v) {
-  if (parse_number(s, v)) return true;
-  if (iequals(s, "negative")) return v = -1, true;
-  if (iequals(s, "neutral")) return v = 0, true;
-  if (iequals(s, "positive")) return v = 1, true;
-  return false;
-}
 
 // The width of each role slot of a plan whose mapping is decided.
 std::vector<std::uint8_t> number_widths(const Plan& p) {
