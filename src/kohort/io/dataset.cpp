@@ -26,6 +26,7 @@
 #include "kohort/io/internal/schema.h"
 #include "kohort/io/internal/pg_source.h"
 #include "kohort/io/internal/read_plan.h"
+#include "kohort/io/internal/router.h"
 #include "kohort/io/internal/spill.h"
 #include "kohort/io/internal/sqlite_source.h"
 #include "kohort/io/internal/timestamp.h"
@@ -47,6 +48,7 @@ using internal::LocalDict;
 using internal::ParsedStream;
 using internal::Plan;
 using internal::RoleSpec;
+using internal::Router;
 using internal::TimeFormat;
 using internal::Totals;
 using internal::WindowSink;
@@ -119,81 +121,6 @@ std::vector<std::uint8_t> number_widths(const Plan& p) {
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
-
-// Sends accepted rows to partition files by customer (see partition_dataset()).
-class Router {
- public:
-  Router(std::string dir, std::uint32_t partitions) : dir_(std::move(dir)), partitions_(partitions) {}
-  [[nodiscard]] std::uint32_t partitions() const { return partitions_; }
-
-  // The file of `stream` in partition k.
-  [[nodiscard]] std::string path(std::uint32_t k, Stream stream, bool jsonl) const {
-    return (fs::path(dir_) / fmt::format("p{:04}", k) /
-            fmt::format("{}.{}.zst", stream_name(stream), jsonl ? "jsonl" : "csv"))
-        .string();
-  }
-  Status begin(Stream stream, bool jsonl) {
-    stream_ = stream;
-    jsonl_ = jsonl;
-    writers_.clear();
-    writers_.resize(partitions_);
-    return {};
-  }
-  // Appends one window's rows to their partitions (in file order) and writes full buffers.
-  Status take(const Context& ctx, std::vector<ChunkOut>& outs) {
-    for (auto& o : outs) {
-      for (const auto& r : o.routed) {
-        auto& w = writers_[r.part];
-        if (w == nullptr) {
-          w = std::make_unique<internal::SpillWriter>();
-          std::error_code ec;
-          const std::string file = path(r.part, stream_, jsonl_);
-          fs::create_directories(fs::path(file).parent_path(), ec);
-          KOHORT_RETURN_IF_ERROR(w->open(file));
-        }
-        w->append(r.raw);
-        w->append("\n");
-      }
-      o.routed.clear();
-    }
-    return flush(ctx, false);
-  }
-  // Writes what is left and closes the stream's files.
-  Status end(const Context& ctx) {
-    KOHORT_RETURN_IF_ERROR(flush(ctx, true));
-    for (auto& w : writers_)
-      if (w != nullptr) {
-        text_bytes_ += w->text_bytes();
-        file_bytes_ += w->file_bytes();
-        KOHORT_RETURN_IF_ERROR(w->close());
-      }
-    writers_.clear();
-    return {};
-  }
-  [[nodiscard]] std::uint64_t text_bytes() const { return text_bytes_; }
-  [[nodiscard]] std::uint64_t file_bytes() const { return file_bytes_; }
-
- private:
-  // Compresses the full buffers (all of them when `all`) on ctx.threads() threads.
-  Status flush(const Context& ctx, bool all) {
-    std::vector<internal::SpillWriter*> due;
-    for (auto& w : writers_)
-      if (w != nullptr && (all || w->full())) due.push_back(w.get());
-    std::vector<Status> st(due.size());
-    parallel_for_blocks(ctx, static_cast<index_t>(due.size()), 1, [&](index_t b, index_t, index_t) {
-      st[static_cast<std::size_t>(b)] = due[static_cast<std::size_t>(b)]->flush();
-    });
-    for (auto& e : st) KOHORT_RETURN_IF_ERROR(e);
-    return {};
-  }
-
-  std::string dir_;
-  std::uint32_t partitions_;
-  Stream stream_ = Stream::transactions;
-  bool jsonl_ = false;
-  std::vector<std::unique_ptr<internal::SpillWriter>> writers_;
-  std::uint64_t text_bytes_ = 0, file_bytes_ = 0;
-};
 
 // Reads one stream file into provisional columns, a window of text at a time — or, given a
 // router, sends its accepted rows to the partition files and keeps only the counts (then
