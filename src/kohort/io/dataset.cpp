@@ -1,81 +1,48 @@
 #include "kohort/io/dataset.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
-#include <numeric>
 #include <optional>
-#include <thread>
-#include <unordered_map>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include "kohort/core/atomic_file.h"
-#include "kohort/core/parallel.h"
-#include "kohort/io/internal/columns.h"
 #include "kohort/io/internal/compressed.h"
 #include "kohort/io/internal/config.h"
-#include "kohort/io/internal/convert.h"
 #include "kohort/io/internal/csv_scan.h"
 #include "kohort/io/internal/local_dict.h"
 #include "kohort/io/internal/order.h"
-#include "kohort/io/internal/schema.h"
-#include "kohort/io/internal/pg_source.h"
 #include "kohort/io/internal/read_plan.h"
 #include "kohort/io/internal/read_stream.h"
 #include "kohort/io/internal/router.h"
-#include "kohort/io/internal/spill.h"
-#include "kohort/io/internal/sqlite_source.h"
-#include "kohort/io/internal/timestamp.h"
-#include "kohort/io/internal/values.h"
 #include "kohort/io/internal/windows.h"
 
 namespace kohort::io {
 
 namespace fs = std::filesystem;
 using events::Stream;
-using internal::ChunkOut;
-using internal::ColumnData;
-using internal::JsonRow;
-using internal::kByte;
-using internal::kDouble;
-using internal::kFloat;
-using internal::Kind;
-using internal::LocalDict;
-using internal::ParsedStream;
-using internal::Plan;
-using internal::RoleSpec;
-using internal::Router;
-using internal::TimeFormat;
-using internal::Totals;
 using internal::canonical_order;
+using internal::ChunkOut;
 using internal::ends_with;
 using internal::fill_stream;
-using internal::WindowSink;
-using internal::init_chunk;
-using internal::json_fields;
-using internal::parse_csv_chunk;
-using internal::parse_jsonl_chunk;
-using internal::where;
-using internal::is_na;
-using internal::join;
+using internal::LocalDict;
 using internal::merge_window;
-using internal::parse_email;
-using internal::parse_flag;
-using internal::parse_number;
-using internal::parse_sentiment;
-using internal::read_header;
+using internal::ParsedStream;
+using internal::Plan;
 using internal::read_records;
 using internal::read_stream;
 using internal::release;
-using internal::reserve_columns;
-using internal::tally;
-using internal::trim;
+using internal::Router;
 
 bool canonical_id_less(std::string_view a, std::string_view b) {
   return internal::canonical_less(internal::is_digits(a), a, internal::is_digits(b), b);
@@ -93,7 +60,6 @@ namespace {
 
 constexpr Stream kStreams[] = {Stream::transactions, Stream::sessions, Stream::emails,
                                Stream::support,      Stream::customers, Stream::referrals};
-
 
 // The stream a file name stands for: "transactions.csv.gz" → transactions.
 std::optional<Stream> stream_of(const std::string& name) {
@@ -127,7 +93,8 @@ Status resolve_files(const std::string& path, const ReadOptions& options,
                              "emails, support, customers, referrals files) or one "
                              "transactions file");
   if (fs::is_directory(st)) {
-    const fs::path toml_path = options.config.empty() ? fs::path(path) / "kohort.toml" : fs::path(options.config);
+    const fs::path toml_path =
+        options.config.empty() ? fs::path(path) / "kohort.toml" : fs::path(options.config);
     std::vector<std::string> configured;  // file names kohort.toml assigns to a stream
     if (!options.config.empty() && !fs::is_regular_file(toml_path, ec))
       return Status::not_found(options.config, "no such configuration file",
@@ -143,7 +110,8 @@ Status resolve_files(const std::string& path, const ReadOptions& options,
           continue;
         }
         if (!cfg.postgresql.empty()) {
-          files.emplace_back(s, "postgresql:" + (cfg.table.empty() ? std::string("query") : cfg.table));
+          files.emplace_back(
+              s, "postgresql:" + (cfg.table.empty() ? std::string("query") : cfg.table));
           continue;
         }
         if (cfg.file.empty()) continue;
@@ -208,9 +176,10 @@ Status resolve_files(const std::string& path, const ReadOptions& options,
     if (config.empty()) config.resize(std::size(kStreams));
     auto& roles = config[static_cast<std::size_t>(Stream::transactions)].roles;
     for (const auto& ov : options.transaction_columns) {
-      roles.erase(std::remove_if(roles.begin(), roles.end(),
-                                 [&](const internal::RoleOverride& r) { return r.role == ov.role; }),
-                  roles.end());
+      roles.erase(
+          std::remove_if(roles.begin(), roles.end(),
+                         [&](const internal::RoleOverride& r) { return r.role == ov.role; }),
+          roles.end());
       roles.push_back({ov.role, ov.column, ov.where});
     }
   }
