@@ -18,7 +18,9 @@ namespace kohort::io::internal {
 /// with linear probing; no allocation per lookup.
 class LocalDict {
  public:
-  std::int32_t intern(std::string_view s, bool stable) { return intern(s, hash_bytes(s), stable); }
+  [[gnu::always_inline]] std::int32_t intern(std::string_view s, bool stable) {
+    return intern(s, hash_bytes(s), stable);
+  }
 
   /// Starts loading the slot a value with hash h would probe first (batch lookups issue
   /// these ahead of intern() to overlap cache misses).
@@ -26,8 +28,9 @@ class LocalDict {
     if (!slots_.empty()) __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]);
   }
 
-  /// intern() with the value's hash_bytes() already computed.
-  std::int32_t intern(std::string_view s, std::uint64_t h, bool stable) {
+  /// intern() with the value's hash_bytes() already computed. Both overloads are always
+  /// inlined: they run once per code cell in the conversion loops.
+  [[gnu::always_inline]] std::int32_t intern(std::string_view s, std::uint64_t h, bool stable) {
     if (slots_.empty()) rehash(64);
     // The tag holds 27 bits of hash and the length (capped at 31); values of up to 8 bytes
     // also live in the slot (zero-padded), so a hit on them costs one cache line and never
