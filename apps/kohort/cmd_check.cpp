@@ -1,5 +1,4 @@
 // kohort check DATA — read a dataset and report on its quality: counts, mapping, findings.
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,7 +18,7 @@ struct CheckArgs {
   std::string data;
   std::string on_error = "fail";
   std::string rejects_dir;
-  std::string now;
+  NowOption now;
   SplitOptions split;
 };
 
@@ -32,17 +31,7 @@ int run_check(Shell& shell, const CheckArgs& a) {
         "pass --on-error=skip or --on-error=quarantine"));
   ro.rejects_dir = a.rejects_dir;
   io::QualityOptions qo;
-  if (a.now.empty()) {
-    qo.now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  } else {
-    auto t = parse_iso8601(a.now);
-    if (!t)
-      return shell.usage_error(Status::invalid_argument(
-          "--now", fmt::format("'{}' is not an ISO 8601 date", a.now), "pass --now 2024-12-31"));
-    qo.now = *t;
-  }
+  ro.now = a.now.resolve();
 
   std::uint64_t limit = 0;
   const auto partitions = a.split.plan(a.data, ro, limit);
@@ -103,9 +92,7 @@ void add_check_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--rejects-dir", a->rejects_dir,
                   "folder for the rejects files of --on-error quarantine (default: beside the "
                   "data)\nexample: --rejects-dir /tmp/rejects");
-  cmd->add_option("--now", a->now,
-                  "the instant after which timestamps count as future (default: the current "
-                  "time)\nexample: --now 2024-12-31");
+  a->now.add_to(cmd);
   a->split.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_check(shell, *a); });

@@ -31,6 +31,7 @@ struct ClvArgs {
   double churn_horizon_days = 90;
   std::string out;
   std::string on_error = "fail";
+  NowOption now;
 };
 
 int run_clv(Shell& shell, const ClvArgs& a) {
@@ -43,6 +44,7 @@ int run_clv(Shell& shell, const ClvArgs& a) {
         "--calibration-end", fmt::format("'{}' is not a date", a.calibration_end),
         "pass a date as YYYY-MM-DD, e.g. --calibration-end 1997-09-30"));
   io::ReadOptions ro;
+  ro.now = a.now.resolve();
   if (!io::parse_on_error(a.on_error, ro.on_error))
     return shell.usage_error(Status::invalid_argument(
         "--on-error", fmt::format("'{}' is not a policy", a.on_error), "use fail, skip or quarantine"));
@@ -167,6 +169,7 @@ void add_clv_command(CLI::App& app, Shell& shell) {
                   "write per-customer values (customer_id,x,t_x,T,monetary,p_alive,"
                   "expected_purchases,expected_value,clv,churn_risk) here ('-' for stdout)\nexample: --out clv.csv");
   cmd->add_option("--on-error", a->on_error, "bad input rows: fail, skip or quarantine (default fail)\nexample: --on-error skip");
+  a->now.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_clv(shell, *a); });
 }

@@ -32,6 +32,7 @@ struct FeaturesArgs {
   std::vector<std::string> groups;
   std::string transform = "none";
   SplitOptions split;
+  NowOption now;
 };
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -52,6 +53,7 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
         Status::invalid_argument("--out", "--out - and --json both write to standard output",
                                  "write the features to a file, or drop --json"));
   io::ReadOptions ro;
+  ro.now = a.now.resolve();
   if (!io::parse_on_error(a.on_error, ro.on_error))
     return shell.usage_error(
         Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
@@ -208,6 +210,7 @@ void add_features_command(CLI::App& app, Shell& shell) {
                   "columns dropped, each named in the log and the sidecar)\nexample: --transform z")
       ->check(CLI::IsMember({"none", "z", "robust"}));
   a->split.add_to(cmd);
+  a->now.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_features(shell, *a); });
 }

@@ -48,6 +48,7 @@ struct FitArgs {
   std::string command;
   nlohmann::json options;  // every option as given or defaulted (the lineage and the run record)
   std::string started_at;  // when the run began
+  NowOption now;
 };
 
 std::string percent(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "n/a"; }
@@ -124,6 +125,7 @@ int run_fit(Shell& shell, FitArgs& a) {
   o.created_at = a.started_at;
 
   io::ReadOptions ro;
+  ro.now = a.now.resolve();
   ro.config = a.config;
   if (!io::parse_on_error(a.on_error, ro.on_error))
     return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
@@ -169,7 +171,7 @@ int run_fit(Shell& shell, FitArgs& a) {
     prepared = model::prepare_fit(ctx, *data, o);
   }
   if (!prepared.ok()) return fail_run(prepared.status());
-  o.lineage = {{"inputs", inputs}, {"command", a.command}, {"options", a.options}};
+  o.lineage = {{"inputs", inputs}, {"command", a.command}, {"options", a.options}, {"now", format_datetime(ro.now)}};
 
   auto fit = model::fit_segments(ctx, std::move(*prepared), o);
   if (!fit.ok()) return fail_run(fit.status());
@@ -289,6 +291,7 @@ void add_fit_command(CLI::App& app, Shell& shell) {
                   "a malformed row: fail (default), skip it, or quarantine it to <stream>.rejects.csv"
                   "\nexample: --on-error quarantine");
   a->split.add_to(cmd);
+  a->now.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a, cmd] {
     a->command = "kohort fit " + a->data;

@@ -233,6 +233,27 @@ nlohmann::json options_record(const CLI::App& cmd) {
   return j;
 }
 
+void NowOption::add_to(CLI::App* cmd) {
+  cmd->add_option("--now", text,
+                  "the instant treated as now: rows dated after it (or before 1990) are left out, "
+                  "by every command alike (default: the current time)\nexample: --now 2024-12-31")
+      ->type_name("DATE")
+      ->check(CLI::Validator(
+          [](const std::string& t) {
+            return parse_iso8601(t) ? std::string()
+                                    : fmt::format("'{}' is not an ISO 8601 date or date-time (2024-12-31, "
+                                                  "2024-12-31T18:00:00Z)",
+                                                  t);
+          },
+          "DATE"));
+}
+
+Seconds NowOption::resolve() const {
+  if (const auto t = parse_iso8601(text)) return *t;
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string now_utc() {
   return format_datetime(static_cast<Seconds>(std::chrono::duration_cast<std::chrono::seconds>(
                                                   std::chrono::system_clock::now().time_since_epoch())

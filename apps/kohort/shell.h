@@ -89,6 +89,19 @@ void suggest_spelling(const CLI::App& app);
 /// run's record.
 [[nodiscard]] std::string now_utc();
 
+/// --now: the instant a data command treats as now. Rows dated after it (and before 1990) are
+/// left out by every command that reads data, so all of them read the same rows; a fit records
+/// it in its lineage. The one place the clock is read for it is resolve(), once per run.
+struct NowOption {
+  std::string text;  ///< as given; empty: the current time
+
+  /// Registers --now on `cmd`; a value that is not an ISO 8601 date or date-time is refused
+  /// when the command line is parsed (exit 2).
+  void add_to(CLI::App* cmd);
+  /// The instant: the given one, or the current time.
+  [[nodiscard]] Seconds resolve() const;
+};
+
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);
 

@@ -24,6 +24,16 @@ TEST(Utf8, AcceptsWellFormedAndRefusesMalformedSequences) {
   EXPECT_FALSE(is_utf8(std::string(20, 'a') + "\xFF" + std::string(20, 'b')));
 }
 
+TEST(Utf8, IsAsciiFindsAHighByteAnywhere) {
+  EXPECT_TRUE(is_ascii(""));
+  EXPECT_TRUE(is_ascii(std::string(1000, 'a')));
+  for (std::size_t at : {0u, 7u, 8u, 999u}) {
+    std::string s(1000, 'a');
+    s[at] = static_cast<char>(0xFC);
+    EXPECT_FALSE(is_ascii(s)) << at;
+  }
+}
+
 TEST(Utf8, Windows1252ReadsLatin1AndTheTypographicCharacters) {
   EXPECT_EQ(cp1252_to_utf8("K\xFC" "che"), "K\xC3\xBC" "che");
   EXPECT_EQ(cp1252_to_utf8("\x80 \x93quoted\x94 \x96"), "\xE2\x82\xAC \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\x93");

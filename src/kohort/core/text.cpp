@@ -121,6 +121,18 @@ bool is_utf8(std::string_view s) {
   return true;
 }
 
+bool is_ascii(std::string_view s) {
+  std::uint64_t acc = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < s.size(); ++i) acc |= static_cast<unsigned char>(s[i]);
+  return (acc & 0x8080808080808080ULL) == 0;
+}
+
 std::string cp1252_to_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 4);

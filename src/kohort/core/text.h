@@ -14,6 +14,10 @@ namespace kohort {
 /// above U+10FFFF). ASCII is UTF-8. O(size); a 16-byte ASCII fast path.
 [[nodiscard]] bool is_utf8(std::string_view s);
 
+/// True when every byte of `s` is below 0x80. O(size), 8 bytes at a time: cheap enough to
+/// run over a whole window of input before deciding whether its cells need a UTF-8 check.
+[[nodiscard]] bool is_ascii(std::string_view s);
+
 /// `s` read as Windows-1252 and written as UTF-8: ASCII unchanged, 0xA0–0xFF as Latin-1
 /// (U+00A0–U+00FF), 0x80–0x9F as Windows-1252's typographic characters (€ ‚ ƒ „ … ‘ ’ “ ” – —
 /// ™ …); the five bytes Windows-1252 leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) become the C1

@@ -82,6 +82,9 @@ struct Transactions {
   std::vector<std::uint8_t> returned;  ///< optional; 1 when the line was returned
   Dictionary orders, products, categories, channels, payments;
   std::vector<index_t> offsets;  ///< after finalize(): rows of customer c are [offsets[c], offsets[c+1])
+  /// Rows the reader left out as exact copies of an earlier row with the same order id (text
+  /// equal byte for byte): a duplicate is dropped only where an order id proves it.
+  index_t duplicates_dropped = 0;
 
   [[nodiscard]] index_t size() const { return static_cast<index_t>(customer.size()); }
 };

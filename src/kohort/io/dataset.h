@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 
 #include "kohort/core/context.h"
 #include "kohort/core/result.h"
+#include "kohort/core/time.h"
 #include "kohort/events/event_log.h"
 
 namespace kohort::io {
@@ -53,6 +55,19 @@ struct ReadOptions {
   /// A kohort.toml to use instead of the one in the dataset folder (file and database names
   /// in it stay relative to the dataset folder).
   std::string config;
+  /// The run's "now", in seconds since the epoch. A row of an event stream (transactions,
+  /// sessions, emails, support, referrals) timed after it is left out, and a signup date after
+  /// it reads as unknown: every command reads the same rows, and a fit's as-of date comes from
+  /// rows that are used. The library reads no clock: commands pass --now, the current time by
+  /// default. Default here: no bound.
+  Seconds now = std::numeric_limits<Seconds>::max();
+  /// Times before this are implausible (a placeholder date such as 1970-01-01, a typo in the
+  /// year): left out, or read as unknown, as after `now`. Default 1990-01-01.
+  Seconds floor = days_from_civil(1990, 1, 1) * kSecondsPerDay;
+  /// The longest record (bytes of text) a read accepts. A longer one fails with invalid_input
+  /// at the file:line where it starts: a line that never ends (a corrupt or hostile file)
+  /// cannot take all memory. Default 64 MiB; commands lower it under a small --memory-limit.
+  std::size_t max_record_bytes = std::size_t{64} << 20;
 };
 
 /// Per role column of a stream: where it came from and how many cells were missing/invalid.
@@ -83,6 +98,15 @@ struct StreamReport {
   std::vector<Reject> rejects;        ///< the first 1000 rejected rows (all go to the file)
   std::string rejects_file;           ///< written under quarantine when rows were rejected
   std::vector<std::pair<std::string, std::string>> time_formats;  ///< role -> format used
+  /// Rows left out (event streams; not counted as rejected) or signup dates read as unknown
+  /// (customers) because their time is after ReadOptions::now or before ReadOptions::floor,
+  /// and the bounds that applied.
+  index_t after_now = 0, before_floor = 0;
+  Seconds now = 0, floor = 0;
+  /// Text cells (ids, categories, header names) that were not UTF-8 and were read as
+  /// Windows-1252 (see to_utf8() in core/text.h), and where the first one is (file:line:column).
+  index_t recoded_cells = 0;
+  std::string recoded_first;
 };
 
 struct Dataset {

@@ -80,29 +80,31 @@ struct TxRow {
   }
 };
 
-// Future and ancient timestamps of one stream.
-void tally_times(QualityTally::Times& out, const std::vector<Seconds>& time, const QualityOptions& o) {
-  for (Seconds t : time) {
-    if (t == events::kMissingTime) continue;
-    ++out.n;
-    if (t > o.now) ++out.future;
-    if (t < o.floor) ++out.ancient;
-  }
-}
-
-void time_findings(QualityReport& rep, std::string_view stream, const QualityTally::Times& t,
-                   const QualityOptions& o) {
-  if (t.future > 0)
-    rep.findings.push_back(
-        {std::string(stream), "time", "future_time", t.future, t.n, Policy::drop, Severity::warning,
-         fmt::format("{} of {} timestamps are after now ({}); such rows are left out", t.future, t.n,
-                     format_datetime(o.now))});
-  if (t.ancient > 0)
-    rep.findings.push_back(
-        {std::string(stream), "time", "ancient_time", t.ancient, t.n, Policy::drop,
-         Severity::warning,
-         fmt::format("{} of {} timestamps are before {}; such rows are left out", t.ancient, t.n,
-                     format_date(o.floor))});
+// Rows left out (or signup dates read as unknown) because their time is after now or before
+// the floor, and text read as Windows-1252, from what the reader reports of one stream.
+void read_findings(QualityReport& rep, const StreamReport& s) {
+  const bool attributes = s.stream == "customers";
+  const std::string role = attributes ? "signup_date" : "time";
+  const auto what = [&](index_t n) {
+    return attributes ? fmt::format("{} signup dates", n) : fmt::format("{} of {} rows", n, s.rows_read);
+  };
+  const std::string_view done = attributes ? "read as unknown" : "left out by every command";
+  if (s.after_now > 0)
+    rep.findings.push_back({s.stream, role, "future_time", s.after_now, s.rows_read,
+                            attributes ? Policy::impute : Policy::drop, Severity::warning,
+                            fmt::format("{} are dated after now ({}); {}", what(s.after_now),
+                                        format_datetime(s.now), done)});
+  if (s.before_floor > 0)
+    rep.findings.push_back({s.stream, role, "ancient_time", s.before_floor, s.rows_read,
+                            attributes ? Policy::impute : Policy::drop, Severity::warning,
+                            fmt::format("{} are dated before {}; {}", what(s.before_floor),
+                                        format_date(s.floor), done)});
+  if (s.recoded_cells > 0)
+    rep.findings.push_back({s.stream, "", "not_utf8", s.recoded_cells, s.rows_read, Policy::flag, Severity::info,
+                            fmt::format("{} text value{} not UTF-8; read as Windows-1252 (Latin-1), the "
+                                        "first at {}",
+                                        s.recoded_cells, s.recoded_cells == 1 ? " is" : "s are",
+                                        s.recoded_first)});
 }
 
 // The key an amount is counted under: its bits (one zero), or, once the distinct values are
@@ -159,6 +161,7 @@ void QualityTally::merge(const QualityTally& o) {
   customers += o.customers;
   transactions += o.transactions;
   duplicate_rows += o.duplicate_rows;
+  duplicates_dropped += o.duplicates_dropped;
   repeated_order_lines += o.repeated_order_lines;
   negative_amounts += o.negative_amounts;
   zero_amounts += o.zero_amounts;
@@ -171,11 +174,6 @@ void QualityTally::merge(const QualityTally& o) {
   if (!amounts_rounded && amount_counts.size() > max_distinct_amounts) {
     round_amounts(amount_counts);
     amounts_rounded = true;
-  }
-  for (std::size_t s = 0; s < times.size(); ++s) {
-    times[s].n += o.times[s].n;
-    times[s].future += o.times[s].future;
-    times[s].ancient += o.times[s].ancient;
   }
   if (o.first_time != events::kMissingTime && (first_time == events::kMissingTime || o.first_time < first_time))
     first_time = o.first_time;
@@ -196,6 +194,7 @@ QualityTally tally_quality(const Context& ctx, const events::EventLog& log, cons
   const events::Transactions& t = log.transactions;
   const auto n = static_cast<std::size_t>(t.size());
   tally.transactions = t.size();
+  tally.duplicates_dropped = t.duplicates_dropped;
   if (n > 0) {
     // Exact duplicate rows, and order lines repeated (same order id, customer and product,
     // other fields differing): both within a customer, so counted per customer (the log
@@ -270,12 +269,6 @@ QualityTally tally_quality(const Context& ctx, const events::EventLog& log, cons
   }
 
   // Timestamps.
-  tally_times(tally.times[0], t.time, o);
-  tally_times(tally.times[1], log.sessions.time, o);
-  tally_times(tally.times[2], log.emails.time, o);
-  tally_times(tally.times[3], log.support.time, o);
-  tally_times(tally.times[4], log.attributes.signup, o);
-  tally_times(tally.times[5], log.referrals.time, o);
   tally.last_time = log.last_event_time();
   for (const auto* v : {&t.time, &log.sessions.time, &log.emails.time, &log.support.time})
     for (Seconds s : *v)
@@ -346,11 +339,20 @@ QualityReport finish_quality(const QualityTally& tally, const std::vector<Stream
   }
 
   const index_t n = tally.transactions;
+  // Duplicates are only dropped where an order id proves them (the reader did that); exact
+  // repeats without one are real same-day purchases as often as not (CDNOW's are), so kept.
+  if (tally.duplicates_dropped > 0)
+    rep.findings.push_back(
+        {"transactions", "", "duplicate_rows", tally.duplicates_dropped, n + tally.duplicates_dropped,
+         Policy::drop, Severity::warning,
+         fmt::format("{} rows repeat an earlier row exactly, order id included; the copies are left "
+                     "out by every command",
+                     tally.duplicates_dropped)});
   if (tally.duplicate_rows > 0)
     rep.findings.push_back(
-        {"transactions", "", "duplicate_rows", tally.duplicate_rows, n, Policy::drop,
-         Severity::warning,
-         fmt::format("{} rows repeat an earlier row exactly; the copies are left out",
+        {"transactions", "", "repeated_rows", tally.duplicate_rows, n, Policy::flag, Severity::info,
+         fmt::format("{} rows repeat an earlier row exactly, with no order id to tell a copy from a "
+                     "second purchase; kept as purchases (an order id column lets copies be left out)",
                      tally.duplicate_rows)});
   if (tally.repeated_order_lines > 0)
     rep.findings.push_back(
@@ -397,8 +399,7 @@ QualityReport finish_quality(const QualityTally& tally, const std::vector<Stream
   }
 
   // Timestamps.
-  const char* streams[] = {"transactions", "sessions", "emails", "support", "customers", "referrals"};
-  for (std::size_t s = 0; s < tally.times.size(); ++s) time_findings(rep, streams[s], tally.times[s], o);
+  for (const StreamReport& s : reports) read_findings(rep, s);
   rep.first_time = tally.first_time;
   rep.last_time = tally.last_time;
 

@@ -33,7 +33,7 @@ struct Finding {
   std::string stream;  ///< "transactions", … ("" for the dataset as a whole)
   std::string column;  ///< the role ("amount") or "" for whole rows
   std::string kind;    ///< missing, invalid, duplicate_rows, duplicate_order_lines,
-                       ///< negative_amount, zero_amount, future_time, ancient_time,
+                       ///< negative_amount, zero_amount, future_time, ancient_time, not_utf8,
                        ///< amount_outlier, customers_without_events, unknown_customers,
                        ///< small_data, not_segmentable
   index_t count = 0;   ///< rows (or customers) affected
@@ -44,11 +44,6 @@ struct Finding {
 };
 
 struct QualityOptions {
-  /// The run's "now": timestamps after it are in the future. The library reads no clock;
-  /// the CLI passes the current time.
-  Seconds now = 0;
-  /// Timestamps before this are implausible (default 1990-01-01).
-  Seconds floor = days_from_civil(1990, 1, 1) * kSecondsPerDay;
   /// Amount outliers: |x − median| > mad_k · 1.4826 · MAD.
   double mad_k = 5.0;
   /// Fewer customers with purchases than this is "small data" (a warning, not a failure).
@@ -81,11 +76,10 @@ struct QualityReport {
 /// partitions of a dataset split by customer (io::partition_dataset()) merge into the tally of
 /// the whole, so a report can be made one partition at a time.
 struct QualityTally {
-  struct Times {
-    index_t n = 0, future = 0, ancient = 0;  ///< timestamps present; after now; before the floor
-  };
   index_t customers = 0;  ///< customers of the logs tallied (disjoint logs: add them)
-  index_t transactions = 0, duplicate_rows = 0, repeated_order_lines = 0;
+  /// Exact copies of a row with an order id, which the reader left out
+  /// (events::Transactions::duplicates_dropped), and exact repeats without one, which it kept.
+  index_t transactions = 0, duplicates_dropped = 0, duplicate_rows = 0, repeated_order_lines = 0;
   index_t negative_amounts = 0, zero_amounts = 0;
   /// Transactions per distinct amount (keyed by the value's bits), for an exact median and
   /// MAD. Beyond QualityOptions::max_distinct_amounts distinct amounts they are counted rounded
@@ -93,8 +87,6 @@ struct QualityTally {
   std::unordered_map<std::uint64_t, index_t> amount_counts;
   bool amounts_rounded = false;
   std::size_t max_distinct_amounts = std::size_t{1} << 21;  ///< set from QualityOptions
-  /// Transactions, sessions, emails, support, customers (signup), referrals.
-  std::array<Times, 6> times;
   Seconds first_time = events::kMissingTime, last_time = events::kMissingTime;
   index_t with_purchase = 0, with_events = 0;
   index_t attributes_without_events = 0, events_without_attributes = 0, attribute_rows = 0;

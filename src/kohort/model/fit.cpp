@@ -265,7 +265,6 @@ Result<FitData> prepare_fit(const Context& ctx, const io::Dataset& data, const F
   FitData d;
   StageClock clock(ctx);
   io::QualityOptions qo;
-  qo.now = log.last_event_time();
   KOHORT_ASSIGN_OR_RETURN(d.quality, io::check_quality(ctx, data, qo));
   if (!d.quality.segmentable) return not_segmentable(d.quality);
   clock.done("check");
@@ -285,7 +284,6 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
   KOHORT_RETURN_IF_ERROR(check_options(o));
   StageClock clock(ctx);
   io::QualityOptions qo;
-  qo.now = data.last_event_time;
   const features::FeatureSpec spec = spec_at(o, data.last_event_time);
   // Per partition, beside its feature rows: the quality tally, the business values and the
   // purchase summary of its customers (rows in the partition's order, put in the merged

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kohort/core/text.h"
 #include "kohort/io/internal/convert.h"
 #include "kohort/io/internal/csv_scan.h"
 #include "kohort/io/internal/values.h"
@@ -23,6 +24,14 @@ std::string join(const std::vector<std::string>& v) {
     if (!s.empty()) s += ", ";
     s += x;
   }
+  return s;
+}
+
+std::string header_names(const std::vector<std::string>& header) {
+  constexpr std::size_t kShown = 20;
+  std::string s;
+  for (std::size_t i = 0; i < header.size() && i < kShown; ++i) s += (i ? ", " : "") + printable(header[i], 40);
+  if (header.size() > kShown) s += fmt::format(" … and {} more", header.size() - kShown);
   return s;
 }
 
@@ -51,7 +60,7 @@ Status missing_column(const Plan& p, const RoleSpec& role, std::string_view extr
   return Status::invalid_input(
       p.file,
       fmt::format("no {} column in {}{}; the header has: {}; accepted names: {}", role.name,
-                  stream_name(p.stream), extra, join(p.header), accepted_names(role)),
+                  stream_name(p.stream), extra, header_names(p.header), accepted_names(role)),
       fmt::format("rename the column to one of the accepted names, or map it in kohort.toml "
                   "beside the data: [{}] {} = \"<column>\"",
                   stream_name(p.stream), role.name));
@@ -76,7 +85,7 @@ Status map_columns(Plan& p) {
             ov.where,
             fmt::format("{}.{} is mapped to column '{}', which {} does not have; the header "
                         "has: {}",
-                        stream_name(p.stream), ov.role, ov.column, p.file, join(p.header)),
+                        stream_name(p.stream), ov.role, printable(ov.column, 40), p.file, header_names(p.header)),
             "map the role to one of the header's columns");
       forced[static_cast<std::size_t>(slot)] = col;
     }
@@ -176,8 +185,8 @@ Status decide_time_formats(Plan& p, std::string_view data, std::size_t body, ind
       const auto c = p.map.column[r];
       return Status::invalid_input(
           where(p, samples[r][bad].line, p.jsonl ? 0 : c + 1),
-          fmt::format("unknown date format: {} '{}'", p.header[static_cast<std::size_t>(c)],
-                      samples[r][bad].value),
+          fmt::format("unknown date format: {} '{}'", printable(p.header[static_cast<std::size_t>(c)], 40),
+                      printable(samples[r][bad].value, 60)),
           fmt::format("use ISO 8601 (2024-01-31 or 2024-01-31T08:26:00Z), YYYYMMDD, epoch "
                       "seconds or milliseconds, M/D/YYYY H:MM or D/M/YYYY, or set the format in "
                       "kohort.toml: [{}] {}_format = \"D/M/YYYY\"",
@@ -209,7 +218,7 @@ Status read_header(Plan& p, const std::string& file, std::string_view data, std:
     std::size_t e = data.find('\n', pos);
     if (e == std::string_view::npos) e = data.size();
     reach = e;
-    std::string_view first = trim(data.substr(pos, e - pos));
+    const std::string first = to_utf8(trim(data.substr(pos, e - pos)));
     const auto j = nlohmann::ordered_json::parse(first.begin(), first.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object())
       return Status::invalid_input(where(p, line, 0), "line is not a JSON object",
@@ -236,7 +245,12 @@ Status read_header(Plan& p, const std::string& file, std::string_view data, std:
                                    "quoted field is not closed before the end of the file",
                                    "close the quote; a quote inside a quoted field is written "
                                    "twice (\"\")");
-    for (auto f : rr.fields()) p.header.emplace_back(trim(f));
+    p.header_recoded = 0;
+    for (auto f : rr.fields()) {
+      const std::string_view name = trim(f);
+      p.header_recoded += is_utf8(name) ? 0 : 1;
+      p.header.push_back(to_utf8(name));
+    }
     body = rr.position();
     body_line = rr.next_line();
     if (p.header.size() == 1) {
@@ -253,7 +267,7 @@ Status read_header(Plan& p, const std::string& file, std::string_view data, std:
               where(p, peek.line(), 0),
               fmt::format("the header has one column ('{}') but line {} has {} fields "
                           "separated by '{}'",
-                          p.header[0], peek.line(), n,
+                          printable(p.header[0], 40), peek.line(), n,
                           d == '\t' ? std::string("\\t") : std::string(1, d)),
               "write the header with the same delimiter as the rows (comma, tab, semicolon "
               "or pipe)");

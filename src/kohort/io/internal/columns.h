@@ -21,4 +21,9 @@ namespace kohort::io::internal {
 /// The strings joined with ", ".
 [[nodiscard]] std::string join(const std::vector<std::string>& v);
 
+/// A header's names for a message: each made printable and cut to 40 characters, at most 20
+/// of them (then "… and N more"), so that a file that is not a table (or a hostile one) is
+/// never echoed whole or raw.
+[[nodiscard]] std::string header_names(const std::vector<std::string>& header);
+
 }  // namespace kohort::io::internal

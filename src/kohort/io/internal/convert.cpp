@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kohort/core/text.h"
 #include "kohort/io/internal/values.h"
 
 namespace kohort::io::internal {
@@ -52,6 +53,11 @@ void init_chunk(const Plan& p, ChunkOut& out) {
   out.max_time = events::kMissingTime;
   out.value_counts.clear();
   if (p.partitions > 0) out.value_counts.resize(r);
+  out.after_now = out.before_floor = 0;
+  out.check_utf8 = false;
+  out.recoded.clear();
+  out.recoded_cells = 0;
+  out.recoded_first.clear();
 }
 
 namespace {
@@ -105,17 +111,25 @@ void reject(const Plan& p, ChunkOut& out, index_t line, int column, int role, st
     case Kind::time:
       return fmt::format("{} '{}' does not match the column's date format {} (decided from its "
                          "first rows)",
-                         name, v, internal::time_format_name(p.time_format[a.r]));
+                         name, printable(v, 60), internal::time_format_name(p.time_format[a.r]));
     case Kind::flag:
-      return fmt::format("{} '{}' is not a yes/no value (1/0, true/false, yes/no)", name, v);
+      return fmt::format("{} '{}' is not a yes/no value (1/0, true/false, yes/no)", name, printable(v, 60));
     case Kind::email:
-      return fmt::format("{} '{}' is not an email event (sent, open, click, unsubscribe)", name, v);
+      return fmt::format("{} '{}' is not an email event (sent, open, click, unsubscribe)", name,
+                         printable(v, 60));
     case Kind::sentiment:
       return fmt::format("{} '{}' is not a sentiment (a number in -1..1, or negative, neutral, "
                          "positive)",
-                         name, v);
-    default: return fmt::format("{} '{}' is not a number", name, v);
+                         name, printable(v, 60));
+    default: return fmt::format("{} '{}' is not a number", name, printable(v, 60));
   }
+}
+
+// A text cell that is not UTF-8, read as Windows-1252: the copy lives in the chunk output.
+[[gnu::cold]] std::string_view recode(const Plan& p, ChunkOut& out, std::string_view cell, index_t line,
+                                      const Plan::Active& a) {
+  if (out.recoded_cells++ == 0) out.recoded_first = where(p, line, static_cast<int>(a.c) + 1);
+  return out.recoded.emplace_back(cp1252_to_utf8(cell));
 }
 
 // Converts a present cell of a number-like kind (number, flag, email event, sentiment).
@@ -332,6 +346,7 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b, bool transient = fal
         if (b.bad[i] != 0) continue;
         cells[i] = trim(cells[i]);
         if (cells[i].empty() && a.required) fail(i, a, missing_reason(p, a));
+        else if (out.check_utf8 && !a.keyed && !is_utf8(cells[i])) cells[i] = recode(p, out, cells[i], b.line[i], a);
       }
     } else if (a.kind == Kind::time) {
       Seconds* times = &b.time[k * kBatchRows];
@@ -345,8 +360,16 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b, bool transient = fal
           continue;
         }
         const auto t = internal::parse_time(v, format);
-        if (t) times[i] = *t;
-        else fail(i, a, invalid_reason(p, a, v));
+        if (!t) {
+          fail(i, a, invalid_reason(p, a, v));
+          continue;
+        }
+        times[i] = *t;
+        if (static_cast<int>(a.r) == p.bounded_slot && (*t > p.now || *t < p.floor)) {
+          ++(*t > p.now ? out.after_now : out.before_floor);
+          if (p.drop_out_of_range) b.bad[i] = 2;  // left out, not rejected
+          else times[i] = events::kMissingTime;
+        }
       }
     } else {
       double* nums = &b.num[k * kBatchRows];
@@ -440,6 +463,7 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b, bool transient = fal
 void parse_csv_chunk(const Plan& p, std::string_view data, const internal::Chunk& ch,
                      ChunkOut& out) {
   reserve_chunk(p, data, ch, out);
+  out.check_utf8 = !is_ascii(data.substr(ch.begin, ch.end - ch.begin));
   internal::RecordReader rr(data, ch.begin, ch.end, ch.line, p.delimiter);
   RowBatch batch(p);
   for (;;) {
@@ -505,6 +529,10 @@ void parse_jsonl_chunk(const Plan& p, std::string_view data, const internal::Chu
     if (e == std::string_view::npos || e > ch.end) e = ch.end;
     std::string_view text = data.substr(pos, e - pos);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!is_utf8(text)) {  // JSON is UTF-8: a line that is not is read as Windows-1252
+      if (out.recoded_cells++ == 0) out.recoded_first = where(p, line, 0);
+      text = out.recoded.emplace_back(cp1252_to_utf8(text));
+    }
     if (!trim(text).empty()) {
       if (!json_fields(p, text, row, why)) {
         ++out.rows_read;

@@ -24,7 +24,7 @@ std::vector<index_t> order_rows(const Context& ctx, index_t n,
                                 const std::vector<std::int32_t>& key1,
                                 const std::vector<std::int32_t>* key2,
                                 const std::vector<Seconds>* time,
-                                std::vector<std::uint64_t>& hash) {
+                                const std::vector<std::uint64_t>& hash) {
   const std::size_t customers = rank.size();
   std::vector<index_t> start(customers + 1, 0);
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i)
@@ -59,7 +59,6 @@ std::vector<index_t> order_rows(const Context& ctx, index_t n,
                             std::sort(first, last, less);
                         }
                       });
-  release(hash);
   return perm;
 }
 
@@ -151,6 +150,26 @@ std::vector<std::int32_t> canonical_order(const LocalDict& customers) {
   return codes;
 }
 
+index_t drop_copies(std::vector<index_t>& perm, const std::vector<std::int32_t>& cust,
+                    const std::vector<Seconds>& time, const std::vector<std::uint64_t>& row_hash,
+                    const std::vector<std::uint64_t>& order_key) {
+  // Rows are ordered by (customer, time, row hash): copies of a row sit next to each other.
+  // Equal text is told by the 64-bit hash of the whole row (of one customer, at one instant).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    const auto r = static_cast<std::size_t>(perm[i]);
+    if (kept > 0 && order_key[r] != 0) {
+      const auto q = static_cast<std::size_t>(perm[kept - 1]);
+      if (row_hash[q] == row_hash[r] && cust[q] == cust[r] && time[q] == time[r] && order_key[q] == order_key[r])
+        continue;
+    }
+    perm[kept++] = perm[i];
+  }
+  const auto dropped = static_cast<index_t>(perm.size() - kept);
+  perm.resize(kept);
+  return dropped;
+}
+
 void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::int32_t>& rank,
                  events::EventLog& log) {
   // Columns are independent: fill them on ctx.threads() threads.
@@ -189,6 +208,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
     auto b = ids("referred");
     const auto& t = ps.cols[slot("time")].time;
     const auto perm = order_rows(ctx, n, rank, a, &b, mapped("time") ? &t : nullptr, ps.hash);
+    release(ps.hash);
     log.referrals.referrer = gather<events::customer_t>(a, perm);
     log.referrals.referred = gather<events::customer_t>(b, perm);
     log.referrals.time = gather<Seconds>(t, perm);
@@ -197,6 +217,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
   auto cust = ids("customer");
   if (s == Stream::customers) {
     const auto perm = order_rows(ctx, n, rank, cust, nullptr, nullptr, ps.hash);
+    release(ps.hash);
     auto& a = log.attributes;
     a.customer = gather<events::customer_t>(cust, perm);
     a.signup = gather<Seconds>(ps.cols[slot("signup_date")].time, perm);
@@ -207,7 +228,10 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
     return;
   }
   auto& time = ps.cols[slot("time")].time;
-  const auto perm = order_rows(ctx, n, rank, cust, nullptr, &time, ps.hash);
+  auto perm = order_rows(ctx, n, rank, cust, nullptr, &time, ps.hash);
+  if (s == Stream::transactions && mapped("order_id"))
+    log.transactions.duplicates_dropped += drop_copies(perm, cust, time, ps.hash, ps.cols[slot("order_id")].key);
+  release(ps.hash);
   // Where each customer's rows start in the ordered stream (for the per-customer order codes).
   std::vector<index_t> customer_start;
   if (s == Stream::transactions && mapped("order_id")) {

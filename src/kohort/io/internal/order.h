@@ -36,7 +36,15 @@ void release(V& v) {
 /// Customer codes in the canonical order of their external ids (canonical_id_less).
 [[nodiscard]] std::vector<std::int32_t> canonical_order(const LocalDict& customers);
 
-/// Orders a stream's rows and moves them into the log. Customer columns keep provisional codes
+/// Leaves out of `perm` (rows in (customer, time, row hash) order) each row whose text equals
+/// the kept row before it (same customer, time, order id and row hash) and that has an order
+/// id: a copy an order id proves. Returns how many were left out. O(rows).
+[[nodiscard]] index_t drop_copies(std::vector<index_t>& perm, const std::vector<std::int32_t>& cust,
+                                  const std::vector<Seconds>& time, const std::vector<std::uint64_t>& row_hash,
+                                  const std::vector<std::uint64_t>& order_key);
+
+/// Orders a stream's rows and moves them into the log. Transactions with an order id lose their
+/// exact copies (drop_copies; counted in Transactions::duplicates_dropped). Customer columns keep provisional codes
 /// (load_dataset maps them to final ids when every stream is read); rows are ordered by the
 /// customers' canonical rank among those seen so far, which orders them as the final ids will.
 void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::int32_t>& rank,

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -27,7 +29,8 @@ struct Plan {
   std::string file;
   bool jsonl = false;
   char delimiter = ',';
-  std::vector<std::string> header;
+  std::vector<std::string> header;  ///< names as UTF-8 (one that was not is read as Windows-1252)
+  index_t header_recoded = 0;       ///< header names that were not UTF-8
   std::span<const RoleSpec> roles;
   Mapping map;
   std::vector<bool> required;           ///< per role slot
@@ -39,6 +42,13 @@ struct Plan {
   std::uint32_t partitions = 0;
   int customer_slot = -1;  ///< the customer role, when routing
   int time_slot = -1;      ///< the event time role, when routing (its latest value is kept)
+  /// The role whose time must lie in [floor, now] (the event time; the signup date of the
+  /// customers stream), or -1; outside, the row is dropped (drop_out_of_range) or the time
+  /// reads as unknown.
+  int bounded_slot = -1;
+  bool drop_out_of_range = true;
+  Seconds now = std::numeric_limits<Seconds>::max();
+  Seconds floor = std::numeric_limits<Seconds>::min();
   std::vector<std::uint8_t> count_values;  ///< per role, when routing: count rows per value
   /// The order id role: kept as a 64-bit hash of the id (ColumnData::key), not interned. Order
   /// ids are nearly unique per row group, and only group a customer's lines, so their text is
@@ -107,6 +117,15 @@ struct ChunkOut {
   std::vector<Routed> routed;
   Seconds max_time = events::kMissingTime;
   std::vector<std::vector<std::int64_t>> value_counts;  ///< per role: rows per code of dicts[r]
+  /// Times outside [plan.floor, plan.now] (rows dropped, or times read as unknown).
+  index_t after_now = 0, before_floor = 0;
+  /// Whether the chunk holds a byte ≥ 0x80 at all (else no cell needs a UTF-8 check); cells
+  /// that are not UTF-8, read as Windows-1252, live here while the chunk's views need them
+  /// (a deque: its strings never move).
+  bool check_utf8 = false;
+  std::deque<std::string> recoded;
+  index_t recoded_cells = 0;
+  std::string recoded_first;  ///< file:line:column of the chunk's first
 };
 
 /// JSON Lines: one object per line; values become text and go through the same conversion.
@@ -134,6 +153,9 @@ struct Totals {
   std::vector<Reject> rejects;              ///< the first kReportRejects
   std::string rejects_text;                 ///< every rejected row, under quarantine
   Seconds max_time = events::kMissingTime;  ///< the latest event time (routing only)
+  index_t after_now = 0, before_floor = 0;
+  index_t recoded_cells = 0;
+  std::string recoded_first;
 };
 
 }  // namespace kohort::io::internal

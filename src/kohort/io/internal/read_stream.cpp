@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/time.h"
 #include "kohort/io/internal/columns.h"
 #include "kohort/io/internal/compressed.h"
 #include "kohort/io/internal/pg_source.h"
@@ -106,6 +107,10 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   }
 
   const std::size_t nroles = p.roles.size();
+  p.now = options.now;
+  p.floor = options.floor;
+  p.bounded_slot = internal::role_slot(stream, stream == Stream::customers ? "signup_date" : "time");
+  p.drop_out_of_range = stream != Stream::customers;
   ps.cols.resize(nroles);
   ps.dicts.resize(nroles);
   if (stream == Stream::transactions) p.keyed_slot = internal::role_slot(stream, "order_id");
@@ -181,6 +186,12 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
   rep.rows_read = totals.rows_read;
   rep.rows_accepted = accepted;
   rep.rows_rejected = totals.rejected;
+  rep.after_now = totals.after_now;
+  rep.before_floor = totals.before_floor;
+  rep.now = options.now;
+  rep.floor = options.floor;
+  rep.recoded_cells = p.header_recoded + totals.recoded_cells;
+  rep.recoded_first = p.header_recoded > 0 ? fmt::format("{}:1", p.file) : totals.recoded_first;
   for (std::size_t r = 0; r < nroles; ++r) {
     const int c = p.map.column[r];
     const bool derived = p.roles[r].name == "amount" && p.map.amount_from_price;
@@ -207,6 +218,22 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
                                 rep.ignored.size() == 1 ? "" : "s", join(rep.ignored)));
   if (p.map.amount_from_price)
     notes.push_back(fmt::format("{}: amount = {}", fname, rep.column_roles[2].second));
+  const auto dated = [&](index_t n) {
+    return stream != Stream::customers ? fmt::format("{} row{} dated", n, n == 1 ? "" : "s")
+                                       : fmt::format("{} signup date{}", n, n == 1 ? "" : "s");
+  };
+  const char* fate = stream != Stream::customers ? "left out" : "read as unknown";
+  if (rep.after_now > 0)
+    notes.push_back(fmt::format("{}: {} after now ({}) {}", fname, dated(rep.after_now),
+                                format_datetime(options.now), fate));
+  if (rep.before_floor > 0)
+    notes.push_back(fmt::format("{}: {} before {} {}", fname, dated(rep.before_floor),
+                                format_date(options.floor), fate));
+  if (rep.recoded_cells > 0)
+    notes.push_back(fmt::format("{}: {} text value{} not UTF-8, read as Windows-1252 (Latin-1); the "
+                                "first at {}",
+                                fname, rep.recoded_cells, rep.recoded_cells == 1 ? " was" : "s were",
+                                rep.recoded_first));
 
   if (quarantine && totals.rejected > 0) {
     const fs::path dir = options.rejects_dir.empty() ? fs::path(file).parent_path()

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/parallel.h"
+#include "kohort/core/text.h"
 #include "kohort/io/internal/convert.h"
 #include "kohort/io/internal/csv_scan.h"
 
@@ -19,17 +20,6 @@ namespace kohort::io::internal {
 namespace {
 
 constexpr std::size_t kReportRejects = 1000;
-
-std::string csv_escape(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-  return out;
-}
 
 // Where a window starting at record boundary `begin` can end: after the last newline of `data`
 // that lies outside quotes by quote parity (exact for RFC 4180 data; irregular quotes are
@@ -259,6 +249,10 @@ void tally(const Plan& p, const std::string& file, std::vector<ChunkOut>& outs, 
   for (auto& o : outs) {
     totals.rows_read += o.rows_read;
     totals.max_time = std::max(totals.max_time, o.max_time);
+    totals.after_now += o.after_now;
+    totals.before_floor += o.before_floor;
+    if (totals.recoded_cells == 0 && o.recoded_cells > 0) totals.recoded_first = o.recoded_first;
+    totals.recoded_cells += o.recoded_cells;
     for (std::size_t r = 0; r < nroles; ++r) {
       totals.missing[r] += o.missing[r];
       totals.invalid[r] += o.invalid[r];
@@ -266,8 +260,8 @@ void tally(const Plan& p, const std::string& file, std::vector<ChunkOut>& outs, 
     for (auto& rj : o.rejects) {
       ++totals.rejected;
       if (quarantine)
-        totals.rejects_text += fmt::format("{},{},{},{},{}\n", csv_escape(file), rj.line,
-                                           rj.column, csv_escape(rj.reason), csv_escape(rj.text));
+        totals.rejects_text += fmt::format("{},{},{},{},{}\n", csv_field(file), rj.line,
+                                           rj.column, csv_field(rj.reason), csv_field(rj.text));
       if (totals.rejects.size() < kReportRejects) totals.rejects.push_back(std::move(rj));
     }
     o.rejects = {};
