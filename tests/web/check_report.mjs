@@ -168,6 +168,30 @@ function labelMatches(shown, full) {
   return false;
 }
 
+// The page's dates ("5 Jan 2023") and numbers of days ("90", "7.5").
+function day(ymd) {
+  // (inside: the checks run from the top-level await, before module constants are set)
+  const MONTHS = [
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+  ];
+  const [y, m, d] = ymd.split("-").map(Number);
+  return `${d} ${MONTHS[m - 1]} ${y}`;
+}
+function days(v) {
+  return new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 }).format(v);
+}
+
 function rgb(color) {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
   if (m) return m.slice(1).map((h) => parseInt(h, 16));
@@ -265,6 +289,17 @@ async function checkReport(page, r) {
       tableNames: Array.from(
         document.querySelectorAll("#overview-table tbody th .name"),
       ).map((e) => e.textContent),
+      overviewLead: text("#overview > .lead"),
+      tableHeaders: Array.from(
+        document.querySelectorAll("#overview-table thead th"),
+      ).map((e) => e.textContent?.trim() ?? ""),
+      tableCells: Array.from(
+        document.querySelectorAll("#overview-table tbody tr"),
+      ).map((tr) =>
+        Array.from(tr.querySelectorAll("td")).map(
+          (td) => td.textContent?.trim() ?? "",
+        ),
+      ),
       overviewLabels: svgTexts("chart-overview"),
       heatmapLabels: svgTexts("chart-heatmap"),
       cells,
@@ -283,6 +318,10 @@ async function checkReport(page, r) {
         name: el.querySelector("h3")?.textContent ?? "",
         narrative: el.querySelector(".narrative")?.textContent ?? "",
         rules: el.querySelectorAll(".rules tbody tr").length,
+        facts: Array.from(el.querySelectorAll(".metrics .fact")).map((f) => [
+          f.querySelector("dt")?.textContent ?? "",
+          f.querySelector("dd")?.textContent ?? "",
+        ]),
       })),
     };
   });
@@ -361,6 +400,71 @@ async function checkReport(page, r) {
     axisNames.length === k &&
       axisNames.every((t, i) => labelMatches(t, names[i])),
     `overview chart labels ${JSON.stringify(axisNames)} are not the segment names in order`,
+  );
+
+  // overview: what the revenue shares and the churn risk are of, as the data says
+  const revenueOf = r.revenue_period
+    ? `net revenue from ${day(r.revenue_period.from)} to ${day(r.revenue_period.to)}`
+    : "all net revenue up to the as-of date";
+  expect(
+    shown.overviewLead?.includes(
+      `Shares are of all customers and of ${revenueOf};`,
+    ),
+    `the overview should say the shares are of ${revenueOf}; it says: ${shown.overviewLead}`,
+  );
+  const horizon =
+    r.churn_horizon_days === null ? null : days(r.churn_horizon_days);
+  const churnLabel =
+    horizon === null ? "Churn risk" : `Churn risk (${horizon} d)`;
+  if (horizon !== null) {
+    const means = `churn risk: the chance of no purchase within ${horizon} days`;
+    expect(
+      shown.overviewLead?.includes(means),
+      `the overview should say "${means}"; it says: ${shown.overviewLead}`,
+    );
+    expect(
+      shown.overviewLabels.includes(churnLabel.toLowerCase()),
+      `the overview chart's churn axis is not named "${churnLabel.toLowerCase()}"`,
+    );
+  } else {
+    expect(
+      shown.overviewLead?.includes("over a horizon this model does not record"),
+      `the overview should say the churn horizon is not recorded; it says: ${shown.overviewLead}`,
+    );
+  }
+  expect(
+    shown.tableHeaders.at(-1) === churnLabel,
+    `the churn column is headed "${shown.tableHeaders.at(-1)}", expected "${churnLabel}"`,
+  );
+  // the table's CLV and churn cells: a dash where the value is null
+  r.segments.forEach((s, i) => {
+    const cells = shown.tableCells[i] ?? [];
+    const [clvCell, churnCell] = cells.slice(-2);
+    if (s.clv_12m === null)
+      expect(clvCell === "—", `${s.name}: CLV is null but shows "${clvCell}"`);
+    const risk =
+      s.churn_risk === null ? "—" : `${(100 * s.churn_risk).toFixed(0)}%`;
+    expect(
+      s.churn_risk === null ? churnCell === "—" : churnCell?.startsWith(risk),
+      `${s.name}: churn risk shows "${churnCell}", expected "${risk}"`,
+    );
+    const fact = shown.profiles[i]?.facts.find(([label]) =>
+      label.startsWith("Churn risk"),
+    );
+    expect(
+      fact?.[0] === churnLabel && fact?.[1] === risk,
+      `${s.name}: the profile shows ${JSON.stringify(fact)}, expected ["${churnLabel}", "${risk}"]`,
+    );
+  });
+  // the chart labels an unknown CLV or churn risk with a dash, and nothing else
+  const unknown = r.segments.reduce(
+    (n, s) => n + (s.clv_12m === null) + (s.churn_risk === null),
+    0,
+  );
+  const dashes = shown.overviewLabels.filter((t) => t === "—").length;
+  expect(
+    dashes === unknown,
+    `the overview chart shows ${dashes} "—" labels for ${unknown} unknown values`,
   );
 
   // heatmap: segments × features cells, each where its value says and coloured by its sign

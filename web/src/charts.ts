@@ -15,7 +15,7 @@ import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 
 import { ACCENT, DIVERGING, INK, MUTED_INK, OUTLIER, RULE, segmentColor } from "./colors";
-import { compact, decimal, inUnit, money, percent, signed } from "./format";
+import { NONE, compact, decimal, inUnit, money, percent, signed, withHorizon } from "./format";
 import type { ChoiceRow, Report, Segment } from "./types";
 
 echarts.use([
@@ -90,8 +90,16 @@ window.addEventListener("resize", () => {
 const axisLine = { lineStyle: { color: RULE } };
 const splitLine = { lineStyle: { color: "#e4e7eb" } };
 
+/// A bar of a value that may be unknown (null): an unknown value gets no bar (one of length 0)
+/// and a dash for its label and tooltip.
+function maybeBar(v: number | null, color: string): object {
+  return v === null
+    ? { value: 0, itemStyle: { color: OUTLIER }, label: { formatter: NONE } }
+    : { value: v, itemStyle: { color } };
+}
+
 /// Overview: three panels sharing the segment axis: share of customers next to share of
-/// revenue, 12-month CLV per customer, and churn risk.
+/// revenue, 12-month CLV per customer, and churn risk (within the model's horizon).
 export function overviewOption(r: Report): Option {
   const names = r.segments.map((s) => s.name);
   const category = (gridIndex: number, show: boolean) => ({
@@ -121,6 +129,13 @@ export function overviewOption(r: Report): Option {
     formatter: (p: { value: number }) => format(p.value),
   });
   const money0 = (v: number) => money(v, r.currency);
+  // the tooltip of a bar of an unknown value says so (its value is a stand-in 0)
+  const known =
+    (values: (number | null)[], format: (v: number) => string) => (v: number, i: number) =>
+      values[i] === null ? NONE : format(v);
+  const clv = r.segments.map((s) => s.clv_12m);
+  const churn = r.segments.map((s) => s.churn_risk);
+  const churnName = withHorizon("churn risk", r.churn_horizon_days);
   return {
     grid: [
       { left: 8, right: "50%", top: 36, bottom: 40, containLabel: true },
@@ -132,7 +147,7 @@ export function overviewOption(r: Report): Option {
     xAxis: [
       value(0, "share", (v) => percent(v, 0)),
       value(1, "CLV 12 m per customer", (v) => compact(v)),
-      { ...value(2, "churn risk", (v) => percent(v, 0)), min: 0, max: 1 },
+      { ...value(2, churnName, (v) => percent(v, 0)), min: 0, max: 1 },
     ],
     yAxis: [category(0, true), category(1, false), category(2, false)],
     series: [
@@ -156,26 +171,25 @@ export function overviewOption(r: Report): Option {
         type: "bar",
         xAxisIndex: 1,
         yAxisIndex: 1,
-        data: r.segments.map((s) => s.clv_12m),
-        itemStyle: { color: "#228833" },
+        data: clv.map((v) => maybeBar(v, "#228833")),
         barMaxWidth: 16,
         label: valueLabel(money0),
-        tooltip: { valueFormatter: money0 },
+        tooltip: { valueFormatter: known(clv, money0) },
       },
       {
-        name: "churn risk",
+        name: churnName,
         type: "bar",
         xAxisIndex: 2,
         yAxisIndex: 2,
-        data: r.segments.map((s) => ({
-          value: s.churn_risk,
-          itemStyle: {
-            color: s.churn_risk >= 0.5 ? "#A61B29" : s.churn_risk >= 0.25 ? "#CC8800" : "#77AADD",
-          },
-        })),
+        data: churn.map((v) =>
+          maybeBar(
+            v,
+            v === null ? OUTLIER : v >= 0.5 ? "#A61B29" : v >= 0.25 ? "#CC8800" : "#77AADD",
+          ),
+        ),
         barMaxWidth: 16,
         label: valueLabel((v) => percent(v, 0)),
-        tooltip: { valueFormatter: (v: number) => percent(v, 0) },
+        tooltip: { valueFormatter: known(churn, (v) => percent(v, 0)) },
       },
     ],
   };

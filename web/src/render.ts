@@ -14,7 +14,19 @@ import {
 } from "./charts";
 import { segmentColor } from "./colors";
 import { chartBox, h, section } from "./dom";
-import { compact, dateTime, decimal, integer, money, percent, signed } from "./format";
+import {
+  NONE,
+  compact,
+  date,
+  dateTime,
+  days,
+  decimal,
+  integer,
+  money,
+  percent,
+  signed,
+  withHorizon,
+} from "./format";
 import type { Report, Segment } from "./types";
 
 /// A chart to draw once the page is laid out: its element and its option for a given width.
@@ -66,13 +78,25 @@ function header(r: Report): HTMLElement {
   );
 }
 
-function overview(r: Report, pending: Pending[]): HTMLElement {
-  const s = section(
-    "overview",
-    "Segment overview",
-    "Size, value and risk of each segment. Shares are of all customers and of the last 12 months' revenue; CLV is the expected value per customer over the next 12 months.",
+/// What the overview's numbers are of: the days the revenue shares cover and the churn horizon.
+function overviewLead(r: Report): string {
+  const revenue = r.revenue_period
+    ? `net revenue from ${date(r.revenue_period.from)} to ${date(r.revenue_period.to)}`
+    : "all net revenue up to the as-of date";
+  const churn =
+    r.churn_horizon_days === null
+      ? "churn risk: the chance of no purchase, over a horizon this model does not record"
+      : `churn risk: the chance of no purchase within ${days(r.churn_horizon_days)} days`;
+  return (
+    `Size, value and risk of each segment. Shares are of all customers and of ${revenue}; ` +
+    `CLV is the expected value per customer over the next 12 months; ${churn}.`
   );
+}
+
+function overview(r: Report, pending: Pending[]): HTMLElement {
+  const s = section("overview", "Segment overview", overviewLead(r));
   const cur = r.currency;
+  const churnRisk = withHorizon("Churn risk", r.churn_horizon_days);
   const table = h(
     "table",
     { id: "overview-table", class: "data-table" },
@@ -82,7 +106,7 @@ function overview(r: Report, pending: Pending[]): HTMLElement {
       h(
         "tr",
         {},
-        ["Segment", "Customers", "Share", "Revenue share", "CLV 12 m / customer", "Churn risk"].map(
+        ["Segment", "Customers", "Share", "Revenue share", "CLV 12 m / customer", churnRisk].map(
           (t, i) => h("th", { scope: "col", class: i === 0 ? "" : "num" }, t),
         ),
       ),
@@ -113,14 +137,15 @@ function overview(r: Report, pending: Pending[]): HTMLElement {
     "chart-overview",
     "overview",
     90 + r.segments.length * 40,
-    "Per segment: share of customers and of revenue, 12-month CLV per customer, churn risk",
+    `Per segment: share of customers and of revenue, 12-month CLV per customer, ${churnRisk.toLowerCase()}`,
   );
   pending.push([box, () => overviewOption(r)]);
   s.append(h("div", { class: "table-wrap" }, table), h("figure", { class: "below" }, box));
   return s;
 }
 
-function riskBadge(risk: number): HTMLElement {
+function riskBadge(risk: number | null): HTMLElement {
+  if (risk === null) return h("span", { class: "risk" }, NONE);
   const level = risk >= 0.5 ? "high" : risk >= 0.25 ? "medium" : "low";
   return h("span", { class: `risk risk-${level}` }, `${percent(risk, 0)} · ${level}`);
 }
@@ -187,8 +212,7 @@ function customerMap(r: Report, pending: Pending[]): HTMLElement {
       r.map.method === "umap"
         ? "placed by UMAP (customers alike in the features the segments were found on sit close together)"
         : `placed by the first two ${r.map.method.toUpperCase()} components`
-    }, coloured by segment` +
-      (outliers ? `; ${integer(outliers)} outliers in grey.` : "."),
+    }, coloured by segment` + (outliers ? `; ${integer(outliers)} outliers in grey.` : "."),
   );
   const box = chartBox(
     "chart-map",
@@ -303,10 +327,10 @@ function profileCard(seg: Segment, r: Report): HTMLElement {
       fact("Revenue share", percent(seg.revenue_share)),
       fact("CLV 12 m", money(seg.clv_12m, cur)),
       fact("P(alive)", percent(seg.p_alive, 0)),
-      fact("Churn risk", percent(seg.churn_risk, 0)),
+      fact(withHorizon("Churn risk", r.churn_horizon_days), percent(seg.churn_risk, 0)),
       fact("Avg order value", money(seg.avg_order_value, cur, 2)),
       fact("Orders / year", compact(seg.orders_per_year)),
-      fact("Tenure", `${integer(seg.tenure_days)} days`),
+      fact("Tenure", seg.tenure_days === null ? NONE : `${integer(seg.tenure_days)} days`),
       fact("Silhouette", seg.silhouette === null ? "not measured" : decimal(seg.silhouette, 2)),
       fact("Stability", seg.stability === null ? "not measured" : decimal(seg.stability, 2)),
     ),

@@ -16,18 +16,21 @@ export interface Driver {
   std_diff: number;
 }
 
+// The per-segment values from the CLV models (clv_12m, p_alive, churn_risk) and the order
+// summaries (avg_order_value, orders_per_year, tenure_days) are null when they could not be
+// computed (e.g. the models could not be fitted on the data).
 export interface Segment {
   id: number;
   name: string;
   size: number;
   share: number;
   revenue_share: number;
-  clv_12m: number;
-  p_alive: number;
-  churn_risk: number;
-  avg_order_value: number;
-  orders_per_year: number;
-  tenure_days: number;
+  clv_12m: number | null;
+  p_alive: number | null;
+  churn_risk: number | null;
+  avg_order_value: number | null;
+  orders_per_year: number | null;
+  tenure_days: number | null;
   silhouette: number | null;
   stability: number | null;
   narrative: string;
@@ -52,6 +55,12 @@ export interface Choice {
   rows: ChoiceRow[];
 }
 
+/// Days, inclusive, as YYYY-MM-DD.
+export interface Period {
+  from: string;
+  to: string;
+}
+
 export interface Report {
   kohort_version: string;
   model_version: number;
@@ -71,4 +80,9 @@ export interface Report {
   heatmap: { features: string[]; phrases: string[]; values: number[][] };
   map: { method: string; x: number[]; y: number[]; segment: number[] };
   choice: Choice | null;
+  /// The days whose net revenue (refunds subtracted) the segments' revenue_share is of: all
+  /// revenue in the data before the as-of date. Null when the model does not record them.
+  revenue_period: Period | null;
+  /// churn_risk is the chance of no purchase within this many days. Null when not recorded.
+  churn_horizon_days: number | null;
 }

@@ -1,6 +1,7 @@
 // Checks a parsed report document against the contract in types.ts: every key present with
 // the right type, and the shapes agreeing with each other (k segments with ids 0..k-1, a
-// segments × features heatmap, map arrays of one length). All problems are collected, so the
+// segments × features heatmap, map arrays of one length, a revenue period of two dates in
+// order, a positive churn horizon). All problems are collected, so the
 // page can list them at once.
 
 import type { Report } from "./types";
@@ -23,12 +24,12 @@ const SEGMENT: Shape = {
   size: "integer",
   share: "number",
   revenue_share: "number",
-  clv_12m: "number",
-  p_alive: "number",
-  churn_risk: "number",
-  avg_order_value: "number",
-  orders_per_year: "number",
-  tenure_days: "number",
+  clv_12m: "number?",
+  p_alive: "number?",
+  churn_risk: "number?",
+  avg_order_value: "number?",
+  orders_per_year: "number?",
+  tenure_days: "number?",
   silhouette: "number?",
   stability: "number?",
   narrative: "string",
@@ -65,6 +66,8 @@ const REPORT: Shape = {
   choice: {
     nullable: { chosen_k: "integer", rule: "string", reason: "string", rows: [CHOICE_ROW] },
   },
+  revenue_period: { nullable: { from: "string", to: "string" } },
+  churn_horizon_days: "number?",
 };
 
 function describe(value: unknown): string {
@@ -158,6 +161,27 @@ function checkConsistency(r: Report, errors: string[]): void {
     );
   }
   if (r.choice && r.choice.rows.length === 0) errors.push("choice.rows is empty");
+  const period = r.revenue_period;
+  if (period) {
+    const from = isDate(period.from);
+    const to = isDate(period.to);
+    if (!from) errors.push(`revenue_period.from is "${period.from}"; a date YYYY-MM-DD expected`);
+    if (!to) errors.push(`revenue_period.to is "${period.to}"; a date YYYY-MM-DD expected`);
+    if (from && to && period.from > period.to) {
+      errors.push(`revenue_period.from (${period.from}) is after revenue_period.to (${period.to})`);
+    }
+  }
+  if (r.churn_horizon_days !== null && !(r.churn_horizon_days > 0)) {
+    errors.push(`churn_horizon_days is ${r.churn_horizon_days}; a number of days above 0 expected`);
+  }
+}
+
+/// A calendar date written YYYY-MM-DD.
+function isDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
 export type Validated = { ok: true; report: Report } | { ok: false; errors: string[] };
