@@ -1,5 +1,7 @@
 #include "kohort/core/atomic_file.h"
 
+#include "kohort/core/paths.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +78,8 @@ Status write_file_atomic(const std::string& path, std::string_view bytes) {
 }
 
 Status read_file(const std::string& path, std::string& out) {
+  // A FIFO, a device or a folder would block the open or never end: refused before opening.
+  KOHORT_RETURN_IF_ERROR(check_regular_file(path));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT)

@@ -14,7 +14,8 @@ namespace kohort {
 /// naming the path and the system's reason; on failure the temporary file is removed.
 [[nodiscard]] Status write_file_atomic(const std::string& path, std::string_view bytes);
 
-/// Reads a whole file. Fails with not_found or io_error naming the path.
+/// Reads a whole regular file. Fails with not_found or io_error naming the path, and with
+/// invalid_input for a folder, FIFO, device or socket (check_regular_file, core/paths.h).
 [[nodiscard]] Status read_file(const std::string& path, std::string& out);
 
 }  // namespace kohort

@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/paths.h"
+#include "kohort/core/text.h"
 #include "kohort/io/internal/compressed.h"
 #include "kohort/io/internal/config.h"
 #include "kohort/io/internal/csv_scan.h"
@@ -82,6 +84,24 @@ std::optional<Stream> stream_of(const std::string& name) {
 
 // The files of a dataset (a folder, its kohort.toml, or one transactions file), in stream
 // order, and the configuration of each stream (empty without a kohort.toml).
+// A file kohort.toml names for stream `s` must lie inside the dataset folder (after links are
+// followed) unless the stream's table says allow_outside = true.
+Status check_inside(const std::string& folder, const std::string& name, const internal::StreamConfig& cfg,
+                    Stream s) {
+  if (cfg.allow_outside) return {};
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(fs::absolute(folder, ec), ec);
+  const fs::path target = fs::weakly_canonical(fs::absolute(fs::path(folder) / name, ec), ec);
+  const auto rel = target.lexically_relative(root);
+  if (!ec && !rel.empty() && *rel.begin() != ".." && rel.is_relative()) return {};
+  return Status::invalid_argument(
+      cfg.file_where,
+      fmt::format("[{}] names '{}', which is outside the dataset folder {}", stream_name(s), printable(name, 80),
+                  printable(folder, 80)),
+      fmt::format("move the file into the folder, or allow it explicitly: allow_outside = true in [{}]",
+                  stream_name(s)));
+}
+
 Status resolve_files(const std::string& path, const ReadOptions& options,
                      std::vector<std::pair<Stream, std::string>>& files,
                      std::vector<internal::StreamConfig>& config, Dataset& ds) {
@@ -105,6 +125,7 @@ Status resolve_files(const std::string& path, const ReadOptions& options,
       for (Stream s : kStreams) {
         const auto& cfg = config[static_cast<std::size_t>(s)];
         if (!cfg.sqlite.empty()) {
+          KOHORT_RETURN_IF_ERROR(check_inside(path, cfg.sqlite, cfg, s));
           files.emplace_back(s, (fs::path(path) / cfg.sqlite).string());
           configured.push_back(fs::path(cfg.sqlite).filename().string());
           continue;
@@ -115,6 +136,7 @@ Status resolve_files(const std::string& path, const ReadOptions& options,
           continue;
         }
         if (cfg.file.empty()) continue;
+        KOHORT_RETURN_IF_ERROR(check_inside(path, cfg.file, cfg, s));
         const fs::path f = fs::path(path) / cfg.file;
         if (!fs::is_regular_file(f, ec))
           return Status::not_found(cfg.file_where,
@@ -126,8 +148,11 @@ Status resolve_files(const std::string& path, const ReadOptions& options,
       }
     }
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path, ec))
-      if (e.is_regular_file()) names.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(path, ec)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_regular_file()) names.push_back(name);
+      else if (stream_of(name)) return check_regular_file(e.path().string());  // a FIFO, /dev/zero…
+    }
     if (ec) return Status::io_error(path, "cannot list the folder: " + ec.message());
     std::sort(names.begin(), names.end());
     for (const auto& name : names) {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/paths.h"
 
 namespace kohort::io::internal {
 
@@ -72,6 +73,8 @@ StreamReader::~StreamReader() {
 Status StreamReader::open(const std::string& path) {
   path_ = path;
   kind_ = ends_with(path, ".gz") ? Kind::gzip : ends_with(path, ".zst") ? Kind::zstd : Kind::plain;
+  // A FIFO, a device (/dev/zero) or a folder would block the open or never end.
+  KOHORT_RETURN_IF_ERROR(check_regular_file(path));
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
     if (errno == ENOENT)

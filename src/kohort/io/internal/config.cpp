@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/paths.h"
 #include "kohort/io/internal/schema.h"
 
 namespace kohort::io::internal {
@@ -34,6 +35,7 @@ std::optional<TimeFormat> parse_time_format_name(std::string_view n) {
 Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
   std::vector<StreamConfig> out(std::size(kAll));
   toml::table root;
+  KOHORT_RETURN_IF_ERROR(check_regular_file(path));
   try {  // this toml++ build reports syntax errors by exception; they stop here
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
@@ -52,13 +54,22 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
     const Stream s = kAll[static_cast<std::size_t>(si)];
     StreamConfig& cfg = out[static_cast<std::size_t>(si)];
     const auto roles = stream_roles(s);
-    std::string known = "file, sqlite, postgresql, table, query";
+    std::string known = "file, sqlite, postgresql, table, query, allow_outside";
     for (const auto& r : roles) {
       known += ", " + std::string(r.name);
       if (r.kind == Kind::time) known += ", " + std::string(r.name) + "_format";
     }
     for (const auto& [k, v] : *node.as_table()) {
       const std::string name(k.str());
+      if (name == "allow_outside") {
+        const auto* flag = v.as_boolean();
+        if (flag == nullptr)
+          return Status::invalid_argument(at(path, v.source()),
+                                          fmt::format("[{}] allow_outside must be true or false", stream_key),
+                                          "write allow_outside = true");
+        cfg.allow_outside = flag->get();
+        continue;
+      }
       const auto* text = v.as_string();
       if (text == nullptr)
         return Status::invalid_argument(at(path, v.source()),

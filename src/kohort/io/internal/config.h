@@ -26,6 +26,10 @@ struct StreamConfig {
   std::string postgresql;  ///< a PostgreSQL connection string (URL or key=value) to read instead
   std::string table;       ///< with sqlite or postgresql: the table to read whole
   std::string query;       ///< with sqlite or postgresql: a SELECT giving the stream's rows
+  /// Whether `file` or `sqlite` may name a file outside the dataset folder (allow_outside =
+  /// true). Without it such a path is refused: a kohort.toml cannot make a command read (and
+  /// echo) any file on the machine.
+  bool allow_outside = false;
   std::vector<RoleOverride> roles;
   /// role name → time format, for time roles whose format is given (e.g. time_format).
   std::vector<std::pair<std::string, TimeFormat>> formats;
@@ -37,7 +41,8 @@ struct StreamConfig {
 ///   customer = "Kundennummer"
 ///   time = "Datum"
 ///   time_format = "D/M/YYYY"
-/// Keys are the stream's role names, `file`, and `<time role>_format` (iso, YYYYMMDD,
+/// Keys are the stream's role names, `file` (inside the dataset folder unless `allow_outside =
+/// true`), and `<time role>_format` (iso, YYYYMMDD,
 /// epoch_s, epoch_ms, M/D/YYYY, D/M/YYYY); or, instead of `file`, `sqlite = "shop.db"` or
 /// `postgresql = "postgresql://user@host/db"` with `table = "orders"` or `query = "SELECT …"`. Fails with invalid_argument naming
 /// kohort.toml:line:column for a syntax error, an unknown stream or key, or a bad value.
