@@ -1,5 +1,6 @@
 #include "shell.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -323,10 +324,13 @@ void SplitOptions::add_to(CLI::App* cmd) {
       ->check(CLI::Validator(
           [](const std::string& text) {
             std::uint64_t bytes = 0;
-            return parse_size(text, bytes) ? std::string()
-                                           : fmt::format("'{}' is not a size: pass a size such as 8G, "
-                                                         "512M or 2000000000",
-                                                         text);
+            if (!parse_size(text, bytes))
+              return fmt::format("'{}' is not a size: pass a size such as 8G, 512M or 2000000000", text);
+            return bytes >= kMinMemoryLimit
+                       ? std::string()
+                       : fmt::format("'{}' is below the minimum 64M: kohort itself and one window of text "
+                                     "need that much",
+                                     text);
           },
           "SIZE"));
   cmd->add_option("--spill-dir", spill_dir,
@@ -340,15 +344,34 @@ void SplitOptions::add_to(CLI::App* cmd) {
       ->check(CLI::Range(1u, 4096u));
 }
 
-Result<std::uint32_t> SplitOptions::plan(const std::string& data, const io::ReadOptions& read,
+Result<std::uint32_t> SplitOptions::plan(const std::string& data, io::ReadOptions& read,
                                          std::uint64_t& limit) const {
   limit = physical_memory() / 10 * 8;
   if (!memory_limit.empty() && !parse_size(memory_limit, limit))  // the flag's check rejects this
     return Status::invalid_argument("--memory-limit", fmt::format("'{}' is not a size", memory_limit),
                                     "pass a size such as 8G, 512M or 2000000000");
-  if (partitions > 0) return partitions;
-  KOHORT_ASSIGN_OR_RETURN(const auto text, io::estimate_text_bytes(data, read));
-  return io::partitions_for(text, limit);
+  std::uint32_t n = partitions;
+  if (n == 0) {
+    KOHORT_ASSIGN_OR_RETURN(const auto text, io::estimate_text_bytes(data, read));
+    n = io::partitions_for(text, limit);
+  }
+  // What reading holds at a time scales with the limit: a few windows of text and their parsed
+  // rows, one record, and each partition's write buffer.
+  const auto clamp = [](std::uint64_t v, std::uint64_t lo, std::uint64_t hi) {
+    return static_cast<std::size_t>(std::clamp(v, lo, hi));
+  };
+  constexpr std::uint64_t MiB = 1 << 20;
+  read.window_bytes = clamp(limit / 16, MiB, 64 * MiB);
+  read.max_record_bytes = clamp(limit / 8, MiB, 64 * MiB);
+  read.spill_frame_bytes = clamp(limit / (8 * std::uint64_t{n}), 64 << 10, 4 * MiB);
+  if (!memory_limit.empty()) {
+    // The allocator keeps freed memory for reuse (main.cpp), per thread arena: under a given
+    // limit it returns it sooner, and below a few GiB the threads share fewer arenas.
+    mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::min<std::uint64_t>(limit / 16, 256 * MiB)));
+    mallopt(M_MMAP_THRESHOLD, static_cast<int>(std::min<std::uint64_t>(limit / 64, 32 * MiB)));
+    if (limit < 4096 * MiB) mallopt(M_ARENA_MAX, limit < 1024 * MiB ? 1 : 2);
+  }
+  return n;
 }
 
 Result<io::PartitionedDataset> SplitOptions::split(const Context& ctx, const std::string& data,

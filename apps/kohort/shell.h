@@ -55,6 +55,10 @@ struct Shell {
 void log_load(const Context& ctx, const std::vector<io::StreamReport>& reports,
               const std::vector<std::string>& notes);
 
+/// The smallest --memory-limit taken: below it the program and one window of text alone would
+/// not fit.
+inline constexpr std::uint64_t kMinMemoryLimit = std::uint64_t{64} << 20;
+
 /// --memory-limit, --spill-dir and --partitions: how a command splits data larger than memory
 /// into partitions by customer on disk (io::partition_dataset()).
 struct SplitOptions {
@@ -64,10 +68,12 @@ struct SplitOptions {
 
   /// Registers the three flags on `cmd`.
   void add_to(CLI::App* cmd);
-  /// The number of partitions for `data` (1: read it whole) and the limit it was chosen under.
-  /// Fails as io::estimate_text_bytes() does (a size that cannot be read is refused when the
-  /// command line is parsed, exit 2).
-  [[nodiscard]] Result<std::uint32_t> plan(const std::string& data, const io::ReadOptions& read,
+  /// The number of partitions for `data` (1: read it whole) and the limit it was chosen under;
+  /// also sizes `read`'s windows (limit/16), longest record (limit/8) and partition buffers to
+  /// the limit (each within 1–64 MiB, or 64 KiB–4 MiB a partition), so that reading stays
+  /// within it. Fails as io::estimate_text_bytes() does (a size that cannot be read, or one
+  /// below 64 MiB, is refused when the command line is parsed, exit 2).
+  [[nodiscard]] Result<std::uint32_t> plan(const std::string& data, io::ReadOptions& read,
                                            std::uint64_t& limit) const;
   /// Splits `data` into `partitions` under the spill folder, logging where and how much.
   [[nodiscard]] Result<io::PartitionedDataset> split(const Context& ctx, const std::string& data,

@@ -407,7 +407,7 @@ Result<PartitionedDataset> partition_dataset(const Context& ctx, const std::stri
   PartitionedDataset out;
   out.partitions = partitions;
   out.notes = std::move(names.notes);
-  Router router(state->dir, partitions);
+  Router router(state->dir, partitions, std::max<std::size_t>(options.spill_frame_bytes, 1));
   for (const auto& [stream, file] : files) {
     if (ctx.cancelled()) return Status::cancelled();
     const internal::StreamConfig* cfg =
@@ -457,7 +457,7 @@ Result<Dataset> load_partition(const Context& ctx, const PartitionedDataset& dat
   if (data.state == nullptr || k >= data.partitions)
     return Status::invalid_argument("partition", fmt::format("no partition {}", k));
   const internal::PartitionState& st = *data.state;
-  Router paths(st.dir, st.partitions);
+  Router paths(st.dir, st.partitions, internal::SpillWriter::kFrameBytes);  // for its file names only
   std::vector<std::pair<Stream, std::string>> files;
   for (const auto& part : st.streams)
     files.emplace_back(part.stream, paths.path(k, part.stream, part.plan.jsonl));

@@ -68,6 +68,10 @@ struct ReadOptions {
   /// at the file:line where it starts: a line that never ends (a corrupt or hostile file)
   /// cannot take all memory. Default 64 MiB; commands lower it under a small --memory-limit.
   std::size_t max_record_bytes = std::size_t{64} << 20;
+  /// partition_dataset(): bytes of text each partition file buffers before writing a frame
+  /// (results are identical for any value ≥ 1). Default 4 MiB; commands lower it so that the
+  /// buffers of every partition together stay within a --memory-limit.
+  std::size_t spill_frame_bytes = std::size_t{4} << 20;
 };
 
 /// Per role column of a stream: where it came from and how many cells were missing/invalid.

@@ -99,6 +99,9 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     std::size_t reach = 0;
     Status st = read_header(p, file, buffer, body, body_line, reach);
     if (reach >= buffer.size() && !source.at_end()) {
+      // The header, or (when it is read) the sample rows after it, must end in bounds.
+      const bool headed = !p.header.empty();
+      KOHORT_RETURN_IF_ERROR(record_fits(p, buffer.size() - (headed ? body : 0), headed ? body_line : 1, options));
       KOHORT_RETURN_IF_ERROR(read_more(std::max(window, buffer.size())));
       continue;
     }

@@ -34,7 +34,7 @@ Status Router::take(const Context& ctx, std::vector<ChunkOut>& outs) {
     for (const auto& r : o.routed) {
       auto& w = writers_[r.part];
       if (w == nullptr) {
-        w = std::make_unique<internal::SpillWriter>();
+        w = std::make_unique<internal::SpillWriter>(frame_bytes_);
         std::error_code ec;
         const std::string file = path(r.part, stream_, jsonl_);
         fs::create_directories(fs::path(file).parent_path(), ec);

@@ -18,8 +18,9 @@ namespace kohort::io::internal {
 /// Sends accepted rows to partition files by customer (see partition_dataset()).
 class Router {
  public:
-  Router(std::string dir, std::uint32_t partitions)
-      : dir_(std::move(dir)), partitions_(partitions) {}
+  /// Rows go to `partitions` files under `dir`, each written a frame of `frame_bytes` at a time.
+  Router(std::string dir, std::uint32_t partitions, std::size_t frame_bytes)
+      : dir_(std::move(dir)), partitions_(partitions), frame_bytes_(frame_bytes) {}
   [[nodiscard]] std::uint32_t partitions() const { return partitions_; }
 
   /// The file of `stream` in partition k.
@@ -39,6 +40,7 @@ class Router {
 
   std::string dir_;
   std::uint32_t partitions_;
+  std::size_t frame_bytes_;
   events::Stream stream_ = events::Stream::transactions;
   bool jsonl_ = false;
   std::vector<std::unique_ptr<internal::SpillWriter>> writers_;

@@ -14,7 +14,8 @@ SpillWriter::SpillWriter(SpillWriter&& other) noexcept
       buffer_(std::move(other.buffer_)),
       frame_(std::move(other.frame_)),
       text_bytes_(other.text_bytes_),
-      file_bytes_(other.file_bytes_) {}
+      file_bytes_(other.file_bytes_),
+      frame_bytes_(other.frame_bytes_) {}
 
 SpillWriter& SpillWriter::operator=(SpillWriter&& other) noexcept {
   if (this != &other) {
@@ -25,6 +26,7 @@ SpillWriter& SpillWriter::operator=(SpillWriter&& other) noexcept {
     frame_ = std::move(other.frame_);
     text_bytes_ = other.text_bytes_;
     file_bytes_ = other.file_bytes_;
+    frame_bytes_ = other.frame_bytes_;
   }
   return *this;
 }

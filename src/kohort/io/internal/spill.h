@@ -15,10 +15,13 @@ namespace kohort::io::internal {
 /// one frame by flush(), which may run on any thread (one writer per file). Not copyable.
 class SpillWriter {
  public:
-  /// Bytes buffered before a frame is worth writing.
+  /// Bytes buffered before a frame is worth writing (by default).
   static constexpr std::size_t kFrameBytes = std::size_t{4} << 20;
 
   SpillWriter() = default;
+  /// A writer that writes a frame every `frame_bytes` (≥ 1): with many partitions under a
+  /// small memory limit, their buffers together must stay small.
+  explicit SpillWriter(std::size_t frame_bytes) : frame_bytes_(frame_bytes) {}
   SpillWriter(const SpillWriter&) = delete;
   SpillWriter& operator=(const SpillWriter&) = delete;
   SpillWriter(SpillWriter&& other) noexcept;
@@ -28,7 +31,7 @@ class SpillWriter {
   /// Creates (truncates) `path`; io_error naming it when the system refuses.
   [[nodiscard]] Status open(std::string path);
   void append(std::string_view bytes) { buffer_.append(bytes); }
-  [[nodiscard]] bool full() const { return buffer_.size() >= kFrameBytes; }
+  [[nodiscard]] bool full() const { return buffer_.size() >= frame_bytes_; }
   /// Writes the buffered bytes as one frame (nothing when empty); io_error (disk full, …)
   /// naming the file.
   [[nodiscard]] Status flush();
@@ -45,6 +48,7 @@ class SpillWriter {
   std::string buffer_;
   std::string frame_;
   std::uint64_t text_bytes_ = 0, file_bytes_ = 0;
+  std::size_t frame_bytes_ = kFrameBytes;
 };
 
 }  // namespace kohort::io::internal

@@ -134,6 +134,16 @@ class Handoff {
 
 }  // namespace
 
+Status record_fits(const Plan& p, std::size_t bytes, index_t line, const ReadOptions& options) {
+  if (bytes <= options.max_record_bytes) return {};
+  return Status::invalid_input(
+      where(p, line, 0),
+      fmt::format("a record starting here runs past {} bytes ({:.0f} MiB) without ending", options.max_record_bytes,
+                  static_cast<double>(options.max_record_bytes) / (1 << 20)),
+      "a line that long is not a table row: check the file (a missing newline, an unclosed quote, or not a "
+      "CSV file at all); a larger --memory-limit allows longer records");
+}
+
 Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& source,
                     std::string& buffer, std::size_t start, index_t line,
                     const ReadOptions& options, const WindowSink& sink) {
@@ -184,7 +194,8 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
       cut = record_cut(data, start, p.delimiter);
       sequential = cut != std::string_view::npos;
     }
-    if (cut == std::string_view::npos) {  // no record ends in the window: widen it
+    if (cut == std::string_view::npos) {  // no record ends in the window: widen it, within bounds
+      KOHORT_RETURN_IF_ERROR(record_fits(p, data.size() - start, line, options));
       KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
       continue;
     }
@@ -205,6 +216,7 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
         data = buffer;
         const std::size_t exact = eof ? data.size() : record_cut(data, start, p.delimiter);
         if (exact == std::string_view::npos) {
+          KOHORT_RETURN_IF_ERROR(record_fits(p, data.size() - start, line, options));
           KOHORT_RETURN_IF_ERROR(read_more(std::max(window, data.size() - start)));
           continue;
         }

@@ -20,8 +20,13 @@ namespace kohort::io::internal {
 using WindowSink =
     std::function<Status(const Context& ctx, std::vector<ChunkOut>& outs, double read_share)>;
 
+/// OK while a record of `bytes` so far (starting on physical line `line`) is within
+/// options.max_record_bytes; else invalid_input at its file:line.
+[[nodiscard]] Status record_fits(const Plan& p, std::size_t bytes, index_t line, const ReadOptions& options);
+
 /// Parses the records of `source` from buffer[start] on (physical line `line`), a window of
-/// text at a time, and hands each window's chunk outputs to `sink` in order.
+/// text at a time, and hands each window's chunk outputs to `sink` in order. A record longer
+/// than options.max_record_bytes fails (record_fits) instead of widening the window further.
 [[nodiscard]] Status read_records(const Context& ctx, const Plan& p, StreamReader& source,
                                   std::string& buffer, std::size_t start, index_t line,
                                   const ReadOptions& options, const WindowSink& sink);
