@@ -200,14 +200,14 @@ TEST(LoadDataset, RejectsMissingRequiredColumnListingHeaderAndNames) {
   EXPECT_NE(ds.status().hint().find("kohort.toml"), std::string::npos);
 }
 
-TEST(LoadDataset, RejectsMissingAmountWhenPriceHasNoQuantity) {
+TEST(LoadDataset, RejectsMissingAmountWithoutPriceOrQuantity) {
   TempDir dir;
-  dir.write("transactions.csv", "customer_id,timestamp,price\nc,2024-01-01,1\n");
+  dir.write("transactions.csv", "customer_id,timestamp,quantity\nc,2024-01-01,1\n");
   auto ds = load(dir.path());
   ASSERT_FALSE(ds.ok());
   EXPECT_EQ(ds.status().what().rfind("no amount column in transactions (nor unit price and "
                                      "quantity to derive it); the header has: customer_id, "
-                                     "timestamp, price; accepted names: amount, sales",
+                                     "timestamp, quantity; accepted names: amount, sales",
                                      0),
             0u)
       << ds.status().what();
@@ -714,7 +714,7 @@ TEST(DatasetConfig, RejectsUnknownKeyWithLocation) {
   EXPECT_EQ(ds.status().code(), Code::invalid_argument);
   EXPECT_EQ(ds.status().where(), t + ":2:1");
   EXPECT_EQ(ds.status().what(), "unknown key 'custmer' in [transactions]");
-  EXPECT_EQ(ds.status().hint().rfind("known keys: file, sqlite, postgresql, table, query, customer, time, time_format, amount", 0),
+  EXPECT_EQ(ds.status().hint().rfind("known keys: file, sqlite, postgresql, table, query, allow_outside, delimiter, customer, time, time_format, amount", 0),
             0u);
 }
 

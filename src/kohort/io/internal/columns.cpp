@@ -56,7 +56,25 @@ std::string accepted_names(const RoleSpec& role) {
   return s;
 }
 
+// A header read as one column whose text holds several names apart by blanks: the file is
+// space-aligned, and the delimiter, not a missing column, is the problem.
+bool blank_separated(const Plan& p) {
+  if (p.jsonl || p.header.size() != 1 || p.delimiter == kWhitespace) return false;
+  const std::string& h = p.header[0];
+  const auto first = h.find_first_of(" \t"), last = h.find_last_not_of(" \t");
+  return first != std::string::npos && last != std::string::npos && first < last;
+}
+
 Status missing_column(const Plan& p, const RoleSpec& role, std::string_view extra = {}) {
+  if (blank_separated(p))
+    return Status::invalid_input(
+        p.file,
+        fmt::format("the header is one column, '{}': its names are separated by spaces, not by a "
+                    "comma, semicolon, tab or pipe, so no {} column was found",
+                    printable(p.header[0], 60), role.name),
+        fmt::format("read it as space-aligned columns: add delimiter = \"whitespace\" to [{}] in a "
+                    "kohort.toml beside the data",
+                    stream_name(p.stream)));
   return Status::invalid_input(
       p.file,
       fmt::format("no {} column in {}{}; the header has: {}; accepted names: {}", role.name,
@@ -118,7 +136,8 @@ std::size_t record_reach(const internal::RecordReader& rr, std::string_view data
 // `data` the decision looked at (data.size() when it wanted more than there was).
 Status decide_time_formats(Plan& p, std::string_view data, std::size_t body, index_t body_line,
                            std::size_t& reach) {
-  p.time_format.assign(p.roles.size(), TimeFormat::iso);
+  p.time_format.assign(p.roles.size(), TimeFormat(TimeKind::iso));
+  p.time_ambiguous.assign(p.roles.size(), false);
   std::vector<std::size_t> slots;
   for (std::size_t r = 0; r < p.roles.size(); ++r) {
     if (p.roles[r].kind != Kind::time || p.map.column[r] < 0) continue;
@@ -180,7 +199,9 @@ Status decide_time_formats(Plan& p, std::string_view data, std::size_t body, ind
     std::vector<std::string_view> views;
     for (const auto& s : samples[r]) views.push_back(s.value);
     std::size_t bad = 0;
-    auto f = internal::detect_time_format(views, bad);
+    bool ambiguous = false;
+    auto f = internal::detect_time_format(views, bad, ambiguous);
+    p.time_ambiguous[r] = ambiguous;
     if (!f) {
       const auto c = p.map.column[r];
       return Status::invalid_input(
@@ -189,7 +210,7 @@ Status decide_time_formats(Plan& p, std::string_view data, std::size_t body, ind
                       printable(samples[r][bad].value, 60)),
           fmt::format("use ISO 8601 (2024-01-31 or 2024-01-31T08:26:00Z), YYYYMMDD, epoch "
                       "seconds or milliseconds, M/D/YYYY H:MM or D/M/YYYY, or set the format in "
-                      "kohort.toml: [{}] {}_format = \"D/M/YYYY\"",
+                      "kohort.toml: [{}] {}_format = \"D/M/YYYY\" or a pattern such as \"%d.%m.%Y %H:%M\"",
                       stream_name(p.stream), p.roles[r].name));
     }
     p.time_format[r] = *f;
@@ -229,9 +250,10 @@ Status read_header(Plan& p, const std::string& file, std::string_view data, std:
   } else {
     std::size_t e = data.find('\n', pos);
     reach = e == std::string_view::npos ? data.size() : e;
-    p.delimiter = internal::detect_delimiter(data.substr(pos, e == std::string_view::npos
-                                                                  ? data.size() - pos
-                                                                  : e - pos));
+    p.delimiter = p.config != nullptr && p.config->delimiter != 0
+                      ? p.config->delimiter
+                      : internal::detect_delimiter(
+                            data.substr(pos, e == std::string_view::npos ? data.size() - pos : e - pos));
     if (p.delimiter == '\0') p.delimiter = ',';
     internal::RecordReader rr(data, pos, data.size(), line, p.delimiter);
     const auto nx = rr.next();

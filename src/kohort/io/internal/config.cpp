@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "kohort/core/paths.h"
+#include "kohort/core/text.h"
+#include "kohort/io/internal/csv_scan.h"
 #include "kohort/io/internal/schema.h"
 
 namespace kohort::io::internal {
@@ -23,12 +25,17 @@ std::string at(const std::string& path, const toml::source_region& r) {
 }  // namespace
 
 std::optional<TimeFormat> parse_time_format_name(std::string_view n) {
-  if (n == "iso" || n == "ISO" || n == "YYYY-MM-DD") return TimeFormat::iso;
-  if (n == "YYYYMMDD" || n == "yyyymmdd") return TimeFormat::yyyymmdd;
-  if (n == "epoch_s" || n == "epoch") return TimeFormat::epoch_s;
-  if (n == "epoch_ms") return TimeFormat::epoch_ms;
-  if (n == "M/D/YYYY" || n == "mdy") return TimeFormat::mdy;
-  if (n == "D/M/YYYY" || n == "dmy" || n == "D.M.YYYY") return TimeFormat::dmy;
+  if (n == "iso" || n == "ISO" || n == "YYYY-MM-DD") return TimeFormat(TimeKind::iso);
+  if (n == "YYYYMMDD" || n == "yyyymmdd") return TimeFormat(TimeKind::yyyymmdd);
+  if (n == "epoch_s" || n == "epoch") return TimeFormat(TimeKind::epoch_s);
+  if (n == "epoch_ms") return TimeFormat(TimeKind::epoch_ms);
+  if (n == "M/D/YYYY" || n == "mdy") return TimeFormat(TimeKind::mdy);
+  if (n == "D/M/YYYY" || n == "dmy" || n == "D.M.YYYY") return TimeFormat(TimeKind::dmy);
+  if (n.find('%') != std::string_view::npos && !pattern_problem(n)) {
+    TimeFormat f(TimeKind::pattern);
+    f.pattern = std::string(n);
+    return f;
+  }
   return std::nullopt;
 }
 
@@ -54,7 +61,7 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
     const Stream s = kAll[static_cast<std::size_t>(si)];
     StreamConfig& cfg = out[static_cast<std::size_t>(si)];
     const auto roles = stream_roles(s);
-    std::string known = "file, sqlite, postgresql, table, query, allow_outside";
+    std::string known = "file, sqlite, postgresql, table, query, allow_outside, delimiter";
     for (const auto& r : roles) {
       known += ", " + std::string(r.name);
       if (r.kind == Kind::time) known += ", " + std::string(r.name) + "_format";
@@ -93,6 +100,18 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
         cfg.file_where = at(path, v.source());
         continue;
       }
+      if (name == "delimiter") {
+        if (value == "," || value == ";" || value == "|" || value == "\t") cfg.delimiter = value[0];
+        else if (value == "tab") cfg.delimiter = '\t';
+        else if (value == "whitespace") cfg.delimiter = kWhitespace;
+        else
+          return Status::invalid_argument(at(path, v.source()),
+                                          fmt::format("[{}] delimiter '{}' is not one Kohort reads", stream_key,
+                                                      printable(value, 20)),
+                                          "use \",\", \";\", \"\\t\" (or \"tab\"), \"|\", or \"whitespace\" for "
+                                          "columns separated by runs of spaces");
+        continue;
+      }
       if (name == "table" || name == "query") {
         (name == "table" ? cfg.table : cfg.query) = value;
         continue;
@@ -104,10 +123,15 @@ Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path) {
           done = true;
         } else if (r.kind == Kind::time && name == std::string(r.name) + "_format") {
           auto f = parse_time_format_name(value);
-          if (!f)
+          if (!f) {
+            const auto why = value.find('%') != std::string::npos ? pattern_problem(value) : std::nullopt;
             return Status::invalid_argument(
-                at(path, v.source()), fmt::format("unknown date format '{}'", value),
-                "use iso, YYYYMMDD, epoch_s, epoch_ms, M/D/YYYY or D/M/YYYY");
+                at(path, v.source()),
+                why ? fmt::format("date format '{}' cannot be read: {}", printable(value, 60), *why)
+                    : fmt::format("unknown date format '{}'", printable(value, 60)),
+                "use iso, YYYYMMDD, epoch_s, epoch_ms, M/D/YYYY, D/M/YYYY, or a strftime pattern such as "
+                "\"%Y-%m-%d %H:%M:%S %z\" or \"%d.%m.%Y\"");
+          }
           cfg.formats.emplace_back(std::string(r.name), *f);
           done = true;
         }

@@ -30,6 +30,9 @@ struct StreamConfig {
   /// true). Without it such a path is refused: a kohort.toml cannot make a command read (and
   /// echo) any file on the machine.
   bool allow_outside = false;
+  /// The field delimiter (`delimiter = ","`, `";"`, `"\t"` or `"tab"`, `"|"`, or
+  /// `"whitespace"` for kWhitespace), or 0: detected from the header line.
+  char delimiter = 0;
   std::vector<RoleOverride> roles;
   /// role name → time format, for time roles whose format is given (e.g. time_format).
   std::vector<std::pair<std::string, TimeFormat>> formats;
@@ -42,8 +45,8 @@ struct StreamConfig {
 ///   time = "Datum"
 ///   time_format = "D/M/YYYY"
 /// Keys are the stream's role names, `file` (inside the dataset folder unless `allow_outside =
-/// true`), and `<time role>_format` (iso, YYYYMMDD,
-/// epoch_s, epoch_ms, M/D/YYYY, D/M/YYYY); or, instead of `file`, `sqlite = "shop.db"` or
+/// true`), `delimiter`, and `<time role>_format` (iso, YYYYMMDD, epoch_s, epoch_ms, M/D/YYYY,
+/// D/M/YYYY, or a strftime pattern such as "%Y-%m-%d %H:%M:%S %z"); or, instead of `file`, `sqlite = "shop.db"` or
 /// `postgresql = "postgresql://user@host/db"` with `table = "orders"` or `query = "SELECT …"`. Fails with invalid_argument naming
 /// kohort.toml:line:column for a syntax error, an unknown stream or key, or a bad value.
 [[nodiscard]] Result<std::vector<StreamConfig>> read_dataset_config(const std::string& path);

@@ -350,7 +350,7 @@ void batch_flush(const Plan& p, ChunkOut& out, RowBatch& b, bool transient = fal
       }
     } else if (a.kind == Kind::time) {
       Seconds* times = &b.time[k * kBatchRows];
-      const TimeFormat format = p.time_format[a.r];
+      const TimeFormat& format = p.time_format[a.r];
       for (std::size_t i = 0; i < n; ++i) {
         if (b.bad[i] != 0) continue;
         const std::string_view v = cells[i] = trim(cells[i]);

@@ -100,7 +100,41 @@ void count_bytes(const char* p, std::size_t n, char a, char b, std::int64_t& na,
   return p;
 }
 
+RecordReader::Next RecordReader::next_blank_separated() {
+  const char* d = data_.data();
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  for (;;) {  // a line of blanks holds no record
+    if (pos_ >= end_) return Next::end;
+    const void* nl = std::memchr(d + pos_, '\n', end_ - pos_);
+    const std::size_t e = nl == nullptr ? end_ : static_cast<std::size_t>(static_cast<const char*>(nl) - d);
+    std::size_t b = pos_, t = e;
+    while (b < t && blank(d[b])) ++b;
+    while (t > b && blank(d[t - 1])) --t;
+    const std::size_t next_pos = e < end_ ? e + 1 : end_;
+    if (b == t) {
+      pos_ = next_pos;
+      if (e < end_) ++line_;
+      continue;
+    }
+    record_line_ = line_;
+    fields_.clear();
+    any_scratch_ = false;
+    raw_ = data_.substr(b, t - b);
+    for (std::size_t i = b; i < t;) {
+      std::size_t j = i;
+      while (j < t && !blank(d[j])) ++j;
+      fields_.push_back(data_.substr(i, j - i));
+      while (j < t && blank(d[j])) ++j;
+      i = j;
+    }
+    pos_ = next_pos;
+    if (e < end_) ++line_;
+    return Next::record;
+  }
+}
+
 RecordReader::Next RecordReader::next() {
+  if (delim_ == kWhitespace) return next_blank_separated();
   const char* d = data_.data();
   // Skip blank lines: they hold no record.
   while (pos_ < end_) {

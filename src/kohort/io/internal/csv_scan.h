@@ -13,6 +13,12 @@
 
 namespace kohort::io::internal {
 
+/// The delimiter value that means "runs of spaces and tabs" (kohort.toml `delimiter =
+/// "whitespace"`): fields are separated by one or more blanks, blanks at either end of a line
+/// are ignored, and quotes are ordinary characters — a space-aligned export such as the CDNOW
+/// master file.
+inline constexpr char kWhitespace = ' ';
+
 /// The delimiter of a header line: the most frequent of ',', '\t', ';', '|' outside quotes
 /// (ties in that order), or 0 when the line has none of them.
 [[nodiscard]] char detect_delimiter(std::string_view header_line);
@@ -33,7 +39,8 @@ class RecordReader {
                char delimiter);
 
   /// Reads the next record. `unterminated` means the range ended inside a quoted field; then
-  /// quote_line()/quote_column() name where the quote opened.
+  /// quote_line()/quote_column() name where the quote opened. With the kWhitespace delimiter a
+  /// record is one line split on runs of blanks.
   Next next();
 
   [[nodiscard]] std::span<const std::string_view> fields() const { return fields_; }
@@ -63,6 +70,8 @@ class RecordReader {
 
   // The position of the first delimiter, newline or quote at or after p, or end_.
   std::size_t find_special(std::size_t p);
+  // next() for the kWhitespace delimiter.
+  Next next_blank_separated();
 
   std::string_view data_;
   std::size_t pos_;

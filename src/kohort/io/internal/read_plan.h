@@ -35,6 +35,8 @@ struct Plan {
   Mapping map;
   std::vector<bool> required;           ///< per role slot
   std::vector<TimeFormat> time_format;  ///< per role slot (time kinds)
+  /// Per role slot: the format was taken as M/D/YYYY though no sample told it from D/M/YYYY.
+  std::vector<bool> time_ambiguous;
   OnError on_error = OnError::fail;
   const StreamConfig* config = nullptr;  ///< from kohort.toml, or null
   /// Routing (partition_dataset): when > 0, accepted rows are not converted into columns but

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/text.h"
 #include "kohort/core/time.h"
 #include "kohort/io/internal/columns.h"
 #include "kohort/io/internal/compressed.h"
@@ -210,9 +211,15 @@ Result<ParsedStream> read_stream(const Context& ctx, Stream stream, const std::s
     rep.column_roles.emplace_back(std::string(p.roles[r].name), source_name);
     rep.columns.push_back({std::string(p.roles[r].name), derived ? "" : source_name,
                            derived ? 0 : totals.missing[r], derived ? 0 : totals.invalid[r]});
-    if (p.roles[r].kind == Kind::time && c >= 0)
-      rep.time_formats.emplace_back(std::string(p.roles[r].name),
-                                    std::string(internal::time_format_name(p.time_format[r])));
+    if (p.roles[r].kind == Kind::time && c >= 0) {
+      rep.time_formats.emplace_back(std::string(p.roles[r].name), internal::time_format_name(p.time_format[r]));
+      if (p.time_ambiguous[r])
+        notes.push_back(fmt::format(
+            "{}: {} could be M/D/YYYY or D/M/YYYY (no day above 12 in its first rows); read as M/D/YYYY: if "
+            "that is wrong, set {}_format = \"D/M/YYYY\" in [{}] of kohort.toml",
+            fs::path(file).filename().string(), printable(p.header[static_cast<std::size_t>(c)], 40),
+            p.roles[r].name, stream_name(stream)));
+    }
   }
   const std::string fname = fs::path(file).filename().string();
   for (int c : p.map.unused) rep.ignored.push_back(p.header[static_cast<std::size_t>(c)]);

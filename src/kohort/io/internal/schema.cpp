@@ -1,5 +1,7 @@
 #include "kohort/io/internal/schema.h"
 
+#include <utility>
+
 namespace kohort::io::internal {
 
 namespace {
@@ -9,17 +11,22 @@ using SV = std::string_view;
 
 constexpr SV kCustomer[] = {"customer_id", "CustomerID", "customer", "user_id", "client_id",
                             "masterid", "cust_id", "customer_no", "customer_number",
-                            "member_id", "account_id", "buyer_id", "user", "client"};
+                            "member_id", "account_id", "buyer_id", "user", "client",
+                            "customer_email", "email"};
 constexpr SV kTime[] = {"timestamp", "InvoiceDate", "date", "order_date", "event_time", "time",
                         "datetime", "created_at", "purchase_date", "transaction_date",
                         "event_date", "session_start", "sent_at", "contact_date"};
 constexpr SV kAmount[] = {"amount", "sales", "revenue", "total", "value", "total_amount",
-                          "order_total", "line_total", "net_amount", "spend", "monetary"};
-constexpr SV kUnitPrice[] = {"unit_price", "UnitPrice", "price", "item_price"};
-constexpr SV kQuantity[] = {"quantity", "Quantity", "qty", "units"};
+                          "order_total", "line_total", "net_amount", "spend", "monetary",
+                          "dollar_value", "dollars", "total_price", "order_value"};
+constexpr SV kUnitPrice[] = {"unit_price", "UnitPrice", "price", "item_price", "lineitem_price"};
+constexpr SV kQuantity[] = {"quantity", "Quantity", "qty", "units", "number_of_items",
+                            "lineitem_quantity"};
+// "name" last: Shopify's order export names each order ("#1001") in its Name column.
 constexpr SV kOrder[] = {"order_id", "InvoiceNo", "Invoice", "invoice_id", "order",
-                         "order_no", "order_number", "transaction_id"};
-constexpr SV kProduct[] = {"product_id", "StockCode", "sku", "product", "item_id", "item"};
+                         "order_no", "order_number", "transaction_id", "order_name", "name"};
+constexpr SV kProduct[] = {"product_id", "StockCode", "sku", "product", "item_id", "item",
+                           "lineitem_sku", "lineitem_name"};
 constexpr SV kCategory[] = {"category", "product_category", "category_name", "department"};
 constexpr SV kChannel[] = {"channel", "sales_channel", "source"};
 constexpr SV kPayment[] = {"payment_method", "payment", "payment_type"};
@@ -139,9 +146,11 @@ Mapping infer_mapping(events::Stream s, std::span<const std::string> header,
   if (s == Stream::transactions) {
     const int amount = role_slot(s, "amount"), price = role_slot(s, "unit_price"),
               qty = role_slot(s, "quantity");
-    m.amount_from_price = m.column[static_cast<std::size_t>(amount)] < 0 &&
-                          m.column[static_cast<std::size_t>(price)] >= 0 &&
-                          m.column[static_cast<std::size_t>(qty)] >= 0;
+    auto& a = m.column[static_cast<std::size_t>(amount)];
+    auto& pc = m.column[static_cast<std::size_t>(price)];
+    m.amount_from_price = a < 0 && pc >= 0 && m.column[static_cast<std::size_t>(qty)] >= 0;
+    if (a < 0 && pc >= 0 && !m.amount_from_price && (forced.empty() || forced[static_cast<std::size_t>(price)] < 0))
+      std::swap(a, pc);  // a price and no quantity: the price is what was paid
   }
   for (std::size_t c = 0; c < header.size(); ++c)
     if (!taken[c]) m.unused.push_back(static_cast<int>(c));

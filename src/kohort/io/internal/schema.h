@@ -39,7 +39,8 @@ struct RoleSpec {
 /// The inferred mapping of one file's header onto a stream's roles.
 struct Mapping {
   std::vector<int> column;          ///< per role slot: 0-based source column, or -1
-  bool amount_from_price = false;   ///< transactions: amount = unit_price × quantity
+  bool amount_from_price = false;   ///< transactions: amount = unit_price × quantity (a price
+                                    ///< column without a quantity is the amount itself)
   std::vector<int> unused;          ///< source columns no role took
 };
 

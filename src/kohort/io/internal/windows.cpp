@@ -21,6 +21,9 @@ namespace {
 
 constexpr std::size_t kReportRejects = 1000;
 
+// Whether quotes can hold a newline: in CSV, not in JSON Lines nor blank-separated text.
+bool quotes_matter(const Plan& p) { return !p.jsonl && p.delimiter != internal::kWhitespace; }
+
 // Where a window starting at record boundary `begin` can end: after the last newline of `data`
 // that lies outside quotes by quote parity (exact for RFC 4180 data; irregular quotes are
 // caught by the parse and the window redone), or after the last newline at all when quotes do
@@ -63,7 +66,7 @@ void parse_window(const Context& ctx, const Plan& p, std::string_view data, std:
   std::vector<internal::Chunk> chunks;
   if (whole)
     chunks.push_back({begin, end, line, std::count(data.data() + begin, data.data() + end, '\n')});
-  else chunks = internal::split_chunks(ctx, text, begin, line, chunk_bytes, !p.jsonl);
+  else chunks = internal::split_chunks(ctx, text, begin, line, chunk_bytes, quotes_matter(p));
   lines = 0;
   for (const auto& c : chunks) lines += c.lines;
   outs.resize(chunks.size());
@@ -185,7 +188,7 @@ Status read_records(const Context& ctx, const Plan& p, internal::StreamReader& s
     if (ctx.cancelled()) return Status::cancelled();
     std::string_view data = buffer;
     const bool eof = source.at_end();
-    std::size_t cut = eof ? data.size() : parity_cut(data, start, !p.jsonl);
+    std::size_t cut = eof ? data.size() : parity_cut(data, start, quotes_matter(p));
     // No newline outside quotes by parity: a record longer than the window, or an irregular
     // quote that flipped the parity. The record reader's own cut settles it; parse such a
     // window in one piece (without it an irregular file would be read whole).
