@@ -9,6 +9,7 @@
 #include "kohort/cluster/clusterer.h"
 #include "kohort/cluster/ward.h"
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/text.h"
 #include "kohort/io/matrix_file.h"
 #include "kohort/reduce/pca.h"
 #include "kohort/reduce/scale.h"
@@ -421,7 +422,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     auto out = std::back_inserter(csv);
     for (std::size_t i = 0; i < labels.size(); ++i) {
       if (table->ids.empty()) fmt::format_to(out, "{},{}", i, labels[i]);
-      else fmt::format_to(out, "{},{}", table->ids[i], labels[i]);
+      else fmt::format_to(out, "{},{}", csv_field(table->ids[i]), labels[i]);
       if (!confidence.empty()) fmt::format_to(out, ",{:.4f}", confidence[i]);
       if (outliers) fmt::format_to(out, ",{}", labels[i] < 0 ? 1 : 0);
       csv.push_back('\n');
@@ -469,7 +470,8 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
       "Example: kohort cluster features.npy --k auto --k-min 4 --k-max 20 --out segments.csv");
   cmd->add_option("input", a->input,
                   "CSV/TSV (header optional), whitespace-separated numbers, either compressed "
-                  "(.gz, .zst), or .npy\nexample: data/features.csv");
+                  "(.gz, .zst), or .npy; - reads standard input (kohort features … --out - | kohort "
+                  "cluster -)\nexample: data/features.csv");
   cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan, hdbscan or ward; auto (k by k-means, then k-means, gmm at that k and hdbscan compared by silhouette, at most 10% outliers; the JSON says why); or 'list' to show them all (default kmeans)\nexample: --algo auto");
   cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
   cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
@@ -523,7 +525,9 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans|| (default kmeans++)\nexample: --init 'kmeans||'")
       ->check(CLI::IsMember({"kmeans++", "kmeans||"}));
   cmd->add_option("--id-column", a->id_column,
-                  "a header column holding row ids, copied to the output instead of row numbers\nexample: --id-column customer_id");
+                  "a header column holding row ids, copied to the output instead of row numbers (a first "
+                  "column named customer_id or id is taken without it; a .npy takes the ids in its "
+                  ".features.json)\nexample: --id-column customer_id");
   cmd->add_option("--silhouette-sample", a->silhouette_sample,
                   "exact silhouette up to this many rows, a sampled estimate with a 95% interval "
                   "above (default 20000)\nexample: --silhouette-sample 50000")

@@ -141,8 +141,10 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
   std::string sidecar;
   if (npy) {
     if (Status s = io::write_npy(a.out, table->values.cview()); !s.ok()) return shell.fail(s);
-    sidecar = features::sidecar_path(a.out);
-    nlohmann::json side = features::features_json(*table);
+    sidecar = io::sidecar_path(a.out);
+    if (ids.empty())
+      for (auto c : table->customers) ids.push_back(data->log.external_id(c));
+    nlohmann::json side = features::features_json(*table, ids);
     if (fitted) side["transform"] = fitted->to_json();
     if (Status s = write_file_atomic(sidecar, json_text(side, 2) + "\n"); !s.ok()) return shell.fail(s);
   } else if (Status s = data ? features::write_features_csv(a.out, *table, data->log)
@@ -182,7 +184,7 @@ void add_features_command(CLI::App& app, Shell& shell) {
                   "use only events before this instant (default: the day after the data's last "
                   "event)\nexample: --as-of 2024-07-01");
   cmd->add_option("--out", a->out,
-                  "output: .npy (float32, with a .features.json beside it) or .csv with a header "
+                  "output: .npy (float32, with a .features.json beside it naming the columns and the customers) or .csv with a header "
                   "('-' for CSV on stdout)\nexample: --out features.npy")
       ->required();
   cmd->add_option("--on-error", a->on_error,

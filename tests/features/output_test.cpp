@@ -1,4 +1,5 @@
 #include "kohort/features/output.h"
+#include "kohort/io/matrix_file.h"
 
 #include <gtest/gtest.h>
 
@@ -36,8 +37,10 @@ TEST(FeatureOutput, SidecarDescribesEveryColumn) {
   EXPECT_EQ(j["as_of"], "1970-01-02T00:00:00Z");
   EXPECT_EQ(j["features"][0]["phrase"], "orders");
   EXPECT_EQ(j["features"][0]["unit"], "count");
-  EXPECT_EQ(sidecar_path("out/x.npy"), "out/x.features.json");
-  EXPECT_EQ(sidecar_path("out.d/x"), "out.d/x.features.json");
+  EXPECT_EQ(io::sidecar_path("out/x.npy"), "out/x.features.json");
+  EXPECT_EQ(io::sidecar_path("out.d/x"), "out.d/x.features.json");
+  const std::vector<std::string> ids = {"a", "b", "c", "d"};
+  EXPECT_EQ(features_json(t, ids)["ids"][2], "c");
 }
 
 }  // namespace

@@ -76,11 +76,10 @@ nlohmann::json features_json(const FeatureTable& table) {
           {"features", std::move(feats)}};
 }
 
-std::string sidecar_path(const std::string& matrix_path) {
-  const auto slash = matrix_path.find_last_of('/');
-  const auto dot = matrix_path.find_last_of('.');
-  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
-  return (has_ext ? matrix_path.substr(0, dot) : matrix_path) + ".features.json";
+nlohmann::json features_json(const FeatureTable& table, std::span<const std::string> ids) {
+  nlohmann::json j = features_json(table);
+  j["ids"] = ids;
+  return j;
 }
 
 Status write_features_json(const std::string& path, const FeatureTable& table) {

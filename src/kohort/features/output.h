@@ -31,10 +31,8 @@ namespace kohort::features {
 /// The sidecar document: {"format": "kohort.features", "version": 1, "as_of": ISO date-time,
 /// "rows": n, "cols": d, "features": [{"name","group","unit","description","phrase"}…]}.
 [[nodiscard]] nlohmann::json features_json(const FeatureTable& table);
-
-/// The sidecar path beside a matrix file: "x.npy" → "x.features.json" (any extension of the
-/// last path component is replaced; without one, ".features.json" is appended).
-[[nodiscard]] std::string sidecar_path(const std::string& matrix_path);
+/// The same with each row's customer id under "ids" (what `kohort cluster` labels rows with).
+[[nodiscard]] nlohmann::json features_json(const FeatureTable& table, std::span<const std::string> ids);
 
 /// Writes features_json() (indented) to `path` atomically. Fails with io_error.
 [[nodiscard]] Status write_features_json(const std::string& path, const FeatureTable& table);

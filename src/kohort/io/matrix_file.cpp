@@ -7,7 +7,15 @@
 #include <fast_float/fast_float.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/text.h"
 #include "kohort/io/internal/compressed.h"
 
 namespace kohort::io {
@@ -108,9 +116,14 @@ Result<NumericTable> parse_text_table(const std::string& path, std::string_view 
   NumericTable table;
   int id_col = -1;
   const std::size_t width = fields.size();
+  // The ids `kohort features --out` writes first are taken as ids without being asked.
+  const std::string id_column =
+      !options.id_column.empty() || !header || fields.empty() || (fields[0].text != "customer_id" && fields[0].text != "id")
+          ? options.id_column
+          : std::string(fields[0].text);
   if (header) {
     for (std::size_t j = 0; j < fields.size(); ++j) {
-      if (!options.id_column.empty() && fields[j].text == options.id_column)
+      if (!id_column.empty() && fields[j].text == id_column && id_col < 0)
         id_col = static_cast<int>(j);
       else
         table.columns.emplace_back(fields[j].text);
@@ -120,7 +133,7 @@ Result<NumericTable> parse_text_table(const std::string& path, std::string_view 
   }
   if (!options.id_column.empty() && id_col < 0) {
     std::string names;
-    for (const auto& f : fields) names += (names.empty() ? "" : ", ") + std::string(f.text);
+    for (const auto& f : fields) names += (names.empty() ? "" : ", ") + printable(f.text, 40);
     return Status::invalid_argument(
         "--id-column", fmt::format("no column named '{}' in {}", options.id_column, path),
         header ? "the header has: " + names : "the file has no header line; drop --id-column");
@@ -151,11 +164,17 @@ Result<NumericTable> parse_text_table(const std::string& path, std::string_view 
       double v = 0;
       const std::string where = fmt::format("{}:{}", where_line, fields[j].column);
       if (fields[j].text.empty())
-        return Status::invalid_input(where, "empty value", "fill in every cell with a number");
+        return Status::invalid_input(
+            where, fmt::format("empty value in column {}", printable(table.columns[static_cast<std::size_t>(j_out)], 40)),
+            "a missing value: impute before clustering (kohort features DATA --transform z --out x.npy fills "
+            "and flags missing values), or fill every cell with a number");
       if (!parse_float(fields[j].text, v))
         return Status::invalid_input(where,
-                                     fmt::format("'{}' is not a number", fields[j].text),
-                                     "every cell except --id-column must be a number");
+                                     fmt::format("'{}' is not a number", printable(fields[j].text, 40)),
+                                     j == 0 && header && options.id_column.empty()
+                                         ? fmt::format("if this column holds row ids, pass --id-column {}",
+                                                       printable(table.columns.front(), 40))
+                                         : std::string("every cell except --id-column must be a number"));
       if (!std::isfinite(v) || std::fabs(v) > 3.4e38)
         return Status::invalid_input(where, fmt::format("'{}' is not a finite float32 value",
                                                         fields[j].text),
@@ -282,27 +301,86 @@ Result<Matrix<float>> parse_npy(const std::string& path, std::string_view bytes)
 
 }  // namespace
 
+namespace {
+
+// Standard input, whole.
+Status read_stdin(std::string& out) {
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Status::io_error("<stdin>", std::string("cannot read: ") + std::strerror(errno));
+    if (r == 0) return {};
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+}
+
+// The column names and row ids that `kohort features` wrote beside a .npy (none when absent).
+Status read_sidecar(const std::string& side, NumericTable& t) {
+  std::error_code ec;
+  if (!std::filesystem::exists(side, ec)) return {};
+  std::string text;
+  KOHORT_RETURN_IF_ERROR(read_file(side, text));
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  const auto bad = [&](std::string_view what) {
+    return Status::invalid_input(side, fmt::format("the sidecar does not describe the matrix beside it: {}", what),
+                                 "write the .npy and its .features.json together (kohort features --out x.npy), "
+                                 "or remove the stale sidecar");
+  };
+  if (!j.is_object() || !j.contains("features") || !j["features"].is_array()) return bad("no features list");
+  const auto& feats = j["features"];
+  if (static_cast<index_t>(feats.size()) != t.values.cols())
+    return bad(fmt::format("{} features for {} columns", feats.size(), t.values.cols()));
+  for (std::size_t c = 0; c < feats.size(); ++c)
+    if (feats[c].is_object() && feats[c].contains("name") && feats[c]["name"].is_string())
+      t.columns[c] = feats[c]["name"].get<std::string>();
+  if (j.contains("ids")) {
+    const auto& ids = j["ids"];
+    if (!ids.is_array() || static_cast<index_t>(ids.size()) != t.values.rows())
+      return bad(fmt::format("{} ids for {} rows", ids.is_array() ? ids.size() : 0, t.values.rows()));
+    t.ids.reserve(ids.size());
+    for (const auto& id : ids) {
+      if (!id.is_string()) return bad("an id that is not text");
+      t.ids.push_back(id.get<std::string>());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Matrix<float>> read_npy(const std::string& path) {
   std::string bytes;
   KOHORT_RETURN_IF_ERROR(read_file(path, bytes));
   return parse_npy(path, bytes);
 }
 
+std::string sidecar_path(const std::string& matrix_path) {
+  const auto slash = matrix_path.find_last_of('/');
+  const auto dot = matrix_path.find_last_of('.');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
+  return (has_ext ? matrix_path.substr(0, dot) : matrix_path) + ".features.json";
+}
+
 Result<NumericTable> read_numeric_table(const std::string& path,
                                         const NumericReadOptions& options) {
   std::string bytes;
-  KOHORT_RETURN_IF_ERROR(internal::read_maybe_compressed(path, bytes));
+  if (path == "-") KOHORT_RETURN_IF_ERROR(read_stdin(bytes));
+  else KOHORT_RETURN_IF_ERROR(internal::read_maybe_compressed(path, bytes));
+  const std::string name = path == "-" ? "<stdin>" : path;
   if (ends_with(path, ".npy") || (bytes.size() >= 6 && bytes.compare(0, 6, "\x93NUMPY") == 0)) {
     if (!options.id_column.empty())
       return Status::invalid_argument("--id-column", ".npy files have no named columns",
-                                      "drop --id-column; rows are numbered from 0");
-    KOHORT_ASSIGN_OR_RETURN(auto m, parse_npy(path, bytes));
+                                      "drop --id-column: the ids come from the .features.json beside the "
+                                      ".npy, or rows are numbered from 0");
+    KOHORT_ASSIGN_OR_RETURN(auto m, parse_npy(name, bytes));
     NumericTable t;
     for (index_t j = 0; j < m.cols(); ++j) t.columns.push_back(fmt::format("x{}", j));
     t.values = std::move(m);
+    if (path != "-") KOHORT_RETURN_IF_ERROR(read_sidecar(sidecar_path(path), t));
     return t;
   }
-  return parse_text_table(path, bytes, options);
+  return parse_text_table(name, bytes, options);
 }
 
 Status write_npy(const std::string& path, MatrixView<const float> m) {
