@@ -9,6 +9,7 @@
 #include "kohort/cluster/clusterer.h"
 #include "kohort/cluster/ward.h"
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/paths.h"
 #include "kohort/core/text.h"
 #include "kohort/io/matrix_file.h"
 #include "kohort/reduce/pca.h"
@@ -217,6 +218,9 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     pca_options = *p;
   }
 
+  if (Status s = check_not_an_input(a.out, "--out", std::vector<std::string>{a.input, io::sidecar_path(a.input)});
+      !s.ok())
+    return shell.fail(s);
   io::NumericReadOptions ro;
   ro.id_column = a.id_column;
   auto table = io::read_numeric_table(a.input, ro);

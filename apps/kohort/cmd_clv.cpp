@@ -51,6 +51,7 @@ int run_clv(Shell& shell, const ClvArgs& a) {
   if (!a.customer_column.empty()) ro.transaction_columns.push_back({"customer", a.customer_column, "--customer-column"});
   if (!a.date_column.empty()) ro.transaction_columns.push_back({"time", a.date_column, "--date-column"});
   if (!a.amount_column.empty()) ro.transaction_columns.push_back({"amount", a.amount_column, "--amount-column"});
+  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--out", a.out}}); !s.ok()) return shell.fail(s);
   auto data = io::load_dataset(ctx, a.data, ro);
   if (!data.ok()) return shell.fail(data.status());
   for (const auto& note : data->notes) ctx.log().info("{}", note);

@@ -79,6 +79,9 @@ int run_features(Shell& shell, const FeaturesArgs& a) {
     return shell.usage_error(Status::invalid_argument(flag, v.what(), v.hint()));
   }
 
+  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--out", a.out}, {"--out", npy ? io::sidecar_path(a.out) : ""}});
+      !s.ok())
+    return shell.fail(s);
   // Data larger than the memory limit is split by customer into partitions on disk.
   std::uint64_t limit = 0;
   const auto planned = a.split.plan(a.data, ro, limit);

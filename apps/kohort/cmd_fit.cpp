@@ -131,13 +131,16 @@ int run_fit(Shell& shell, FitArgs& a) {
     return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
                                                       "use fail, skip or quarantine"));
   // No output over an input or the store: checked before minutes of work.
-  std::vector<std::string> read = store::store_files(a.no_store ? "" : a.store);
-  read.push_back(a.data);
-  if (!a.config.empty()) read.push_back(a.config);
-  for (const char* name : {"assignments.csv", "segments.json", "model.json", kManifestName})
-    if (Status s = check_not_an_input((std::filesystem::path(a.out) / name).string(), "--out", read);
-        !a.out.empty() && !s.ok())
-      return shell.fail(s);
+  if (!a.out.empty()) {
+    const std::filesystem::path out(a.out);
+    const Status s = refuse_overwrite(
+        a.data, ro, store::store_files(a.no_store ? "" : a.store),
+        {{"--out", (out / "assignments.csv").string()}, {"--out", (out / "segments.json").string()},
+         {"--out", (out / "model.json").string()}, {"--out", (out / kManifestName).string()}});
+    if (!s.ok()) return shell.fail(s);
+  }
+  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--store", a.no_store ? "" : a.store}}); !s.ok())
+    return shell.fail(s);
   // Open the store first: a bad location fails before minutes of work.
   std::unique_ptr<store::Store> st;
   if (!a.no_store) {

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/blas.h"
+#include "kohort/core/paths.h"
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
 #include "kohort/store/store.h"
@@ -232,6 +233,16 @@ nlohmann::json options_record(const CLI::App& cmd) {
     j[name] = value.find("://") == std::string::npos ? value : store::redact_location(value);
   }
   return j;
+}
+
+Status refuse_overwrite(const std::string& data, const io::ReadOptions& read, std::vector<std::string> also,
+                        std::initializer_list<std::pair<const char*, std::string>> outputs) {
+  if (!data.empty()) {
+    KOHORT_ASSIGN_OR_RETURN(const auto files, io::input_files(data, read));
+    also.insert(also.end(), files.begin(), files.end());
+  }
+  for (const auto& [flag, path] : outputs) KOHORT_RETURN_IF_ERROR(check_not_an_input(path, flag, also));
+  return {};
 }
 
 void NowOption::add_to(CLI::App* cmd) {

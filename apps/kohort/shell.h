@@ -108,6 +108,13 @@ struct NowOption {
   [[nodiscard]] Seconds resolve() const;
 };
 
+/// OK unless one of `outputs` ({flag, path}) would write over a file the command reads: a file
+/// of the dataset at `data` (io::input_files), or one of `also` (a store's files, a table).
+/// Fails with invalid_input naming the flag and both paths (exit 1), or as io::input_files.
+[[nodiscard]] Status refuse_overwrite(const std::string& data, const io::ReadOptions& read,
+                                      std::vector<std::string> also,
+                                      std::initializer_list<std::pair<const char*, std::string>> outputs);
+
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);
 

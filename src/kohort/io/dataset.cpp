@@ -384,6 +384,20 @@ Result<TextEstimate> estimate_text_bytes(const std::string& path, const ReadOpti
   return out;
 }
 
+Result<std::vector<std::string>> input_files(const std::string& path, const ReadOptions& options) {
+  Dataset notes;
+  std::vector<std::pair<Stream, std::string>> files;
+  std::vector<internal::StreamConfig> config;
+  KOHORT_RETURN_IF_ERROR(resolve_files(path, options, files, config, notes));
+  std::vector<std::string> out;
+  for (const auto& [stream, file] : files)
+    if (!file.starts_with("postgresql:")) out.push_back(file);
+  std::error_code ec;
+  const fs::path toml = options.config.empty() ? fs::path(path) / "kohort.toml" : fs::path(options.config);
+  if (fs::is_directory(path, ec) && fs::exists(toml, ec)) out.push_back(toml.string());
+  return out;
+}
+
 Result<PartitionedDataset> partition_dataset(const Context& ctx, const std::string& path,
                                              const ReadOptions& options, std::uint32_t partitions,
                                              const std::string& spill_dir) {

@@ -203,6 +203,13 @@ struct TextEstimate {
 [[nodiscard]] Result<TextEstimate> estimate_text_bytes(const std::string& path,
                                                        const ReadOptions& options);
 
+/// Every file reading `path` would open: the stream files (a SQLite source's database
+/// included; a PostgreSQL source is no file) and the kohort.toml. What a command must never
+/// write an output over. Fails as load_dataset() does when the folder or a configured file is
+/// missing. O(files in the folder).
+[[nodiscard]] Result<std::vector<std::string>> input_files(const std::string& path,
+                                                           const ReadOptions& options);
+
 /// The number of partitions that keeps reading and featurizing the data within
 /// `memory_limit` bytes: 1 (read whole) when text.memory() fits in it, else enough partitions
 /// for each to take at most a third of the limit (the rest holds the partitions' feature
