@@ -204,16 +204,25 @@ export function heatmapOption(r: Report, width: number): Option {
   const column = (width - 330) / Math.max(1, r.segments.length);
   const wide = column >= 90;
   let largest = 0;
-  values.forEach((row) => row.forEach((v) => (largest = Math.max(largest, Math.abs(v)))));
+  values.forEach((row) =>
+    row.forEach((v) => (largest = v === null ? largest : Math.max(largest, Math.abs(v)))),
+  );
   // A symmetric scale, at most ±3: beyond that differences are all "very large".
   const bound = Math.min(3, Math.max(0.5, Math.ceil(largest * 2) / 2));
   const showValues = values.length * phrases.length <= 400;
   // Dark cells get white text (contrast), the rest the ink colour.
+  // A feature the segment has no value of (null) is left as an empty cell.
   const data = values.flatMap((row, s) =>
-    row.map((v, j) => ({
-      value: [s, j, v] as [number, number, number],
-      label: { color: Math.abs(v) > 0.7 * bound ? "#ffffff" : INK },
-    })),
+    row.flatMap((v, j) =>
+      v === null
+        ? []
+        : [
+            {
+              value: [s, j, v] as [number, number, number],
+              label: { color: Math.abs(v) > 0.7 * bound ? "#ffffff" : INK },
+            },
+          ],
+    ),
   );
   return {
     grid: { left: 8, right: 16, top: 44, bottom: 8, containLabel: true },

@@ -65,7 +65,8 @@ export function money(v: number | null, currency: string, digits = 0): string {
 
 /// A driver's mean in its unit: shares as percentages, money with the currency, days and
 /// counts with a sensible number of digits.
-export function inUnit(v: number, unit: string, currency: string): string {
+export function inUnit(v: number | null, unit: string, currency: string): string {
+  if (v === null) return NONE;
   switch (unit) {
     case "share":
       return percent(v, 0);

@@ -11,8 +11,8 @@ export interface Driver {
   feature: string;
   phrase: string;
   unit: string;
-  segment_mean: number;
-  population_mean: number;
+  segment_mean: number | null;
+  population_mean: number | null;
   std_diff: number;
 }
 
@@ -77,7 +77,7 @@ export interface Report {
     inertia: number | null;
   };
   segments: Segment[];
-  heatmap: { features: string[]; phrases: string[]; values: number[][] };
+  heatmap: { features: string[]; phrases: string[]; values: (number | null)[][] };
   map: { method: string; x: number[]; y: number[]; segment: number[] };
   choice: Choice | null;
   /// The days whose net revenue (refunds subtracted) the segments' revenue_share is of: all

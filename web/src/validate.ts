@@ -14,8 +14,8 @@ const DRIVER: Shape = {
   feature: "string",
   phrase: "string",
   unit: "string",
-  segment_mean: "number",
-  population_mean: "number",
+  segment_mean: "number?",
+  population_mean: "number?",
   std_diff: "number",
 };
 const SEGMENT: Shape = {
@@ -61,7 +61,7 @@ const REPORT: Shape = {
     inertia: "number?",
   },
   segments: [SEGMENT],
-  heatmap: { features: ["string"], phrases: ["string"], values: [["number"]] },
+  heatmap: { features: ["string"], phrases: ["string"], values: [["number?"]] },
   map: { method: "string", x: ["number"], y: ["number"], segment: ["integer"] },
   choice: {
     nullable: { chosen_k: "integer", rule: "string", reason: "string", rows: [CHOICE_ROW] },
