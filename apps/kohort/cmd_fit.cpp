@@ -58,8 +58,8 @@ std::string segment_table(const model::FitResult& r) {
   const auto& segs = r.profiles.segments;
   std::size_t width = 7;
   for (const auto& s : segs) width = std::max(width, s.name.size());
-  std::string t = fmt::format("{:>3}  {:<{}}  {:>9}  {:>6}  {:>7}  {:>9}  {:>6}  {}\n", "id", "segment", width, "customers",
-                              "share", "revenue", "CLV 12m", "churn", "what sets it apart");
+  std::string t = fmt::format("{:>3}  {:<{}}  {:>9}  {:>6}  {:>7}  {:>9}  {:>9}  {}\n", "id", "segment", width, "customers",
+                              "share", "revenue", "CLV 12m", "churn 90d", "what sets it apart");
   std::vector<std::size_t> order(segs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return segs[a].size > segs[b].size; });
@@ -70,7 +70,7 @@ std::string segment_table(const model::FitResult& r) {
       const auto& f = r.features[static_cast<std::size_t>(s.drivers[d].feature)];
       why += fmt::format("{}{} {}", d ? ", " : "", s.drivers[d].std_diff > 0 ? "↑" : "↓", f.phrase);
     }
-    t += fmt::format("{:>3}  {:<{}}  {:>9}  {:>6}  {:>7}  {:>9}  {:>6}  {}\n", s.id, s.name, width, s.size,
+    t += fmt::format("{:>3}  {:<{}}  {:>9}  {:>6}  {:>7}  {:>9}  {:>9}  {}\n", s.id, s.name, width, s.size,
                      percent(s.share), percent(s.business.revenue_share), profile::format_number(s.business.clv_12m),
                      percent(s.business.churn_risk), why);
   }

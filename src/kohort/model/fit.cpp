@@ -540,7 +540,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   for (int s = 0; s < k; ++s) {
     auto& p = out.profiles.segments[static_cast<std::size_t>(s)];
     p.name = names[static_cast<std::size_t>(s)];
-    p.narrative = profile::narrative(raw.info, p, out.profiles.population);
+    p.narrative = profile::narrative(raw.info, p, out.profiles.population, o.churn_horizon_days);
     p.rules = rules[static_cast<std::size_t>(s)];
     if (!sil.per_cluster.empty()) p.silhouette = sil.per_cluster[static_cast<std::size_t>(s)];
     p.stability = stability[static_cast<std::size_t>(s)];

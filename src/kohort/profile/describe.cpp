@@ -290,7 +290,8 @@ std::string evidence(const features::FeatureInfo& f, const Driver& d) {
   return fmt::format("{} {} vs {} on average", f.phrase, format_number(s), format_number(p));
 }
 
-std::string narrative(std::span<const features::FeatureInfo> info, const SegmentProfile& s, const Population& pop) {
+std::string narrative(std::span<const features::FeatureInfo> info, const SegmentProfile& s, const Population& pop,
+                      double churn_horizon_days) {
   std::string text = fmt::format("{} of customers, bringing {} of revenue.", percent(s.share),
                                  percent(s.business.revenue_share));
   std::vector<std::string> ev;
@@ -310,7 +311,8 @@ std::string narrative(std::span<const features::FeatureInfo> info, const Segment
     text += fmt::format(" Expected 12-month value {} per customer ({:.1f}× the average)", format_number(b.clv_12m),
                         b.clv_12m / pb.clv_12m);
     if (std::isfinite(b.churn_risk))
-      text += fmt::format("; churn risk {} against {} overall", percent(b.churn_risk), percent(pb.churn_risk));
+      text += fmt::format("; chance of no purchase in the next {:g} days {} against {} overall", churn_horizon_days,
+                          percent(b.churn_risk), percent(pb.churn_risk));
     text += ".";
   }
   return text;

@@ -27,9 +27,10 @@ namespace kohort::profile {
 [[nodiscard]] std::string evidence(const features::FeatureInfo& info, const Driver& driver);
 
 /// Two or three sentences: size and revenue, the evidence of the top drivers, and the
-/// segment's value and churn risk against the population.
+/// segment's value and churn risk (the chance of no purchase within `churn_horizon_days`)
+/// against the population.
 [[nodiscard]] std::string narrative(std::span<const features::FeatureInfo> info, const SegmentProfile& segment,
-                                    const Population& population);
+                                    const Population& population, double churn_horizon_days = 90);
 
 /// A rule condition in words: "orders in the last 90 days > 3.5", "share of orders with a
 /// discount > 60%", "is a new customer" (flags).
