@@ -8,24 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/text.h"
+
 namespace kohort::io::internal {
-
-namespace {
-
-void append_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    out.push_back(c);
-    if (c == '"') out.push_back('"');
-  }
-  out.push_back('"');
-}
-
-}  // namespace
 
 Status read_sqlite_as_csv(const std::string& db, const std::string& table,
                           const std::string& query, const std::string& where, std::string& out) {
@@ -58,7 +43,7 @@ Status read_sqlite_as_csv(const std::string& db, const std::string& table,
   for (int c = 0; c < cols; ++c) {
     if (c > 0) out.push_back(',');
     const char* name = sqlite3_column_name(st, c);
-    append_field(out, name != nullptr ? name : "");
+    append_csv_field(out, name != nullptr ? name : "");
   }
   out.push_back('\n');
   for (;;) {
@@ -76,7 +61,7 @@ Status read_sqlite_as_csv(const std::string& db, const std::string& table,
       }
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
       const int len = sqlite3_column_bytes(st, c);
-      append_field(out, std::string_view(text, static_cast<std::size_t>(len)));
+      append_csv_field(out, std::string_view(text, static_cast<std::size_t>(len)));
     }
     out.push_back('\n');
   }
