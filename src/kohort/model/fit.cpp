@@ -38,19 +38,18 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // logged at info level (a scheduler's log then shows the fit moving), shorter ones at debug.
 class StageClock {
  public:
-  explicit StageClock(const Context& ctx) : ctx_(ctx), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  explicit StageClock(const Context& ctx) : ctx_(ctx), last_(std::chrono::steady_clock::now()) {}
   void done(std::string_view stage) {
     const auto now = std::chrono::steady_clock::now();
     const double s = std::chrono::duration<double>(now - last_).count();
-    if (s >= 1.0) ctx_.log().info("{}: {:.1f} s (fit so far {:.1f} s)", stage, s,
-                                  std::chrono::duration<double>(now - start_).count());
+    if (s >= 1.0) ctx_.log().info("{}: {:.1f} s", stage, s);
     else ctx_.log().debug("{}: {:.2f} s", stage, s);
     last_ = now;
   }
 
  private:
   const Context& ctx_;
-  std::chrono::steady_clock::time_point start_, last_;
+  std::chrono::steady_clock::time_point last_;
 };
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
