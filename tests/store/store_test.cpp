@@ -24,9 +24,9 @@ namespace {
 using testing::make_request;
 using testing::StoreTest;
 
-// The schema this binary knows (3: migration 1 = versions, segments, assignments, history;
-// migration 2 = runs; migration 3 = the options of each run).
-constexpr int kLatestSchema = 3;
+// The schema this binary knows (4: migration 1 = versions, segments, assignments, history;
+// migration 2 = runs; migration 3 = the options of each run; migration 4 = assignment days).
+constexpr int kLatestSchema = 4;
 
 AssignmentRecord assignment(std::string id, std::int32_t segment, float confidence) {
   return {std::move(id), segment, confidence, ""};
@@ -59,7 +59,7 @@ TEST_P(StoreTest, FreshStoreHasTheLatestSchemaAndNoVersions) {
   auto versions = store->versions();
   ASSERT_TRUE(versions.ok());
   EXPECT_TRUE(versions->empty());
-  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), std::to_string(kLatestSchema));
 }
 
 TEST_P(StoreTest, ReopeningIsIdempotent) {
@@ -77,7 +77,7 @@ TEST_P(StoreTest, ReopeningIsIdempotent) {
     ASSERT_TRUE(latest->has_value());
     EXPECT_EQ((*latest)->version, 1);
   }
-  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), std::to_string(kLatestSchema));
   EXPECT_EQ(backend_->query_one("SELECT count(*) FROM model_versions"), "1");
 }
 
@@ -103,7 +103,7 @@ TEST_P(StoreTest, OpeningAnOlderSchemaUpgradesIt) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->schema_version(), kLatestSchema);
-  EXPECT_EQ(backend_->query_one("SELECT max(version) FROM schema_migrations"), "3");
+  EXPECT_EQ(backend_->query_one("SELECT max(version) FROM schema_migrations"), std::to_string(kLatestSchema));
   auto runs = store->runs();
   ASSERT_TRUE(runs.ok()) << runs.status().message();
   EXPECT_TRUE(runs->empty());
@@ -137,7 +137,7 @@ TEST_P(StoreTest, AStoreFromANewerKohortFailsClearly) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::corruption);
   EXPECT_EQ(store.status().what(),
-            "the store's schema version 99 is newer than this kohort knows (3)");
+            "the store's schema version 99 is newer than this kohort knows (" + std::to_string(kLatestSchema) + ")");
   EXPECT_EQ(store.status().hint(), "use a newer kohort with this store, or open another store");
   EXPECT_EQ(store.status().where(), redact_location(backend_->location()));
 }
@@ -480,7 +480,7 @@ TEST_P(StoreTest, ConcurrentOpenersAndPublishersEachGetAVersion) {
     ASSERT_TRUE(rows.ok());
     EXPECT_EQ(static_cast<std::int64_t>(rows->size()), kCustomers);
   }
-  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM schema_migrations"), std::to_string(kLatestSchema));
   EXPECT_EQ(backend_->query_one("SELECT count(*) FROM runs"), "3");
 }
 

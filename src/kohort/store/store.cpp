@@ -15,7 +15,7 @@ std::string redact_location(const std::string& location) { return internal::reda
 
 std::vector<std::string> store_files(const std::string& location) {
   if (location.empty() || internal::is_postgres_url(location)) return {};
-  return {location, location + "-wal", location + "-shm", location + "-journal"};
+  return {location, location + "-wal", location + "-shm", location + "-journal", location + ".lock"};
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& location) {

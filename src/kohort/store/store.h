@@ -78,6 +78,60 @@ struct RunRecord {
   std::optional<std::int64_t> version;  ///< the version it published, if any
 };
 
+/// One customer's standing after an assignment day.
+struct CustomerDay {
+  std::string customer_id;        ///< exactly as in the input (non-empty, UTF-8, no NUL)
+  std::int32_t segment = 0;       ///< the published segment: a segment id of the version
+  std::int32_t raw_segment = 0;   ///< the model's own answer that day, before the stability controls
+  float confidence = 0;           ///< in [0, 1]
+  std::int64_t since = 0;         ///< seconds since the epoch: in `segment` since then
+  std::vector<float> smoothed;    ///< the smoothed clustering-space vector; empty when none is kept
+};
+
+/// A change of a customer's published segment (or of their presence) on an assignment day.
+struct TransitionRecord {
+  std::string customer_id;
+  std::optional<std::int32_t> from, to;  ///< absent: not there before (new) / no longer there (left)
+  std::string as_of;                     ///< "YYYY-MM-DDTHH:MM:SSZ" of the day
+  std::string reason;                    ///< moved | held | new | left
+};
+
+/// One segment's figures on an assignment day.
+struct SegmentDayRecord {
+  std::int32_t segment = 0;
+  std::int64_t size = 0, entered = 0, exited = 0;
+  double mean_confidence = 0;
+};
+
+/// Everything an assignment day writes.
+struct AssignDayRequest {
+  std::int64_t version = 0;   ///< the model version assigned with (must exist)
+  std::string as_of;          ///< ISO 8601 instant of the day's cut
+  bool current = true;        ///< false: held back by the alarm (only the day's figures are kept)
+  std::string figures_json = "{}";  ///< valid JSON: the day's figures as `kohort assign --json` prints them
+  std::vector<SegmentDayRecord> segments;
+  std::vector<TransitionRecord> transitions;  ///< current days only
+  std::vector<CustomerDay> customers;         ///< the day's standing of every assigned customer (current days only)
+  std::string command, options_json = "{}", started_at;  ///< the run, as in PublishRequest
+};
+
+/// An assignment day as recorded.
+struct AssignDayInfo {
+  std::string as_of;          ///< "YYYY-MM-DDTHH:MM:SSZ"
+  std::int64_t version = 0;
+  std::string status;         ///< "current" (published) or "held" (the alarm held it back)
+  std::string figures_json;
+  std::string created_at;
+  std::vector<SegmentDayRecord> segments;
+};
+
+/// Held while a run that must be alone on a store (an assignment day) works; released on
+/// destruction or when the process ends, however it ends.
+class RunLock {
+ public:
+  virtual ~RunLock() = default;
+};
+
 /// A segment store: published versions, their segments and assignments, and the runs that
 /// made them. Both backends share one schema, created and upgraded by numbered migrations:
 /// tables model_versions, segments, assignment_history (one row per version and customer,
@@ -136,6 +190,31 @@ class Store {
       std::int64_t version) = 0;
   /// All runs, oldest first.
   [[nodiscard]] virtual Result<std::vector<RunRecord>> runs() = 0;
+  /// Records an assignment day atomically: its figures and, for a current day, the day's
+  /// standing of every customer, its transitions and per-segment counts — all or nothing, also
+  /// when the process dies midway. A day dated as an existing current day replaces it (its
+  /// standing, transitions and counts), so a re-run of a day leaves the store as one run
+  /// does; a held day replaces a held record of the same date. The standing of the two latest
+  /// current days is kept (the one before the latest is what a re-run of the latest starts
+  /// from); older standings are dropped, their transitions and counts kept.
+  /// Fails with invalid_input, leaving the store untouched: a version that does not exist, an
+  /// unparsable as_of, a current day dated before the latest current day, invalid JSON, a
+  /// customer id that is empty, duplicate or not valid text, a segment not of the version (other
+  /// than -1), a confidence outside [0, 1]; io_error when the database refuses the write.
+  [[nodiscard]] virtual Status publish_day(const AssignDayRequest& request) = 0;
+  /// Every assignment day, oldest first (a held day after the current one of the same date).
+  [[nodiscard]] virtual Result<std::vector<AssignDayInfo>> assign_days() = 0;
+  /// The standing after the current day `as_of` (ISO 8601), ordered by customer_id as bytes.
+  /// not_found when that day's standing is not kept (never assigned, held, or dropped as old).
+  [[nodiscard]] virtual Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) = 0;
+  /// The transitions of the current days in [from, to] (ISO 8601; empty: unbounded), by day
+  /// and then customer_id.
+  [[nodiscard]] virtual Result<std::vector<TransitionRecord>> transitions(const std::string& from,
+                                                                          const std::string& to) = 0;
+  /// Takes the store's run lock for `what` (e.g. "assign") without waiting: when another
+  /// process holds it, fails at once with unavailable naming the store and `what`.
+  [[nodiscard]] virtual Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) = 0;
+
   /// The highest migration applied to the store.
   [[nodiscard]] virtual Result<int> schema_version() = 0;
   /// Records a failed run (a fit that stopped with an error) without touching versions; it
@@ -149,7 +228,7 @@ class Store {
 [[nodiscard]] int latest_schema_version();
 
 /// The files a SQLite store at `location` consists of — the database and its `-wal`, `-shm`
-/// and `-journal` companions, whether or not they exist yet; none for a PostgreSQL URL. No
+/// and `-journal` companions and its `.lock` (the run lock), whether or not they exist yet; none for a PostgreSQL URL. No
 /// command writes an output over one of them.
 [[nodiscard]] std::vector<std::string> store_files(const std::string& location);
 

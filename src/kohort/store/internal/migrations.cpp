@@ -114,10 +114,98 @@ constexpr std::string_view kBoth3 = R"sql(
 ALTER TABLE runs ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Assignment days (kohort assign): each day's figures and per-segment counts (current days and
+// days the alarm held back), the transitions of current days, and the standing of every
+// customer after the two latest current days (the latest is the current assignment; the one
+// before is where a re-run of the latest starts). A past day's full assignment is the
+// version's assignments with the transitions up to that day applied.
+constexpr std::string_view kSqlite4 = R"sql(
+CREATE TABLE assign_days (
+  as_of TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('current', 'held')),
+  version INTEGER NOT NULL REFERENCES model_versions (version),
+  created_at TEXT NOT NULL,
+  figures_json TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs (run_id),
+  PRIMARY KEY (as_of, status)
+);
+CREATE TABLE assign_day_segments (
+  as_of TEXT NOT NULL,
+  status TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  entered INTEGER NOT NULL,
+  exited INTEGER NOT NULL,
+  mean_confidence REAL NOT NULL,
+  PRIMARY KEY (as_of, status, segment)
+) WITHOUT ROWID;
+CREATE TABLE assignment_standing (
+  as_of TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  raw_segment INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  since TEXT NOT NULL,
+  smoothed BLOB,
+  PRIMARY KEY (as_of, customer_id)
+) WITHOUT ROWID;
+CREATE TABLE transitions (
+  as_of TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  from_segment INTEGER,
+  to_segment INTEGER,
+  reason TEXT NOT NULL CHECK (reason IN ('moved', 'held', 'new', 'left')),
+  PRIMARY KEY (as_of, customer_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kPostgres4 = R"sql(
+CREATE TABLE assign_days (
+  as_of TIMESTAMPTZ NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('current', 'held')),
+  version BIGINT NOT NULL REFERENCES model_versions (version),
+  created_at TIMESTAMPTZ NOT NULL,
+  figures_json TEXT NOT NULL,
+  run_id BIGINT REFERENCES runs (run_id),
+  PRIMARY KEY (as_of, status)
+);
+CREATE TABLE assign_day_segments (
+  as_of TIMESTAMPTZ NOT NULL,
+  status TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  size BIGINT NOT NULL,
+  entered BIGINT NOT NULL,
+  exited BIGINT NOT NULL,
+  mean_confidence DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (as_of, status, segment)
+);
+CREATE TABLE assignment_standing (
+  as_of TIMESTAMPTZ NOT NULL,
+  customer_id TEXT COLLATE "C" NOT NULL,
+  version BIGINT NOT NULL,
+  segment INTEGER NOT NULL,
+  raw_segment INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  since TIMESTAMPTZ NOT NULL,
+  smoothed BYTEA,
+  PRIMARY KEY (as_of, customer_id)
+);
+CREATE TABLE transitions (
+  as_of TIMESTAMPTZ NOT NULL,
+  customer_id TEXT COLLATE "C" NOT NULL,
+  from_segment INTEGER,
+  to_segment INTEGER,
+  reason TEXT NOT NULL CHECK (reason IN ('moved', 'held', 'new', 'left')),
+  PRIMARY KEY (as_of, customer_id)
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
+    {4, "assignment days, standings and transitions", kSqlite4, kPostgres4},
 }};
 
 }  // namespace

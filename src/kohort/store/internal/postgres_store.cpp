@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <functional>
 #include <cstring>
 #include <cstdlib>
 #include <string_view>
@@ -84,8 +85,15 @@ class PostgresStore final : public Store {
   Result<std::vector<RunRecord>> runs() override;
   Result<int> schema_version() override;
   Status record_failed_run(const FailedRun& run) override;
+  Status publish_day(const AssignDayRequest& request) override;
+  Result<std::vector<AssignDayInfo>> assign_days() override;
+  Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) override;
+  Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
+  Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
 
  private:
+  Status copy_in(std::string_view sql, std::string_view doing, const std::function<bool(std::string&)>& next_row);
+  Status write_day_rows(const AssignDayRequest& request, const DayPlan& plan);
   Status error(std::string_view doing, const PGresult* res) const {
     std::string message = trimmed(res != nullptr ? PQresultErrorMessage(res) : "");
     if (message.empty()) message = trimmed(PQerrorMessage(conn_.get()));
@@ -457,6 +465,250 @@ Status PostgresStore::record_failed_run(const FailedRun& failed) {
               t.options_json.c_str()},
              "recording a failed run", PGRES_COMMAND_OK)
       .status();
+}
+
+// COPY ... FROM STDIN of the rows next_row() appends (one per call; false when done).
+Status PostgresStore::copy_in(std::string_view sql, std::string_view doing,
+                              const std::function<bool(std::string&)>& next_row) {
+  {
+    PgResult res(PQexec(conn_.get(), std::string(sql).c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COPY_IN) return error(doing, res.get());
+  }
+  std::string buffer;
+  bool ok = true;
+  while (ok && next_row(buffer)) {
+    if (buffer.size() >= kCopyChunk) {
+      ok = PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) == 1;
+      buffer.clear();
+    }
+  }
+  if (ok && !buffer.empty()) ok = PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) == 1;
+  if (PQputCopyEnd(conn_.get(), ok ? nullptr : "client failed to send data") != 1 || !ok) return error(doing, nullptr);
+  PgResult res(PQgetResult(conn_.get()));
+  Status status = PQresultStatus(res.get()) == PGRES_COMMAND_OK ? Status() : error(doing, res.get());
+  while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);
+  return status;
+}
+
+Status PostgresStore::write_day_rows(const AssignDayRequest& request, const DayPlan& plan) {
+  for (const SegmentDayRecord& seg : request.segments) {
+    const std::string id = std::to_string(seg.segment), size = std::to_string(seg.size),
+                      entered = std::to_string(seg.entered), exited = std::to_string(seg.exited),
+                      conf = fmt::format("{}", seg.mean_confidence);
+    KOHORT_RETURN_IF_ERROR(run("INSERT INTO assign_day_segments (as_of, status, segment, size, entered, exited, "
+                               "mean_confidence) VALUES ($1::timestamptz, $2, $3::integer, $4::bigint, $5::bigint, "
+                               "$6::bigint, $7::double precision)",
+                               {plan.as_of.c_str(), plan.status.c_str(), id.c_str(), size.c_str(), entered.c_str(),
+                                exited.c_str(), conf.c_str()},
+                               "writing the day's segments", PGRES_COMMAND_OK)
+                               .status());
+  }
+  const std::string version = std::to_string(request.version);
+  std::size_t i = 0;
+  std::int64_t last_since = 0;
+  std::string since_text;
+  KOHORT_RETURN_IF_ERROR(copy_in(
+      "COPY assignment_standing (as_of, customer_id, version, segment, raw_segment, confidence, since, smoothed) "
+      "FROM STDIN",
+      "writing the day's assignments", [&](std::string& out) {
+        if (i == plan.sorted.size()) return false;
+        const CustomerDay& c = *plan.sorted[i++];
+        if (i == 1 || c.since != last_since) last_since = c.since, since_text = format_datetime(c.since);
+        out += plan.as_of;
+        out.push_back('\t');
+        append_copy_text(out, c.customer_id);
+        fmt::format_to(std::back_inserter(out), "\t{}\t{}\t{}\t{}\t{}\t", version, c.segment, c.raw_segment,
+                       c.confidence, since_text);
+        if (c.smoothed.empty()) {
+          out += "\\N";
+        } else {
+          out += "\\\\x";  // bytea hex, its backslash escaped for COPY
+          for (unsigned char b : vector_bytes(c.smoothed)) fmt::format_to(std::back_inserter(out), "{:02x}", b);
+        }
+        out.push_back('\n');
+        return true;
+      }));
+  std::size_t t = 0;
+  return copy_in("COPY transitions (as_of, customer_id, from_segment, to_segment, reason) FROM STDIN",
+                 "writing the transitions", [&](std::string& out) {
+                   if (t == request.transitions.size()) return false;
+                   const TransitionRecord& r = request.transitions[t++];
+                   out += plan.as_of;
+                   out.push_back('\t');
+                   append_copy_text(out, r.customer_id);
+                   out += r.from ? fmt::format("\t{}", *r.from) : std::string("\t\\N");
+                   out += r.to ? fmt::format("\t{}", *r.to) : std::string("\t\\N");
+                   out += "\t" + r.reason + "\n";
+                   return true;
+                 });
+}
+
+Status PostgresStore::publish_day(const AssignDayRequest& request) {
+  KOHORT_ASSIGN_OR_RETURN(const DayPlan plan, plan_day(where_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("starting to record an assignment day"));
+  KOHORT_RETURN_IF_ERROR(command("LOCK TABLE assign_days IN EXCLUSIVE MODE", "waiting for other assignment days"));
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(request.version));
+  if (!exists)
+    return Status::invalid_input(where_, fmt::format("model version {} does not exist", request.version),
+                                 "assign with a published version (kohort fit publishes one)");
+  const std::string version = std::to_string(request.version);
+  KOHORT_ASSIGN_OR_RETURN(PgResult segs, run("SELECT segment FROM segments WHERE version = $1::bigint", {version.c_str()},
+                                             "reading the segments"));
+  std::vector<std::int32_t> ids;
+  for (int r = 0; r < PQntuples(segs.get()); ++r) ids.push_back(static_cast<std::int32_t>(to_int64(PQgetvalue(segs.get(), r, 0))));
+  KOHORT_RETURN_IF_ERROR(check_day_segments(where_, request, ids));
+  if (request.current) {
+    KOHORT_ASSIGN_OR_RETURN(PgResult last, run(fmt::format("SELECT {} FROM assign_days WHERE status = 'current' "
+                                                           "ORDER BY as_of DESC LIMIT 1", epoch("as_of")),
+                                               {}, "reading the current day"));
+    if (PQntuples(last.get()) > 0) {
+      const std::string latest = format_datetime(to_int64(PQgetvalue(last.get(), 0, 0)));
+      if (plan.as_of < latest)
+        return Status::invalid_input(where_, fmt::format("the day {} is before the current assignment of {}", plan.as_of, latest),
+                                     "assign a day on or after the current one");
+    }
+  }
+  for (const char* table : {"assign_days", "assign_day_segments"})
+    KOHORT_RETURN_IF_ERROR(run(fmt::format("DELETE FROM {} WHERE as_of = $1::timestamptz AND status = $2", table),
+                               {plan.as_of.c_str(), plan.status.c_str()}, "replacing the day", PGRES_COMMAND_OK)
+                               .status());
+  if (request.current)
+    for (const char* table : {"assignment_standing", "transitions"})
+      KOHORT_RETURN_IF_ERROR(run(fmt::format("DELETE FROM {} WHERE as_of = $1::timestamptz", table), {plan.as_of.c_str()},
+                                 "replacing the day", PGRES_COMMAND_OK)
+                                 .status());
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult runrow,
+      run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, version, options_json) "
+          "VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, '', NULL, $4) RETURNING run_id",
+          {plan.run_started_at.empty() ? nullptr : plan.run_started_at.c_str(), request.command.c_str(),
+           request.figures_json.c_str(), request.options_json.c_str()},
+          "recording the run"));
+  const std::string run_id = PQgetvalue(runrow.get(), 0, 0);
+  KOHORT_RETURN_IF_ERROR(run("INSERT INTO assign_days (as_of, status, version, created_at, figures_json, run_id) VALUES "
+                             "($1::timestamptz, $2, $3::bigint, now(), $4, $5::bigint)",
+                             {plan.as_of.c_str(), plan.status.c_str(), version.c_str(), request.figures_json.c_str(),
+                              run_id.c_str()},
+                             "recording the day", PGRES_COMMAND_OK)
+                             .status());
+  KOHORT_RETURN_IF_ERROR(write_day_rows(request, plan));
+  KOHORT_RETURN_IF_ERROR(command("DELETE FROM assignment_standing WHERE as_of < (SELECT as_of FROM assign_days "
+                                 "WHERE status = 'current' ORDER BY as_of DESC LIMIT 1 OFFSET 1)",
+                                 "dropping old standings"));
+  return tx.commit("committing the day");
+}
+
+Result<std::vector<AssignDayInfo>> PostgresStore::assign_days() {
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run(fmt::format("SELECT {}, status, version, {}, figures_json FROM assign_days "
+                                                        "ORDER BY as_of, status DESC",
+                                                        epoch("as_of"), epoch("created_at")),
+                                            {}, "reading the assignment days"));
+  std::vector<AssignDayInfo> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i)
+    out.push_back({format_datetime(to_int64(PQgetvalue(res.get(), i, 0))), to_int64(PQgetvalue(res.get(), i, 2)),
+                   PQgetvalue(res.get(), i, 1), PQgetvalue(res.get(), i, 4),
+                   format_datetime(to_int64(PQgetvalue(res.get(), i, 3))), {}});
+  KOHORT_ASSIGN_OR_RETURN(PgResult segs, run(fmt::format("SELECT {}, status, segment, size, entered, exited, mean_confidence "
+                                                         "FROM assign_day_segments ORDER BY as_of, status DESC, segment",
+                                                         epoch("as_of")),
+                                             {}, "reading the assignment days"));
+  for (int i = 0; i < PQntuples(segs.get()); ++i) {
+    const std::string day = format_datetime(to_int64(PQgetvalue(segs.get(), i, 0)));
+    const std::string status = PQgetvalue(segs.get(), i, 1);
+    for (AssignDayInfo& d : out)
+      if (d.as_of == day && d.status == status)
+        d.segments.push_back({static_cast<std::int32_t>(to_int64(PQgetvalue(segs.get(), i, 2))),
+                              to_int64(PQgetvalue(segs.get(), i, 3)), to_int64(PQgetvalue(segs.get(), i, 4)),
+                              to_int64(PQgetvalue(segs.get(), i, 5)), std::strtod(PQgetvalue(segs.get(), i, 6), nullptr)});
+  }
+  return out;
+}
+
+Result<std::vector<CustomerDay>> PostgresStore::day_standing(const std::string& as_of) {
+  const auto t = parse_iso8601(as_of);
+  if (!t) return Status::invalid_argument(where_, fmt::format("'{}' is not an ISO 8601 date", as_of));
+  const std::string day = format_datetime(*t);
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res, run(fmt::format("SELECT customer_id, segment, raw_segment, confidence, {}, smoothed FROM "
+                                    "assignment_standing WHERE as_of = $1::timestamptz ORDER BY customer_id",
+                                    epoch("since")),
+                        {day.c_str()}, "reading the day's assignments"));
+  const int n = PQntuples(res.get());
+  if (n == 0)
+    return Status::not_found(where_, fmt::format("the store keeps no assignment of the day {}", day),
+                             "the standing of the two latest assignment days is kept");
+  std::vector<CustomerDay> out(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    CustomerDay& c = out[static_cast<std::size_t>(i)];
+    c.customer_id.assign(PQgetvalue(res.get(), i, 0), static_cast<std::size_t>(PQgetlength(res.get(), i, 0)));
+    c.segment = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 1)));
+    c.raw_segment = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 2)));
+    c.confidence = std::strtof(PQgetvalue(res.get(), i, 3), nullptr);
+    c.since = to_int64(PQgetvalue(res.get(), i, 4));
+    if (PQgetisnull(res.get(), i, 5) == 0) {
+      std::size_t len = 0;
+      unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res.get(), i, 5)), &len);
+      auto v = bytes != nullptr ? vector_from_bytes({reinterpret_cast<const char*>(bytes), len}) : std::nullopt;
+      PQfreemem(bytes);
+      if (!v)
+        return Status{Code::corruption, where_, fmt::format("the day {} has a damaged smoothed vector", day),
+                      "restore the store from a backup"};
+      c.smoothed = std::move(*v);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<TransitionRecord>> PostgresStore::transitions(const std::string& from, const std::string& to) {
+  std::string lo = "1970-01-01T00:00:00Z", hi = "9999-12-31T00:00:00Z";
+  for (auto [text, out] : {std::pair{&from, &lo}, std::pair{&to, &hi}}) {
+    if (text->empty()) continue;
+    const auto t = parse_iso8601(*text);
+    if (!t) return Status::invalid_argument(where_, fmt::format("'{}' is not an ISO 8601 date", *text));
+    *out = format_datetime(*t);
+  }
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res, run(fmt::format("SELECT {}, customer_id, from_segment, to_segment, reason FROM transitions WHERE "
+                                    "as_of >= $1::timestamptz AND as_of <= $2::timestamptz ORDER BY as_of, customer_id",
+                                    epoch("as_of")),
+                        {lo.c_str(), hi.c_str()}, "reading the transitions"));
+  std::vector<TransitionRecord> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    TransitionRecord t;
+    t.as_of = format_datetime(to_int64(PQgetvalue(res.get(), i, 0)));
+    t.customer_id.assign(PQgetvalue(res.get(), i, 1), static_cast<std::size_t>(PQgetlength(res.get(), i, 1)));
+    if (PQgetisnull(res.get(), i, 2) == 0) t.from = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 2)));
+    if (PQgetisnull(res.get(), i, 3) == 0) t.to = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 3)));
+    t.reason = PQgetvalue(res.get(), i, 4);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// A session-level advisory lock: released on unlock or when the connection ends.
+class AdvisoryRunLock final : public RunLock {
+ public:
+  AdvisoryRunLock(PGconn* conn, std::string key) : conn_(conn), key_(std::move(key)) {}
+  ~AdvisoryRunLock() override {
+    const char* values[] = {key_.c_str()};
+    PQclear(PQexecParams(conn_, "SELECT pg_advisory_unlock($1::bigint)", 1, nullptr, values, nullptr, nullptr, 0));
+  }
+  AdvisoryRunLock(const AdvisoryRunLock&) = delete;
+  AdvisoryRunLock& operator=(const AdvisoryRunLock&) = delete;
+
+ private:
+  PGconn* conn_;
+  std::string key_;
+};
+
+Result<std::unique_ptr<RunLock>> PostgresStore::lock_runs(const std::string& what) {
+  const std::string key = std::to_string(kMigrationLock + 1);
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run("SELECT pg_try_advisory_lock($1::bigint)", {key.c_str()}, "taking the run lock"));
+  if (std::string_view(PQgetvalue(res.get(), 0, 0)) != "t")
+    return Status(Code::conflict, where_, fmt::format("another {} is running on this store", what),
+                  "wait for it to finish, then run again (a run that was killed releases the lock at once)");
+  return std::unique_ptr<RunLock>(std::make_unique<AdvisoryRunLock>(conn_.get(), key));
 }
 
 }  // namespace

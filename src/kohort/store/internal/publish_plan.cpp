@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -71,6 +72,78 @@ Result<std::string> checked_model(std::int64_t version, std::string text, const 
                   "the stored model document does not match its fingerprint (it was changed after publishing)",
                   "publish the model again (kohort fit … --store …)");
   return text;
+}
+
+Result<DayPlan> plan_day(const std::string& where, const AssignDayRequest& request) {
+  DayPlan plan;
+  const auto as_of = parse_iso8601(request.as_of);
+  if (!as_of)
+    return Status::invalid_input(where, fmt::format("as_of '{}' is not an ISO 8601 date or date-time", request.as_of),
+                                 "give the day as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+  plan.as_of = format_datetime(*as_of);
+  if (!request.started_at.empty()) {
+    const auto started = parse_iso8601(request.started_at);
+    if (!started)
+      return Status::invalid_input(where, fmt::format("started_at '{}' is not an ISO 8601 date-time", request.started_at),
+                                   "give it as YYYY-MM-DDTHH:MM:SSZ, or leave it empty for the recording time");
+    plan.run_started_at = format_datetime(*started);
+  }
+  plan.status = request.current ? "current" : "held";
+  if (!valid_text(request.command))
+    return Status::invalid_input(where, "command is not valid UTF-8 text", "pass UTF-8 text without NUL bytes");
+  KOHORT_RETURN_IF_ERROR(check_json(where, "figures_json", request.figures_json));
+  KOHORT_RETURN_IF_ERROR(check_json(where, "options_json", request.options_json));
+  if (!request.current && (!request.customers.empty() || !request.transitions.empty()))
+    return Status::invalid_input(where, "a held day carries customers or transitions",
+                                 "a day the alarm held back records its figures only");
+  plan.sorted.reserve(request.customers.size());
+  for (const CustomerDay& c : request.customers) {
+    if (c.customer_id.empty() || !valid_text(c.customer_id))
+      return Status::invalid_input(where, "a customer id is empty or not valid UTF-8 text",
+                                   "pass non-empty UTF-8 ids without NUL bytes");
+    if (!(c.confidence >= 0 && c.confidence <= 1))
+      return Status::invalid_input(where, fmt::format("customer '{}' has confidence {} outside [0, 1]",
+                                                      printable(c.customer_id), c.confidence));
+    plan.sorted.push_back(&c);
+  }
+  std::sort(plan.sorted.begin(), plan.sorted.end(),
+            [](const CustomerDay* a, const CustomerDay* b) { return a->customer_id < b->customer_id; });
+  for (std::size_t i = 1; i < plan.sorted.size(); ++i)
+    if (plan.sorted[i]->customer_id == plan.sorted[i - 1]->customer_id)
+      return Status::invalid_input(where, fmt::format("customer '{}' appears twice", printable(plan.sorted[i]->customer_id)));
+  for (const TransitionRecord& t : request.transitions)
+    if (!valid_text(t.customer_id) || (t.reason != "moved" && t.reason != "held" && t.reason != "new" && t.reason != "left"))
+      return Status::invalid_input(where, fmt::format("a transition of '{}' is malformed (reason '{}')",
+                                                      printable(t.customer_id), printable(t.reason)),
+                                   "reasons are moved, held, new and left");
+  return plan;
+}
+
+Status check_day_segments(const std::string& where, const AssignDayRequest& request, const std::vector<std::int32_t>& ids) {
+  const std::unordered_set<std::int32_t> known(ids.begin(), ids.end());
+  const auto bad = [&](std::int32_t s) { return s != -1 && known.count(s) == 0; };
+  for (const SegmentDayRecord& s : request.segments)
+    if (bad(s.segment))
+      return Status::invalid_input(where, fmt::format("segment {} is not a segment of version {}", s.segment, request.version));
+  for (const CustomerDay& c : request.customers)
+    if (bad(c.segment) || bad(c.raw_segment))
+      return Status::invalid_input(where, fmt::format("customer '{}' is in segment {}, not a segment of version {}",
+                                                      printable(c.customer_id), bad(c.segment) ? c.segment : c.raw_segment,
+                                                      request.version));
+  return {};
+}
+
+std::string vector_bytes(const std::vector<float>& v) {
+  std::string out(v.size() * sizeof(float), '\0');
+  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());  // little-endian hosts only (x86-64, arm64)
+  return out;
+}
+
+std::optional<std::vector<float>> vector_from_bytes(std::string_view bytes) {
+  if (bytes.size() % sizeof(float) != 0) return std::nullopt;
+  std::vector<float> v(bytes.size() / sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
+  return v;
 }
 
 Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest& request) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,28 @@ struct FailedRunText {
 /// recorded at publishing); corruption otherwise.
 [[nodiscard]] Result<std::string> checked_model(std::int64_t version, std::string text,
                                                 const std::string& fingerprint);
+
+/// A checked assignment day. Borrows from the request it was made from.
+struct DayPlan {
+  std::string as_of;           ///< normalised "YYYY-MM-DDTHH:MM:SSZ"
+  std::string run_started_at;  ///< normalised, or empty (then: the recording time)
+  std::string status;          ///< "current" or "held"
+  /// The request's customers sorted by customer_id (bytes); ids are unique.
+  std::vector<const CustomerDay*> sorted;
+};
+
+/// Checks `request` (see Store::publish_day) except what needs the database: the version's
+/// existence and segment ids (check_day_segments) and the date order.
+[[nodiscard]] Result<DayPlan> plan_day(const std::string& where, const AssignDayRequest& request);
+
+/// OK when every segment the request names is one of `ids` (or -1 in a customer's standing).
+[[nodiscard]] Status check_day_segments(const std::string& where, const AssignDayRequest& request,
+                                        const std::vector<std::int32_t>& ids);
+
+/// The bytes a smoothed vector is stored as (little-endian float32) and back; nullopt for a
+/// length that is not a whole number of floats.
+[[nodiscard]] std::string vector_bytes(const std::vector<float>& v);
+[[nodiscard]] std::optional<std::vector<float>> vector_from_bytes(std::string_view bytes);
 
 /// `s` with every byte that is not part of valid UTF-8 (and every NUL) replaced by '?'.
 [[nodiscard]] std::string to_valid_text(std::string_view s);

@@ -1,6 +1,8 @@
 #include "kohort/store/internal/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,8 +64,17 @@ class SqliteStore final : public Store {
   Result<std::vector<RunRecord>> runs() override;
   Result<int> schema_version() override;
   Status record_failed_run(const FailedRun& run) override;
+  Status publish_day(const AssignDayRequest& request) override;
+  Result<std::vector<AssignDayInfo>> assign_days() override;
+  Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) override;
+  Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
+  Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
 
  private:
+  Result<std::int64_t> insert_run(const std::string& started_at, const std::string& command,
+                                  const std::string& metrics_json, const std::string& options_json);
+  Status write_day_rows(const AssignDayRequest& request, const DayPlan& plan);
+  Result<std::vector<std::int32_t>> segment_ids(std::int64_t version);
   Status error(std::string_view doing) const {
     const int code = sqlite3_errcode(db_.get());
     std::string hint;
@@ -446,6 +457,271 @@ Status SqliteStore::record_failed_run(const FailedRun& run) {
   sqlite3_bind_text(st.get(), 4, t.options_json.data(), static_cast<int>(t.options_json.size()), SQLITE_STATIC);
   if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording a failed run");
   return {};
+}
+
+void bind(sqlite3_stmt* st, int i, std::string_view text) {
+  sqlite3_bind_text64(st, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+Result<std::vector<std::int32_t>> SqliteStore::segment_ids(std::int64_t version) {
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(version));
+  if (!exists)
+    return Status::invalid_input(path_, fmt::format("model version {} does not exist", version),
+                                 "assign with a published version (kohort fit publishes one)");
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT segment FROM segments WHERE version = ?", "reading the segments"));
+  sqlite3_bind_int64(st.get(), 1, version);
+  std::vector<std::int32_t> ids;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) ids.push_back(sqlite3_column_int(st.get(), 0));
+  if (rc != SQLITE_DONE) return error("reading the segments");
+  return ids;
+}
+
+Result<std::int64_t> SqliteStore::insert_run(const std::string& started_at, const std::string& command,
+                                             const std::string& metrics_json, const std::string& options_json) {
+  KOHORT_ASSIGN_OR_RETURN(
+      Stmt st, prepare(fmt::format("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, "
+                                   "error, version, options_json) VALUES (coalesce(?, {0}), {0}, 'ok', ?, ?, '', NULL, ?)",
+                                   kNow),
+                       "recording the run"));
+  if (!started_at.empty()) bind(st.get(), 1, started_at);
+  bind(st.get(), 2, command);
+  bind(st.get(), 3, metrics_json);
+  bind(st.get(), 4, options_json);
+  if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording the run");
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+Status SqliteStore::write_day_rows(const AssignDayRequest& request, const DayPlan& plan) {
+  KOHORT_ASSIGN_OR_RETURN(Stmt seg, prepare("INSERT INTO assign_day_segments (as_of, status, segment, size, entered, "
+                                            "exited, mean_confidence) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                            "writing the day's segments"));
+  for (const SegmentDayRecord& s : request.segments) {
+    sqlite3_reset(seg.get());
+    bind(seg.get(), 1, plan.as_of);
+    bind(seg.get(), 2, plan.status);
+    sqlite3_bind_int(seg.get(), 3, s.segment);
+    sqlite3_bind_int64(seg.get(), 4, s.size);
+    sqlite3_bind_int64(seg.get(), 5, s.entered);
+    sqlite3_bind_int64(seg.get(), 6, s.exited);
+    sqlite3_bind_double(seg.get(), 7, s.mean_confidence);
+    if (sqlite3_step(seg.get()) != SQLITE_DONE) return error("writing the day's segments");
+  }
+  KOHORT_ASSIGN_OR_RETURN(Stmt row, prepare("INSERT INTO assignment_standing (as_of, customer_id, version, segment, "
+                                            "raw_segment, confidence, since, smoothed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                            "writing the day's assignments"));
+  std::int64_t last_since = 0;
+  std::string since_text;
+  for (std::size_t i = 0; i < plan.sorted.size(); ++i) {
+    const CustomerDay& c = *plan.sorted[i];
+    if (i == 0 || c.since != last_since) last_since = c.since, since_text = format_datetime(c.since);
+    sqlite3_reset(row.get());
+    bind(row.get(), 1, plan.as_of);
+    bind(row.get(), 2, c.customer_id);
+    sqlite3_bind_int64(row.get(), 3, request.version);
+    sqlite3_bind_int(row.get(), 4, c.segment);
+    sqlite3_bind_int(row.get(), 5, c.raw_segment);
+    sqlite3_bind_double(row.get(), 6, static_cast<double>(c.confidence));
+    bind(row.get(), 7, since_text);
+    if (c.smoothed.empty()) {
+      sqlite3_bind_null(row.get(), 8);
+    } else {
+      const std::string bytes = vector_bytes(c.smoothed);
+      sqlite3_bind_blob64(row.get(), 8, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    }
+    if (sqlite3_step(row.get()) != SQLITE_DONE) return error("writing the day's assignments");
+  }
+  KOHORT_ASSIGN_OR_RETURN(Stmt tr, prepare("INSERT INTO transitions (as_of, customer_id, from_segment, to_segment, reason) "
+                                           "VALUES (?, ?, ?, ?, ?)",
+                                           "writing the transitions"));
+  for (const TransitionRecord& t : request.transitions) {
+    sqlite3_reset(tr.get());
+    bind(tr.get(), 1, plan.as_of);
+    bind(tr.get(), 2, t.customer_id);
+    if (t.from) sqlite3_bind_int(tr.get(), 3, *t.from); else sqlite3_bind_null(tr.get(), 3);
+    if (t.to) sqlite3_bind_int(tr.get(), 4, *t.to); else sqlite3_bind_null(tr.get(), 4);
+    bind(tr.get(), 5, t.reason);
+    if (sqlite3_step(tr.get()) != SQLITE_DONE) return error("writing the transitions");
+  }
+  return {};
+}
+
+Status SqliteStore::publish_day(const AssignDayRequest& request) {
+  KOHORT_ASSIGN_OR_RETURN(const DayPlan plan, plan_day(path_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("starting to record an assignment day"));
+  KOHORT_ASSIGN_OR_RETURN(const auto ids, segment_ids(request.version));
+  KOHORT_RETURN_IF_ERROR(check_day_segments(path_, request, ids));
+  if (request.current) {
+    KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT max(as_of) FROM assign_days WHERE status = 'current'",
+                                             "reading the current day"));
+    if (sqlite3_step(st.get()) != SQLITE_ROW) return error("reading the current day");
+    const std::string latest = column_text(st.get(), 0);
+    if (!latest.empty() && plan.as_of < latest)
+      return Status::invalid_input(path_, fmt::format("the day {} is before the current assignment of {}", plan.as_of, latest),
+                                   "assign a day on or after the current one");
+  }
+  for (const char* table : {"assign_days", "assign_day_segments"}) {
+    KOHORT_ASSIGN_OR_RETURN(Stmt del, prepare(fmt::format("DELETE FROM {} WHERE as_of = ? AND status = ?", table),
+                                              "replacing the day"));
+    bind(del.get(), 1, plan.as_of);
+    bind(del.get(), 2, plan.status);
+    if (sqlite3_step(del.get()) != SQLITE_DONE) return error("replacing the day");
+  }
+  if (request.current) {
+    for (const char* table : {"assignment_standing", "transitions"}) {
+      KOHORT_ASSIGN_OR_RETURN(Stmt del, prepare(fmt::format("DELETE FROM {} WHERE as_of = ?", table), "replacing the day"));
+      bind(del.get(), 1, plan.as_of);
+      if (sqlite3_step(del.get()) != SQLITE_DONE) return error("replacing the day");
+    }
+  }
+  KOHORT_ASSIGN_OR_RETURN(const std::int64_t run_id,
+                          insert_run(plan.run_started_at, request.command, request.figures_json, request.options_json));
+  {
+    KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(fmt::format("INSERT INTO assign_days (as_of, status, version, created_at, "
+                                                         "figures_json, run_id) VALUES (?, ?, ?, {}, ?, ?)",
+                                                         kNow),
+                                             "recording the day"));
+    bind(st.get(), 1, plan.as_of);
+    bind(st.get(), 2, plan.status);
+    sqlite3_bind_int64(st.get(), 3, request.version);
+    bind(st.get(), 4, request.figures_json);
+    sqlite3_bind_int64(st.get(), 5, run_id);
+    if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording the day");
+  }
+  KOHORT_RETURN_IF_ERROR(write_day_rows(request, plan));
+  // Keep the standing of the two latest current days.
+  KOHORT_RETURN_IF_ERROR(exec("DELETE FROM assignment_standing WHERE as_of < (SELECT as_of FROM assign_days "
+                              "WHERE status = 'current' ORDER BY as_of DESC LIMIT 1 OFFSET 1)",
+                              "dropping old standings"));
+  return tx.commit("committing the day");
+}
+
+Result<std::vector<AssignDayInfo>> SqliteStore::assign_days() {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT as_of, status, version, created_at, figures_json FROM assign_days "
+                                           "ORDER BY as_of, status DESC",
+                                           "reading the assignment days"));
+  std::vector<AssignDayInfo> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
+    out.push_back({column_text(st.get(), 0), sqlite3_column_int64(st.get(), 2), column_text(st.get(), 1),
+                   column_text(st.get(), 4), column_text(st.get(), 3), {}});
+  if (rc != SQLITE_DONE) return error("reading the assignment days");
+  KOHORT_ASSIGN_OR_RETURN(Stmt seg, prepare("SELECT segment, size, entered, exited, mean_confidence FROM "
+                                            "assign_day_segments WHERE as_of = ? AND status = ? ORDER BY segment",
+                                            "reading the assignment days"));
+  for (AssignDayInfo& d : out) {
+    sqlite3_reset(seg.get());
+    bind(seg.get(), 1, d.as_of);
+    bind(seg.get(), 2, d.status);
+    while ((rc = sqlite3_step(seg.get())) == SQLITE_ROW)
+      d.segments.push_back({sqlite3_column_int(seg.get(), 0), sqlite3_column_int64(seg.get(), 1),
+                            sqlite3_column_int64(seg.get(), 2), sqlite3_column_int64(seg.get(), 3),
+                            sqlite3_column_double(seg.get(), 4)});
+    if (rc != SQLITE_DONE) return error("reading the assignment days");
+  }
+  return out;
+}
+
+Result<std::vector<CustomerDay>> SqliteStore::day_standing(const std::string& as_of) {
+  const auto t = parse_iso8601(as_of);
+  if (!t) return Status::invalid_argument(path_, fmt::format("'{}' is not an ISO 8601 date", as_of));
+  const std::string day = format_datetime(*t);
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT customer_id, segment, raw_segment, confidence, since, smoothed FROM "
+                                           "assignment_standing WHERE as_of = ? ORDER BY customer_id",
+                                           "reading the day's assignments"));
+  bind(st.get(), 1, day);
+  std::vector<CustomerDay> out;
+  int rc = 0;
+  std::string last_text;
+  std::int64_t last_since = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    CustomerDay c;
+    c.customer_id = column_text(st.get(), 0);
+    c.segment = sqlite3_column_int(st.get(), 1);
+    c.raw_segment = sqlite3_column_int(st.get(), 2);
+    c.confidence = static_cast<float>(sqlite3_column_double(st.get(), 3));
+    const std::string_view since = column_view(st.get(), 4);
+    if (since != last_text) {
+      const auto parsed = parse_iso8601(since);
+      if (!parsed)
+        return Status{Code::corruption, path_, fmt::format("the day {} has an unreadable since", day),
+                      "restore the store from a backup"};
+      last_text = since, last_since = *parsed;
+    }
+    c.since = last_since;
+    const auto* blob = static_cast<const char*>(sqlite3_column_blob(st.get(), 5));
+    if (blob != nullptr) {
+      auto v = vector_from_bytes({blob, static_cast<std::size_t>(sqlite3_column_bytes(st.get(), 5))});
+      if (!v)
+        return Status{Code::corruption, path_, fmt::format("the day {} has a damaged smoothed vector", day),
+                      "restore the store from a backup"};
+      c.smoothed = std::move(*v);
+    }
+    out.push_back(std::move(c));
+  }
+  if (rc != SQLITE_DONE) return error("reading the day's assignments");
+  if (out.empty())
+    return Status::not_found(path_, fmt::format("the store keeps no assignment of the day {}", day),
+                             "the standing of the two latest assignment days is kept");
+  return out;
+}
+
+Result<std::vector<TransitionRecord>> SqliteStore::transitions(const std::string& from, const std::string& to) {
+  std::string lo = "0000", hi = "9999";
+  for (auto [text, out] : {std::pair{&from, &lo}, std::pair{&to, &hi}}) {
+    if (text->empty()) continue;
+    const auto t = parse_iso8601(*text);
+    if (!t) return Status::invalid_argument(path_, fmt::format("'{}' is not an ISO 8601 date", *text));
+    *out = format_datetime(*t);
+  }
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT as_of, customer_id, from_segment, to_segment, reason FROM transitions "
+                                           "WHERE as_of >= ? AND as_of <= ? ORDER BY as_of, customer_id",
+                                           "reading the transitions"));
+  bind(st.get(), 1, lo);
+  bind(st.get(), 2, hi);
+  std::vector<TransitionRecord> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    TransitionRecord t;
+    t.as_of = column_text(st.get(), 0);
+    t.customer_id = column_text(st.get(), 1);
+    if (sqlite3_column_type(st.get(), 2) != SQLITE_NULL) t.from = sqlite3_column_int(st.get(), 2);
+    if (sqlite3_column_type(st.get(), 3) != SQLITE_NULL) t.to = sqlite3_column_int(st.get(), 3);
+    t.reason = column_text(st.get(), 4);
+    out.push_back(std::move(t));
+  }
+  if (rc != SQLITE_DONE) return error("reading the transitions");
+  return out;
+}
+
+// An exclusive flock on the store's lock file: released when closed, also by a killed process.
+class FileRunLock final : public RunLock {
+ public:
+  explicit FileRunLock(int fd) : fd_(fd) {}
+  ~FileRunLock() override { ::close(fd_); }
+  FileRunLock(const FileRunLock&) = delete;
+  FileRunLock& operator=(const FileRunLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+Result<std::unique_ptr<RunLock>> SqliteStore::lock_runs(const std::string& what) {
+  const std::string file = path_ + ".lock";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Status::io_error(file, fmt::format("cannot open the store's lock file: {}", std::strerror(errno)),
+                            "make the store's directory writable");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK)
+      return Status(Code::conflict, path_, fmt::format("another {} is running on this store", what),
+                    "wait for it to finish, then run again (a run that was killed releases the lock at once)");
+    return Status::io_error(file, fmt::format("cannot lock the store: {}", std::strerror(err)));
+  }
+  return std::unique_ptr<RunLock>(std::make_unique<FileRunLock>(fd));
 }
 
 // Checks what SQLite would otherwise report as a bare "unable to open database file".

@@ -1,0 +1,222 @@
+// Assignment days on both backends: what publish_day() keeps, replaces and refuses, the
+// standing of the two latest days, the run lock, and a killed day leaving the store as it was.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "kohort/store/store.h"
+#include "store/store_test_util.h"
+
+namespace kohort::store {
+namespace {
+
+using testing::make_request;
+
+class AssignDaysTest : public testing::StoreTest {
+ protected:
+  // Version 1 with `n` customers over 4 segments, published as of 2024-01-31.
+  std::unique_ptr<Store> store_with_version(std::int64_t n = 50) {
+    auto store = open_store();
+    EXPECT_EQ(*store->publish(make_request(n, 4, "2024-01-31")), 1);
+    return store;
+  }
+};
+
+// A day of `n` customers "c000000"…, customer i in segment (i + shift) % 4, with a 3-vector.
+AssignDayRequest day(const std::string& as_of, std::int64_t n, int shift = 0, bool current = true) {
+  AssignDayRequest r;
+  r.version = 1;
+  r.as_of = as_of;
+  r.current = current;
+  r.figures_json = R"({"assigned":)" + std::to_string(n) + "}";
+  r.command = "kohort assign data/ --as-of " + as_of;
+  for (std::int32_t s = 0; s < 4; ++s) r.segments.push_back({s, n / 4, 1, 2, 0.5});
+  if (!current) return r;
+  char id[32];
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::snprintf(id, sizeof id, "c%07lld", static_cast<long long>(i));
+    const auto seg = static_cast<std::int32_t>((i + shift) % 4);
+    r.customers.push_back({id, seg, (seg + 1) % 4, 0.25f, 1706659200 + 86400 * (i % 3),
+                           {static_cast<float>(i), -1.5f, 1e-7f}});
+    if (shift != 0) r.transitions.push_back({id, static_cast<std::int32_t>(i % 4), seg, "", "moved"});
+  }
+  return r;
+}
+
+TEST_P(AssignDaysTest, ADayIsKeptWithItsStandingTransitionsAndCounts) {
+  auto store = store_with_version();
+  ASSERT_TRUE(store->publish_day(day("2024-02-01", 40, 1)).ok());
+  auto days = store->assign_days();
+  ASSERT_TRUE(days.ok()) << days.status().message();
+  ASSERT_EQ(days->size(), 1u);
+  EXPECT_EQ((*days)[0].as_of, "2024-02-01T00:00:00Z");
+  EXPECT_EQ((*days)[0].status, "current");
+  EXPECT_EQ((*days)[0].version, 1);
+  EXPECT_EQ((*days)[0].figures_json, R"({"assigned":40})");
+  ASSERT_EQ((*days)[0].segments.size(), 4u);
+  EXPECT_EQ((*days)[0].segments[2].size, 10);
+  EXPECT_EQ((*days)[0].segments[2].entered, 1);
+  EXPECT_EQ((*days)[0].segments[2].exited, 2);
+
+  auto standing = store->day_standing("2024-02-01");
+  ASSERT_TRUE(standing.ok()) << standing.status().message();
+  const auto expected = day("2024-02-01", 40, 1).customers;
+  ASSERT_EQ(standing->size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*standing)[i].customer_id, expected[i].customer_id);
+    EXPECT_EQ((*standing)[i].segment, expected[i].segment);
+    EXPECT_EQ((*standing)[i].raw_segment, expected[i].raw_segment);
+    EXPECT_EQ((*standing)[i].confidence, expected[i].confidence);
+    EXPECT_EQ((*standing)[i].since, expected[i].since);
+    EXPECT_EQ((*standing)[i].smoothed, expected[i].smoothed);  // bit for bit
+  }
+  auto moves = store->transitions("", "");
+  ASSERT_TRUE(moves.ok()) << moves.status().message();
+  ASSERT_EQ(moves->size(), 40u);
+  EXPECT_EQ((*moves)[3].customer_id, "c0000003");
+  EXPECT_EQ((*moves)[3].from, 3);
+  EXPECT_EQ((*moves)[3].to, 0);
+  EXPECT_EQ((*moves)[3].as_of, "2024-02-01T00:00:00Z");
+  EXPECT_EQ((*moves)[3].reason, "moved");
+}
+
+TEST_P(AssignDaysTest, ARerunOfADayReplacesItAndAnEarlierDayIsRefused) {
+  auto store = store_with_version();
+  ASSERT_TRUE(store->publish_day(day("2024-02-01", 40, 1)).ok());
+  ASSERT_TRUE(store->publish_day(day("2024-02-02", 30, 2)).ok());
+  ASSERT_TRUE(store->publish_day(day("2024-02-02", 30, 2)).ok());
+  EXPECT_EQ(store->assign_days()->size(), 2u);
+  EXPECT_EQ(store->transitions("2024-02-02", "2024-02-02")->size(), 30u);
+  EXPECT_EQ(store->day_standing("2024-02-02")->size(), 30u);
+
+  const Status earlier = store->publish_day(day("2024-02-01", 10, 3));
+  EXPECT_EQ(earlier.code(), Code::invalid_input);
+  EXPECT_NE(earlier.what().find("before the current assignment"), std::string::npos) << earlier.what();
+  EXPECT_EQ(store->transitions("2024-02-01", "2024-02-01")->size(), 40u);
+  EXPECT_EQ(store->day_standing("2024-02-01")->size(), 40u);
+}
+
+TEST_P(AssignDaysTest, AHeldDayKeepsItsFiguresOnly) {
+  auto store = store_with_version();
+  ASSERT_TRUE(store->publish_day(day("2024-02-01", 40)).ok());
+  ASSERT_TRUE(store->publish_day(day("2024-02-02", 40, 0, false)).ok());
+  ASSERT_TRUE(store->publish_day(day("2024-02-02", 40, 0, false)).ok());
+  auto days = store->assign_days();
+  ASSERT_EQ(days->size(), 2u);
+  EXPECT_EQ((*days)[1].status, "held");
+  EXPECT_EQ(store->day_standing("2024-02-02").status().code(), Code::not_found);
+  // A held day may not carry customers; an accepted re-run of it is a current day.
+  AssignDayRequest bad = day("2024-02-02", 40, 0, true);
+  bad.current = false;
+  EXPECT_EQ(store->publish_day(bad).code(), Code::invalid_input);
+  ASSERT_TRUE(store->publish_day(day("2024-02-02", 40)).ok());
+  EXPECT_EQ(store->assign_days()->size(), 3u);
+  EXPECT_EQ(store->day_standing("2024-02-02")->size(), 40u);
+}
+
+TEST_P(AssignDaysTest, TheStandingOfTheTwoLatestDaysIsKept) {
+  auto store = store_with_version();
+  for (const char* d : {"2024-02-01", "2024-02-02", "2024-02-03"}) ASSERT_TRUE(store->publish_day(day(d, 20, 1)).ok());
+  EXPECT_EQ(store->day_standing("2024-02-01").status().code(), Code::not_found);
+  EXPECT_EQ(store->day_standing("2024-02-02")->size(), 20u);
+  EXPECT_EQ(store->day_standing("2024-02-03")->size(), 20u);
+  EXPECT_EQ(store->transitions("", "")->size(), 60u);  // transitions are history: all kept
+}
+
+TEST_P(AssignDaysTest, BadRequestsLeaveTheStoreUntouched) {
+  auto store = store_with_version();
+  AssignDayRequest unknown_version = day("2024-02-01", 10);
+  unknown_version.version = 9;
+  AssignDayRequest bad_segment = day("2024-02-01", 10);
+  bad_segment.customers[3].segment = 7;
+  AssignDayRequest duplicate = day("2024-02-01", 10);
+  duplicate.customers[4].customer_id = duplicate.customers[5].customer_id;
+  AssignDayRequest bad_confidence = day("2024-02-01", 10);
+  bad_confidence.customers[0].confidence = 1.5f;
+  AssignDayRequest bad_date = day("yesterday", 10);
+  AssignDayRequest bad_json = day("2024-02-01", 10);
+  bad_json.figures_json = "{";
+  for (const auto* r : {&unknown_version, &bad_segment, &duplicate, &bad_confidence, &bad_date, &bad_json}) {
+    const Status s = store->publish_day(*r);
+    EXPECT_EQ(s.code(), Code::invalid_input) << s.message();
+  }
+  EXPECT_TRUE(store->assign_days()->empty());
+  EXPECT_TRUE(store->transitions("", "")->empty());
+  EXPECT_EQ(backend_->query_one("SELECT count(*) FROM runs"), "1");
+}
+
+TEST_P(AssignDaysTest, TheRunLockIsExclusiveAndReleased) {
+  auto a = open_store();
+  auto b = open_store();
+  auto first = a->lock_runs("kohort assign");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  auto second = b->lock_runs("kohort assign");
+  EXPECT_EQ(second.status().code(), Code::conflict);
+  EXPECT_NE(second.status().what().find("another kohort assign is running"), std::string::npos);
+  first->reset();
+  EXPECT_TRUE(b->lock_runs("kohort assign").ok());
+}
+
+TEST_P(AssignDaysTest, AKilledDayLeavesTheStoreAsItWas) {
+  {
+    auto store = store_with_version(1000);
+    ASSERT_TRUE(store->publish_day(day("2024-02-01", 1000)).ok());
+  }
+  // Round 0 times an uninterrupted day; later rounds kill the child within it.
+  double day_ms = 0;
+  int killed = 0;
+  for (int round = 0; round < 4; ++round) {
+    int pipe_fd[2];
+    ASSERT_EQ(::pipe(pipe_fd), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(pipe_fd[0]);
+      const AssignDayRequest big = day("2024-02-0" + std::to_string(2 + round), 100000, round + 1);
+      auto store = Store::open(backend_->location());
+      if (!store.ok() || ::write(pipe_fd[1], "S", 1) != 1) ::_exit(2);
+      if (!(*store)->publish_day(big).ok()) ::_exit(3);
+      if (::write(pipe_fd[1], "D", 1) != 1) ::_exit(4);
+      ::_exit(0);
+    }
+    ::close(pipe_fd[1]);
+    char c = 0;
+    ASSERT_EQ(::read(pipe_fd[0], &c, 1), 1);
+    const auto started = std::chrono::steady_clock::now();
+    if (round == 0) {
+      ASSERT_EQ(::read(pipe_fd[0], &c, 1), 1);
+      day_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    } else {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(day_ms * round / 4.0));
+      ::kill(pid, SIGKILL);
+    }
+    int ws = 0;
+    ASSERT_EQ(::waitpid(pid, &ws, 0), pid);
+    const bool done = round == 0 || (::read(pipe_fd[0], &c, 1) == 1 && c == 'D');
+    ::close(pipe_fd[0]);
+    auto store = open_store();
+    ASSERT_NE(store, nullptr);
+    auto days = store->assign_days();
+    ASSERT_TRUE(days.ok());
+    const std::string latest = days->back().as_of;
+    // Whichever day is latest is whole: its standing and transitions are all there.
+    const auto expected = latest == "2024-02-01T00:00:00Z" ? 1000u : 100000u;
+    EXPECT_EQ(store->day_standing(latest)->size(), expected);
+    if (latest != "2024-02-01T00:00:00Z") {
+      EXPECT_EQ(store->transitions(latest, latest)->size(), 100000u);
+    }
+    if (!done && latest < "2024-02-0" + std::to_string(2 + round)) ++killed;
+    EXPECT_EQ(backend_->query_one("SELECT count(*) FROM assign_days"), std::to_string(days->size()));
+  }
+  EXPECT_GE(killed, 1) << "an uninterrupted day took " << day_ms << " ms";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AssignDaysTest, ::testing::Values("sqlite", "postgres"), testing::param_name);
+
+}  // namespace
+}  // namespace kohort::store
