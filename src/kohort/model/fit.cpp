@@ -52,6 +52,26 @@ class StageClock {
   std::chrono::steady_clock::time_point last_;
 };
 
+// Mean and standard deviation of each column (NaN cells skipped), in row order.
+Reference column_reference(MatrixView<const float> x) {
+  Reference r;
+  r.mean.assign(static_cast<std::size_t>(x.cols), 0.0);
+  r.sd.assign(static_cast<std::size_t>(x.cols), 0.0);
+  for (index_t j = 0; j < x.cols; ++j) {
+    double sum = 0, sum2 = 0;
+    index_t n = 0;
+    for (index_t i = 0; i < x.rows; ++i) {
+      const double v = x(i, j);
+      if (std::isnan(v)) continue;
+      sum += v, sum2 += v * v, ++n;
+    }
+    const double mean = n > 0 ? sum / static_cast<double>(n) : 0.0;
+    r.mean[static_cast<std::size_t>(j)] = mean;
+    r.sd[static_cast<std::size_t>(j)] = n > 1 ? std::sqrt(std::max(0.0, sum2 / static_cast<double>(n) - mean * mean)) : 0.0;
+  }
+  return r;
+}
+
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 // Rows [0, n) sampled without replacement (sorted), or all rows when n ≤ m.
@@ -165,24 +185,6 @@ features::FeatureSpec spec_at(const FitOptions& o, Seconds last_event) {
 Status not_segmentable(const io::QualityReport& quality) {
   return Status::invalid_input("data", "the data cannot be segmented: " + quality.reason,
                                "run kohort check on it for the full report");
-}
-
-// Customers with events (sessions, emails, support) before the cut but no purchase: prospects,
-// which have no purchase behaviour to segment on and are counted, not silently left out.
-index_t count_prospects(const events::EventLog& log, const features::FeatureTable& t) {
-  std::vector<char> in_table(static_cast<std::size_t>(log.customers()), 0);
-  for (auto c : t.customers) in_table[static_cast<std::size_t>(c)] = 1;
-  const auto active = [&](const auto& stream, events::customer_t c) {
-    return !stream.offsets.empty() && events::rows_before(stream.offsets, stream.time, c, t.as_of).size() > 0;
-  };
-  index_t prospects = 0;
-  for (index_t c = 0; c < log.customers(); ++c) {
-    const auto cc = static_cast<events::customer_t>(c);
-    if (in_table[static_cast<std::size_t>(c)] == 0 &&
-        (active(log.sessions, cc) || active(log.emails, cc) || active(log.support, cc)))
-      ++prospects;
-  }
-  return prospects;
 }
 
 // The purchase summary of a log's table customers, in table-row order, with customers[i]
@@ -560,6 +562,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   model.feature_names = raw.names();
   model.transform = std::move(fitted);
   model.selected = corr.kept;
+  model.reference = column_reference(selected);
   model.segment_names = names;
   json segs = json::array();
   for (const auto& p : out.profiles.segments) {
@@ -701,6 +704,22 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   out.model = std::move(model);
   clock.done("model document");
   return out;
+}
+
+index_t count_prospects(const events::EventLog& log, const features::FeatureTable& t) {
+  std::vector<char> in_table(static_cast<std::size_t>(log.customers()), 0);
+  for (auto c : t.customers) in_table[static_cast<std::size_t>(c)] = 1;
+  const auto active = [&](const auto& stream, events::customer_t c) {
+    return !stream.offsets.empty() && events::rows_before(stream.offsets, stream.time, c, t.as_of).size() > 0;
+  };
+  index_t prospects = 0;
+  for (index_t c = 0; c < log.customers(); ++c) {
+    const auto cc = static_cast<events::customer_t>(c);
+    if (in_table[static_cast<std::size_t>(c)] == 0 &&
+        (active(log.sessions, cc) || active(log.emails, cc) || active(log.support, cc)))
+      ++prospects;
+  }
+  return prospects;
 }
 
 json input_lineage(const io::Dataset& data) { return input_lineage(data.reports); }

@@ -107,6 +107,11 @@ struct FitData {
 /// ctx.threads().
 [[nodiscard]] Result<FitResult> fit_segments(const Context& ctx, const io::Dataset& data, const FitOptions& options);
 
+/// Customers of `log` with events (sessions, emails, support) before t.as_of but not in `t` (no
+/// purchase before it): prospects, which have no purchase behaviour to segment on and are
+/// counted, not silently left out. O(customers).
+[[nodiscard]] index_t count_prospects(const events::EventLog& log, const features::FeatureTable& t);
+
 /// What a model records of its inputs: per stream the file, its size, its fingerprint
 /// (core/hash.h file_fingerprint) and the rows read, accepted and rejected.
 [[nodiscard]] nlohmann::json input_lineage(const io::Dataset& data);

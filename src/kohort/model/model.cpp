@@ -100,6 +100,7 @@ json SegmentModel::to_json() const {
   }
   j["clusterer"] = std::move(c);
   j["segment_names"] = segment_names;
+  if (!reference.mean.empty()) j["reference"] = {{"mean", reference.mean}, {"sd", reference.sd}};
   j["segments"] = segments;
   j["diagnostics"] = diagnostics;
   j["clv"] = clv;
@@ -196,6 +197,12 @@ Result<SegmentModel> parse_model_document(const json& j) {
   KOHORT_ASSIGN_OR_RETURN(m.segment_names, field<std::vector<std::string>>(j, "segment_names"));
   if (static_cast<index_t>(m.segment_names.size()) != m.clusterer.centers.rows())
     return Status::invalid_input("model", "segment names and centres differ in count", "refit the model");
+  if (const auto r = j.find("reference"); r != j.end()) {
+    KOHORT_ASSIGN_OR_RETURN(m.reference.mean, field<std::vector<double>>(*r, "mean"));
+    KOHORT_ASSIGN_OR_RETURN(m.reference.sd, field<std::vector<double>>(*r, "sd"));
+    if (m.reference.mean.size() != m.selected.size() || m.reference.sd.size() != m.selected.size())
+      return Status::invalid_input("model", "the reference does not match the selected columns", "refit the model");
+  }
   m.segments = j.value("segments", json::array());
   m.diagnostics = j.value("diagnostics", json::object());
   m.clv = j.value("clv", json::object());
@@ -257,14 +264,14 @@ Result<Assignment> predict(const Context& ctx, const ClustererModel& c, MatrixVi
   return a;
 }
 
-Result<Assignment> assign(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {
+Result<Embedded> embed_features(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {
   const index_t n = raw.rows();
   const auto d = static_cast<index_t>(model.feature_names.size());
   std::vector<index_t> source(static_cast<std::size_t>(d), -1);
-  std::vector<std::string> missing;
+  Embedded e;
   for (index_t j = 0; j < d; ++j) {
     source[static_cast<std::size_t>(j)] = raw.column(model.feature_names[static_cast<std::size_t>(j)]);
-    if (source[static_cast<std::size_t>(j)] < 0) missing.push_back(model.feature_names[static_cast<std::size_t>(j)]);
+    if (source[static_cast<std::size_t>(j)] < 0) e.missing_features.push_back(model.feature_names[static_cast<std::size_t>(j)]);
   }
   Matrix<float> aligned(n, d);
   for (index_t i = 0; i < n; ++i)
@@ -274,12 +281,51 @@ Result<Assignment> assign(const Context& ctx, const SegmentModel& model, const f
     }
   KOHORT_ASSIGN_OR_RETURN(auto transformed, features::apply(ctx, model.transform, aligned.cview()));
   const auto m = static_cast<index_t>(model.selected.size());
-  Matrix<float> selected(n, m);
+  e.selected = Matrix<float>(n, m);
   for (index_t i = 0; i < n; ++i)
-    for (index_t j = 0; j < m; ++j) selected(i, j) = transformed(i, model.selected[static_cast<std::size_t>(j)]);
-  KOHORT_ASSIGN_OR_RETURN(auto space, embed(ctx, model, selected.cview()));
-  KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, model.clusterer, space.cview()));
-  a.missing_features = std::move(missing);
+    for (index_t j = 0; j < m; ++j) e.selected(i, j) = transformed(i, model.selected[static_cast<std::size_t>(j)]);
+  KOHORT_ASSIGN_OR_RETURN(e.space, embed(ctx, model, e.selected.cview()));
+  return e;
+}
+
+std::vector<std::string> selected_names(const SegmentModel& model) {
+  const auto names = model.transform.output_names();
+  std::vector<std::string> out;
+  for (index_t s : model.selected) out.push_back(names[static_cast<std::size_t>(s)]);
+  return out;
+}
+
+Status segment_scores(const Context& ctx, const ClustererModel& c, MatrixView<const float> x, index_t begin,
+                      index_t end, std::vector<double>& out) {
+  const index_t k = c.centers.rows(), d = c.centers.cols();
+  if (x.cols != d)
+    return Status::invalid_input("model", fmt::format("rows have {} columns; the model expects {}", x.cols, d));
+  out.assign(static_cast<std::size_t>((end - begin) * k), 0.0);
+  if (c.gmm) {
+    const MatrixView<const float> rows(x.data + begin * x.stride, end - begin, x.cols, x.stride);
+    KOHORT_ASSIGN_OR_RETURN(auto proba, cluster::gmm_predict_proba(ctx, *c.gmm, rows));
+    for (index_t i = 0; i < end - begin; ++i)
+      for (index_t s = 0; s < k; ++s) out[static_cast<std::size_t>(i * k + s)] = proba(i, s);
+    return {};
+  }
+  parallel_for_blocks(ctx, end - begin, 4096, [&](index_t, index_t s, index_t e) {
+    for (index_t i = s; i < e; ++i)
+      for (index_t c0 = 0; c0 < k; ++c0) {
+        double dist = 0;  // accumulated as predict() does, so that the first maximum is its label
+        for (index_t j = 0; j < d; ++j) {
+          const double diff = static_cast<double>(x(begin + i, j)) - c.centers(c0, j);
+          dist += diff * diff;
+        }
+        out[static_cast<std::size_t>(i * k + c0)] = -dist;
+      }
+  });
+  return {};
+}
+
+Result<Assignment> assign(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {
+  KOHORT_ASSIGN_OR_RETURN(auto e, embed_features(ctx, model, raw));
+  KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, model.clusterer, e.space.cview()));
+  a.missing_features = std::move(e.missing_features);
   return a;
 }
 

@@ -32,6 +32,12 @@ struct ClustererModel {
   std::optional<cluster::GmmFit> gmm;  ///< weights, means, covariances (labels/confidence empty)
 };
 
+/// The fit population's selected (transformed) columns, against which an assignment day or a
+/// monitor run measures how far the customers have moved.
+struct Reference {
+  std::vector<double> mean, sd;  ///< per selected column; empty in a model stored without them
+};
+
 struct SegmentModel {
   // What was fitted, when, by what.
   std::string kohort_version;
@@ -47,6 +53,7 @@ struct SegmentModel {
   std::optional<reduce::PcaFit> pca;
   ClustererModel clusterer;
   std::vector<std::string> segment_names;  ///< id → name
+  Reference reference;
   // Explaining it (opaque to assignment): profiles, choice of k, metrics, map sample, CLV.
   nlohmann::json segments;      ///< array of profiles, one per segment id
   nlohmann::json diagnostics;   ///< {"metrics", "choice", "map", "heatmap", "stability", "dropped"}
@@ -70,6 +77,29 @@ struct Assignment {
 /// Deterministic at any ctx.threads(); O(n·(d + m·k)).
 [[nodiscard]] Result<Assignment> assign(const Context& ctx, const SegmentModel& model,
                                         const features::FeatureTable& raw);
+
+/// A raw feature table's rows through the model: its selected transformed columns and their
+/// image in the clustering space (the same matrix when the model has no reducer).
+struct Embedded {
+  Matrix<float> selected;  ///< n × selected columns
+  Matrix<float> space;     ///< n × the clusterer's dimensions
+  std::vector<std::string> missing_features;  ///< model features absent from the table
+};
+
+/// Aligns `raw`'s columns to the model's features by name (absent ones count as missing and are
+/// imputed as in the fit), transforms, selects and reduces them: the code a fit's own rows went
+/// through. Deterministic at any ctx.threads().
+[[nodiscard]] Result<Embedded> embed_features(const Context& ctx, const SegmentModel& model,
+                                              const features::FeatureTable& raw);
+
+/// The names of the model's selected columns, in order.
+[[nodiscard]] std::vector<std::string> selected_names(const SegmentModel& model);
+
+/// How well each segment fits rows [begin, end) of `x` (clustering space), higher being better:
+/// out[(i − begin)·k + s] is the negated squared distance to centre s (k-means) or the posterior
+/// of component s (a mixture). The row's label under predict() is the first maximum.
+[[nodiscard]] Status segment_scores(const Context& ctx, const ClustererModel& clusterer, MatrixView<const float> x,
+                                    index_t begin, index_t end, std::vector<double>& out);
 
 /// The model's clustering space for already transformed and selected rows (PCA applied when
 /// the model has one).
