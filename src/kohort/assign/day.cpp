@@ -1,0 +1,235 @@
+#include "kohort/assign/day.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "kohort/core/text.h"
+
+namespace kohort::assign {
+
+namespace {
+
+constexpr index_t kBlock = 8192;  // rows scored at a time: k scores each stay in cache
+
+// Today's rows in customer-id order, and each row's entry in `before` (-1: a new customer).
+struct Matching {
+  std::vector<index_t> order;  // sorted position → today's row
+  std::vector<index_t> prev;   // today's row → index into before.customers, or -1
+};
+
+Result<Matching> match_rows(const std::vector<std::string>& ids, const Standing& before) {
+  Matching m;
+  m.order.resize(ids.size());
+  std::iota(m.order.begin(), m.order.end(), index_t{0});
+  std::sort(m.order.begin(), m.order.end(), [&](index_t a, index_t b) {
+    return ids[static_cast<std::size_t>(a)] < ids[static_cast<std::size_t>(b)];
+  });
+  m.prev.assign(ids.size(), -1);
+  std::size_t j = 0;
+  const auto& base = before.customers;
+  for (std::size_t s = 0; s < m.order.size(); ++s) {
+    const std::string& id = ids[static_cast<std::size_t>(m.order[s])];
+    if (s > 0 && id == ids[static_cast<std::size_t>(m.order[s - 1])])
+      return Status::invalid_input("assign", fmt::format("customer '{}' appears twice", printable(id)));
+    while (j < base.size() && base[j].customer_id < id) ++j;
+    if (j < base.size() && base[j].customer_id == id) m.prev[static_cast<std::size_t>(m.order[s])] = static_cast<index_t>(j);
+  }
+  return m;
+}
+
+// The weight of today's vector in the smoothed one: 1 − 2^(−Δt/halflife).
+double today_weight(const Controls& c, Seconds from, Seconds to) {
+  if (c.smoothing_halflife_days <= 0) return 1.0;
+  const double days = static_cast<double>(to - from) / static_cast<double>(kSecondsPerDay);
+  return days <= 0 ? 0.0 : 1.0 - std::exp2(-days / c.smoothing_halflife_days);
+}
+
+Matrix<float> smoothed_vectors(const Matrix<float>& x, const Matching& m, const Standing& before, double w) {
+  Matrix<float> v(x.rows(), x.cols());
+  for (index_t i = 0; i < x.rows(); ++i) {
+    const index_t p = m.prev[static_cast<std::size_t>(i)];
+    const std::vector<float>* old = p >= 0 ? &before.customers[static_cast<std::size_t>(p)].smoothed : nullptr;
+    const bool blend = old != nullptr && static_cast<index_t>(old->size()) == x.cols() && w < 1.0;
+    for (index_t j = 0; j < x.cols(); ++j)
+      v(i, j) = blend ? static_cast<float>(w * x(i, j) + (1.0 - w) * (*old)[static_cast<std::size_t>(j)]) : x(i, j);
+  }
+  return v;
+}
+
+struct Answer {
+  std::int32_t label = 0;
+  float confidence = 0;
+};
+
+// The first best segment of one row's scores and its confidence, as model::predict() gives them.
+Answer best_of(const double* scores, index_t k, bool mixture) {
+  if (mixture) {
+    index_t best = 0;
+    for (index_t s = 1; s < k; ++s)
+      if (scores[s] > scores[best]) best = s;
+    return {static_cast<std::int32_t>(best), static_cast<float>(scores[best])};
+  }
+  double d1 = std::numeric_limits<double>::infinity(), d2 = d1;
+  index_t best = 0;
+  for (index_t s = 0; s < k; ++s) {
+    const double dist = -scores[s];
+    if (dist < d1) {
+      d2 = d1, d1 = dist, best = s;
+    } else if (dist < d2) {
+      d2 = dist;
+    }
+  }
+  const float conf = k < 2 ? 1.0f : d2 > 0 ? static_cast<float>(1.0 - d1 / d2) : 0.0f;
+  return {static_cast<std::int32_t>(best), conf};
+}
+
+// Whether `to` beats `from` by the switch margin (scores: negated squared distances or posteriors).
+bool beats(double to, double from, double margin, bool mixture) {
+  return mixture ? to >= from + margin : -from >= (1.0 + margin) * -to;
+}
+
+// One customer's day: the published segment, its confidence and since, and the reason.
+struct Decision {
+  std::int32_t segment = 0, raw = 0, answered = 0;  // published, raw answer, smoothed answer
+  float confidence = 0;
+  Seconds since = 0;
+  const char* reason = nullptr;  // "new", "moved", "held" or nullptr (stayed)
+};
+
+Decision decide(const double* raw_scores, const double* scores, index_t k, bool mixture,
+                const store::CustomerDay* prev, Seconds as_of, const Controls& c) {
+  const Answer raw = best_of(raw_scores, k, mixture), cand = best_of(scores, k, mixture);
+  if (prev == nullptr) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "new"};
+  const std::int32_t cur = prev->segment;
+  if (cand.label == cur) return {cur, raw.label, cand.label, cand.confidence, prev->since, nullptr};
+  if (cur < 0 || cur >= k) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
+  const bool margin_ok = beats(scores[cand.label], scores[cur], c.switch_margin, mixture);
+  const bool resident = static_cast<double>(as_of - prev->since) >= c.min_residency_days * kSecondsPerDay;
+  if (margin_ok && resident) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
+  return {cur, raw.label, cand.label, mixture ? static_cast<float>(scores[cur]) : 0.0f, prev->since, "held"};
+}
+
+std::vector<double> column_means(MatrixView<const float> x) {
+  std::vector<double> mean(static_cast<std::size_t>(x.cols), 0.0);
+  for (index_t j = 0; j < x.cols; ++j) {
+    double sum = 0;
+    index_t n = 0;
+    for (index_t i = 0; i < x.rows; ++i)
+      if (!std::isnan(x(i, j))) sum += x(i, j), ++n;
+    mean[static_cast<std::size_t>(j)] = n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+  }
+  return mean;
+}
+
+// The three selected columns whose mean moved most since the base, in the fit's standard deviations.
+std::vector<FeatureMove> top_moves(const model::SegmentModel& model, const std::vector<double>& from,
+                                   const std::vector<double>& to) {
+  const auto names = model::selected_names(model);
+  std::vector<FeatureMove> moves;
+  for (std::size_t j = 0; j < to.size() && j < from.size() && j < names.size(); ++j) {
+    const double sd = j < model.reference.sd.size() && model.reference.sd[j] > 0 ? model.reference.sd[j] : 1.0;
+    const double shift = (to[j] - from[j]) / sd;
+    if (std::isfinite(shift)) moves.push_back({names[j], from[j], to[j], shift});
+  }
+  std::stable_sort(moves.begin(), moves.end(),
+                   [](const FeatureMove& a, const FeatureMove& b) { return std::abs(a.shift_sd) > std::abs(b.shift_sd); });
+  if (moves.size() > 3) moves.resize(3);
+  return moves;
+}
+
+// Segment sizes, entries, exits and mean confidence of the day.
+void count_segments(index_t k, DayResult& r) {
+  r.segments.resize(static_cast<std::size_t>(k));
+  std::vector<double> conf(static_cast<std::size_t>(k), 0.0);
+  for (index_t s = 0; s < k; ++s) r.segments[static_cast<std::size_t>(s)].segment = static_cast<std::int32_t>(s);
+  const auto at = [&](std::optional<std::int32_t> s) -> store::SegmentDayRecord* {
+    return s && *s >= 0 && *s < k ? &r.segments[static_cast<std::size_t>(*s)] : nullptr;
+  };
+  for (const auto& c : r.customers)
+    if (auto* seg = at(c.segment)) ++seg->size, conf[static_cast<std::size_t>(c.segment)] += c.confidence;
+  for (const auto& t : r.transitions) {
+    if (t.reason == "held") continue;
+    if (auto* seg = at(t.to)) ++seg->entered;
+    if (auto* seg = at(t.from)) ++seg->exited;
+  }
+  for (auto& seg : r.segments)
+    seg.mean_confidence = seg.size > 0 ? conf[static_cast<std::size_t>(seg.segment)] / static_cast<double>(seg.size) : 0.0;
+}
+
+void add_left(const Standing& before, const Matching& m, DayResult& r) {
+  std::vector<char> seen(before.customers.size(), 0);
+  for (index_t p : m.prev)
+    if (p >= 0) seen[static_cast<std::size_t>(p)] = 1;
+  for (std::size_t j = 0; j < before.customers.size(); ++j)
+    if (seen[j] == 0) {
+      r.transitions.push_back({before.customers[j].customer_id, before.customers[j].segment, std::nullopt, "", "left"});
+      ++r.left;
+    }
+  std::sort(r.transitions.begin(), r.transitions.end(),
+            [](const auto& a, const auto& b) { return a.customer_id < b.customer_id; });
+}
+
+}  // namespace
+
+Result<DayResult> assign_day(const Context& ctx, const model::SegmentModel& model, const Standing& before,
+                             const std::vector<std::string>& ids, const model::Embedded& today, Seconds as_of,
+                             const Controls& controls) {
+  const index_t n = today.space.rows(), k = model.k();
+  if (static_cast<index_t>(ids.size()) != n)
+    return Status::invalid_input("assign", fmt::format("{} ids for {} rows", ids.size(), n));
+  KOHORT_ASSIGN_OR_RETURN(const Matching m, match_rows(ids, before));
+  const Matrix<float> v = smoothed_vectors(today.space, m, before, today_weight(controls, before.as_of, as_of));
+  const bool mixture = model.clusterer.gmm.has_value();
+  std::vector<Decision> decisions(static_cast<std::size_t>(n));
+  std::vector<double> raw_scores, scores;
+  for (index_t b = 0; b < n; b += kBlock) {
+    const index_t e = std::min(n, b + kBlock);
+    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, today.space.cview(), b, e, raw_scores));
+    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, v.cview(), b, e, scores));
+    for (index_t i = b; i < e; ++i) {
+      const index_t p = m.prev[static_cast<std::size_t>(i)];
+      decisions[static_cast<std::size_t>(i)] =
+          decide(&raw_scores[static_cast<std::size_t>((i - b) * k)], &scores[static_cast<std::size_t>((i - b) * k)], k,
+                 mixture, p >= 0 ? &before.customers[static_cast<std::size_t>(p)] : nullptr, as_of, controls);
+    }
+  }
+  DayResult r;
+  r.assigned = n;
+  r.customers.reserve(static_cast<std::size_t>(n));
+  for (index_t i : m.order) {
+    const Decision& d = decisions[static_cast<std::size_t>(i)];
+    const index_t p = m.prev[static_cast<std::size_t>(i)];
+    const store::CustomerDay* prev = p >= 0 ? &before.customers[static_cast<std::size_t>(p)] : nullptr;
+    const bool keep_vector = controls.smoothing_halflife_days > 0;
+    r.customers.push_back({ids[static_cast<std::size_t>(i)], d.segment, d.raw, d.confidence, d.since,
+                           keep_vector ? std::vector<float>(v.row(i), v.row(i) + v.cols()) : std::vector<float>{}});
+    if (prev != nullptr && d.raw != prev->raw_segment) ++r.raw_moved;
+    if (d.reason == nullptr) continue;
+    const std::string reason = d.reason;
+    r.transitions.push_back({ids[static_cast<std::size_t>(i)],
+                             prev ? std::optional<std::int32_t>(prev->segment) : std::nullopt,
+                             reason == "held" ? d.answered : d.segment,
+                             "", reason});
+    r.new_customers += reason == "new";
+    r.moved += reason == "moved";
+    r.held += reason == "held";
+  }
+  add_left(before, m, r);
+  count_segments(k, r);
+  r.moved_share = n > 0 ? static_cast<double>(r.moved) / static_cast<double>(n) : 0.0;
+  r.raw_moved_share = n > 0 ? static_cast<double>(r.raw_moved) / static_cast<double>(n) : 0.0;
+  r.feature_means = column_means(today.selected.cview());
+  r.top_moves = top_moves(model, before.feature_means, r.feature_means);
+  if (r.raw_moved_share > controls.max_moved) r.alarm_reasons.emplace_back("raw_moved_share");
+  if (controls.max_feature_shift > 0 && !r.top_moves.empty() &&
+      std::abs(r.top_moves.front().shift_sd) > controls.max_feature_shift)
+    r.alarm_reasons.emplace_back("feature_shift");
+  r.alarm = !r.alarm_reasons.empty();
+  return r;
+}
+
+}  // namespace kohort::assign

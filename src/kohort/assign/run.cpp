@@ -1,0 +1,157 @@
+#include "kohort/assign/run.h"
+
+#include <fmt/format.h>
+
+#include "kohort/core/text.h"
+#include "kohort/core/time.h"
+
+namespace kohort::assign {
+
+namespace {
+
+using nlohmann::json;
+
+Result<std::pair<std::int64_t, model::SegmentModel>> read_model(store::Store& store, std::optional<std::int64_t> version) {
+  if (!version) {
+    KOHORT_ASSIGN_OR_RETURN(const auto latest, store.latest());
+    if (!latest)
+      return Status::not_found("store", "nothing is published in the store yet", "publish a model first: kohort fit DATA --store …");
+    version = latest->version;
+  }
+  KOHORT_ASSIGN_OR_RETURN(const std::string text, store.model_json(*version));
+  const json doc = json::parse(text, nullptr, false);
+  KOHORT_ASSIGN_OR_RETURN(auto model, model::SegmentModel::from_json(doc));
+  return std::pair{*version, std::move(model)};
+}
+
+// The version's own assignments as the standing at its cut.
+Result<Standing> fit_standing(store::Store& store, std::int64_t version, const model::SegmentModel& model) {
+  KOHORT_ASSIGN_OR_RETURN(const auto rows, store.assignments(version));
+  Standing s;
+  s.as_of = model.as_of;
+  s.from_fit = true;
+  s.feature_means = model.reference.mean;
+  s.customers.reserve(rows.size());
+  for (const auto& a : rows) {
+    const auto since = parse_iso8601(a.since);
+    s.customers.push_back({a.customer_id, a.segment, a.segment, a.confidence, since ? *since : model.as_of, {}});
+  }
+  return s;
+}
+
+Result<Standing> day_standing(store::Store& store, const store::AssignDayInfo& day) {
+  Standing s;
+  KOHORT_ASSIGN_OR_RETURN(s.customers, store.day_standing(day.as_of));
+  s.as_of = *parse_iso8601(day.as_of);
+  s.from_fit = false;
+  const json figures = json::parse(day.figures_json, nullptr, false);
+  if (figures.is_object() && figures.contains("feature_means") && figures["feature_means"].is_array())
+    for (const auto& v : figures["feature_means"]) s.feature_means.push_back(v.is_number() ? v.get<double>() : 0.0);
+  return s;
+}
+
+json segments_json(const model::SegmentModel& model, const DayResult& day) {
+  json out = json::array();
+  for (const auto& s : day.segments)
+    out.push_back({{"id", s.segment},
+                   {"name", model.segment_names[static_cast<std::size_t>(s.segment)]},
+                   {"size", s.size},
+                   {"entered", s.entered},
+                   {"exited", s.exited},
+                   {"mean_confidence", s.mean_confidence}});
+  return out;
+}
+
+json figures_json(const DayPlan& plan, const DayResult& day, std::int64_t prospects, const RunOptions& o, bool alarm) {
+  json moves = json::array();
+  for (const auto& m : day.top_moves) moves.push_back({{"feature", m.feature}, {"from", m.from}, {"to", m.to}, {"shift_sd", m.shift_sd}});
+  json means = json::array();
+  for (double v : day.feature_means) means.push_back(std::isfinite(v) ? json(v) : json(nullptr));
+  const auto& c = o.controls;
+  return {{"as_of", format_datetime(o.as_of)},
+          {"model_version", plan.version},
+          {"base", plan.base},
+          {"customers", day.assigned + prospects},
+          {"assigned", day.assigned},
+          {"prospects", prospects},
+          {"new", day.new_customers},
+          {"moved", day.moved},
+          {"moved_share", day.moved_share},
+          {"raw_moved_share", day.raw_moved_share},
+          {"held", day.held},
+          {"left", day.left},
+          {"alarm", alarm},
+          {"alarm_reasons", day.alarm_reasons},
+          {"max_moved", c.max_moved},
+          {"max_feature_shift", c.max_feature_shift},
+          {"published", !alarm || o.accept_alarm},
+          {"controls", {{"min_residency_days", c.min_residency_days},
+                        {"smoothing_halflife_days", c.smoothing_halflife_days},
+                        {"switch_margin", c.switch_margin}}},
+          {"moved_features", moves},
+          {"segments", segments_json(plan.model, day)},
+          {"feature_means", means}};
+}
+
+}  // namespace
+
+Result<DayPlan> plan_day(store::Store& store, const RunOptions& o) {
+  DayPlan plan;
+  KOHORT_ASSIGN_OR_RETURN(auto read, read_model(store, o.version));
+  plan.version = read.first;
+  plan.model = std::move(read.second);
+  if (o.as_of < plan.model.as_of)
+    return Status::invalid_input("--as-of", fmt::format("{} is before the cut of model version {} ({}), whose assignment is current from then on",
+                                                        format_date(o.as_of), plan.version, format_date(plan.model.as_of)),
+                                 fmt::format("assign a day on or after {}", format_date(plan.model.as_of)));
+  KOHORT_ASSIGN_OR_RETURN(const auto days, store.assign_days());
+  const store::AssignDayInfo* latest = nullptr;   // the latest current day
+  const store::AssignDayInfo* base = nullptr;     // the latest current day before the date
+  for (const auto& d : days) {
+    if (d.status != "current") continue;
+    latest = &d;
+    if (*parse_iso8601(d.as_of) < o.as_of) base = &d;
+  }
+  if (latest != nullptr && o.as_of < *parse_iso8601(latest->as_of))
+    return Status::invalid_input("--as-of", fmt::format("{} is before the current assignment day {}", format_date(o.as_of),
+                                                        format_date(*parse_iso8601(latest->as_of))),
+                                 "assign the current day again or a later one; past days are kept as they were published");
+  const bool from_day = base != nullptr && base->version == plan.version && *parse_iso8601(base->as_of) >= plan.model.as_of;
+  if (from_day) {
+    KOHORT_ASSIGN_OR_RETURN(plan.before, day_standing(store, *base));
+    plan.base = base->as_of;
+  } else {
+    KOHORT_ASSIGN_OR_RETURN(plan.before, fit_standing(store, plan.version, plan.model));
+    plan.base = "fit";
+  }
+  return plan;
+}
+
+Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& plan, const features::FeatureTable& raw,
+                        const std::vector<std::string>& ids, std::int64_t prospects, const RunOptions& o) {
+  KOHORT_ASSIGN_OR_RETURN(const auto embedded, model::embed_features(ctx, plan.model, raw));
+  if (!embedded.missing_features.empty())
+    ctx.log().warn("{} of the model's features are absent from the data and count as missing: {}",
+                   embedded.missing_features.size(), embedded.missing_features.front());
+  Outcome out;
+  KOHORT_ASSIGN_OR_RETURN(out.day, assign_day(ctx, plan.model, plan.before, ids, embedded, o.as_of, o.controls));
+  out.published = !out.day.alarm || o.accept_alarm;
+  out.figures = figures_json(plan, out.day, prospects, o, out.day.alarm);
+  store::AssignDayRequest request;
+  request.version = plan.version;
+  request.as_of = format_datetime(o.as_of);
+  request.current = out.published;
+  request.figures_json = json_text(out.figures);
+  request.segments = out.day.segments;
+  if (out.published) {
+    request.transitions = out.day.transitions;
+    request.customers = std::move(out.day.customers);  // the largest part: not copied
+  }
+  request.command = o.command;
+  request.options_json = json_text(o.options);
+  request.started_at = o.started_at;
+  KOHORT_RETURN_IF_ERROR(store.publish_day(request));
+  return out;
+}
+
+}  // namespace kohort::assign
