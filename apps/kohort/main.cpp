@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", "kohort " KOHORT_VERSION);
   app.footer("Run `kohort <command> --help` for the options of a command.\n"
-             "Exit codes: 0 done, 1 bad input or data, 2 bad usage.");
+             "Exit codes: 0 done, 1 bad input or data, 2 bad usage, 3 done but a person must look "
+             "(an assignment alarm held a day back).");
 
   kohort::app::add_cluster_command(app, shell);
   kohort::app::add_check_command(app, shell);
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   kohort::app::add_fit_command(app, shell);
   kohort::app::add_report_command(app, shell);
   kohort::app::add_demo_command(app, shell);
+  kohort::app::add_assign_command(app, shell);
 
   try {
     app.parse(argc, argv);

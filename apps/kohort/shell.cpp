@@ -18,6 +18,9 @@
 #include "kohort/core/paths.h"
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
+#include "kohort/features/compute.h"
+#include "kohort/features/partitioned.h"
+#include "kohort/model/fit.h"
 #include "kohort/store/store.h"
 
 namespace kohort::app {
@@ -395,6 +398,35 @@ Result<io::PartitionedDataset> SplitOptions::split(const Context& ctx, const std
   ctx.log().info("partition files: {} of text in {} compressed", format_size(parts.spill_text_bytes),
                  format_size(parts.spill_file_bytes));
   return parts;
+}
+
+Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const std::string& data,
+                                                     io::ReadOptions& read, const features::FeatureSpec& spec) const {
+  std::uint64_t limit = 0;
+  KOHORT_ASSIGN_OR_RETURN(const std::uint32_t n, plan(data, read, limit));
+  Rows rows;
+  if (n > 1) {
+    KOHORT_ASSIGN_OR_RETURN(auto parts, split(ctx, data, read, n, limit));
+    log_load(ctx, parts.reports, parts.notes);
+    std::vector<index_t> prospects(n, 0);
+    const features::PartitionVisitor count = [&](std::uint32_t k, const io::Dataset& ds,
+                                                 const features::FeatureTable& t) -> Status {
+      prospects[k] = model::count_prospects(ds.log, t);
+      return {};
+    };
+    KOHORT_ASSIGN_OR_RETURN(auto merged, features::compute_features_partitioned(ctx, parts, spec, count));
+    rows.table = std::move(merged.table);
+    rows.ids = std::move(merged.ids);
+    for (index_t p : prospects) rows.prospects += p;
+    return rows;
+  }
+  KOHORT_ASSIGN_OR_RETURN(auto loaded, io::load_dataset(ctx, data, read));
+  log_load(ctx, loaded.reports, loaded.notes);
+  KOHORT_ASSIGN_OR_RETURN(rows.table, features::compute_features(ctx, loaded.log, spec));
+  rows.prospects = model::count_prospects(loaded.log, rows.table);
+  rows.ids.reserve(static_cast<std::size_t>(rows.table.rows()));
+  for (auto c : rows.table.customers) rows.ids.push_back(loaded.log.external_id(c));
+  return rows;
 }
 
 }  // namespace kohort::app

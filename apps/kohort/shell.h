@@ -13,6 +13,8 @@
 #include "kohort/core/progress.h"
 #include "kohort/core/result.h"
 #include "kohort/core/status.h"
+#include "kohort/features/feature_table.h"
+#include "kohort/features/feature_spec.h"
 #include "kohort/io/dataset.h"
 
 namespace kohort::app {
@@ -75,6 +77,16 @@ struct SplitOptions {
   /// below 64 MiB, is refused when the command line is parsed, exit 2).
   [[nodiscard]] Result<std::uint32_t> plan(const std::string& data, io::ReadOptions& read,
                                            std::uint64_t& limit) const;
+  /// The feature rows of `data` as of spec.as_of (which must be set), read whole or one
+  /// partition at a time as plan() decides: the code `kohort fit` computes its features with.
+  /// Logs the load. Fails as plan(), split(), io::load_dataset() and compute_features().
+  struct Rows {
+    features::FeatureTable table;
+    std::vector<std::string> ids;   ///< row → external customer id
+    index_t prospects = 0;          ///< customers with events but no purchase before the cut
+  };
+  [[nodiscard]] Result<Rows> feature_rows(const Context& ctx, const std::string& data, io::ReadOptions& read,
+                                          const features::FeatureSpec& spec) const;
   /// Splits `data` into `partitions` under the spill folder, logging where and how much.
   [[nodiscard]] Result<io::PartitionedDataset> split(const Context& ctx, const std::string& data,
                                                      const io::ReadOptions& read, std::uint32_t partitions,
@@ -127,5 +139,6 @@ void add_check_command(CLI::App& app, Shell& shell);
 void add_simulate_command(CLI::App& app, Shell& shell);
 void add_features_command(CLI::App& app, Shell& shell);
 void add_clv_command(CLI::App& app, Shell& shell);
+void add_assign_command(CLI::App& app, Shell& shell);
 
 }  // namespace kohort::app

@@ -1,0 +1,165 @@
+// kohort assign DATA --as-of DATE — every customer's segment for a day under the published
+// model, with stability controls, transitions and the moved-share alarm (assign/run.h).
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/assign/run.h"
+#include "kohort/core/text.h"
+#include "kohort/core/time.h"
+#include "kohort/store/store.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct AssignArgs {
+  std::string data;
+  std::string as_of;
+  std::string store = "kohort.db";
+  std::int64_t model_version = 0;
+  std::string config;
+  std::string on_error = "fail";
+  assign::Controls controls;
+  bool accept_alarm = false;
+  SplitOptions split;
+  NowOption now;
+  std::string command, started_at;
+  nlohmann::json options;
+};
+
+std::string day_table(const nlohmann::json& f) {
+  std::string t = fmt::format("{:>3}  {:<40}  {:>9}  {:>7}  {:>7}\n", "id", "segment", "customers", "entered", "exited");
+  for (const auto& s : f["segments"])
+    t += fmt::format("{:>3}  {:<40}  {:>9}  {:>7}  {:>7}\n", s["id"].get<int>(), s["name"].get<std::string>(),
+                     s["size"].get<std::int64_t>(), s["entered"].get<std::int64_t>(), s["exited"].get<std::int64_t>());
+  return t;
+}
+
+std::string moved_features(const nlohmann::json& f) {
+  std::string out;
+  for (const auto& m : f["moved_features"])
+    out += fmt::format("{}{} ({:+.2f} sd)", out.empty() ? "" : ", ", m["feature"].get<std::string>(), m["shift_sd"].get<double>());
+  return out.empty() ? "none measured" : out;
+}
+
+int run_assign(Shell& shell, AssignArgs& a) {
+  const Context ctx = shell.context();
+  assign::RunOptions o;
+  const auto day = parse_iso8601(a.as_of);
+  if (!day)
+    return shell.usage_error(Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
+                                                      "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
+  o.as_of = *day;
+  if (a.model_version > 0) o.version = a.model_version;
+  o.controls = a.controls;
+  o.accept_alarm = a.accept_alarm;
+  o.command = a.command, o.started_at = a.started_at, o.options = a.options;
+  io::ReadOptions ro;
+  ro.now = a.now.resolve();
+  ro.config = a.config;
+  if (!io::parse_on_error(a.on_error, ro.on_error))
+    return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
+                                                      "use fail, skip or quarantine"));
+  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--store", a.store}}); !s.ok()) return shell.fail(s);
+
+  auto st = store::Store::open(a.store);
+  if (!st.ok()) return shell.fail(st.status());
+  store::Store& store = **st;
+  auto lock = store.lock_runs("kohort assign");
+  if (!lock.ok()) return shell.fail(lock.status());
+  auto fail_run = [&](const Status& s) {
+    (void)store.record_failed_run({a.command, fmt::format("{}: {}", s.where(), s.what()), a.started_at, json_text(a.options)});
+    return shell.fail(s);
+  };
+  auto plan = assign::plan_day(store, o);
+  if (!plan.ok()) return fail_run(plan.status());
+  ctx.log().info("assigning as of {} with model version {} (from {})", format_date(o.as_of), plan->version,
+                 plan->base == "fit" ? "the fit's assignments" : "the assignment of " + plan->base.substr(0, 10));
+  features::FeatureSpec spec = plan->model.spec;
+  spec.as_of = o.as_of;
+  auto rows = a.split.feature_rows(ctx, a.data, ro, spec);
+  if (!rows.ok()) return fail_run(rows.status());
+  auto out = assign::run_day(ctx, store, *plan, rows->table, rows->ids, rows->prospects, o);
+  if (!out.ok()) return fail_run(out.status());
+
+  const auto& f = out->figures;
+  ctx.log().info("{} customers assigned ({} new, {} moved, {} held, {} left; raw answers moved {:.1f}%)",
+                 f["assigned"].get<std::int64_t>(), f["new"].get<std::int64_t>(), f["moved"].get<std::int64_t>(),
+                 f["held"].get<std::int64_t>(), f["left"].get<std::int64_t>(), 100 * f["raw_moved_share"].get<double>());
+  if (out->day.alarm)
+    ctx.log().warn("alarm: {:.1f}% of the customers got a different answer from the model than on {} (alarm above "
+                   "--max-moved {:.1f}%); the features that moved most: {} (alarm above --max-feature-shift {} sd)",
+                   100 * out->day.raw_moved_share, plan->base == "fit" ? "the fit" : plan->base.substr(0, 10),
+                   100 * a.controls.max_moved, moved_features(f), a.controls.max_feature_shift);
+  if (!out->published)
+    ctx.log().warn("the day is recorded but not published; check the data, then publish it with --accept-alarm");
+  if (shell.json) {
+    nlohmann::json j = f;
+    j.erase("feature_means");
+    shell.print_json(j);
+  } else {
+    std::cout << day_table(f);
+  }
+  return out->published ? 0 : 3;
+}
+
+}  // namespace
+
+void add_assign_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<AssignArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "assign",
+      "Every customer's segment for a day under the published model, with stability controls, "
+      "transitions and an alarm when the model's answers moved too much.\n"
+      "Example: kohort assign data/ --as-of 2024-07-02 --store kohort.db");
+  cmd->add_option("data", a->data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
+  cmd->add_option("--as-of", a->as_of,
+                  "the day: features from events before this date (00:00 UTC); not before the current "
+                  "assignment day\nexample: --as-of 2024-07-02")
+      ->required();
+  cmd->add_option("--store", a->store, "the store with the published model: a SQLite file or a postgresql:// URL "
+                                       "(default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--model-version", a->model_version, "assign with this model version (default: the latest)\nexample: --model-version 3")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--config", a->config, "a kohort.toml to use instead of the dataset folder's own\nexample: --config shop.toml");
+  cmd->add_option("--on-error", a->on_error, "a malformed row: fail (default), skip or quarantine\nexample: --on-error skip");
+  cmd->add_option("--min-residency", a->controls.min_residency_days,
+                  "days a customer stays in a segment before they may leave it (default 7; 0 = off)\nexample: --min-residency 14")
+      ->check(CLI::Range(0.0, 3650.0));
+  cmd->add_option("--smoothing-halflife", a->controls.smoothing_halflife_days,
+                  "half-life in days of the exponentially weighted mean of each customer's vector over assignment "
+                  "days (default 7; 0 = off)\nexample: --smoothing-halflife 14")
+      ->check(CLI::Range(0.0, 3650.0));
+  cmd->add_option("--switch-margin", a->controls.switch_margin,
+                  "a move needs the new segment to beat the current one by this margin: k-means, a squared distance "
+                  "that many times smaller; a mixture, a posterior that much higher (default 0.1; 0 = off)"
+                  "\nexample: --switch-margin 0.2")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--max-moved", a->controls.max_moved,
+                  "alarm when more than this share of customers get another raw answer from the model than on the "
+                  "previous day (the fit's labels on the first day): the day is recorded but not published, exit 3 "
+                  "(default 0.15)\nexample: --max-moved 0.25")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--max-feature-shift", a->controls.max_feature_shift,
+                  "alarm too when the mean of a clustering feature moved by more than this many of the fit's standard "
+                  "deviations since the previous day, as when a feed switches to cents (default 1; 0 = off)"
+                  "\nexample: --max-feature-shift 2")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_flag("--accept-alarm", a->accept_alarm, "publish the day even when the alarm goes off");
+  a->split.add_to(cmd);
+  a->now.add_to(cmd);
+  add_common_flags(cmd, shell);
+  cmd->footer("Exit codes: 0 published, 1 bad input or data, 2 bad usage, 3 the alarm held the day back.");
+  cmd->callback([&shell, a, cmd] {
+    a->command = "kohort assign " + a->data + " --as-of " + a->as_of;
+    a->options = options_record(*cmd);
+    a->started_at = now_utc();
+    shell.exit_code = run_assign(shell, *a);
+  });
+}
+
+}  // namespace kohort::app
