@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <random>
 
 #include "common/fixtures.h"
 #include "kohort/cluster/internal/distance.h"
@@ -94,6 +95,45 @@ void expect_matches_sklearn(const std::string& fixture) {
   for (int c = 0; c < k; ++c)
     for (index_t t = 0; t < x.cols(); ++t)
       EXPECT_NEAR(fit->centers(c, t), centers[static_cast<std::size_t>(c)][static_cast<std::size_t>(t)], 1e-4);
+}
+
+// nearest_two's label is the direct distance's argmin (ties to the lower index), also for rows
+// on a boundary, on a centre, far away, and with two centres equal; whatever the thread count
+// and wherever the row sits in the matrix.
+TEST(KMeansKernel, NearestTwoIsTheDirectArgminAtAnyThreadCountAndPosition) {
+  const index_t k = 7, d = 37, n = 20000;
+  Matrix<float> c(k, d), x(n, d);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  for (index_t s = 0; s < k; ++s)
+    for (index_t j = 0; j < d; ++j) c(s, j) = s == 6 ? c(2, j) : 3.0f * g(rng);  // centre 6 equals centre 2
+  for (index_t i = 0; i < n; ++i) {
+    const index_t a = i % k, b = (i / k) % k;
+    for (index_t j = 0; j < d; ++j) {
+      const float mid = 0.5f * (c(a, j) + c(b, j));  // every third row on the bisector of a and b
+      x(i, j) = i % 3 == 0 ? mid : i % 3 == 1 ? c(a, j) + 0.3f * g(rng) : 1e3f * g(rng);
+    }
+  }
+  std::vector<float> dist(static_cast<std::size_t>(k));
+  const auto one = nearest_two(Context(1, 1), c.cview(), x.cview());
+  const auto two = nearest_two(Context(2, 1), c.cview(), x.cview());
+  const auto tail = nearest_two(Context(2, 1), c.cview(), x.cview().rows_range(777, n));
+  ASSERT_TRUE(one.ok() && two.ok() && tail.ok());
+  for (index_t i = 0; i < n; ++i) {
+    distances_to_centres(x.row(i), c.cview(), dist.data());
+    const auto want = static_cast<std::int32_t>(std::min_element(dist.begin(), dist.end()) - dist.begin());
+    ASSERT_EQ((*one)[static_cast<std::size_t>(i)].first, want) << "row " << i;
+    ASSERT_EQ((*two)[static_cast<std::size_t>(i)].first, want) << "row " << i;
+    if (i >= 777) {
+      ASSERT_EQ((*tail)[static_cast<std::size_t>(i - 777)].first, want) << "row " << i;
+    }
+    const auto& r = (*one)[static_cast<std::size_t>(i)];
+    ASSERT_NE(r.second, r.first);
+    EXPECT_LE(r.d1, r.d2);
+    EXPECT_NEAR(r.d1, dist[static_cast<std::size_t>(want)], 1e-3f * (1.0f + dist[static_cast<std::size_t>(want)]));
+  }
+  const Matrix<float> narrow(3, d - 1);
+  EXPECT_EQ(nearest_two(Context(1, 1), c.cview(), narrow.cview()).status().code(), Code::invalid_input);
 }
 
 TEST(KMeans, MatchesScikitLearnLloydFromTheSameCentres) {

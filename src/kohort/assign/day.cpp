@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/parallel.h"
 #include "kohort/core/text.h"
 
 namespace kohort::assign {
@@ -87,11 +88,6 @@ Answer best_of(const double* scores, index_t k, bool mixture) {
   return {static_cast<std::int32_t>(best), conf};
 }
 
-// Whether `to` beats `from` by the switch margin (scores: negated squared distances or posteriors).
-bool beats(double to, double from, double margin, bool mixture) {
-  return mixture ? to >= from + margin : -from >= (1.0 + margin) * -to;
-}
-
 // One customer's day: the published segment, its confidence and since, and the reason.
 struct Decision {
   std::int32_t segment = 0, raw = 0, answered = 0;  // published, raw answer, smoothed answer
@@ -100,29 +96,88 @@ struct Decision {
   const char* reason = nullptr;  // "new", "moved", "held" or nullptr (stayed)
 };
 
-Decision decide(const double* raw_scores, const double* scores, index_t k, bool mixture,
-                const store::CustomerDay* prev, Seconds as_of, const Controls& c) {
-  const Answer raw = best_of(raw_scores, k, mixture), cand = best_of(scores, k, mixture);
+// The controls applied to the model's answers. `against(cur)` says whether the candidate beats
+// segment `cur` by the switch margin, and the confidence of staying in `cur`.
+template <typename Against>
+Decision settle(Answer raw, Answer cand, index_t k, const store::CustomerDay* prev, Seconds as_of, const Controls& c,
+                Against against) {
   if (prev == nullptr) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "new"};
   const std::int32_t cur = prev->segment;
   if (cand.label == cur) return {cur, raw.label, cand.label, cand.confidence, prev->since, nullptr};
   if (cur < 0 || cur >= k) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
-  const bool margin_ok = beats(scores[cand.label], scores[cur], c.switch_margin, mixture);
+  const auto [margin_ok, stay_confidence] = against(cur);
   const bool resident = static_cast<double>(as_of - prev->since) >= c.min_residency_days * kSecondsPerDay;
   if (margin_ok && resident) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
-  return {cur, raw.label, cand.label, mixture ? static_cast<float>(scores[cur]) : 0.0f, prev->since, "held"};
+  return {cur, raw.label, cand.label, stay_confidence, prev->since, "held"};
+}
+
+const store::CustomerDay* previous(const Standing& before, const Matching& m, index_t i) {
+  const index_t p = m.prev[static_cast<std::size_t>(i)];
+  return p >= 0 ? &before.customers[static_cast<std::size_t>(p)] : nullptr;
+}
+
+// A mixture: posteriors of today's and the smoothed vector; a move needs posterior(new) ≥
+// posterior(current) + margin.
+Status decide_mixture(const Context& ctx, const model::SegmentModel& model, const Standing& before, const Matching& m,
+                      const Matrix<float>& x, const Matrix<float>& v, Seconds as_of, const Controls& c,
+                      std::vector<Decision>& out) {
+  const index_t n = x.rows(), k = model.k();
+  std::vector<double> raw_scores, scores;
+  for (index_t b = 0; b < n; b += kBlock) {
+    const index_t e = std::min(n, b + kBlock);
+    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, x.cview(), b, e, raw_scores));
+    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, v.cview(), b, e, scores));
+    for (index_t i = b; i < e; ++i) {
+      const double* s = &scores[static_cast<std::size_t>((i - b) * k)];
+      const Answer cand = best_of(s, k, true);
+      out[static_cast<std::size_t>(i)] =
+          settle(best_of(&raw_scores[static_cast<std::size_t>((i - b) * k)], k, true), cand, k, previous(before, m, i),
+                 as_of, c, [&](std::int32_t cur) {
+                   return std::pair{s[cand.label] >= s[cur] + c.switch_margin, static_cast<float>(s[cur])};
+                 });
+    }
+  }
+  return {};
+}
+
+// A centre model: the nearest centres of today's and the smoothed vector; a move needs
+// d²(current) ≥ (1 + margin)·d²(new).
+Status decide_centres(const Context& ctx, const model::SegmentModel& model, const Standing& before, const Matching& m,
+                      const Matrix<float>& x, const Matrix<float>& v, Seconds as_of, const Controls& c,
+                      std::vector<Decision>& out) {
+  const index_t n = x.rows(), k = model.k();
+  const auto centers = model.clusterer.centers.cview();
+  KOHORT_ASSIGN_OR_RETURN(const auto raw, cluster::nearest_two(ctx, centers, x.cview()));
+  KOHORT_ASSIGN_OR_RETURN(const auto near, cluster::nearest_two(ctx, centers, v.cview()));
+  parallel_for_blocks(ctx, n, 4096, [&](index_t, index_t s, index_t e) {
+    std::vector<float> dist(static_cast<std::size_t>(k));
+    for (index_t i = s; i < e; ++i) {
+      const auto& a = near[static_cast<std::size_t>(i)];
+      const auto& r = raw[static_cast<std::size_t>(i)];
+      out[static_cast<std::size_t>(i)] = settle(
+          {r.first, model::centre_confidence(r, k)}, {a.first, model::centre_confidence(a, k)}, k,
+          previous(before, m, i), as_of, c, [&](std::int32_t cur) {
+            cluster::distances_to_centres(v.row(i), centers, dist.data());
+            const double d_cur = dist[static_cast<std::size_t>(cur)];
+            return std::pair{d_cur >= (1.0 + c.switch_margin) * static_cast<double>(a.d1), 0.0f};
+          });
+    }
+  });
+  return {};
 }
 
 std::vector<double> column_means(MatrixView<const float> x) {
-  std::vector<double> mean(static_cast<std::size_t>(x.cols), 0.0);
-  for (index_t j = 0; j < x.cols; ++j) {
-    double sum = 0;
-    index_t n = 0;
-    for (index_t i = 0; i < x.rows; ++i)
-      if (!std::isnan(x(i, j))) sum += x(i, j), ++n;
-    mean[static_cast<std::size_t>(j)] = n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+  const auto d = static_cast<std::size_t>(x.cols);
+  std::vector<double> sum(d, 0.0);
+  std::vector<index_t> count(d, 0);
+  for (index_t i = 0; i < x.rows; ++i) {  // row by row: one pass over the matrix
+    const float* row = x.row(i);
+    for (std::size_t j = 0; j < d; ++j)
+      if (!std::isnan(row[j])) sum[j] += row[j], ++count[j];
   }
-  return mean;
+  for (std::size_t j = 0; j < d; ++j)
+    sum[j] = count[j] > 0 ? sum[j] / static_cast<double>(count[j]) : std::numeric_limits<double>::quiet_NaN();
+  return sum;
 }
 
 // The three selected columns whose mean moved most since the base, in the fit's standard deviations.
@@ -183,20 +238,10 @@ Result<DayResult> assign_day(const Context& ctx, const model::SegmentModel& mode
     return Status::invalid_input("assign", fmt::format("{} ids for {} rows", ids.size(), n));
   KOHORT_ASSIGN_OR_RETURN(const Matching m, match_rows(ids, before));
   const Matrix<float> v = smoothed_vectors(today.space, m, before, today_weight(controls, before.as_of, as_of));
-  const bool mixture = model.clusterer.gmm.has_value();
   std::vector<Decision> decisions(static_cast<std::size_t>(n));
-  std::vector<double> raw_scores, scores;
-  for (index_t b = 0; b < n; b += kBlock) {
-    const index_t e = std::min(n, b + kBlock);
-    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, today.space.cview(), b, e, raw_scores));
-    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, v.cview(), b, e, scores));
-    for (index_t i = b; i < e; ++i) {
-      const index_t p = m.prev[static_cast<std::size_t>(i)];
-      decisions[static_cast<std::size_t>(i)] =
-          decide(&raw_scores[static_cast<std::size_t>((i - b) * k)], &scores[static_cast<std::size_t>((i - b) * k)], k,
-                 mixture, p >= 0 ? &before.customers[static_cast<std::size_t>(p)] : nullptr, as_of, controls);
-    }
-  }
+  KOHORT_RETURN_IF_ERROR(model.clusterer.gmm
+                             ? decide_mixture(ctx, model, before, m, today.space, v, as_of, controls, decisions)
+                             : decide_centres(ctx, model, before, m, today.space, v, as_of, controls, decisions));
   DayResult r;
   r.assigned = n;
   r.customers.reserve(static_cast<std::size_t>(n));

@@ -1,5 +1,7 @@
 #include "kohort/assign/run.h"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "kohort/core/text.h"
@@ -129,12 +131,21 @@ Result<DayPlan> plan_day(store::Store& store, const RunOptions& o) {
 
 Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& plan, const features::FeatureTable& raw,
                         const std::vector<std::string>& ids, std::int64_t prospects, const RunOptions& o) {
+  auto clock = std::chrono::steady_clock::now();
+  const auto lap = [&](std::string_view stage, std::int64_t rows) {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - clock).count();
+    ctx.log().debug("{}: {:.3f} s ({:.2f}M rows/s)", stage, s, s > 0 ? static_cast<double>(rows) / s / 1e6 : 0.0);
+    clock = now;
+  };
   KOHORT_ASSIGN_OR_RETURN(const auto embedded, model::embed_features(ctx, plan.model, raw));
+  lap("transform and embed", raw.rows());
   if (!embedded.missing_features.empty())
     ctx.log().warn("{} of the model's features are absent from the data and count as missing: {}",
                    embedded.missing_features.size(), embedded.missing_features.front());
   Outcome out;
   KOHORT_ASSIGN_OR_RETURN(out.day, assign_day(ctx, plan.model, plan.before, ids, embedded, o.as_of, o.controls));
+  lap("assign (controls, transitions, counts)", raw.rows());
   out.published = !out.day.alarm || o.accept_alarm;
   out.figures = figures_json(plan, out.day, prospects, o, out.day.alarm);
   store::AssignDayRequest request;
@@ -150,7 +161,9 @@ Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& 
   request.command = o.command;
   request.options_json = json_text(o.options);
   request.started_at = o.started_at;
+  const auto rows = static_cast<std::int64_t>(request.customers.size());
   KOHORT_RETURN_IF_ERROR(store.publish_day(request));
+  lap("record the day", rows);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "kohort/cluster/internal/distance.h"
+#include "kohort/core/blas.h"
 #include "kohort/core/checks.h"
 #include "kohort/core/parallel.h"
 
@@ -604,6 +605,99 @@ Result<KMeansFit> fit_kmeans(const Context& ctx, MatrixView<const float> x,
   fit.n_iter = best.n_iter;
   fit.converged = best.converged;
   return fit;
+}
+
+void distances_to_centres(const float* x, MatrixView<const float> centers, float* out) {
+  for (index_t c = 0; c < centers.rows; ++c) out[c] = internal::squared_distance(x, centers.row(c), centers.cols);
+}
+
+namespace {
+
+// ‖x‖² of a d-vector with eight partial sums (vectorises without reassociation flags).
+float squared_norm(const float* x, index_t d) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  index_t j = 0;
+  for (; j + 8 <= d; j += 8)
+    for (int t = 0; t < 8; ++t) acc[t] += x[j + t] * x[j + t];
+  float tail = 0;
+  for (; j < d; ++j) tail += x[j] * x[j];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+
+// The nearest centre of a row whose SGEMM ranking is uncertain: every centre whose lower bound
+// reaches the nearest one's upper bound is measured directly.
+index_t nearest_directly(const float* x, MatrixView<const float> centers, const float* approx, const float* bound,
+                         float cut) {
+  index_t best = 0;
+  float d1 = std::numeric_limits<float>::infinity();
+  for (index_t c = 0; c < centers.rows; ++c) {
+    if (approx[c] - bound[c] > cut) continue;
+    const float d = internal::squared_distance(x, centers.row(c), centers.cols);
+    if (d < d1) d1 = d, best = c;
+  }
+  return best;
+}
+
+// One row's NearestTwo from its SGEMM distances `approx` and their rounding bounds (one pass;
+// the direct distances only when the nearest is not certain).
+NearestTwo nearest_two_row(const float* x, MatrixView<const float> centers, const float* approx, const float* bound) {
+  const index_t k = centers.rows;
+  const float inf = std::numeric_limits<float>::infinity();
+  index_t best = 0, low_at = -1;
+  float low1 = inf, low2 = inf;  // the two smallest lower bounds; low1 at low_at
+  for (index_t c = 0; c < k; ++c) {
+    if (approx[c] < approx[best]) best = c;
+    const float lo = approx[c] - bound[c];
+    if (lo < low1) low2 = low1, low1 = lo, low_at = c;
+    else if (lo < low2) low2 = lo;
+  }
+  const float upper = approx[best] + bound[best];
+  if (upper >= (low_at == best ? low2 : low1)) best = nearest_directly(x, centers, approx, bound, upper);
+  NearestTwo r;
+  r.first = static_cast<std::int32_t>(best);
+  r.d1 = std::max(0.0f, approx[best]);
+  r.d2 = inf;
+  for (index_t c = 0; c < k; ++c)
+    if (c != best && approx[c] < r.d2) r.d2 = approx[c], r.second = static_cast<std::int32_t>(c);
+  r.d2 = std::max(r.d1, r.d2);  // a tie decided directly: the SGEMM values may be a rounding apart
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<NearestTwo>> nearest_two(const Context& ctx, MatrixView<const float> centers, MatrixView<const float> x) {
+  if (x.cols != centers.cols)
+    return Status::invalid_input("input", fmt::format("rows have {} columns; the model expects {}", x.cols, centers.cols));
+  const index_t k = centers.rows, d = centers.cols;
+  std::vector<NearestTwo> out(static_cast<std::size_t>(x.rows));
+  const auto cn = internal::row_norms(ctx, centers);
+  std::vector<float> c_root(cn.size());
+  for (std::size_t c = 0; c < cn.size(); ++c) c_root[c] = std::sqrt(cn[c]);
+  // |approx − direct| ≤ (d + 8)·2⁻²⁴·(‖x‖² + ‖c‖² + 2‖x‖‖c‖) for either summation order, with FMA
+  // or without; four times that is the bound used.
+  const float tol = 4.0f * static_cast<float>(d + 8) * 0x1p-24f;
+  const int threads = std::max(1, ctx.threads());
+  std::vector<float> scratch(static_cast<std::size_t>(threads) * static_cast<std::size_t>(2 * internal::kTileRows * k));
+  parallel_for_blocks_indexed(ctx, x.rows, internal::kBlockRows, [&](int w, index_t, index_t b, index_t e) {
+    float* g = scratch.data() + static_cast<std::size_t>(w) * static_cast<std::size_t>(2 * internal::kTileRows * k);
+    float* bound = g + internal::kTileRows * k;
+    for (index_t t = b; t < e; t += internal::kTileRows) {
+      const index_t te = std::min(e, t + internal::kTileRows);
+      blas::gemm_abt(1.0f, x.rows_range(t, te), centers, 0.0f, MatrixView<float>(g, te - t, k));
+      for (index_t i = t; i < te; ++i) {
+        const float xn = squared_norm(x.row(i), d), sx = std::sqrt(xn);
+        float* gi = g + (i - t) * k;
+        float* bi = bound + (i - t) * k;
+        for (index_t c = 0; c < k; ++c) {
+          const float sum = sx + c_root[static_cast<std::size_t>(c)];  // (‖x‖ + ‖c‖)² ≥ ‖x‖² + ‖c‖² + 2|x·c|
+          gi[c] = xn + cn[static_cast<std::size_t>(c)] - 2.0f * gi[c];
+          bi[c] = tol * sum * sum + std::numeric_limits<float>::min();
+        }
+        out[static_cast<std::size_t>(i)] = nearest_two_row(x.row(i), centers, gi, bi);
+      }
+    }
+  });
+  return out;
 }
 
 Result<std::vector<std::int32_t>> assign_kmeans(const Context& ctx, MatrixView<const float> centers,

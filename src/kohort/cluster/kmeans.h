@@ -55,6 +55,28 @@ struct KMeansFit {
                                            const KMeansOptions& options,
                                            std::span<const float> weights = {});
 
+/// The squared Euclidean distance of one row `x` (centers.cols values) to each centre, into
+/// out[0..k): computed directly, with a fixed summation order (not as ‖x‖² − 2·x·c + ‖c‖²), so
+/// a row gets the same bits wherever it sits in a matrix and whichever thread computes it.
+void distances_to_centres(const float* x, MatrixView<const float> centers, float* out);
+
+/// A row's nearest and second-nearest centre with their squared distances (second = -1 and
+/// d2 = +∞ when k = 1). `first` is exactly the centre distances_to_centres() ranks nearest
+/// (ties to the lower index); d1 and d2 are the SGEMM distances, within a rounding bound of
+/// the direct ones.
+struct NearestTwo {
+  std::int32_t first = 0, second = -1;
+  float d1 = 0, d2 = 0;
+};
+
+/// NearestTwo of every row of x (n × d) among `centers` (k × d) at SGEMM speed: per tile of
+/// rows, ‖x‖² + ‖c‖² − 2·x·c and a rounding bound per centre; a row whose nearest centre is
+/// not certain within the bounds has its possible nearest centres measured directly, so the
+/// label is what distances_to_centres() would rank first, bit for bit. Deterministic at any
+/// ctx.threads() (tiles are fixed from row 0). Fails with invalid_input when the widths differ.
+[[nodiscard]] Result<std::vector<NearestTwo>> nearest_two(const Context& ctx, MatrixView<const float> centers,
+                                                         MatrixView<const float> x);
+
 /// Nearest centre of every row of x (n × d, same d as the fit); squared distances optional.
 [[nodiscard]] Result<std::vector<std::int32_t>> assign_kmeans(const Context& ctx,
                                                               MatrixView<const float> centers,

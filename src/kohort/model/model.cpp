@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/cluster/kmeans.h"
 #include "kohort/core/parallel.h"
 
 namespace kohort::model {
@@ -238,29 +239,11 @@ Result<Assignment> predict(const Context& ctx, const ClustererModel& c, MatrixVi
     }
     return a;
   }
-  parallel_for_blocks(ctx, n, 4096, [&](index_t, index_t s, index_t e) {
-    for (index_t i = s; i < e; ++i) {
-      double d1 = std::numeric_limits<double>::infinity(), d2 = d1;
-      index_t best = 0;
-      for (index_t c0 = 0; c0 < k; ++c0) {
-        double dist = 0;
-        for (index_t j = 0; j < d; ++j) {
-          const double diff = static_cast<double>(x(i, j)) - c.centers(c0, j);
-          dist += diff * diff;
-        }
-        if (dist < d1) {
-          d2 = d1;
-          d1 = dist;
-          best = c0;
-        } else if (dist < d2) {
-          d2 = dist;
-        }
-      }
-      a.labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(best);
-      a.confidence[static_cast<std::size_t>(i)] =
-          k < 2 ? 1.0f : d2 > 0 ? static_cast<float>(1.0 - d1 / d2) : 0.0f;
-    }
-  });
+  KOHORT_ASSIGN_OR_RETURN(const auto nearest, cluster::nearest_two(ctx, c.centers.cview(), x));
+  for (index_t i = 0; i < n; ++i) {
+    a.labels[static_cast<std::size_t>(i)] = nearest[static_cast<std::size_t>(i)].first;
+    a.confidence[static_cast<std::size_t>(i)] = centre_confidence(nearest[static_cast<std::size_t>(i)], k);
+  }
   return a;
 }
 
@@ -279,11 +262,11 @@ Result<Embedded> embed_features(const Context& ctx, const SegmentModel& model, c
       const index_t s = source[static_cast<std::size_t>(j)];
       aligned(i, j) = s < 0 ? std::numeric_limits<float>::quiet_NaN() : raw.values(i, s);
     }
-  KOHORT_ASSIGN_OR_RETURN(auto transformed, features::apply(ctx, model.transform, aligned.cview()));
-  const auto m = static_cast<index_t>(model.selected.size());
-  e.selected = Matrix<float>(n, m);
-  for (index_t i = 0; i < n; ++i)
-    for (index_t j = 0; j < m; ++j) e.selected(i, j) = transformed(i, model.selected[static_cast<std::size_t>(j)]);
+  // Only the selected columns are transformed: each output column depends on its source alone.
+  features::FittedTransform kept = model.transform;
+  kept.columns.clear();
+  for (index_t s : model.selected) kept.columns.push_back(model.transform.columns[static_cast<std::size_t>(s)]);
+  KOHORT_ASSIGN_OR_RETURN(e.selected, features::apply(ctx, kept, aligned.cview()));
   KOHORT_ASSIGN_OR_RETURN(e.space, embed(ctx, model, e.selected.cview()));
   return e;
 }
@@ -293,6 +276,11 @@ std::vector<std::string> selected_names(const SegmentModel& model) {
   std::vector<std::string> out;
   for (index_t s : model.selected) out.push_back(names[static_cast<std::size_t>(s)]);
   return out;
+}
+
+float centre_confidence(const cluster::NearestTwo& n, index_t k) {
+  if (k < 2) return 1.0f;
+  return n.d2 > 0 ? static_cast<float>(1.0 - static_cast<double>(n.d1) / static_cast<double>(n.d2)) : 0.0f;
 }
 
 Status segment_scores(const Context& ctx, const ClustererModel& c, MatrixView<const float> x, index_t begin,
@@ -309,15 +297,11 @@ Status segment_scores(const Context& ctx, const ClustererModel& c, MatrixView<co
     return {};
   }
   parallel_for_blocks(ctx, end - begin, 4096, [&](index_t, index_t s, index_t e) {
-    for (index_t i = s; i < e; ++i)
-      for (index_t c0 = 0; c0 < k; ++c0) {
-        double dist = 0;  // accumulated as predict() does, so that the first maximum is its label
-        for (index_t j = 0; j < d; ++j) {
-          const double diff = static_cast<double>(x(begin + i, j)) - c.centers(c0, j);
-          dist += diff * diff;
-        }
-        out[static_cast<std::size_t>(i * k + c0)] = -dist;
-      }
+    std::vector<float> dist(static_cast<std::size_t>(k));
+    for (index_t i = s; i < e; ++i) {
+      cluster::distances_to_centres(x.row(begin + i), c.centers.cview(), dist.data());  // as predict() does
+      for (index_t c0 = 0; c0 < k; ++c0) out[static_cast<std::size_t>(i * k + c0)] = -static_cast<double>(dist[static_cast<std::size_t>(c0)]);
+    }
   });
   return {};
 }

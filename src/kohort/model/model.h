@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kohort/cluster/gmm.h"
+#include "kohort/cluster/kmeans.h"
 #include "kohort/core/context.h"
 #include "kohort/core/matrix.h"
 #include "kohort/core/result.h"
@@ -100,6 +101,10 @@ struct Embedded {
 /// of component s (a mixture). The row's label under predict() is the first maximum.
 [[nodiscard]] Status segment_scores(const Context& ctx, const ClustererModel& clusterer, MatrixView<const float> x,
                                     index_t begin, index_t end, std::vector<double>& out);
+
+/// A centre model's confidence in a row's nearest centre: 1 − d₁²/d₂² (0 on a boundary, 1 at
+/// the centre; 1 when k = 1).
+[[nodiscard]] float centre_confidence(const cluster::NearestTwo& nearest, index_t k);
 
 /// The model's clustering space for already transformed and selected rows (PCA applied when
 /// the model has one).
