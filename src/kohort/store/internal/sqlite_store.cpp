@@ -515,19 +515,20 @@ Status SqliteStore::write_day_rows(const AssignDayRequest& request, const DayPla
   for (std::size_t i = 0; i < plan.sorted.size(); ++i) {
     const CustomerDay& c = *plan.sorted[i];
     if (i == 0 || c.since != last_since) last_since = c.since, since_text = format_datetime(c.since);
+    // Bound without copies: every buffer outlives the step. A vector's bytes are its floats in
+    // memory (little-endian), which is what vector_bytes() writes.
     sqlite3_reset(row.get());
-    bind(row.get(), 1, plan.as_of);
-    bind(row.get(), 2, c.customer_id);
+    sqlite3_bind_text(row.get(), 1, plan.as_of.data(), static_cast<int>(plan.as_of.size()), SQLITE_STATIC);
+    sqlite3_bind_text(row.get(), 2, c.customer_id.data(), static_cast<int>(c.customer_id.size()), SQLITE_STATIC);
     sqlite3_bind_int64(row.get(), 3, request.version);
     sqlite3_bind_int(row.get(), 4, c.segment);
     sqlite3_bind_int(row.get(), 5, c.raw_segment);
     sqlite3_bind_double(row.get(), 6, static_cast<double>(c.confidence));
-    bind(row.get(), 7, since_text);
+    sqlite3_bind_text(row.get(), 7, since_text.data(), static_cast<int>(since_text.size()), SQLITE_STATIC);
     if (c.smoothed.empty()) {
       sqlite3_bind_null(row.get(), 8);
     } else {
-      const std::string bytes = vector_bytes(c.smoothed);
-      sqlite3_bind_blob64(row.get(), 8, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+      sqlite3_bind_blob64(row.get(), 8, c.smoothed.data(), c.smoothed.size() * sizeof(float), SQLITE_STATIC);
     }
     if (sqlite3_step(row.get()) != SQLITE_DONE) return error("writing the day's assignments");
   }
