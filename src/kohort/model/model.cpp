@@ -1,6 +1,8 @@
 #include "kohort/model/model.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <limits>
 
 #include <fmt/format.h>
@@ -101,6 +103,12 @@ json SegmentModel::to_json() const {
   }
   j["clusterer"] = std::move(c);
   j["segment_names"] = segment_names;
+  j["segment_ids"] = segment_ids.empty() ? [&] {
+    std::vector<std::int32_t> ids(segment_names.size());
+    std::iota(ids.begin(), ids.end(), 0);
+    return ids;
+  }() : segment_ids;
+  if (!identity.is_null()) j["identity"] = identity;
   if (!reference.mean.empty()) j["reference"] = {{"mean", reference.mean}, {"sd", reference.sd}};
   j["segments"] = segments;
   j["diagnostics"] = diagnostics;
@@ -198,6 +206,15 @@ Result<SegmentModel> parse_model_document(const json& j) {
   KOHORT_ASSIGN_OR_RETURN(m.segment_names, field<std::vector<std::string>>(j, "segment_names"));
   if (static_cast<index_t>(m.segment_names.size()) != m.clusterer.centers.rows())
     return Status::invalid_input("model", "segment names and centres differ in count", "refit the model");
+  if (j.contains("segment_ids")) {
+    KOHORT_ASSIGN_OR_RETURN(m.segment_ids, field<std::vector<std::int32_t>>(j, "segment_ids"));
+    std::vector<std::int32_t> sorted = m.segment_ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted.size() != m.segment_names.size() || (!sorted.empty() && sorted.front() < 0) ||
+        std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      return Status::invalid_input("model", "segment_ids are not one distinct id ≥ 0 per segment", "refit the model");
+  }
+  m.identity = j.value("identity", json());
   if (const auto r = j.find("reference"); r != j.end()) {
     KOHORT_ASSIGN_OR_RETURN(m.reference.mean, field<std::vector<double>>(*r, "mean"));
     KOHORT_ASSIGN_OR_RETURN(m.reference.sd, field<std::vector<double>>(*r, "sd"));
@@ -245,6 +262,12 @@ Result<Assignment> predict(const Context& ctx, const ClustererModel& c, MatrixVi
     a.confidence[static_cast<std::size_t>(i)] = centre_confidence(nearest[static_cast<std::size_t>(i)], k);
   }
   return a;
+}
+
+index_t SegmentModel::position_of(std::int32_t id) const {
+  if (segment_ids.empty()) return id >= 0 && id < k() ? id : -1;
+  const auto it = std::find(segment_ids.begin(), segment_ids.end(), id);
+  return it == segment_ids.end() ? -1 : static_cast<index_t>(it - segment_ids.begin());
 }
 
 Result<Embedded> embed_features(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {

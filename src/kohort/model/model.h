@@ -53,14 +53,24 @@ struct SegmentModel {
   std::vector<index_t> selected;           ///< transformed columns kept for clustering
   std::optional<reduce::PcaFit> pca;
   ClustererModel clusterer;
-  std::vector<std::string> segment_names;  ///< id → name
+  std::vector<std::string> segment_names;  ///< segment position (the clusterer's component) → name
+  /// Segment position → published id: a segment's identity across versions (model/identity.h).
+  /// Empty in a model read from before ids were kept: then the id is the position.
+  std::vector<std::int32_t> segment_ids;
   Reference reference;
   // Explaining it (opaque to assignment): profiles, choice of k, metrics, map sample, CLV.
   nlohmann::json segments;      ///< array of profiles, one per segment id
   nlohmann::json diagnostics;   ///< {"metrics", "choice", "map", "heatmap", "stability", "dropped"}
   nlohmann::json clv;           ///< {"time_unit", "bgnbd", "gamma_gamma", "horizon"}
+  nlohmann::json identity;      ///< how the segments were matched to the previous version's (model/identity.h)
 
   [[nodiscard]] int k() const { return static_cast<int>(segment_names.size()); }
+  /// The published id of the segment at `position` (a label of predict()).
+  [[nodiscard]] std::int32_t id_of(index_t position) const {
+    return position < 0 ? -1 : segment_ids.empty() ? static_cast<std::int32_t>(position) : segment_ids[static_cast<std::size_t>(position)];
+  }
+  /// The position of the segment with published id `id`, or -1 when the model has none.
+  [[nodiscard]] index_t position_of(std::int32_t id) const;
   [[nodiscard]] nlohmann::json to_json() const;
   /// Fails with invalid_input (where "model", what names the key) for a document that is not a
   /// Kohort segment model or whose format_version is newer than this build reads.

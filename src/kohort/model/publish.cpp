@@ -22,7 +22,7 @@ std::string assignments_csv(const FitResult& fit) {
   const auto& b = fit.business;
   for (std::size_t i = 0; i < fit.labels.size(); ++i) {
     append_csv_field(csv, fit.customer_ids[i]);
-    fmt::format_to(it, ",{},", fit.labels[i]);
+    fmt::format_to(it, ",{},", fit.model.id_of(fit.labels[i]));
     append_csv_field(csv, names[static_cast<std::size_t>(fit.labels[i])]);
     fmt::format_to(it, ",{:.4f},{},{},{}\n", fit.confidence[i], value(b.clv, i, 2), value(b.p_alive, i, 4),
                    value(b.churn_risk, i, 4));
@@ -51,7 +51,7 @@ Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const RunIn
                             s["share"].get<double>(), json_text(s)});
   req.assignments.reserve(fit.labels.size());
   for (std::size_t i = 0; i < fit.labels.size(); ++i)
-    req.assignments.push_back({fit.customer_ids[i], fit.labels[i], fit.confidence[i], {}});
+    req.assignments.push_back({fit.customer_ids[i], fit.model.id_of(fit.labels[i]), fit.confidence[i], {}});
   req.run_metrics_json = json_text(fit.metrics);
   req.run_options_json = json_text(run.options);
   req.run_started_at = run.started_at;
