@@ -15,6 +15,7 @@
 #include "kohort/core/time.h"
 #include "kohort/io/dataset.h"
 #include "kohort/model/fit.h"
+#include "kohort/model/identity.h"
 #include "kohort/model/publish.h"
 #include "kohort/profile/describe.h"
 #include "kohort/store/store.h"
@@ -75,6 +76,23 @@ std::string segment_table(const model::FitResult& r) {
                      percent(s.business.churn_risk), why);
   }
   return t;
+}
+
+// "segments matched to version 3: 11 kept their ids, 1 born (id 14), 1 died (id 6)".
+void log_identity(const Context& ctx, const nlohmann::json& identity) {
+  const auto ids = [](const nlohmann::json& list) {
+    std::string out;
+    for (const auto& e : list) out += fmt::format("{}{}", out.empty() ? "" : ", ", e["id"].get<int>());
+    return out;
+  };
+  const auto& born = identity["births"];
+  const auto& died = identity["deaths"];
+  ctx.log().info("segments matched to version {}: {} kept their ids{}{}{}{}",
+                 identity["previous_version"].get<std::int64_t>(), identity["matched"].size(),
+                 born.empty() ? "" : fmt::format(", {} born (id {})", born.size(), ids(born)),
+                 died.empty() ? "" : fmt::format(", {} died (id {})", died.size(), ids(died)),
+                 identity["splits"].empty() ? "" : fmt::format(", {} split", identity["splits"].size()),
+                 identity["merges"].empty() ? "" : fmt::format(", {} merged", identity["merges"].size()));
 }
 
 int run_fit(Shell& shell, FitArgs& a) {
@@ -181,6 +199,12 @@ int run_fit(Shell& shell, FitArgs& a) {
   for (const auto& d : fit->dropped) ctx.log().debug("dropped {}: {}", d.name, d.reason);
   for (const auto& w : fit->warnings) ctx.log().warn("{}", w);
 
+  // Segment ids are identities: matched to the previous version's before anything is written.
+  auto previous = st ? model::read_previous(*st) : Result<std::optional<model::PreviousSegmentation>>(std::nullopt);
+  if (!previous.ok()) return fail_run(previous.status());
+  model::apply_identity(*fit, *previous ? model::match_identity(*fit, **previous) : model::first_identity(*fit));
+  if (*previous) log_identity(ctx, fit->model.identity);
+
   std::int64_t version = 0;
   if (st) {
     auto v = model::publish(*st, *fit, {a.command, a.started_at, a.options});
@@ -212,6 +236,7 @@ int run_fit(Shell& shell, FitArgs& a) {
                         {"clv", fit->model.clv},
                         {"decision", fit->model.diagnostics["choice"]},
                         {"algorithm", fit->model.diagnostics["algorithm"]},
+                        {"identity", fit->model.identity},
                         {"warnings", fit->warnings}};
     for (auto& [key, value] : m.items()) j[key] = value;
     if (version > 0) {

@@ -344,15 +344,16 @@ export function driversOption(seg: Segment, currency: string, scale: number): Op
 /// (segment -1) in grey last.
 export function mapOption(r: Report): Option {
   const k = r.segments.length;
+  // Segment ids are identities kept across versions, not positions: group by position.
+  const position = new Map(r.segments.map((seg, i) => [seg.id, i]));
   const groups: [number, number][][] = Array.from({ length: k + 1 }, () => []);
   for (let i = 0; i < r.map.x.length; ++i) {
-    const s = r.map.segment[i];
-    groups[s < 0 ? k : s].push([r.map.x[i], r.map.y[i]]);
+    groups[position.get(r.map.segment[i]) ?? k].push([r.map.x[i], r.map.y[i]]);
   }
-  const series = r.segments.map((seg) => ({
+  const series = r.segments.map((seg, i) => ({
     name: seg.name,
     type: "scatter",
-    data: groups[seg.id],
+    data: groups[i],
     symbolSize: 5,
     progressive: 0,
     large: false,

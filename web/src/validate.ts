@@ -1,5 +1,5 @@
 // Checks a parsed report document against the contract in types.ts: every key present with
-// the right type, and the shapes agreeing with each other (k segments with ids 0..k-1, a
+// the right type, and the shapes agreeing with each other (k segments with distinct ids, a
 // segments × features heatmap, map arrays of one length, a revenue period of two dates in
 // order, a positive churn horizon). All problems are collected, so the
 // page can list them at once.
@@ -132,8 +132,12 @@ function check(value: unknown, shape: Shape, path: string, errors: string[]): vo
 function checkConsistency(r: Report, errors: string[]): void {
   const k = r.segments.length;
   if (r.k !== k) errors.push(`k is ${r.k} but segments has ${k} entries`);
+  const ids = new Set<number>();
   r.segments.forEach((s, i) => {
-    if (s.id !== i) errors.push(`segments[${i}].id is ${s.id}; ids must be 0..k-1 in array order`);
+    if (!Number.isInteger(s.id) || s.id < 0)
+      errors.push(`segments[${i}].id is ${s.id}; segment ids are whole numbers ≥ 0`);
+    else if (ids.has(s.id)) errors.push(`segments[${i}].id ${s.id} repeats an earlier segment's`);
+    ids.add(s.id);
   });
   const d = r.heatmap.features.length;
   if (r.heatmap.phrases.length !== d) {
@@ -154,10 +158,10 @@ function checkConsistency(r: Report, errors: string[]): void {
       `map.x, map.y and map.segment differ in length (${n}, ${r.map.y.length}, ${r.map.segment.length})`,
     );
   }
-  const bad = r.map.segment.findIndex((s) => s < -1 || s >= k);
+  const bad = r.map.segment.findIndex((s) => s !== -1 && !ids.has(s));
   if (bad >= 0) {
     errors.push(
-      `map.segment[${bad}] is ${r.map.segment[bad]}; segments are -1 (outlier) or 0..${k - 1}`,
+      `map.segment[${bad}] is ${r.map.segment[bad]}, which is no segment's id (nor -1, an outlier)`,
     );
   }
   if (r.choice && r.choice.rows.length === 0) errors.push("choice.rows is empty");

@@ -99,12 +99,12 @@ struct Decision {
 // The controls applied to the model's answers. `against(cur)` says whether the candidate beats
 // segment `cur` by the switch margin, and the confidence of staying in `cur`.
 template <typename Against>
-Decision settle(Answer raw, Answer cand, index_t k, const store::CustomerDay* prev, Seconds as_of, const Controls& c,
-                Against against) {
+Decision settle(Answer raw, Answer cand, const model::SegmentModel& model, const store::CustomerDay* prev, Seconds as_of,
+                const Controls& c, Against against) {
   if (prev == nullptr) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "new"};
-  const std::int32_t cur = prev->segment;
+  const auto cur = static_cast<std::int32_t>(model.position_of(prev->segment));  // -1: not a segment of this model
   if (cand.label == cur) return {cur, raw.label, cand.label, cand.confidence, prev->since, nullptr};
-  if (cur < 0 || cur >= k) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
+  if (cur < 0) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
   const auto [margin_ok, stay_confidence] = against(cur);
   const bool resident = static_cast<double>(as_of - prev->since) >= c.min_residency_days * kSecondsPerDay;
   if (margin_ok && resident) return {cand.label, raw.label, cand.label, cand.confidence, as_of, "moved"};
@@ -131,7 +131,7 @@ Status decide_mixture(const Context& ctx, const model::SegmentModel& model, cons
       const double* s = &scores[static_cast<std::size_t>((i - b) * k)];
       const Answer cand = best_of(s, k, true);
       out[static_cast<std::size_t>(i)] =
-          settle(best_of(&raw_scores[static_cast<std::size_t>((i - b) * k)], k, true), cand, k, previous(before, m, i),
+          settle(best_of(&raw_scores[static_cast<std::size_t>((i - b) * k)], k, true), cand, model, previous(before, m, i),
                  as_of, c, [&](std::int32_t cur) {
                    return std::pair{s[cand.label] >= s[cur] + c.switch_margin, static_cast<float>(s[cur])};
                  });
@@ -155,7 +155,7 @@ Status decide_centres(const Context& ctx, const model::SegmentModel& model, cons
       const auto& a = near[static_cast<std::size_t>(i)];
       const auto& r = raw[static_cast<std::size_t>(i)];
       out[static_cast<std::size_t>(i)] = settle(
-          {r.first, model::centre_confidence(r, k)}, {a.first, model::centre_confidence(a, k)}, k,
+          {r.first, model::centre_confidence(r, k)}, {a.first, model::centre_confidence(a, k)}, model,
           previous(before, m, i), as_of, c, [&](std::int32_t cur) {
             cluster::distances_to_centres(v.row(i), centers, dist.data());
             const double d_cur = dist[static_cast<std::size_t>(cur)];
@@ -196,23 +196,24 @@ std::vector<FeatureMove> top_moves(const model::SegmentModel& model, const std::
   return moves;
 }
 
-// Segment sizes, entries, exits and mean confidence of the day.
-void count_segments(index_t k, DayResult& r) {
-  r.segments.resize(static_cast<std::size_t>(k));
-  std::vector<double> conf(static_cast<std::size_t>(k), 0.0);
-  for (index_t s = 0; s < k; ++s) r.segments[static_cast<std::size_t>(s)].segment = static_cast<std::int32_t>(s);
-  const auto at = [&](std::optional<std::int32_t> s) -> store::SegmentDayRecord* {
-    return s && *s >= 0 && *s < k ? &r.segments[static_cast<std::size_t>(*s)] : nullptr;
-  };
+// Segment sizes, entries, exits and mean confidence of the day, one record per segment of the
+// model in position order (the records and the customers carry published ids).
+void count_segments(const model::SegmentModel& model, DayResult& r) {
+  const auto k = static_cast<std::size_t>(model.k());
+  r.segments.resize(k);
+  std::vector<double> conf(k, 0.0);
+  for (std::size_t s = 0; s < k; ++s) r.segments[s].segment = model.id_of(static_cast<index_t>(s));
+  const auto at = [&](std::optional<std::int32_t> id) -> std::ptrdiff_t { return id ? model.position_of(*id) : -1; };
   for (const auto& c : r.customers)
-    if (auto* seg = at(c.segment)) ++seg->size, conf[static_cast<std::size_t>(c.segment)] += c.confidence;
+    if (const auto p = at(c.segment); p >= 0)
+      ++r.segments[static_cast<std::size_t>(p)].size, conf[static_cast<std::size_t>(p)] += c.confidence;
   for (const auto& t : r.transitions) {
     if (t.reason == "held") continue;
-    if (auto* seg = at(t.to)) ++seg->entered;
-    if (auto* seg = at(t.from)) ++seg->exited;
+    if (const auto p = at(t.to); p >= 0) ++r.segments[static_cast<std::size_t>(p)].entered;
+    if (const auto p = at(t.from); p >= 0) ++r.segments[static_cast<std::size_t>(p)].exited;
   }
-  for (auto& seg : r.segments)
-    seg.mean_confidence = seg.size > 0 ? conf[static_cast<std::size_t>(seg.segment)] / static_cast<double>(seg.size) : 0.0;
+  for (std::size_t s = 0; s < k; ++s)
+    r.segments[s].mean_confidence = r.segments[s].size > 0 ? conf[s] / static_cast<double>(r.segments[s].size) : 0.0;
 }
 
 void add_left(const Standing& before, const Matching& m, DayResult& r) {
@@ -233,7 +234,7 @@ void add_left(const Standing& before, const Matching& m, DayResult& r) {
 Result<DayResult> assign_day(const Context& ctx, const model::SegmentModel& model, const Standing& before,
                              const std::vector<std::string>& ids, const model::Embedded& today, Seconds as_of,
                              const Controls& controls) {
-  const index_t n = today.space.rows(), k = model.k();
+  const index_t n = today.space.rows();
   if (static_cast<index_t>(ids.size()) != n)
     return Status::invalid_input("assign", fmt::format("{} ids for {} rows", ids.size(), n));
   KOHORT_ASSIGN_OR_RETURN(const Matching m, match_rows(ids, before));
@@ -250,21 +251,22 @@ Result<DayResult> assign_day(const Context& ctx, const model::SegmentModel& mode
     const index_t p = m.prev[static_cast<std::size_t>(i)];
     const store::CustomerDay* prev = p >= 0 ? &before.customers[static_cast<std::size_t>(p)] : nullptr;
     const bool keep_vector = controls.smoothing_halflife_days > 0;
-    r.customers.push_back({ids[static_cast<std::size_t>(i)], d.segment, d.raw, d.confidence, d.since,
+    const std::int32_t segment = model.id_of(d.segment), raw = model.id_of(d.raw);  // positions → published ids
+    r.customers.push_back({ids[static_cast<std::size_t>(i)], segment, raw, d.confidence, d.since,
                            keep_vector ? std::vector<float>(v.row(i), v.row(i) + v.cols()) : std::vector<float>{}});
-    if (prev != nullptr && d.raw != prev->raw_segment) ++r.raw_moved;
+    if (prev != nullptr && raw != prev->raw_segment) ++r.raw_moved;
     if (d.reason == nullptr) continue;
     const std::string reason = d.reason;
     r.transitions.push_back({ids[static_cast<std::size_t>(i)],
                              prev ? std::optional<std::int32_t>(prev->segment) : std::nullopt,
-                             reason == "held" ? d.answered : d.segment,
+                             reason == "held" ? model.id_of(d.answered) : segment,
                              "", reason});
     r.new_customers += reason == "new";
     r.moved += reason == "moved";
     r.held += reason == "held";
   }
   add_left(before, m, r);
-  count_segments(k, r);
+  count_segments(model, r);
   r.moved_share = n > 0 ? static_cast<double>(r.moved) / static_cast<double>(n) : 0.0;
   r.raw_moved_share = n > 0 ? static_cast<double>(r.raw_moved) / static_cast<double>(n) : 0.0;
   r.feature_means = column_means(today.selected.cview());

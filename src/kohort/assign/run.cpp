@@ -56,7 +56,7 @@ json segments_json(const model::SegmentModel& model, const DayResult& day) {
   json out = json::array();
   for (const auto& s : day.segments)
     out.push_back({{"id", s.segment},
-                   {"name", model.segment_names[static_cast<std::size_t>(s.segment)]},
+                   {"name", model.segment_names[static_cast<std::size_t>(model.position_of(s.segment))]},
                    {"size", s.size},
                    {"entered", s.entered},
                    {"exited", s.exited},

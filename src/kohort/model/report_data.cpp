@@ -1,6 +1,7 @@
 #include "kohort/model/report_data.h"
 
 #include <cmath>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
@@ -94,8 +95,8 @@ json segment_of(Reader& r, const json& s, std::size_t i) {
                         {"silhouette", Kind::number_or_null}, {"stability", Kind::number_or_null},
                         {"narrative", Kind::string}},
                     at);
-  if (r.error.empty() && out["id"] != static_cast<std::int64_t>(i))
-    r.error = fmt::format("{}.id is {}; ids must be 0..k-1 in order", at, out["id"].get<std::int64_t>());
+  if (r.error.empty() && out["id"].get<std::int64_t>() < 0)
+    r.error = fmt::format("{}.id is {}; segment ids are ≥ 0", at, out["id"].get<std::int64_t>());
   json rules = json::array();
   const json rs = r.take_all(s, "rules", Kind::object, at);
   for (std::size_t j = 0; j < rs.size(); ++j)
@@ -133,7 +134,7 @@ json heatmap_of(Reader& r, const json& diag, std::size_t k) {
   return out;
 }
 
-json map_of(Reader& r, const json& diag, std::size_t k) {
+json map_of(Reader& r, const json& diag, const std::set<std::int64_t>& ids) {
   const json m = r.take(diag, "map", Kind::object, "diagnostics");
   json out = {{"method", r.take(m, "method", Kind::string, "diagnostics.map")},
               {"x", r.take_all(m, "x", Kind::number, "diagnostics.map")},
@@ -143,8 +144,8 @@ json map_of(Reader& r, const json& diag, std::size_t k) {
   if (out["y"].size() != out["x"].size() || out["segment"].size() != out["x"].size())
     r.error = "diagnostics.map.x, .y and .segment differ in length";
   for (const auto& s : out["segment"])
-    if (r.error.empty() && (s.get<std::int64_t>() < -1 || s.get<std::int64_t>() >= static_cast<std::int64_t>(k)))
-      r.error = fmt::format("diagnostics.map.segment holds {}; segments are -1..{}", s.get<std::int64_t>(), k - 1);
+    if (r.error.empty() && s.get<std::int64_t>() != -1 && ids.count(s.get<std::int64_t>()) == 0)
+      r.error = fmt::format("diagnostics.map.segment holds {}, which is no segment's id (nor -1, an outlier)", s.get<std::int64_t>());
   return out;
 }
 
@@ -191,7 +192,12 @@ Result<json> report_data(std::string_view model_text, std::int64_t version) {
   if (r.error.empty() && segs.size() != k)
     r.error = fmt::format("segments has {} entries for the model's {} segments", segs.size(), k);
   json segments = json::array();
-  for (std::size_t i = 0; r.error.empty() && i < segs.size(); ++i) segments.push_back(segment_of(r, segs[i], i));
+  std::set<std::int64_t> ids;
+  for (std::size_t i = 0; r.error.empty() && i < segs.size(); ++i) {
+    segments.push_back(segment_of(r, segs[i], i));
+    if (r.error.empty() && !ids.insert(segments.back()["id"].get<std::int64_t>()).second)
+      r.error = fmt::format("segments[{}].id {} repeats an earlier segment's", i, segments.back()["id"].get<std::int64_t>());
+  }
   const json diag = r.take(m, "diagnostics", Kind::object, "");
   const json population = r.take(diag, "population", Kind::object, "diagnostics");
   json out = {{"kohort_version", model->kohort_version},
@@ -208,7 +214,7 @@ Result<json> report_data(std::string_view model_text, std::int64_t version) {
                                  "diagnostics.metrics")},
               {"segments", std::move(segments)},
               {"heatmap", heatmap_of(r, diag, k)},
-              {"map", map_of(r, diag, k)},
+              {"map", map_of(r, diag, ids)},
               {"choice", choice_of(r, diag)},
               {"revenue_period", revenue_period(r, population)},
               {"churn_horizon_days", r.optional(m.value("clv", json::object()), "churn_horizon_days",
