@@ -121,6 +121,7 @@ try {
       failures.push(`the page did not render (state ${state}): ${text}`);
     } else {
       await checkReport(page, data);
+      await checkIdentity(page, data);
       const renderMs = await page.evaluate(
         () => document.body.dataset.renderMs,
       );
@@ -218,6 +219,72 @@ function expectedCharts(r) {
   }
   if (r.segments.some((s) => s.stability !== null)) ids.push("chart-stability");
   return ids;
+}
+
+// "since the previous version": the migration table shows the stored counts, ids head its rows
+// and columns, and the births and deaths are named; absent for a first version.
+async function checkIdentity(page, r) {
+  const shown = await page.evaluate(() => ({
+    present: document.getElementById("identity") !== null,
+    title: document.getElementById("identity-title")?.textContent ?? "",
+    summary: document.getElementById("identity-summary")?.textContent ?? "",
+    columns: Array.from(
+      document.querySelectorAll("#migration-table thead th.num"),
+    ).map((th) => th.textContent?.trim() ?? ""),
+    rows: Array.from(
+      document.querySelectorAll("#migration-table tbody tr"),
+    ).map((tr) => ({
+      head: tr.querySelector("th")?.textContent?.trim() ?? "",
+      cells: Array.from(tr.querySelectorAll("td")).map(
+        (td) => td.textContent?.trim() ?? "",
+      ),
+    })),
+  }));
+  if (!r.identity) {
+    expect(
+      !shown.present,
+      "a first version shows a 'since the previous version' section",
+    );
+    return;
+  }
+  const id = r.identity;
+  const m = id.migration;
+  expect(shown.present, "the 'since the previous version' section is missing");
+  expect(
+    shown.title === `Since version ${id.previous_version}`,
+    `the identity section is titled "${shown.title}"`,
+  );
+  expect(
+    JSON.stringify(shown.columns) === JSON.stringify(m.new.map(String)),
+    `migration columns ${shown.columns} differ from the new ids ${m.new}`,
+  );
+  expect(
+    JSON.stringify(shown.rows.map((row) => row.head)) ===
+      JSON.stringify(m.previous.map(String)),
+    `migration rows ${shown.rows.map((row) => row.head)} differ from the previous ids ${m.previous}`,
+  );
+  const number = new Intl.NumberFormat("en-US");
+  m.previous.forEach((_, j) =>
+    m.new.forEach((_, i) => {
+      const cell = shown.rows[j]?.cells[i];
+      expect(
+        cell === number.format(m.counts[i][j]),
+        `migration cell from ${m.previous[j]} to ${m.new[i]} shows "${cell}", expected ${m.counts[i][j]}`,
+      );
+    }),
+  );
+  for (const b of id.births)
+    expect(
+      shown.summary.includes("Born:") &&
+        shown.summary.includes(`${b.id} ${b.name}`),
+      `the summary does not name the birth of ${b.id}: ${shown.summary}`,
+    );
+  for (const d of id.deaths)
+    expect(
+      shown.summary.includes(`${d.id} ${d.name}`) &&
+        shown.summary.includes("Died"),
+      `the summary does not name the death of ${d.id}: ${shown.summary}`,
+    );
 }
 
 async function checkReport(page, r) {

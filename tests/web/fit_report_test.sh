@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End to end: kohort simulates customers, fits and publishes them to a store, writes the report
+# End to end: kohort simulates customers, fits and publishes them to a store twice (the second
+# fit's segments matched to the first's), writes the report
 # from the store, and the page is checked in headless Chromium against the JSON it was drawn
 # from (check_report.mjs). The page and its screenshot stay in OUT_DIR.
 #
@@ -24,6 +25,8 @@ command -v node >/dev/null 2>&1 || unavailable "node is not installed"
 rm -rf "$out"
 mkdir -p "$out"
 "$kohort" simulate --customers 3000 --seed 8 --out "$out/data" 2>/dev/null
+# A first version, then the refit the report is of: its segments are matched to the first's.
+"$kohort" fit "$out/data" --k 6 --seed 3 --store "$out/kohort.db" --log-level warn > /dev/null
 "$kohort" fit "$out/data" --k-min 4 --k-max 8 --scan-rows 2000 --stability 3 --store "$out/kohort.db" \
   --out "$out/fit" --log-level warn
 "$kohort" report --store "$out/kohort.db" --out "$out/report.html" --data "$out/report.json"

@@ -72,6 +72,7 @@ function header(r: Report): HTMLElement {
         ["map", "Customer map"],
         ["choice", "Choice of k"],
         ["stability", "Stability"],
+        ...(r.identity ? [["identity", "Since the previous version"]] : []),
         ["profiles", "Profiles"],
       ].map(([id, label]) => h("a", { href: `#${id}` }, label)),
     ),
@@ -313,6 +314,84 @@ function stability(r: Report, pending: Pending[]): HTMLElement {
   return s;
 }
 
+/// How the segments carried over from the previous version: what was born, died, split, merged
+/// or renamed, and where the customers of each previous segment are now.
+function identity(r: Report): HTMLElement | null {
+  const id = r.identity;
+  if (!id) return null;
+  const s = section(
+    "identity",
+    `Since version ${id.previous_version}`,
+    "A segment keeps its id (and colour) across versions when it holds mostly the same customers. Rows: the previous version's segments; columns: this version's; cells: customers who moved from the one to the other.",
+  );
+  const list = (label: string, items: string[]) =>
+    items.length ? h("li", {}, `${label}: ${items.join("; ")}`) : null;
+  const parts = (ps: { id: number; overlap: number }[]) =>
+    ps.map((p) => `${p.id} (${integer(p.overlap)})`).join(", ");
+  s.append(
+    h(
+      "ul",
+      { class: "identity-summary", id: "identity-summary" },
+      h("li", {}, `${integer(id.migration.new.length - id.births.length)} segments kept their ids`),
+      list(
+        "Born",
+        id.births.map((b) => `${b.id} ${b.name} (${integer(b.size)})`),
+      ),
+      list(
+        "Died",
+        id.deaths.map((d) => `${d.id} ${d.name} (${integer(d.size)})`),
+      ),
+      list(
+        "Split",
+        id.splits.map((p) => `${p.from} into ${parts(p.into)}`),
+      ),
+      list(
+        "Merged",
+        id.merges.map((p) => `${parts(p.from)} into ${p.into}`),
+      ),
+      list(
+        "Renamed",
+        id.renamed.map((n) => `${n.id} ${n.from} → ${n.to}`),
+      ),
+    ),
+  );
+  const m = id.migration;
+  s.append(
+    h(
+      "table",
+      { class: "data-table migration", id: "migration-table" },
+      h(
+        "caption",
+        {},
+        `Customers from version ${id.previous_version}'s segments to this version's`,
+      ),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "from ↓ to →"),
+          m.new.map((n) => h("th", { scope: "col", class: "num" }, swatch(n), String(n))),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        m.previous.map((p, j) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, swatch(p), String(p)),
+            m.new.map((_, i) => h("td", { class: "num" }, integer(m.counts[i][j]))),
+          ),
+        ),
+      ),
+    ),
+  );
+  return s;
+}
+
 function profileCard(seg: Segment, r: Report): HTMLElement {
   const cur = r.currency;
   return h(
@@ -391,6 +470,7 @@ export function renderReport(root: HTMLElement, r: Report): void {
     customerMap(r, pending),
     choice(r, pending),
     stability(r, pending),
+    ...(r.identity ? [identity(r) as HTMLElement] : []),
     profiles(r),
     h(
       "footer",

@@ -61,6 +61,30 @@ export interface Period {
   to: string;
 }
 
+/// A segment of the previous version that died, or one of this version that was born.
+export interface SegmentChange {
+  id: number;
+  name: string;
+  size: number;
+}
+
+export interface Part {
+  id: number;
+  overlap: number;
+}
+
+/// How this version's segments were matched to the previous version's (ids are identities).
+export interface Identity {
+  previous_version: number;
+  births: SegmentChange[];
+  deaths: SegmentChange[];
+  renamed: { id: number; from: string; to: string }[];
+  splits: { from: number; into: Part[] }[];
+  merges: { into: number; from: Part[] }[];
+  /// counts[i][j]: customers of new segment new[i] who were in previous segment previous[j].
+  migration: { previous: number[]; new: number[]; counts: number[][] };
+}
+
 export interface Report {
   kohort_version: string;
   model_version: number;
@@ -85,4 +109,6 @@ export interface Report {
   revenue_period: Period | null;
   /// churn_risk is the chance of no purchase within this many days. Null when not recorded.
   churn_horizon_days: number | null;
+  /// Null for a first version.
+  identity: Identity | null;
 }

@@ -68,6 +68,17 @@ const REPORT: Shape = {
   },
   revenue_period: { nullable: { from: "string", to: "string" } },
   churn_horizon_days: "number?",
+  identity: {
+    nullable: {
+      previous_version: "integer",
+      births: [{ id: "integer", name: "string", size: "integer" }],
+      deaths: [{ id: "integer", name: "string", size: "integer" }],
+      renamed: [{ id: "integer", from: "string", to: "string" }],
+      splits: [{ from: "integer", into: [{ id: "integer", overlap: "integer" }] }],
+      merges: [{ into: "integer", from: [{ id: "integer", overlap: "integer" }] }],
+      migration: { previous: ["integer"], new: ["integer"], counts: [["integer"]] },
+    },
+  },
 };
 
 function describe(value: unknown): string {
@@ -165,6 +176,19 @@ function checkConsistency(r: Report, errors: string[]): void {
     );
   }
   if (r.choice && r.choice.rows.length === 0) errors.push("choice.rows is empty");
+  const m = r.identity?.migration;
+  if (m) {
+    if (m.counts.length !== m.new.length)
+      errors.push(
+        `identity.migration.counts has ${m.counts.length} rows for ${m.new.length} new segments`,
+      );
+    m.counts.forEach((row, i) => {
+      if (row.length !== m.previous.length)
+        errors.push(
+          `identity.migration.counts[${i}] has ${row.length} values for ${m.previous.length} previous segments`,
+        );
+    });
+  }
   const period = r.revenue_period;
   if (period) {
     const from = isDate(period.from);

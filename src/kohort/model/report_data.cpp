@@ -1,5 +1,6 @@
 #include "kohort/model/report_data.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
@@ -134,6 +135,62 @@ json heatmap_of(Reader& r, const json& diag, std::size_t k) {
   return out;
 }
 
+// {id, overlap} parts of a split or a merge.
+json parts_of(Reader& r, const json& obj, const char* key, const std::string& at) {
+  json out = json::array();
+  const json parts = r.take_all(obj, key, Kind::object, at);
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    out.push_back(r.copy(parts[i], {{"id", Kind::integer}, {"overlap", Kind::integer}}, fmt::format("{}.{}[{}]", at, key, i)));
+  return out;
+}
+
+// How the segments were matched to the previous version's: null for a first version (or a
+// model from before identities were kept).
+json identity_of(Reader& r, const json& m) {
+  const json id = m.value("identity", json());
+  if (!id.is_object() || id.value("previous_version", json()).is_null()) return nullptr;
+  json out = {{"previous_version", r.take(id, "previous_version", Kind::integer, "identity")}};
+  for (const char* key : {"births", "deaths"}) {
+    json list = json::array();
+    const json items = r.take_all(id, key, Kind::object, "identity");
+    for (std::size_t i = 0; i < items.size(); ++i)
+      list.push_back(r.copy(items[i], {{"id", Kind::integer}, {"name", Kind::string}, {"size", Kind::integer}},
+                            fmt::format("identity.{}[{}]", key, i)));
+    out[key] = std::move(list);
+  }
+  json renamed = json::array(), splits = json::array(), merges = json::array();
+  const json rn = r.take_all(id, "renamed", Kind::object, "identity");
+  for (std::size_t i = 0; i < rn.size(); ++i)
+    renamed.push_back(r.copy(rn[i], {{"id", Kind::integer}, {"from", Kind::string}, {"to", Kind::string}},
+                             fmt::format("identity.renamed[{}]", i)));
+  const json sp = r.take_all(id, "splits", Kind::object, "identity");
+  for (std::size_t i = 0; i < sp.size(); ++i) {
+    const std::string at = fmt::format("identity.splits[{}]", i);
+    splits.push_back({{"from", r.take(sp[i], "from", Kind::integer, at)}, {"into", parts_of(r, sp[i], "into", at)}});
+  }
+  const json mg = r.take_all(id, "merges", Kind::object, "identity");
+  for (std::size_t i = 0; i < mg.size(); ++i) {
+    const std::string at = fmt::format("identity.merges[{}]", i);
+    merges.push_back({{"into", r.take(mg[i], "into", Kind::integer, at)}, {"from", parts_of(r, mg[i], "from", at)}});
+  }
+  const json mig = r.take(id, "migration", Kind::object, "identity");
+  json migration = {{"previous", r.take_all(mig, "previous", Kind::integer, "identity.migration")},
+                    {"new", r.take_all(mig, "new", Kind::integer, "identity.migration")},
+                    {"counts", r.take_all(mig, "counts", Kind::array, "identity.migration")}};
+  for (std::size_t i = 0; r.error.empty() && i < migration["counts"].size(); ++i) {
+    const json& row = migration["counts"][i];
+    if (row.size() != migration["previous"].size() || !std::all_of(row.begin(), row.end(), [](const json& v) { return v.is_number_integer(); }))
+      r.error = fmt::format("identity.migration.counts[{}] is not {} integers, one per previous segment", i, migration["previous"].size());
+  }
+  if (r.error.empty() && migration["counts"].size() != migration["new"].size())
+    r.error = "identity.migration.counts has not one row per new segment";
+  out["renamed"] = std::move(renamed);
+  out["splits"] = std::move(splits);
+  out["merges"] = std::move(merges);
+  out["migration"] = std::move(migration);
+  return out;
+}
+
 json map_of(Reader& r, const json& diag, const std::set<std::int64_t>& ids) {
   const json m = r.take(diag, "map", Kind::object, "diagnostics");
   json out = {{"method", r.take(m, "method", Kind::string, "diagnostics.map")},
@@ -218,7 +275,8 @@ Result<json> report_data(std::string_view model_text, std::int64_t version) {
               {"choice", choice_of(r, diag)},
               {"revenue_period", revenue_period(r, population)},
               {"churn_horizon_days", r.optional(m.value("clv", json::object()), "churn_horizon_days",
-                                                Kind::number_or_null, "clv")}};
+                                                Kind::number_or_null, "clv")},
+              {"identity", identity_of(r, m)}};
   if (!r.error.empty()) return Status(Code::corruption, where, "the model document is malformed: " + r.error, hint);
   return out;
 }
