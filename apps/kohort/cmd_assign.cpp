@@ -19,6 +19,7 @@ namespace {
 struct AssignArgs {
   std::string data;
   std::string as_of;
+  std::string timezone = "UTC";
   std::string store = "kohort.db";
   std::int64_t model_version = 0;
   std::string config;
@@ -53,7 +54,11 @@ int run_assign(Shell& shell, AssignArgs& a) {
   if (!day)
     return shell.usage_error(Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
                                                       "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
-  o.as_of = *day;
+  const auto midnight = local_midnight(day_of(*day), a.timezone);
+  if (!midnight)
+    return shell.usage_error(Status::invalid_argument("--timezone", fmt::format("'{}' is not a time zone this system knows", a.timezone),
+                                                      "pass an IANA name such as Europe/Berlin or America/New_York (default UTC)"));
+  o.as_of = *midnight;
   if (a.model_version > 0) o.version = a.model_version;
   o.controls = a.controls;
   o.accept_alarm = a.accept_alarm;
@@ -118,9 +123,11 @@ void add_assign_command(CLI::App& app, Shell& shell) {
       "Example: kohort assign data/ --as-of 2024-07-02 --store kohort.db");
   cmd->add_option("data", a->data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
   cmd->add_option("--as-of", a->as_of,
-                  "the day: features from events before this date (00:00 UTC); not before the current "
-                  "assignment day\nexample: --as-of 2024-07-02")
+                  "the day: features from events before this date's midnight in --timezone; not before the "
+                  "current assignment day\nexample: --as-of 2024-07-02")
       ->required();
+  cmd->add_option("--timezone", a->timezone,
+                  "the IANA time zone whose midnight starts the day of --as-of (default UTC)\nexample: --timezone Europe/Berlin");
   cmd->add_option("--store", a->store, "the store with the published model: a SQLite file or a postgresql:// URL "
                                        "(default kohort.db)\nexample: --store kohort.db");
   cmd->add_option("--model-version", a->model_version, "assign with this model version (default: the latest)\nexample: --model-version 3")

@@ -8,6 +8,7 @@
 #include "kohort/core/atomic_file.h"
 #include "kohort/core/paths.h"
 #include "kohort/core/text.h"
+#include "kohort/model/identity.h"
 #include "kohort/model/report_data.h"
 #include "kohort/report/report.h"
 #include "kohort/store/store.h"
@@ -40,6 +41,9 @@ int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_
   if (!text.ok()) return shell.fail(text.status());
   auto data = model::report_data(*text, version);
   if (!data.ok()) return shell.fail(data.status());
+  auto labels = st.segment_labels();
+  if (!labels.ok()) return shell.fail(labels.status());
+  model::apply_labels(*data, *labels);
   if (!data_out.empty())
     if (Status s = write_file_atomic(data_out, json_text(*data, 2) + "\n"); !s.ok()) return shell.fail(s);
   auto html = report::render_report_html(*data);

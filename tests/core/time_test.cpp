@@ -1,5 +1,7 @@
 #include "kohort/core/time.h"
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 namespace kohort {
@@ -39,4 +41,15 @@ TEST(Time, FormatsDatesAndNegativeInstants) {
 }
 
 }  // namespace
+TEST(LocalMidnight, IsTheZonesMidnightWithItsOffsetOnThatDay) {
+  const std::int64_t winter = days_from_civil(2024, 1, 15), summer = days_from_civil(2024, 7, 15);
+  EXPECT_EQ(local_midnight(winter, "UTC"), winter * kSecondsPerDay);
+  EXPECT_EQ(local_midnight(winter, "Europe/Berlin"), winter * kSecondsPerDay - 3600);      // UTC+1
+  EXPECT_EQ(local_midnight(summer, "Europe/Berlin"), summer * kSecondsPerDay - 7200);      // UTC+2
+  EXPECT_EQ(local_midnight(summer, "America/New_York"), summer * kSecondsPerDay + 4 * 3600);  // UTC-4
+  EXPECT_EQ(local_midnight(winter, "Mars/Olympus"), std::nullopt);
+  EXPECT_EQ(local_midnight(winter, "../../etc/passwd"), std::nullopt);
+  EXPECT_EQ(std::getenv("TZ"), nullptr);  // restored
+}
+
 }  // namespace kohort

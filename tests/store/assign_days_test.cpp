@@ -216,6 +216,34 @@ TEST_P(AssignDaysTest, AKilledDayLeavesTheStoreAsItWas) {
   EXPECT_GE(killed, 1) << "an uninterrupted day took " << day_ms << " ms";
 }
 
+TEST_P(AssignDaysTest, APinHoldsUntilUnpinnedAndOnlyForAVersionThatExists) {
+  auto store = store_with_version();
+  EXPECT_FALSE(store->pinned_version()->has_value());
+  EXPECT_EQ(store->pin_version(7).code(), Code::not_found);
+  ASSERT_TRUE(store->publish(make_request(10, 4, "2024-02-29")).ok());
+  ASSERT_TRUE(store->pin_version(1).ok());
+  EXPECT_EQ(*store->pinned_version(), std::optional<std::int64_t>(1));
+  ASSERT_TRUE(store->pin_version(2).ok());
+  EXPECT_EQ(*open_store()->pinned_version(), std::optional<std::int64_t>(2));
+  ASSERT_TRUE(store->pin_version(std::nullopt).ok());
+  EXPECT_FALSE(store->pinned_version()->has_value());
+}
+
+TEST_P(AssignDaysTest, ASegmentsNameIsKeptByIdAndShownInTheLatestVersion) {
+  auto store = store_with_version();
+  ASSERT_TRUE(store->label_segment(2, "Weekend gift buyers").ok());
+  ASSERT_TRUE(store->label_segment(2, "Weekend gifts").ok());
+  const auto labels = store->segment_labels();
+  ASSERT_TRUE(labels.ok());
+  ASSERT_EQ(labels->size(), 1u);
+  EXPECT_EQ((*labels)[0], (std::pair<std::int32_t, std::string>{2, "Weekend gifts"}));
+  EXPECT_EQ((*store->segments(1))[2].name, "Weekend gifts");
+  EXPECT_EQ(store->label_segment(9, "x").code(), Code::not_found);
+  EXPECT_EQ(store->label_segment(1, "").code(), Code::invalid_input);
+  EXPECT_EQ(store->label_segment(1, std::string("a\0b", 3)).code(), Code::invalid_input);
+  EXPECT_EQ(store->segment_labels()->size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AssignDaysTest, ::testing::Values("sqlite", "postgres"), testing::param_name);
 
 }  // namespace

@@ -25,8 +25,8 @@ using testing::make_request;
 using testing::StoreTest;
 
 // The schema this binary knows (4: migration 1 = versions, segments, assignments, history;
-// migration 2 = runs; migration 3 = the options of each run; migration 4 = assignment days).
-constexpr int kLatestSchema = 4;
+// migration 2 = runs; migration 3 = the options of each run; migration 4 = assignment days; migration 5 = settings and segment labels).
+constexpr int kLatestSchema = 5;
 
 AssignmentRecord assignment(std::string id, std::int32_t segment, float confidence) {
   return {std::move(id), segment, confidence, ""};
@@ -309,7 +309,7 @@ TEST_P(StoreTest, MissingVersionIsNotFound) {
   for (const Status& s : {store->model_json(7).status(), store->segments(7).status(),
                           store->assignments(0).status()}) {
     EXPECT_EQ(s.code(), Code::not_found);
-    EXPECT_EQ(s.hint(), "list the versions that exist with the store's versions()");
+    EXPECT_EQ(s.hint(), "list the versions that exist with kohort models list");
   }
   EXPECT_EQ(store->model_json(7).status().what(), "model version 7 does not exist");
 }

@@ -6,6 +6,7 @@
 
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
+#include "kohort/model/identity.h"
 
 namespace kohort::assign {
 
@@ -14,6 +15,9 @@ namespace {
 using nlohmann::json;
 
 Result<std::pair<std::int64_t, model::SegmentModel>> read_model(store::Store& store, std::optional<std::int64_t> version) {
+  if (!version) {
+    KOHORT_ASSIGN_OR_RETURN(version, store.pinned_version());
+  }
   if (!version) {
     KOHORT_ASSIGN_OR_RETURN(const auto latest, store.latest());
     if (!latest)
@@ -102,6 +106,8 @@ Result<DayPlan> plan_day(store::Store& store, const RunOptions& o) {
   KOHORT_ASSIGN_OR_RETURN(auto read, read_model(store, o.version));
   plan.version = read.first;
   plan.model = std::move(read.second);
+  KOHORT_ASSIGN_OR_RETURN(const auto labels, store.segment_labels());
+  model::apply_labels(plan.model, labels);
   if (o.as_of < plan.model.as_of)
     return Status::invalid_input("--as-of", fmt::format("{} is before the cut of model version {} ({}), whose assignment is current from then on",
                                                         format_date(o.as_of), plan.version, format_date(plan.model.as_of)),

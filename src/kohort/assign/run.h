@@ -16,7 +16,7 @@
 namespace kohort::assign {
 
 struct RunOptions {
-  std::optional<std::int64_t> version;  ///< the model version; default the latest
+  std::optional<std::int64_t> version;  ///< the model version; default the pinned one, else the latest
   Seconds as_of = 0;                    ///< the day's cut: features see events before it
   Controls controls;
   bool accept_alarm = false;            ///< publish a day the alarm would hold back
@@ -32,7 +32,8 @@ struct DayPlan {
   std::string base;  ///< "fit" or the base day's as_of
 };
 
-/// Reads the model (options.version or the latest) and where its customers stood before
+/// Reads the model (options.version, else the pinned version, else the latest; with the names
+/// people gave its segments) and where its customers stood before
 /// options.as_of: the standing of the latest current day of that version before the date (the
 /// one before it when re-running the latest), else the version's own assignments as of its
 /// cut. Fails with not_found when nothing is published or the version does not exist, and with

@@ -1,5 +1,9 @@
 #include "kohort/core/time.h"
 
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
 #include <fmt/format.h>
 
 namespace kohort {
@@ -95,6 +99,31 @@ std::string format_datetime(Seconds t) {
   const CivilDate c = civil_from_days(day);
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", c.year, c.month, c.day,
                      sod / 3600, sod % 3600 / 60, sod % 60);
+}
+
+std::optional<Seconds> local_midnight(std::int64_t day, const std::string& zone) {
+  if (zone == "UTC" || zone == "Etc/UTC") return day * kSecondsPerDay;
+  // A zone name is a path under the zoneinfo folder: no "..", no absolute path, and a file
+  // there (glibc silently takes UTC for a name it cannot find).
+  if (zone.empty() || zone.front() == '/' || zone.find("..") != std::string::npos ||
+      !std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / zone))
+    return std::nullopt;
+  const char* old = std::getenv("TZ");
+  const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
+  ::setenv("TZ", zone.c_str(), 1);
+  ::tzset();
+  const CivilDate c = civil_from_days(day);
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(c.year - 1900);
+  tm.tm_mon = static_cast<int>(c.month - 1);
+  tm.tm_mday = static_cast<int>(c.day);
+  tm.tm_isdst = -1;
+  const std::time_t t = std::mktime(&tm);
+  if (saved) ::setenv("TZ", saved->c_str(), 1);
+  else ::unsetenv("TZ");
+  ::tzset();
+  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  return static_cast<Seconds>(t);
 }
 
 }  // namespace kohort

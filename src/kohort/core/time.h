@@ -39,6 +39,12 @@ struct CivilDate {
 /// a space allowed instead of T). Returns the instant, or nullopt when the text is not one.
 [[nodiscard]] std::optional<Seconds> parse_iso8601(std::string_view text);
 
+/// The instant local midnight begins day `day` (days since 1970-01-01) in the IANA time zone
+/// `zone` ("Europe/Berlin", "America/New_York"; "UTC" is UTC), from the system's zoneinfo
+/// (/usr/share/zoneinfo). nullopt for a zone the system does not know. Sets and restores the
+/// TZ environment variable: call it from one thread, as a command does while it starts.
+[[nodiscard]] std::optional<Seconds> local_midnight(std::int64_t day, const std::string& zone);
+
 /// "YYYY-MM-DD" of the day containing `t`.
 [[nodiscard]] std::string format_date(Seconds t);
 /// "YYYY-MM-DDTHH:MM:SSZ".

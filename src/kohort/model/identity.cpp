@@ -205,7 +205,8 @@ Identity match_identity(const FitResult& fit, const PreviousSegmentation& prev, 
     }
     const auto j = static_cast<std::size_t>(match[i]);
     alive[j] = 1;
-    const bool keep = fresh == prev.names[j] || supports(fit.model.segments[i], prev.top_driver[j]);
+    const bool keep = (j < prev.labelled.size() && prev.labelled[j]) || fresh == prev.names[j] ||
+                      supports(fit.model.segments[i], prev.top_driver[j]);
     id.ids.push_back(prev.ids[j]), id.names.push_back(keep ? prev.names[j] : fresh);
     if (!keep) renamed.push_back({{"id", prev.ids[j]}, {"from", prev.names[j]}, {"to", fresh}});
     const auto share = [](std::int64_t part, std::int64_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
@@ -241,6 +242,18 @@ void apply_identity(FitResult& fit, const Identity& identity) {
       if (s.is_number_integer() && s.get<int>() >= 0 && s.get<std::size_t>() < identity.ids.size()) s = identity.ids[s.get<std::size_t>()];
 }
 
+void apply_labels(SegmentModel& model, const std::vector<std::pair<std::int32_t, std::string>>& labels) {
+  for (const auto& [id, name] : labels)
+    if (const index_t pos = model.position_of(id); pos >= 0) model.segment_names[static_cast<std::size_t>(pos)] = name;
+}
+
+void apply_labels(json& report, const std::vector<std::pair<std::int32_t, std::string>>& labels) {
+  if (!report.contains("segments")) return;
+  for (auto& seg : report["segments"])
+    for (const auto& [id, name] : labels)
+      if (seg.value("id", -1) == id) seg["name"] = name;
+}
+
 Result<std::optional<PreviousSegmentation>> read_previous(store::Store& store) {
   KOHORT_ASSIGN_OR_RETURN(const auto latest, store.latest());
   if (!latest) return std::optional<PreviousSegmentation>();
@@ -250,8 +263,12 @@ Result<std::optional<PreviousSegmentation>> read_previous(store::Store& store) {
   const json doc = json::parse(text, nullptr, false);
   KOHORT_ASSIGN_OR_RETURN(const SegmentModel model, SegmentModel::from_json(doc));
   KOHORT_ASSIGN_OR_RETURN(const auto segments, store.segments(p.version));
+  KOHORT_ASSIGN_OR_RETURN(const auto labels, store.segment_labels());
   for (const auto& s : segments) {
     p.ids.push_back(s.id), p.names.push_back(s.name);
+    const auto label = std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.first == s.id; });
+    p.labelled.push_back(label != labels.end() ? 1 : 0);
+    if (label != labels.end()) p.names.back() = label->second;
     const index_t pos = model.position_of(s.id);
     const json profile = pos >= 0 && static_cast<std::size_t>(pos) < model.segments.size() ? model.segments[static_cast<std::size_t>(pos)] : json::object();
     p.top_driver.push_back(top_driver(profile));

@@ -22,6 +22,7 @@ struct PreviousSegmentation {
   std::int64_t version = 0;
   std::vector<std::int32_t> ids;          ///< its segment ids
   std::vector<std::string> names;         ///< by position in `ids`
+  std::vector<char> labelled;             ///< by position: the name was given by a person (kept always)
   std::vector<std::string> top_driver;    ///< by position: "+feature" / "-feature" of its strongest driver, or ""
   std::vector<nlohmann::json> profile;    ///< by position: {feature: std_diff} of its profile
   std::vector<std::pair<std::string, std::int32_t>> members;  ///< customer → segment id, by customer id
@@ -59,8 +60,8 @@ struct Identity {
 /// customers both place, a pair counting when it shares options.min_overlap of the smaller
 /// segment; segments left over are matched by profile distance; the rest are births (new ids
 /// from previous.next_id on, never reused) and deaths. A matched segment keeps the previous
-/// name unless the previous segment's strongest driver is no longer among its drivers with
-/// the same sign. Deterministic; O(n log n + k³).
+/// name if a person gave it (kohort segments rename), else unless the previous segment's
+/// strongest driver is no longer among its drivers with the same sign. Deterministic; O(n log n + k³).
 [[nodiscard]] Identity match_identity(const FitResult& fit, const PreviousSegmentation& previous,
                                       const IdentityOptions& options = {});
 
@@ -70,5 +71,10 @@ struct Identity {
 /// Gives the fit its published ids and names everywhere it reports them: the model's segment
 /// ids and names, the profiles, the segments document, the map, and the identity report.
 void apply_identity(FitResult& fit, const Identity& identity);
+
+/// Names people gave segments (store::Store::segment_labels()), by id, over the model's own.
+void apply_labels(SegmentModel& model, const std::vector<std::pair<std::int32_t, std::string>>& labels);
+/// The same over the segments of report data (model/report_data.h).
+void apply_labels(nlohmann::json& report, const std::vector<std::pair<std::int32_t, std::string>>& labels);
 
 }  // namespace kohort::model

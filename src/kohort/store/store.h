@@ -215,6 +215,19 @@ class Store {
   /// process holds it, fails at once with unavailable naming the store and `what`.
   [[nodiscard]] virtual Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) = 0;
 
+  /// The version `kohort assign` uses unless told otherwise, when one is pinned.
+  [[nodiscard]] virtual Result<std::optional<std::int64_t>> pinned_version() = 0;
+  /// Pins `version` (a rollback is a pin of an earlier one), or unpins with nullopt. Fails
+  /// with not_found when the version does not exist.
+  [[nodiscard]] virtual Status pin_version(std::optional<std::int64_t> version) = 0;
+  /// The names people gave segments, by segment id (kohort segments rename).
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::int32_t, std::string>>> segment_labels() = 0;
+  /// Names segment `id` (a segment of the latest version) for good: the latest version's
+  /// segment row takes the name now, and every later version's matched segment keeps it.
+  /// Fails with not_found for an id the latest version lacks, invalid_input for an empty name
+  /// or one that is not UTF-8 text.
+  [[nodiscard]] virtual Status label_segment(std::int32_t id, const std::string& name) = 0;
+
   /// The highest migration applied to the store.
   [[nodiscard]] virtual Result<int> schema_version() = 0;
   /// Records a failed run (a fit that stopped with an error) without touching versions; it

@@ -201,11 +201,38 @@ CREATE TABLE transitions (
 );
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// The store's settings (the pinned model version) and the names people gave segments, by id:
+// a segment's id is its identity, so a name given once holds across refits.
+constexpr std::string_view kSqlite5 = R"sql(
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE segment_labels (
+  segment INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  set_at TEXT NOT NULL
+);
+)sql";
+
+constexpr std::string_view kPostgres5 = R"sql(
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE segment_labels (
+  segment INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  set_at TIMESTAMPTZ NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
     {4, "assignment days, standings and transitions", kSqlite4, kPostgres4},
+    {5, "settings and the names people gave segments", kSqlite5, kPostgres5},
 }};
 
 }  // namespace

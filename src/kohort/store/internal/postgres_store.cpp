@@ -90,6 +90,10 @@ class PostgresStore final : public Store {
   Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) override;
   Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
+  Result<std::optional<std::int64_t>> pinned_version() override;
+  Status pin_version(std::optional<std::int64_t> version) override;
+  Result<std::vector<std::pair<std::int32_t, std::string>>> segment_labels() override;
+  Status label_segment(std::int32_t id, const std::string& name) override;
 
  private:
   Status copy_in(std::string_view sql, std::string_view doing, const std::function<bool(std::string&)>& next_row);
@@ -133,7 +137,7 @@ class PostgresStore final : public Store {
   Result<bool> version_exists(std::int64_t version);
   Status not_found_version(std::int64_t version) const {
     return Status::not_found(where_, fmt::format("model version {} does not exist", version),
-                             "list the versions that exist with the store's versions()");
+                             "list the versions that exist with kohort models list");
   }
   Result<std::vector<VersionInfo>> read_versions(std::string_view tail);
   Status copy_assignments(std::int64_t version, const PublishPlan& plan,
@@ -684,6 +688,53 @@ Result<std::vector<TransitionRecord>> PostgresStore::transitions(const std::stri
     out.push_back(std::move(t));
   }
   return out;
+}
+
+Result<std::optional<std::int64_t>> PostgresStore::pinned_version() {
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run("SELECT value FROM settings WHERE key = 'pinned_version'", {}, "reading the pin"));
+  if (PQntuples(res.get()) == 0) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(to_int64(PQgetvalue(res.get(), 0, 0)));
+}
+
+Status PostgresStore::pin_version(std::optional<std::int64_t> version) {
+  if (!version) return run("DELETE FROM settings WHERE key = 'pinned_version'", {}, "unpinning", PGRES_COMMAND_OK).status();
+  const std::string v = std::to_string(*version);
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("pinning a version"));
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(*version));
+  if (!exists) return not_found_version(*version);
+  KOHORT_RETURN_IF_ERROR(run("INSERT INTO settings (key, value) VALUES ('pinned_version', $1) ON CONFLICT (key) DO UPDATE "
+                             "SET value = excluded.value",
+                             {v.c_str()}, "pinning a version", PGRES_COMMAND_OK)
+                             .status());
+  return tx.commit("pinning a version");
+}
+
+Result<std::vector<std::pair<std::int32_t, std::string>>> PostgresStore::segment_labels() {
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run("SELECT segment, name FROM segment_labels ORDER BY segment", {}, "reading segment names"));
+  std::vector<std::pair<std::int32_t, std::string>> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i)
+    out.emplace_back(static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 0))), PQgetvalue(res.get(), i, 1));
+  return out;
+}
+
+Status PostgresStore::label_segment(std::int32_t id, const std::string& name) {
+  if (name.empty() || !valid_text(name))
+    return Status::invalid_input(where_, "a segment name must be non-empty UTF-8 text", "pass the name in quotes");
+  const std::string sid = std::to_string(id);
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("naming a segment"));
+  KOHORT_ASSIGN_OR_RETURN(PgResult upd, run("UPDATE segments SET name = $1 WHERE segment = $2::integer AND version = "
+                                            "(SELECT max(version) FROM model_versions)",
+                                            {name.c_str(), sid.c_str()}, "naming a segment", PGRES_COMMAND_OK));
+  if (std::string_view(PQcmdTuples(upd.get())) == "0")
+    return Status::not_found(where_, fmt::format("the latest version has no segment {}", id),
+                             "list the segments with kohort segments list");
+  KOHORT_RETURN_IF_ERROR(run("INSERT INTO segment_labels (segment, name, set_at) VALUES ($1::integer, $2, now()) "
+                             "ON CONFLICT (segment) DO UPDATE SET name = excluded.name, set_at = excluded.set_at",
+                             {sid.c_str(), name.c_str()}, "naming a segment", PGRES_COMMAND_OK)
+                             .status());
+  return tx.commit("naming a segment");
 }
 
 // A session-level advisory lock: released on unlock or when the connection ends.

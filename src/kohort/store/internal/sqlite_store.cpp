@@ -69,6 +69,10 @@ class SqliteStore final : public Store {
   Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) override;
   Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
+  Result<std::optional<std::int64_t>> pinned_version() override;
+  Status pin_version(std::optional<std::int64_t> version) override;
+  Result<std::vector<std::pair<std::int32_t, std::string>>> segment_labels() override;
+  Status label_segment(std::int32_t id, const std::string& name) override;
 
  private:
   Result<std::int64_t> insert_run(const std::string& started_at, const std::string& command,
@@ -114,7 +118,7 @@ class SqliteStore final : public Store {
   Result<bool> version_exists(std::int64_t version);
   Status not_found_version(std::int64_t version) const {
     return Status::not_found(path_, fmt::format("model version {} does not exist", version),
-                             "list the versions that exist with the store's versions()");
+                             "list the versions that exist with kohort models list");
   }
   Result<std::vector<VersionInfo>> read_versions(std::string_view where_clause);
 
@@ -694,6 +698,65 @@ Result<std::vector<TransitionRecord>> SqliteStore::transitions(const std::string
   }
   if (rc != SQLITE_DONE) return error("reading the transitions");
   return out;
+}
+
+Result<std::optional<std::int64_t>> SqliteStore::pinned_version() {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT value FROM settings WHERE key = 'pinned_version'", "reading the pin"));
+  const int rc = sqlite3_step(st.get());
+  if (rc == SQLITE_DONE) return std::optional<std::int64_t>();
+  if (rc != SQLITE_ROW) return error("reading the pin");
+  return std::optional<std::int64_t>(std::stoll(column_text(st.get(), 0)));
+}
+
+Status SqliteStore::pin_version(std::optional<std::int64_t> version) {
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("pinning a version"));
+  if (!version) {
+    KOHORT_RETURN_IF_ERROR(exec("DELETE FROM settings WHERE key = 'pinned_version'", "unpinning"));
+    return tx.commit("unpinning");
+  }
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(*version));
+  if (!exists) return not_found_version(*version);
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("INSERT INTO settings (key, value) VALUES ('pinned_version', ?) "
+                                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                           "pinning a version"));
+  bind(st.get(), 1, std::to_string(*version));
+  if (sqlite3_step(st.get()) != SQLITE_DONE) return error("pinning a version");
+  return tx.commit("pinning a version");
+}
+
+Result<std::vector<std::pair<std::int32_t, std::string>>> SqliteStore::segment_labels() {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT segment, name FROM segment_labels ORDER BY segment", "reading segment names"));
+  std::vector<std::pair<std::int32_t, std::string>> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.emplace_back(sqlite3_column_int(st.get(), 0), column_text(st.get(), 1));
+  if (rc != SQLITE_DONE) return error("reading segment names");
+  return out;
+}
+
+Status SqliteStore::label_segment(std::int32_t id, const std::string& name) {
+  if (name.empty() || !valid_text(name))
+    return Status::invalid_input(path_, "a segment name must be non-empty UTF-8 text", "pass the name in quotes");
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("naming a segment"));
+  KOHORT_ASSIGN_OR_RETURN(Stmt upd, prepare("UPDATE segments SET name = ? WHERE segment = ? AND version = "
+                                            "(SELECT max(version) FROM model_versions)",
+                                            "naming a segment"));
+  bind(upd.get(), 1, name);
+  sqlite3_bind_int(upd.get(), 2, id);
+  if (sqlite3_step(upd.get()) != SQLITE_DONE) return error("naming a segment");
+  if (sqlite3_changes(db_.get()) == 0)
+    return Status::not_found(path_, fmt::format("the latest version has no segment {}", id),
+                             "list the segments with kohort segments list");
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(fmt::format("INSERT INTO segment_labels (segment, name, set_at) VALUES (?, ?, {}) "
+                                                       "ON CONFLICT (segment) DO UPDATE SET name = excluded.name, "
+                                                       "set_at = excluded.set_at",
+                                                       kNow),
+                                           "naming a segment"));
+  sqlite3_bind_int(st.get(), 1, id);
+  bind(st.get(), 2, name);
+  if (sqlite3_step(st.get()) != SQLITE_DONE) return error("naming a segment");
+  return tx.commit("naming a segment");
 }
 
 // An exclusive flock on the store's lock file: released when closed, also by a killed process.
