@@ -20,14 +20,8 @@ struct ModelsArgs {
   std::int64_t version = 0;
 };
 
-Result<std::unique_ptr<store::Store>> open_existing(const std::string& location) {
-  if (!store::store_files(location).empty() && !std::filesystem::exists(location))
-    return Status::not_found(location, "no such store", "pass the --store that kohort fit published to (default kohort.db)");
-  return store::Store::open(location);
-}
-
 int list_models(Shell& shell, const ModelsArgs& a) {
-  auto st = open_existing(a.store);
+  auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
   auto versions = (*st)->versions();
   if (!versions.ok()) return shell.fail(versions.status());
@@ -51,7 +45,7 @@ int list_models(Shell& shell, const ModelsArgs& a) {
 }
 
 int pin(Shell& shell, const ModelsArgs& a, bool on) {
-  auto st = open_existing(a.store);
+  auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
   const Status s = (*st)->pin_version(on ? std::optional<std::int64_t>(a.version) : std::nullopt);
   if (!s.ok()) return shell.fail(s);

@@ -57,15 +57,10 @@ namespace {
 
 int run_report(Shell& shell, const ReportArgs& a) {
   const Context ctx = shell.context();
-  // Reading must not create a store: a mistyped path is an error, not an empty kohort.db.
-  const bool url = store::store_files(a.store).empty();
-  if (!url && !std::filesystem::exists(a.store))
-    return shell.fail(Status::not_found(printable(a.store, 0), "no such store",
-                                        "pass the --store that kohort fit published to (default kohort.db)"));
   const auto inputs = store::store_files(a.store);
   for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--data", a.data_out}})
     if (Status s = check_not_an_input(path, flag, inputs); !s.ok()) return shell.fail(s);
-  auto st = store::Store::open(a.store);
+  auto st = open_existing_store(a.store);  // reading must not create a store
   if (!st.ok()) return shell.fail(st.status());
   const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out);
   if (code == 0 && shell.json) shell.print_json({{"store", store::redact_location(a.store)}, {"out", a.out}});

@@ -23,9 +23,7 @@ struct SegmentsArgs {
 };
 
 int list_segments(Shell& shell, const SegmentsArgs& a) {
-  if (!store::store_files(a.store).empty() && !std::filesystem::exists(a.store))
-    return shell.fail(Status::not_found(a.store, "no such store", "pass the --store that kohort fit published to"));
-  auto st = store::Store::open(a.store);
+  auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
   auto latest = (*st)->latest();
   if (!latest.ok()) return shell.fail(latest.status());
@@ -46,9 +44,7 @@ int list_segments(Shell& shell, const SegmentsArgs& a) {
 }
 
 int rename(Shell& shell, const SegmentsArgs& a) {
-  if (!store::store_files(a.store).empty() && !std::filesystem::exists(a.store))
-    return shell.fail(Status::not_found(a.store, "no such store", "pass the --store that kohort fit published to"));
-  auto st = store::Store::open(a.store);
+  auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
   if (Status s = (*st)->label_segment(a.id, a.name); !s.ok()) return shell.fail(s);
   shell.context().log().info("segment {} is now \"{}\", in this version and in every refit that keeps its id", a.id, a.name);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -427,6 +428,13 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
   rows.ids.reserve(static_cast<std::size_t>(rows.table.rows()));
   for (auto c : rows.table.customers) rows.ids.push_back(loaded.log.external_id(c));
   return rows;
+}
+
+Result<std::unique_ptr<store::Store>> open_existing_store(const std::string& location) {
+  if (!store::store_files(location).empty() && !std::filesystem::exists(location))
+    return Status::not_found(printable(location, 0), "no such store",
+                             "pass the --store that kohort fit published to (default kohort.db)");
+  return store::Store::open(location);
 }
 
 }  // namespace kohort::app

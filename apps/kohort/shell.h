@@ -16,6 +16,7 @@
 #include "kohort/features/feature_table.h"
 #include "kohort/features/feature_spec.h"
 #include "kohort/io/dataset.h"
+#include "kohort/store/store.h"
 
 namespace kohort::app {
 
@@ -126,6 +127,10 @@ struct NowOption {
 [[nodiscard]] Status refuse_overwrite(const std::string& data, const io::ReadOptions& read,
                                       std::vector<std::string> also,
                                       std::initializer_list<std::pair<const char*, std::string>> outputs);
+
+/// Opens a store a command only reads or changes: a SQLite path that does not exist is
+/// not_found ("no such store") rather than a new empty store. Fails as store::Store::open().
+[[nodiscard]] Result<std::unique_ptr<store::Store>> open_existing_store(const std::string& location);
 
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);
