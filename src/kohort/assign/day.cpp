@@ -66,26 +66,12 @@ struct Answer {
   float confidence = 0;
 };
 
-// The first best segment of one row's scores and its confidence, as model::predict() gives them.
-Answer best_of(const double* scores, index_t k, bool mixture) {
-  if (mixture) {
-    index_t best = 0;
-    for (index_t s = 1; s < k; ++s)
-      if (scores[s] > scores[best]) best = s;
-    return {static_cast<std::int32_t>(best), static_cast<float>(scores[best])};
-  }
-  double d1 = std::numeric_limits<double>::infinity(), d2 = d1;
+// The first most probable component of one row's posteriors, as model::predict() takes it.
+Answer best_posterior(const double* posterior, index_t k) {
   index_t best = 0;
-  for (index_t s = 0; s < k; ++s) {
-    const double dist = -scores[s];
-    if (dist < d1) {
-      d2 = d1, d1 = dist, best = s;
-    } else if (dist < d2) {
-      d2 = dist;
-    }
-  }
-  const float conf = k < 2 ? 1.0f : d2 > 0 ? static_cast<float>(1.0 - d1 / d2) : 0.0f;
-  return {static_cast<std::int32_t>(best), conf};
+  for (index_t s = 1; s < k; ++s)
+    if (posterior[s] > posterior[best]) best = s;
+  return {static_cast<std::int32_t>(best), static_cast<float>(posterior[best])};
 }
 
 // One customer's day: the published segment, its confidence and since, and the reason.
@@ -125,13 +111,13 @@ Status decide_mixture(const Context& ctx, const model::SegmentModel& model, cons
   std::vector<double> raw_scores, scores;
   for (index_t b = 0; b < n; b += kBlock) {
     const index_t e = std::min(n, b + kBlock);
-    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, x.cview(), b, e, raw_scores));
-    KOHORT_RETURN_IF_ERROR(model::segment_scores(ctx, model.clusterer, v.cview(), b, e, scores));
+    KOHORT_RETURN_IF_ERROR(model::mixture_posteriors(ctx, model.clusterer, x.cview(), b, e, raw_scores));
+    KOHORT_RETURN_IF_ERROR(model::mixture_posteriors(ctx, model.clusterer, v.cview(), b, e, scores));
     for (index_t i = b; i < e; ++i) {
       const double* s = &scores[static_cast<std::size_t>((i - b) * k)];
-      const Answer cand = best_of(s, k, true);
+      const Answer cand = best_posterior(s, k);
       out[static_cast<std::size_t>(i)] =
-          settle(best_of(&raw_scores[static_cast<std::size_t>((i - b) * k)], k, true), cand, model, previous(before, m, i),
+          settle(best_posterior(&raw_scores[static_cast<std::size_t>((i - b) * k)], k), cand, model, previous(before, m, i),
                  as_of, c, [&](std::int32_t cur) {
                    return std::pair{s[cand.label] >= s[cur] + c.switch_margin, static_cast<float>(s[cur])};
                  });
@@ -148,7 +134,12 @@ Status decide_centres(const Context& ctx, const model::SegmentModel& model, cons
   const index_t n = x.rows(), k = model.k();
   const auto centers = model.clusterer.centers.cview();
   KOHORT_ASSIGN_OR_RETURN(const auto raw, cluster::nearest_two(ctx, centers, x.cview()));
-  KOHORT_ASSIGN_OR_RETURN(const auto near, cluster::nearest_two(ctx, centers, v.cview()));
+  // Without smoothing the smoothed vectors are today's: their answers are the raw ones.
+  std::vector<cluster::NearestTwo> smoothed;
+  if (c.smoothing_halflife_days > 0) {
+    KOHORT_ASSIGN_OR_RETURN(smoothed, cluster::nearest_two(ctx, centers, v.cview()));
+  }
+  const auto& near = c.smoothing_halflife_days > 0 ? smoothed : raw;
   parallel_for_blocks(ctx, n, 4096, [&](index_t, index_t s, index_t e) {
     std::vector<float> dist(static_cast<std::size_t>(k));
     for (index_t i = s; i < e; ++i) {

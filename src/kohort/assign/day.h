@@ -33,7 +33,6 @@ struct Controls {
 /// own assignments (then raw_segment = segment and no smoothed vectors).
 struct Standing {
   Seconds as_of = 0;                          ///< the day (or the fit's cut) it describes
-  bool from_fit = true;
   std::vector<store::CustomerDay> customers;  ///< ordered by customer_id as bytes
   std::vector<double> feature_means;          ///< of the selected columns that day (the fit's reference)
 };

@@ -35,7 +35,6 @@ Result<Standing> fit_standing(store::Store& store, std::int64_t version, const m
   KOHORT_ASSIGN_OR_RETURN(const auto rows, store.assignments(version));
   Standing s;
   s.as_of = model.as_of;
-  s.from_fit = true;
   s.feature_means = model.reference.mean;
   s.customers.reserve(rows.size());
   for (const auto& a : rows) {
@@ -49,7 +48,6 @@ Result<Standing> day_standing(store::Store& store, const store::AssignDayInfo& d
   Standing s;
   KOHORT_ASSIGN_OR_RETURN(s.customers, store.day_standing(day.as_of));
   s.as_of = *parse_iso8601(day.as_of);
-  s.from_fit = false;
   const json figures = json::parse(day.figures_json, nullptr, false);
   if (figures.is_object() && figures.contains("feature_means") && figures["feature_means"].is_array())
     for (const auto& v : figures["feature_means"]) s.feature_means.push_back(v.is_number() ? v.get<double>() : 0.0);

@@ -306,26 +306,17 @@ float centre_confidence(const cluster::NearestTwo& n, index_t k) {
   return n.d2 > 0 ? static_cast<float>(1.0 - static_cast<double>(n.d1) / static_cast<double>(n.d2)) : 0.0f;
 }
 
-Status segment_scores(const Context& ctx, const ClustererModel& c, MatrixView<const float> x, index_t begin,
-                      index_t end, std::vector<double>& out) {
+Status mixture_posteriors(const Context& ctx, const ClustererModel& c, MatrixView<const float> x, index_t begin,
+                          index_t end, std::vector<double>& out) {
+  if (!c.gmm) return Status::invalid_argument("model", "posteriors need a mixture model; this one has centres only");
   const index_t k = c.centers.rows(), d = c.centers.cols();
   if (x.cols != d)
     return Status::invalid_input("model", fmt::format("rows have {} columns; the model expects {}", x.cols, d));
   out.assign(static_cast<std::size_t>((end - begin) * k), 0.0);
-  if (c.gmm) {
-    const MatrixView<const float> rows(x.data + begin * x.stride, end - begin, x.cols, x.stride);
-    KOHORT_ASSIGN_OR_RETURN(auto proba, cluster::gmm_predict_proba(ctx, *c.gmm, rows));
-    for (index_t i = 0; i < end - begin; ++i)
-      for (index_t s = 0; s < k; ++s) out[static_cast<std::size_t>(i * k + s)] = proba(i, s);
-    return {};
-  }
-  parallel_for_blocks(ctx, end - begin, 4096, [&](index_t, index_t s, index_t e) {
-    std::vector<float> dist(static_cast<std::size_t>(k));
-    for (index_t i = s; i < e; ++i) {
-      cluster::distances_to_centres(x.row(begin + i), c.centers.cview(), dist.data());  // as predict() does
-      for (index_t c0 = 0; c0 < k; ++c0) out[static_cast<std::size_t>(i * k + c0)] = -static_cast<double>(dist[static_cast<std::size_t>(c0)]);
-    }
-  });
+  const MatrixView<const float> rows(x.data + begin * x.stride, end - begin, x.cols, x.stride);
+  KOHORT_ASSIGN_OR_RETURN(auto proba, cluster::gmm_predict_proba(ctx, *c.gmm, rows));
+  for (index_t i = 0; i < end - begin; ++i)
+    for (index_t s = 0; s < k; ++s) out[static_cast<std::size_t>(i * k + s)] = proba(i, s);
   return {};
 }
 

@@ -106,11 +106,11 @@ struct Embedded {
 /// The names of the model's selected columns, in order.
 [[nodiscard]] std::vector<std::string> selected_names(const SegmentModel& model);
 
-/// How well each segment fits rows [begin, end) of `x` (clustering space), higher being better:
-/// out[(i − begin)·k + s] is the negated squared distance to centre s (k-means) or the posterior
-/// of component s (a mixture). The row's label under predict() is the first maximum.
-[[nodiscard]] Status segment_scores(const Context& ctx, const ClustererModel& clusterer, MatrixView<const float> x,
-                                    index_t begin, index_t end, std::vector<double>& out);
+/// A mixture's posteriors of rows [begin, end) of `x` (clustering space): out[(i − begin)·k + s]
+/// is the posterior of component s, as predict() computes it (its label is the first maximum).
+/// invalid_argument for a model with centres only (those are ranked by cluster::nearest_two()).
+[[nodiscard]] Status mixture_posteriors(const Context& ctx, const ClustererModel& clusterer, MatrixView<const float> x,
+                                        index_t begin, index_t end, std::vector<double>& out);
 
 /// A centre model's confidence in a row's nearest centre: 1 − d₁²/d₂² (0 on a boundary, 1 at
 /// the centre; 1 when k = 1).
