@@ -20,6 +20,7 @@ struct SimulateArgs {
   std::string start = "2023-01-01";
   int days = 730;
   std::string drift;
+  std::string drift_kind = "shift";
   std::string compress = "none";
   std::string streams = "all";
 };
@@ -50,6 +51,9 @@ int run_simulate(Shell& shell, const SimulateArgs& a) {
                                           "pass a date as YYYY-MM-DD, e.g. --drift 2024-06-01"));
     o.drift = *drift;
   }
+  o.drift_kind = a.drift_kind == "emerge"  ? sim::DriftKind::emerge
+                 : a.drift_kind == "fault" ? sim::DriftKind::fault
+                                           : sim::DriftKind::shift;
   o.compress = a.compress == "gz"    ? sim::Compression::gz
                : a.compress == "zst" ? sim::Compression::zst
                                      : sim::Compression::none;
@@ -116,6 +120,12 @@ void add_simulate_command(CLI::App& app, Shell& shell) {
                   "from this date on every persona's purchase rate, discount share and channel\n"
                   "mix shift (see sim/personas.h); must lie inside the period (default: none)\n"
                   "example: --drift 2024-06-01");
+  cmd->add_option("--drift-kind", a->drift_kind,
+                  "what changes at --drift: shift (every persona's purchase rate, discount share and\n"
+                  "channel mix), emerge (15% of the customers come from a new persona that starts\n"
+                  "buying a few weeks after the date) or fault (every amount from the date on is\n"
+                  "written ×100, as when a feed switches to cents) (default shift)\nexample: --drift-kind emerge")
+      ->check(CLI::IsMember({"shift", "emerge", "fault"}));
   cmd->add_option("--compress", a->compress,
                   "none, gz (gzip) or zst (zstandard); files get .csv.gz or .csv.zst "
                   "(default none)\nexample: --compress zst")

@@ -472,6 +472,57 @@ TEST(Simulator, CompressedFilesDecompressToThePlainBytes) {
   fs::remove_all(zst);
 }
 
+TEST(Simulator, DriftFaultWritesEveryLaterAmountTimesAHundred) {
+  const std::string a = temp_dir("nofault"), b = temp_dir("fault");
+  SimulateOptions oa = options(300, a), ob = options(300, b);
+  const Seconds drift = *parse_iso8601("2024-01-01");
+  ob.drift = drift;
+  ob.drift_kind = DriftKind::fault;
+  run(oa);
+  run(ob);
+  const auto ta = load(file(a, "transactions")), tb = load(file(b, "transactions"));
+  ASSERT_EQ(ta->rows.size(), tb->rows.size());  // the same events: only amounts differ
+  int after = 0;
+  for (std::size_t i = 0; i < ta->rows.size(); ++i) {
+    const auto& ra = ta->rows[i];
+    const auto& rb = tb->rows[i];
+    ASSERT_EQ(ra[2], rb[2]);
+    const bool later = when(ra[2]) >= drift;
+    after += later;
+    EXPECT_NEAR(num(rb[3]), num(ra[3]) * (later ? 100 : 1), 1e-6) << i;
+  }
+  EXPECT_GT(after, 100);
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST(Simulator, DriftEmergeAddsAPersonaThatBuysOnlyAfterTheDate) {
+  const std::string dir = temp_dir("emerge");
+  SimulateOptions o = options(3000, dir);
+  const Seconds drift = *parse_iso8601("2024-01-01");
+  o.drift = drift;
+  o.drift_kind = DriftKind::emerge;
+  run(o);
+  const int emerging = static_cast<int>(personas().size());
+  std::map<std::string, int> persona;
+  int count = 0;
+  const auto truth = load(file(dir, "truth"));
+  for (const auto& r : truth->rows) {
+    persona[std::string(r[0])] = static_cast<int>(num(r[1]));
+    count += persona[std::string(r[0])] == emerging;
+  }
+  EXPECT_NEAR(count / 3000.0, kEmergingShare, 0.03);
+  int bought = 0;
+  const auto tx = load(file(dir, "transactions"));
+  for (const auto& r : tx->rows) {
+    if (persona[std::string(r[0])] != emerging) continue;
+    ASSERT_GE(when(r[2]), drift);
+    ++bought;
+  }
+  EXPECT_GT(bought, 100);
+  fs::remove_all(dir);
+}
+
 TEST(Simulator, DriftShiftsBehaviourAfterTheDriftDate) {
   const std::string a = temp_dir("nodrift"), b = temp_dir("drift");
   SimulateOptions oa = options(4000, a), ob = options(4000, b);

@@ -196,8 +196,28 @@ constexpr Persona kPersonas[] = {
      .drift_rate = 0.95, .drift_discount = 0.02, .drift_app = 0.05},
 };
 
+// Emerging (--drift-kind emerge): frequent small app orders of sports goods paid by BNPL,
+// heavy browsing, young, little email; every customer new (acquisition handled by the block).
+constexpr Persona kEmerging = {
+    .share = 0, .existing = 0.0, .history_days = 0, .acq_a = 1, .acq_b = 1,
+    .r = 8, .alpha = 100, .drop_a = 1, .drop_b = 60,
+    .gg_p = 4, .gg_q = 6, .gg_gamma = 50,
+    .extra_lines = 0.8, .extra_qty = 0.4, .disc_a = 3, .disc_b = 4, .disc_depth = 0.25,
+    .ret_a = 2, .ret_b = 10, .q4 = 0.2,
+    .category = {0.10, 0.12, 0.03, 0.05, 0.05, 0.55, 0.05, 0.05}, .category_conc = 15,
+    .channel = {0.15, 0.80, 0.05}, .payment = {0.20, 0.10, 0.65, 0.03, 0.02},
+    .sessions_per_day = 0.25, .pages = 10, .search_a = 6, .search_b = 3, .app_a = 8, .app_b = 2,
+    .opt_in = 0.3, .open_a = 1, .open_b = 9, .click_a = 1, .click_b = 9, .unsub = 0.02,
+    .support_per_year = 1.5, .topic = {0.30, 0.30, 0.20, 0.10, 0.10}, .sentiment = -0.1,
+    .age_mean = 24, .age_sd = 5, .age_missing = 0.10,
+    .region = {0.20, 0.20, 0.20, 0.20, 0.20}, .gender = {0.40, 0.58, 0.02}, .tier_offset = -0.5,
+    .refer_weight = 3.0, .referred = 0.30,
+    .drift_rate = 1.00, .drift_discount = 0.0, .drift_app = 0.0};
+
 }  // namespace
 
 std::span<const Persona> personas() { return kPersonas; }
+
+const Persona& emerging_persona() { return kEmerging; }
 
 }  // namespace kohort::sim

@@ -96,4 +96,12 @@ struct Persona {
 /// The persona table (12 rows). Persona ids in truth.csv index this table.
 [[nodiscard]] std::span<const Persona> personas();
 
+/// A persona the table lacks, for --drift-kind emerge: it acquires customers only after the
+/// drift date; truth.csv gives it the id personas().size().
+[[nodiscard]] const Persona& emerging_persona();
+/// The share of customers drawn from emerging_persona() under --drift-kind emerge.
+inline constexpr double kEmergingShare = 0.15;
+/// Mean days from the drift date to an emerging customer's first purchase (exponential).
+inline constexpr double kEmergingArrivalDays = 15;
+
 }  // namespace kohort::sim

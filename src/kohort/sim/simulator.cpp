@@ -135,6 +135,10 @@ Result<SimulateSummary> simulate(const Context& ctx, const SimulateOptions& opti
   settings.start = start;
   settings.end = end;
   settings.drift = options.drift;
+  const bool drifting = options.drift != kNoDrift;
+  settings.drift_shift = drifting && options.drift_kind == DriftKind::shift;
+  settings.drift_emerge = drifting && options.drift_kind == DriftKind::emerge;
+  settings.drift_fault = drifting && options.drift_kind == DriftKind::fault;
   settings.all_streams = options.streams == StreamSelection::all;
   settings.days = &days;
 

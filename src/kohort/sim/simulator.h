@@ -18,6 +18,13 @@ enum class Compression { none, gz, zst };
 /// Which streams to write: every stream, or transactions only (truth.csv is always written).
 enum class StreamSelection { all, transactions };
 
+/// What changes at SimulateOptions::drift (--drift-kind).
+enum class DriftKind {
+  shift,   ///< every persona's behaviour shifts (Persona::drift_rate, drift_discount, drift_app)
+  emerge,  ///< a persona the table lacks (emerging_persona()) starts acquiring customers
+  fault,   ///< a feed fault: every amount from then on is written ×100 (a switch to cents)
+};
+
 /// No drift (the default of SimulateOptions::drift).
 inline constexpr Seconds kNoDrift = std::numeric_limits<Seconds>::max();
 
@@ -27,10 +34,14 @@ struct SimulateOptions {
   std::string out_dir;    ///< dataset folder, created when missing (--out)
   Seconds start = days_from_civil(2023, 1, 1) * kSecondsPerDay;  ///< period start (--start)
   int days = 730;  ///< period length in days, 1 ≤ days ≤ 36,500 (--days)
-  /// From this instant on every persona's behaviour shifts (Persona::drift_rate multiplies the
-  /// purchase rate, drift_discount is added to the discount share, drift_app of the channel
-  /// mix moves to "app"). Must lie inside the period; kNoDrift for none (--drift).
+  /// From this instant on the data drift as drift_kind says. shift: every persona's behaviour
+  /// shifts (Persona::drift_rate multiplies the purchase rate, drift_discount is added to the
+  /// discount share, drift_app of the channel mix moves to "app"); emerge: kEmergingShare of the
+  /// customers come from emerging_persona(), each first buying a few weeks after this instant;
+  /// fault: transactions at or after it carry amounts ×100. Must lie inside the period;
+  /// kNoDrift for none (--drift).
   Seconds drift = kNoDrift;
+  DriftKind drift_kind = DriftKind::shift;  ///< --drift-kind shift|emerge|fault
   Compression compress = Compression::none;        ///< --compress none|gz|zst
   StreamSelection streams = StreamSelection::all;  ///< --streams all|transactions
   /// Customers per generation block. Each block has its own random stream, so changing this

@@ -106,6 +106,9 @@ class BlockWriter {
 
  private:
   OutBuffer& text(StreamIndex k) { return out_.text[static_cast<std::size_t>(k)]; }
+  const Persona& persona(int id) const {
+    return id == static_cast<int>(table_.size()) ? emerging_persona() : table_[static_cast<std::size_t>(id)];
+  }
   void count(StreamIndex k) { ++out_.rows[static_cast<std::size_t>(k)]; }
 
   char* put_id(char* p, index_t global_index) const {
@@ -115,16 +118,19 @@ class BlockWriter {
 
   void draw_customers(index_t first, index_t last) {
     std::vector<double> shares;
-    for (const Persona& q : table_) shares.push_back(q.share);
+    for (const Persona& q : table_) shares.push_back(q.share * (s_.drift_emerge ? 1 - kEmergingShare : 1));
+    if (s_.drift_emerge) shares.push_back(kEmergingShare);
     draws_.assign(static_cast<std::size_t>(last - first), Draw{});
     const double days = static_cast<double>(s_.end - s_.start) / kDay;
     for (auto& d : draws_) {
       d.persona = categorical(main_, shares);
-      const Persona& q = table_[static_cast<std::size_t>(d.persona)];
+      const Persona& q = persona(d.persona);
       d.lambda = gamma(main_, q.r, 1.0 / q.alpha);
       d.p = beta(main_, q.drop_a, q.drop_b);
       d.nu = gamma(main_, q.gg_q, 1.0 / q.gg_gamma);
-      if (bernoulli(main_, q.existing)) {
+      if (d.persona == static_cast<int>(table_.size())) {
+        d.t0 = std::min(s_.end - 1, s_.drift + static_cast<Seconds>(exponential(main_, 1.0 / kEmergingArrivalDays) * kDay));
+      } else if (bernoulli(main_, q.existing)) {
         d.t0 = s_.start - 1 - static_cast<Seconds>(main_.uniform() * q.history_days * kDay);
       } else {
         d.t0 = s_.start + static_cast<Seconds>(beta(main_, q.acq_a, q.acq_b) * days * kDay);
@@ -161,12 +167,12 @@ class BlockWriter {
 
   void write_customer(index_t first, index_t i) {
     const Draw& d = draws_[static_cast<std::size_t>(i)];
-    const Persona& q = table_[static_cast<std::size_t>(d.persona)];
+    const Persona& q = persona(d.persona);
     const index_t g = first + i;
     char id[24];
     const std::size_t id_len = static_cast<std::size_t>(put_id(id, g) - id);
     const std::string_view cid(id, id_len);
-    const bool drifting = s_.drift < s_.end;
+    const bool drifting = s_.drift_shift;
 
     // Customer-level behaviour, all from the main stream.
     Rng& r = main_;
@@ -201,7 +207,8 @@ class BlockWriter {
     for (const Seconds t : sc_.purchases) {
       if (t < s_.start) continue;
       ++order_no;
-      const bool after = t >= s_.drift;
+      const bool after = drifting && t >= s_.drift;
+      const std::int64_t scale = s_.drift_fault && t >= s_.drift ? 100 : 1;
       const double value = gamma(r, q.gg_p, 1.0 / d.nu);
       const int ch = pick(r, after ? channel_drift : channel);
       const int pay = pick(r, payment);
@@ -237,7 +244,7 @@ class BlockWriter {
         p = put(p, ',');
         p = s_.days->put_datetime(p, t);
         p = put(p, ',');
-        p = put_cents(p, cents);
+        p = put_cents(p, cents * scale);
         p = put(p, ',');
         p = put_uint(p, static_cast<std::uint64_t>(qty));
         p = put(p, ",P");

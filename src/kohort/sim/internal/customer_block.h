@@ -44,6 +44,9 @@ struct BlockSettings {
   int id_width = 7;             ///< digits in "C0000001"
   Seconds start = 0, end = 0;   ///< the period [start, end)
   Seconds drift = 0;            ///< kNever for none
+  bool drift_shift = false;     ///< behaviour shifts at drift (DriftKind::shift)
+  bool drift_emerge = false;    ///< emerging_persona() acquires customers after drift
+  bool drift_fault = false;     ///< amounts ×100 from drift on
   bool all_streams = true;      ///< false: transactions and truth only
   const DayTable* days = nullptr;
 };
