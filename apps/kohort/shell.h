@@ -145,6 +145,7 @@ void add_simulate_command(CLI::App& app, Shell& shell);
 void add_features_command(CLI::App& app, Shell& shell);
 void add_clv_command(CLI::App& app, Shell& shell);
 void add_assign_command(CLI::App& app, Shell& shell);
+void add_monitor_command(CLI::App& app, Shell& shell);
 void add_models_command(CLI::App& app, Shell& shell);
 void add_segments_command(CLI::App& app, Shell& shell);
 

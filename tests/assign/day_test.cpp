@@ -216,7 +216,8 @@ TEST(AssignDay, AColumnWhoseMeanJumpsSetsOffTheAlarmAndIsNamed) {
   m.transform.columns[0].name = "spend_total";
   m.transform.columns[1].name = "visits";
   m.selected = {0, 1};
-  m.reference = {{0.0, 0.0}, {2.0, 1.0}};
+  m.reference.mean = {0.0, 0.0};
+  m.reference.sd = {2.0, 1.0};
   Standing before = base({0, 0}, kFit - 90 * kDay);
   before.feature_means = m.reference.mean;
   model::Embedded today = rows({{0, 0}, {0, 0}});

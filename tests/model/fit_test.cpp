@@ -10,6 +10,7 @@
 #include "kohort/io/dataset.h"
 #include "kohort/features/compute.h"
 #include "kohort/model/fit.h"
+#include "kohort/model/reference.h"
 #include "kohort/model/report_data.h"
 #include "kohort/select/compare.h"
 #include "kohort/sim/simulator.h"
@@ -74,6 +75,20 @@ TEST(Fit, ModelReassignsItsOwnCustomers) {
   EXPECT_TRUE(a->missing_features.empty());
   EXPECT_EQ(a->labels, fit->labels);
   EXPECT_EQ(a->confidence, fit->confidence);
+
+  // The monitor's reference reads back exactly: quantiles and bin edges are the columns' floats.
+  const Reference& ref = back->reference;
+  EXPECT_EQ(ref.quantiles, fit->model.reference.quantiles);
+  EXPECT_EQ(ref.bin_edges, fit->model.reference.bin_edges);
+  ASSERT_EQ(ref.segments.size(), static_cast<std::size_t>(k));
+  std::int64_t members = 0;
+  for (const auto& seg : ref.segments) members += seg.size;
+  EXPECT_EQ(members, static_cast<std::int64_t>(fit->labels.size()));
+  for (std::size_t c = 0; c < ref.bin_shares.size(); ++c) {
+    double total = 0;
+    for (const double v : ref.bin_shares[c]) total += v;
+    EXPECT_NEAR(total, 1.0, 1e-5) << c;
+  }
 
   // Names are unique and every segment has a profile, a narrative and drivers.
   std::set<std::string> names(fit->model.segment_names.begin(), fit->model.segment_names.end());
@@ -250,6 +265,11 @@ TEST(Model, RefusesPartsOfTheWrongType) {
       {"clusterer.centers", [](nlohmann::json& j) { j["clusterer"]["centers"][0] = {1}; }},
       {"clusterer", [](nlohmann::json& j) { j.erase("clusterer"); }},
       {"malformed", [](nlohmann::json& j) { j["segment_names"] = {1, 2, 3}; }},
+      {"reference", [](nlohmann::json& j) { j["reference"]["quantiles"][0][3] = 1e9; }},
+      {"reference", [](nlohmann::json& j) { j["reference"]["bin_shares"][0].push_back(0.5); }},
+      {"reference", [](nlohmann::json& j) { j["reference"]["segments"].erase(0); }},
+      {"reference", [](nlohmann::json& j) { j["reference"]["segments"][0]["var"][0] = -1; }},
+      {"reference", [](nlohmann::json& j) { j["reference"]["segments"][0]["centroid"] = nlohmann::json::array(); }},
   };
   for (const auto& [expect, spoil] : spoilers) {
     nlohmann::json bad = good;

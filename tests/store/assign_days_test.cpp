@@ -244,6 +244,44 @@ TEST_P(AssignDaysTest, ASegmentsNameIsKeptByIdAndShownInTheLatestVersion) {
   EXPECT_EQ(store->segment_labels()->size(), 1u);
 }
 
+TEST_P(AssignDaysTest, EveryMonitorRunIsKeptWithItsRunRecord) {
+  auto store = store_with_version();
+  const auto runs_before = store->runs();
+  ASSERT_TRUE(runs_before.ok());
+  MonitorRunRequest r{1, "2024-02-08", "watch", R"({"verdict":"watch"})", "kohort monitor data/ --as-of 2024-02-08", "{}", ""};
+  auto first = store->record_monitor_run(r);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  r.verdict = "retrain";
+  auto second = store->record_monitor_run(r);  // the same date twice: both kept
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_GT(*second, *first);
+  auto runs = store->monitor_runs();
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].as_of, "2024-02-08T00:00:00Z");
+  EXPECT_EQ((*runs)[0].verdict, "watch");
+  EXPECT_EQ((*runs)[1].verdict, "retrain");
+  EXPECT_EQ((*runs)[0].version, 1);
+  EXPECT_EQ((*runs)[0].figures_json, R"({"verdict":"watch"})");
+  EXPECT_EQ(store->runs()->size(), runs_before->size() + 2);
+
+  // Refused, leaving the store as it was.
+  const std::vector<std::pair<std::string, MonitorRunRequest>> bad = {
+      {"version", {7, "2024-02-08", "ok", "{}", "", "{}", ""}},
+      {"as_of", {1, "yesterday", "ok", "{}", "", "{}", ""}},
+      {"verdict", {1, "2024-02-08", "fine", "{}", "", "{}", ""}},
+      {"figures_json", {1, "2024-02-08", "ok", "{", "", "{}", ""}},
+      {"command", {1, "2024-02-08", "ok", "{}", std::string("a\0b", 3), "{}", ""}},
+  };
+  for (const auto& [what, req] : bad) {
+    auto res = store->record_monitor_run(req);
+    ASSERT_FALSE(res.ok()) << what;
+    EXPECT_EQ(res.status().code(), Code::invalid_input) << what << ": " << res.status().message();
+  }
+  EXPECT_EQ(store->monitor_runs()->size(), 2u);
+  EXPECT_EQ(store->runs()->size(), runs_before->size() + 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AssignDaysTest, ::testing::Values("sqlite", "postgres"), testing::param_name);
 
 }  // namespace

@@ -6,29 +6,13 @@
 
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
-#include "kohort/model/identity.h"
+#include "kohort/model/publish.h"
 
 namespace kohort::assign {
 
 namespace {
 
 using nlohmann::json;
-
-Result<std::pair<std::int64_t, model::SegmentModel>> read_model(store::Store& store, std::optional<std::int64_t> version) {
-  if (!version) {
-    KOHORT_ASSIGN_OR_RETURN(version, store.pinned_version());
-  }
-  if (!version) {
-    KOHORT_ASSIGN_OR_RETURN(const auto latest, store.latest());
-    if (!latest)
-      return Status::not_found("store", "nothing is published in the store yet", "publish a model first: kohort fit DATA --store …");
-    version = latest->version;
-  }
-  KOHORT_ASSIGN_OR_RETURN(const std::string text, store.model_json(*version));
-  const json doc = json::parse(text, nullptr, false);
-  KOHORT_ASSIGN_OR_RETURN(auto model, model::SegmentModel::from_json(doc));
-  return std::pair{*version, std::move(model)};
-}
 
 // The version's own assignments as the standing at its cut.
 Result<Standing> fit_standing(store::Store& store, std::int64_t version, const model::SegmentModel& model) {
@@ -101,11 +85,9 @@ json figures_json(const DayPlan& plan, const DayResult& day, std::int64_t prospe
 
 Result<DayPlan> plan_day(store::Store& store, const RunOptions& o) {
   DayPlan plan;
-  KOHORT_ASSIGN_OR_RETURN(auto read, read_model(store, o.version));
+  KOHORT_ASSIGN_OR_RETURN(auto read, model::read_model(store, o.version));
   plan.version = read.first;
   plan.model = std::move(read.second);
-  KOHORT_ASSIGN_OR_RETURN(const auto labels, store.segment_labels());
-  model::apply_labels(plan.model, labels);
   if (o.as_of < plan.model.as_of)
     return Status::invalid_input("--as-of", fmt::format("{} is before the cut of model version {} ({}), whose assignment is current from then on",
                                                         format_date(o.as_of), plan.version, format_date(plan.model.as_of)),

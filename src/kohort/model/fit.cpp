@@ -1,5 +1,7 @@
 #include "kohort/model/fit.h"
 
+#include "kohort/model/reference.h"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -51,26 +53,6 @@ class StageClock {
   const Context& ctx_;
   std::chrono::steady_clock::time_point last_;
 };
-
-// Mean and standard deviation of each column (NaN cells skipped), in row order.
-Reference column_reference(MatrixView<const float> x) {
-  Reference r;
-  r.mean.assign(static_cast<std::size_t>(x.cols), 0.0);
-  r.sd.assign(static_cast<std::size_t>(x.cols), 0.0);
-  for (index_t j = 0; j < x.cols; ++j) {
-    double sum = 0, sum2 = 0;
-    index_t n = 0;
-    for (index_t i = 0; i < x.rows; ++i) {
-      const double v = x(i, j);
-      if (std::isnan(v)) continue;
-      sum += v, sum2 += v * v, ++n;
-    }
-    const double mean = n > 0 ? sum / static_cast<double>(n) : 0.0;
-    r.mean[static_cast<std::size_t>(j)] = mean;
-    r.sd[static_cast<std::size_t>(j)] = n > 1 ? std::sqrt(std::max(0.0, sum2 / static_cast<double>(n) - mean * mean)) : 0.0;
-  }
-  return r;
-}
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
@@ -562,7 +544,7 @@ Result<FitResult> fit_segments(const Context& ctx, FitData data, const FitOption
   model.feature_names = raw.names();
   model.transform = std::move(fitted);
   model.selected = corr.kept;
-  model.reference = column_reference(selected);
+  model.reference = fit_reference(ctx, selected, space.cview(), out.labels, k, raw, spec.windows_days);
   model.segment_names = names;
   json segs = json::array();
   for (const auto& p : out.profiles.segments) {

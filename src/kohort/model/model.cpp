@@ -1,5 +1,7 @@
 #include "kohort/model/model.h"
 
+#include "kohort/model/reference.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -109,7 +111,7 @@ json SegmentModel::to_json() const {
     return ids;
   }() : segment_ids;
   if (!identity.is_null()) j["identity"] = identity;
-  if (!reference.mean.empty()) j["reference"] = {{"mean", reference.mean}, {"sd", reference.sd}};
+  if (!reference.mean.empty()) j["reference"] = reference_to_json(reference);
   j["segments"] = segments;
   j["diagnostics"] = diagnostics;
   j["clv"] = clv;
@@ -216,10 +218,7 @@ Result<SegmentModel> parse_model_document(const json& j) {
   }
   m.identity = j.value("identity", json());
   if (const auto r = j.find("reference"); r != j.end()) {
-    KOHORT_ASSIGN_OR_RETURN(m.reference.mean, field<std::vector<double>>(*r, "mean"));
-    KOHORT_ASSIGN_OR_RETURN(m.reference.sd, field<std::vector<double>>(*r, "sd"));
-    if (m.reference.mean.size() != m.selected.size() || m.reference.sd.size() != m.selected.size())
-      return Status::invalid_input("model", "the reference does not match the selected columns", "refit the model");
+    KOHORT_ASSIGN_OR_RETURN(m.reference, reference_from_json(*r, m.selected.size(), m.k(), m.clusterer.centers.cols()));
   }
   m.segments = j.value("segments", json::array());
   m.diagnostics = j.value("diagnostics", json::object());

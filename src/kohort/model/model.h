@@ -33,10 +33,34 @@ struct ClustererModel {
   std::optional<cluster::GmmFit> gmm;  ///< weights, means, covariances (labels/confidence empty)
 };
 
+/// A business KPI of a segment over a trailing window (model/reference.h).
+struct Kpi {
+  std::string name;     ///< "revenue_per_customer", "orders_per_customer" or "lapsed_share"
+  int window_days = 0;  ///< the trailing window the feature columns count over
+  double value = 0;
+};
+
+/// One segment of the fit as the monitor compares it: its members' selected columns and its
+/// centroid in the clustering space.
+struct SegmentReference {
+  std::int64_t size = 0;              ///< members in the fit
+  std::vector<double> mean, var;      ///< per selected column (var: unbiased; 0 for one member)
+  std::vector<double> centroid;       ///< the members' mean in the clustering space
+  std::vector<Kpi> kpis;
+};
+
 /// The fit population's selected (transformed) columns, against which an assignment day or a
-/// monitor run measures how far the customers have moved.
+/// monitor run measures how far the customers have moved. Each part is empty in a model
+/// stored without it.
 struct Reference {
-  std::vector<double> mean, sd;  ///< per selected column; empty in a model stored without them
+  std::vector<double> mean, sd;  ///< per selected column
+  std::int64_t rows = 0;         ///< customers the quantiles describe (all, or a sample)
+  /// Per selected column, its quantiles at 0, 1/(q−1), …, 1 (linear interpolation).
+  std::vector<std::vector<double>> quantiles;
+  /// Per selected column, the population stability index's bins: upper edges (the deciles,
+  /// merged where a value repeats them; the last bin is open) and each bin's share of the rows.
+  std::vector<std::vector<double>> bin_edges, bin_shares;
+  std::vector<SegmentReference> segments;  ///< by segment position
 };
 
 struct SegmentModel {

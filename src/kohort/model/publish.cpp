@@ -7,6 +7,7 @@
 
 #include "kohort/core/file_set.h"
 #include "kohort/core/text.h"
+#include "kohort/model/identity.h"
 
 namespace kohort::model {
 
@@ -57,6 +58,24 @@ Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const RunIn
   req.run_started_at = run.started_at;
   req.command = run.command;
   return st.publish(req);
+}
+
+Result<std::pair<std::int64_t, SegmentModel>> read_model(store::Store& store, std::optional<std::int64_t> version) {
+  if (!version) {
+    KOHORT_ASSIGN_OR_RETURN(version, store.pinned_version());
+  }
+  if (!version) {
+    KOHORT_ASSIGN_OR_RETURN(const auto latest, store.latest());
+    if (!latest)
+      return Status::not_found("store", "nothing is published in the store yet", "publish a model first: kohort fit DATA --store …");
+    version = latest->version;
+  }
+  KOHORT_ASSIGN_OR_RETURN(const std::string text, store.model_json(*version));
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  KOHORT_ASSIGN_OR_RETURN(auto model, SegmentModel::from_json(doc));
+  KOHORT_ASSIGN_OR_RETURN(const auto labels, store.segment_labels());
+  apply_labels(model, labels);
+  return std::pair{*version, std::move(model)};
 }
 
 }  // namespace kohort::model

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "kohort/core/result.h"
 #include "kohort/model/fit.h"
@@ -34,5 +36,12 @@ struct RunInfo {
 /// Publishes the fit as a new model version (atomically), recording `run`; returns the
 /// version number.
 [[nodiscard]] Result<std::int64_t> publish(store::Store& store, const FitResult& fit, const RunInfo& run);
+
+/// A published model and its version: `version`, else the pinned one, else the latest; with
+/// the names people gave its segments (kohort segments rename). Fails with not_found when
+/// nothing is published or the version does not exist, with invalid_input (where "model") for a
+/// document this build cannot read.
+[[nodiscard]] Result<std::pair<std::int64_t, SegmentModel>> read_model(store::Store& store,
+                                                                     std::optional<std::int64_t> version);
 
 }  // namespace kohort::model

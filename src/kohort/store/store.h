@@ -125,6 +125,25 @@ struct AssignDayInfo {
   std::vector<SegmentDayRecord> segments;
 };
 
+/// A monitor run to record (kohort monitor).
+struct MonitorRunRequest {
+  std::int64_t version = 0;         ///< the model version monitored (must exist)
+  std::string as_of;                ///< ISO 8601 instant the features were computed as of
+  std::string verdict;              ///< "ok", "watch" or "retrain"
+  std::string figures_json = "{}";  ///< valid JSON: what `kohort monitor --json` prints
+  std::string command, options_json = "{}", started_at;  ///< the run, as in PublishRequest
+};
+
+/// A monitor run as recorded.
+struct MonitorRunInfo {
+  std::int64_t id = 0;       ///< 1, 2, … in recording order
+  std::string as_of;         ///< "YYYY-MM-DDTHH:MM:SSZ"
+  std::int64_t version = 0;
+  std::string verdict;
+  std::string figures_json;
+  std::string created_at;
+};
+
 /// Held while a run that must be alone on a store (an assignment day) works; released on
 /// destruction or when the process ends, however it ends.
 class RunLock {
@@ -214,6 +233,15 @@ class Store {
   /// Takes the store's run lock for `what` (e.g. "assign") without waiting: when another
   /// process holds it, fails at once with unavailable naming the store and `what`.
   [[nodiscard]] virtual Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) = 0;
+
+  /// Records a monitor run (every run is kept, several per date too) with its run record, in
+  /// one transaction; returns its id. Fails with invalid_input, leaving the store untouched: a
+  /// version that does not exist, an unparsable as_of or started_at, a verdict other than ok,
+  /// watch or retrain, invalid JSON, a command that is not valid text; io_error when the
+  /// database refuses the write.
+  [[nodiscard]] virtual Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) = 0;
+  /// Every monitor run, oldest first.
+  [[nodiscard]] virtual Result<std::vector<MonitorRunInfo>> monitor_runs() = 0;
 
   /// The version `kohort assign` uses unless told otherwise, when one is pinned.
   [[nodiscard]] virtual Result<std::optional<std::int64_t>> pinned_version() = 0;

@@ -227,12 +227,38 @@ CREATE TABLE segment_labels (
 );
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// Every kohort monitor run: its verdict and figures, against the version it monitored.
+constexpr std::string_view kSqlite6 = R"sql(
+CREATE TABLE monitor_runs (
+  id INTEGER PRIMARY KEY,
+  as_of TEXT NOT NULL,
+  version INTEGER NOT NULL REFERENCES model_versions(version),
+  verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'watch', 'retrain')),
+  created_at TEXT NOT NULL,
+  figures_json TEXT NOT NULL,
+  run_id INTEGER NOT NULL REFERENCES runs(run_id)
+);
+)sql";
+
+constexpr std::string_view kPostgres6 = R"sql(
+CREATE TABLE monitor_runs (
+  id BIGSERIAL PRIMARY KEY,
+  as_of TIMESTAMPTZ NOT NULL,
+  version BIGINT NOT NULL REFERENCES model_versions(version),
+  verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'watch', 'retrain')),
+  created_at TIMESTAMPTZ NOT NULL,
+  figures_json TEXT NOT NULL,
+  run_id BIGINT NOT NULL REFERENCES runs(run_id)
+);
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
     {4, "assignment days, standings and transitions", kSqlite4, kPostgres4},
     {5, "settings and the names people gave segments", kSqlite5, kPostgres5},
+    {6, "monitor runs", kSqlite6, kPostgres6},
 }};
 
 }  // namespace

@@ -90,6 +90,8 @@ class PostgresStore final : public Store {
   Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) override;
   Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
+  Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) override;
+  Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
   Status pin_version(std::optional<std::int64_t> version) override;
   Result<std::vector<std::pair<std::int32_t, std::string>>> segment_labels() override;
@@ -687,6 +689,46 @@ Result<std::vector<TransitionRecord>> PostgresStore::transitions(const std::stri
     t.reason = PQgetvalue(res.get(), i, 4);
     out.push_back(std::move(t));
   }
+  return out;
+}
+
+Result<std::int64_t> PostgresStore::record_monitor_run(const MonitorRunRequest& request) {
+  KOHORT_ASSIGN_OR_RETURN(const MonitorPlan plan, plan_monitor_run(where_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("recording a monitor run"));
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(request.version));
+  if (!exists)
+    return Status::invalid_input(where_, fmt::format("model version {} does not exist", request.version),
+                                 "monitor a published version (kohort fit publishes one)");
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult runrow,
+      run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, version, options_json) "
+          "VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, '', NULL, $4) RETURNING run_id",
+          {plan.run_started_at.empty() ? nullptr : plan.run_started_at.c_str(), request.command.c_str(),
+           request.figures_json.c_str(), request.options_json.c_str()},
+          "recording the run"));
+  const std::string run_id = PQgetvalue(runrow.get(), 0, 0);
+  const std::string version = std::to_string(request.version);
+  KOHORT_ASSIGN_OR_RETURN(PgResult row, run("INSERT INTO monitor_runs (as_of, version, verdict, created_at, figures_json, run_id) "
+                                            "VALUES ($1::timestamptz, $2::bigint, $3, now(), $4, $5::bigint) RETURNING id",
+                                            {plan.as_of.c_str(), version.c_str(), request.verdict.c_str(),
+                                             request.figures_json.c_str(), run_id.c_str()},
+                                            "recording a monitor run"));
+  const std::int64_t id = to_int64(PQgetvalue(row.get(), 0, 0));
+  KOHORT_RETURN_IF_ERROR(tx.commit("recording a monitor run"));
+  return id;
+}
+
+Result<std::vector<MonitorRunInfo>> PostgresStore::monitor_runs() {
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run(fmt::format("SELECT id, {}, version, verdict, figures_json, {} FROM monitor_runs "
+                                                        "ORDER BY id",
+                                                        epoch("as_of"), epoch("created_at")),
+                                            {}, "reading the monitor runs"));
+  std::vector<MonitorRunInfo> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i)
+    out.push_back({to_int64(PQgetvalue(res.get(), i, 0)), format_datetime(to_int64(PQgetvalue(res.get(), i, 1))),
+                   to_int64(PQgetvalue(res.get(), i, 2)), PQgetvalue(res.get(), i, 3), PQgetvalue(res.get(), i, 4),
+                   format_datetime(to_int64(PQgetvalue(res.get(), i, 5)))});
   return out;
 }
 

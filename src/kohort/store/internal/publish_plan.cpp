@@ -283,4 +283,27 @@ std::vector<std::int64_t> carry_since(const PublishPlan& plan,
 }
 
 
+Result<MonitorPlan> plan_monitor_run(const std::string& where, const MonitorRunRequest& request) {
+  MonitorPlan plan;
+  const auto as_of = parse_iso8601(request.as_of);
+  if (!as_of)
+    return Status::invalid_input(where, fmt::format("as_of '{}' is not an ISO 8601 date or date-time", printable(request.as_of)),
+                                 "give the day as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+  plan.as_of = format_datetime(*as_of);
+  if (!request.started_at.empty()) {
+    const auto started = parse_iso8601(request.started_at);
+    if (!started)
+      return Status::invalid_input(where, fmt::format("started_at '{}' is not an ISO 8601 date-time", printable(request.started_at)),
+                                   "give it as YYYY-MM-DDTHH:MM:SSZ, or leave it empty for the recording time");
+    plan.run_started_at = format_datetime(*started);
+  }
+  if (request.verdict != "ok" && request.verdict != "watch" && request.verdict != "retrain")
+    return Status::invalid_input(where, fmt::format("verdict '{}' is not ok, watch or retrain", printable(request.verdict)));
+  if (!valid_text(request.command))
+    return Status::invalid_input(where, "command is not valid UTF-8 text", "pass UTF-8 text without NUL bytes");
+  KOHORT_RETURN_IF_ERROR(check_json(where, "figures_json", request.figures_json));
+  KOHORT_RETURN_IF_ERROR(check_json(where, "options_json", request.options_json));
+  return plan;
+}
+
 }  // namespace kohort::store::internal

@@ -90,4 +90,13 @@ struct DayPlan {
 [[nodiscard]] std::string to_valid_text(std::string_view s);
 
 
+/// A checked monitor run: as_of and started_at normalised (started_at empty: the recording time).
+struct MonitorPlan {
+  std::string as_of;
+  std::string run_started_at;
+};
+
+/// Checks `request` (see Store::record_monitor_run) except the version's existence.
+[[nodiscard]] Result<MonitorPlan> plan_monitor_run(const std::string& where, const MonitorRunRequest& request);
+
 }  // namespace kohort::store::internal

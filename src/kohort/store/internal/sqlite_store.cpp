@@ -69,6 +69,8 @@ class SqliteStore final : public Store {
   Result<std::vector<CustomerDay>> day_standing(const std::string& as_of) override;
   Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
+  Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) override;
+  Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
   Status pin_version(std::optional<std::int64_t> version) override;
   Result<std::vector<std::pair<std::int32_t, std::string>>> segment_labels() override;
@@ -697,6 +699,44 @@ Result<std::vector<TransitionRecord>> SqliteStore::transitions(const std::string
     out.push_back(std::move(t));
   }
   if (rc != SQLITE_DONE) return error("reading the transitions");
+  return out;
+}
+
+Result<std::int64_t> SqliteStore::record_monitor_run(const MonitorRunRequest& request) {
+  KOHORT_ASSIGN_OR_RETURN(const MonitorPlan plan, plan_monitor_run(path_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("recording a monitor run"));
+  KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(request.version));
+  if (!exists)
+    return Status::invalid_input(path_, fmt::format("model version {} does not exist", request.version),
+                                 "monitor a published version (kohort fit publishes one)");
+  KOHORT_ASSIGN_OR_RETURN(const std::int64_t run_id,
+                          insert_run(plan.run_started_at, request.command, request.figures_json, request.options_json));
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(fmt::format("INSERT INTO monitor_runs (as_of, version, verdict, created_at, "
+                                                       "figures_json, run_id) VALUES (?, ?, ?, {}, ?, ?)",
+                                                       kNow),
+                                           "recording a monitor run"));
+  bind(st.get(), 1, plan.as_of);
+  sqlite3_bind_int64(st.get(), 2, request.version);
+  bind(st.get(), 3, request.verdict);
+  bind(st.get(), 4, request.figures_json);
+  sqlite3_bind_int64(st.get(), 5, run_id);
+  if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording a monitor run");
+  const std::int64_t id = sqlite3_last_insert_rowid(db_.get());
+  KOHORT_RETURN_IF_ERROR(tx.commit("recording a monitor run"));
+  return id;
+}
+
+Result<std::vector<MonitorRunInfo>> SqliteStore::monitor_runs() {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT id, as_of, version, verdict, figures_json, created_at FROM monitor_runs "
+                                           "ORDER BY id",
+                                           "reading the monitor runs"));
+  std::vector<MonitorRunInfo> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
+    out.push_back({sqlite3_column_int64(st.get(), 0), column_text(st.get(), 1), sqlite3_column_int64(st.get(), 2),
+                   column_text(st.get(), 3), column_text(st.get(), 4), column_text(st.get(), 5)});
+  if (rc != SQLITE_DONE) return error("reading the monitor runs");
   return out;
 }
 

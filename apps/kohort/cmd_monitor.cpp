@@ -1,0 +1,194 @@
+// kohort monitor DATA --as-of DATE — is the published segmentation still true? Today's
+// customers against the fit's reference: feature drift, sizes, centroids, separation and KPIs,
+// judged into ok / watch / retrain (monitor/drift.h); every run is kept in the store.
+#include <charconv>
+#include <cmath>
+#include <iostream>
+#include <optional>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/core/text.h"
+#include "kohort/core/time.h"
+#include "kohort/model/publish.h"
+#include "kohort/monitor/drift.h"
+#include "kohort/store/store.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct MonitorArgs {
+  std::string data;
+  std::string as_of;
+  std::string timezone = "UTC";
+  std::string store = "kohort.db";
+  std::int64_t model_version = 0;
+  std::string config;
+  std::string on_error = "fail";
+  std::string silhouette_floor = "90%";
+  monitor::Thresholds thresholds;
+  SplitOptions split;
+  NowOption now;
+  std::string command, started_at;
+  nlohmann::json options;
+};
+
+// "85%" is a share of the fit's own silhouette; a plain number is the floor itself.
+bool parse_floor(const std::string& text, monitor::Thresholds& t) {
+  const bool relative = !text.empty() && text.back() == '%';
+  const std::string number = relative ? text.substr(0, text.size() - 1) : text;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  const std::optional<double> v = ec == std::errc() && end == number.data() + number.size() && !number.empty()
+                                      ? std::optional<double>(value) : std::nullopt;
+  if (!v || !std::isfinite(*v) || (relative && (*v < 0 || *v > 100)) || (!relative && (*v < -1 || *v > 1))) return false;
+  if (relative) {
+    t.silhouette_ratio = *v / 100;
+    t.silhouette_floor.reset();
+  } else {
+    t.silhouette_floor = *v;
+  }
+  return true;
+}
+
+std::string reasons_text(const monitor::Verdict& v) {
+  std::string out;
+  for (const auto& r : v.reasons) out += fmt::format("  {:<7}  {}\n", r.level, r.text);
+  return out;
+}
+
+std::string features_table(const nlohmann::json& features, std::size_t rows) {
+  std::string t = fmt::format("{:<34}  {:>7}  {:>6}  {:>9}  {:>8}\n", "feature (most moved first)", "PSI", "KS D", "KS p", "shift sd");
+  for (std::size_t i = 0; i < std::min(rows, features.size()); ++i) {
+    const auto& f = features[i];
+    t += fmt::format("{:<34}  {:>7.3f}  {:>6.3f}  {:>9.2g}  {:>+8.2f}\n", f["feature"].get<std::string>(), f["psi"].get<double>(),
+                     f["ks"].get<double>(), f["ks_p"].get<double>(), f["shift_sd"].get<double>());
+  }
+  return t;
+}
+
+nlohmann::json verdict_json(const monitor::Verdict& v, std::int64_t version, Seconds as_of) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& r : v.reasons)
+    reasons.push_back({{"level", r.level}, {"kind", r.kind}, {"subject", r.subject}, {"statistic", r.statistic},
+                       {"threshold", r.threshold}, {"text", r.text}});
+  nlohmann::json j = {{"as_of", format_datetime(as_of)}, {"model_version", version}, {"verdict", v.verdict}, {"reasons", reasons}};
+  j.update(v.figures);
+  return j;
+}
+
+int run_monitor(Shell& shell, MonitorArgs& a) {
+  const Context ctx = shell.context();
+  const auto day = parse_iso8601(a.as_of);
+  if (!day)
+    return shell.usage_error(Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
+                                                      "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
+  const auto midnight = local_midnight(day_of(*day), a.timezone);
+  if (!midnight)
+    return shell.usage_error(Status::invalid_argument("--timezone", fmt::format("'{}' is not a time zone this system knows", a.timezone),
+                                                      "pass an IANA name such as Europe/Berlin or America/New_York (default UTC)"));
+  if (!parse_floor(a.silhouette_floor, a.thresholds))
+    return shell.usage_error(Status::invalid_argument("--silhouette-floor", fmt::format("'{}' is not a floor", a.silhouette_floor),
+                                                      "pass a share of the fit's silhouette such as 90%, or a value in [-1, 1]"));
+  io::ReadOptions ro;
+  ro.now = a.now.resolve();
+  ro.config = a.config;
+  if (!io::parse_on_error(a.on_error, ro.on_error))
+    return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
+                                                      "use fail, skip or quarantine"));
+  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--store", a.store}}); !s.ok()) return shell.fail(s);
+
+  auto st = open_existing_store(a.store);
+  if (!st.ok()) return shell.fail(st.status());
+  store::Store& store = **st;
+  auto fail_run = [&](const Status& s) {
+    (void)store.record_failed_run({a.command, fmt::format("{}: {}", s.where(), s.what()), a.started_at, json_text(a.options)});
+    return shell.fail(s);
+  };
+  auto read = model::read_model(store, a.model_version > 0 ? std::optional(a.model_version) : std::nullopt);
+  if (!read.ok()) return fail_run(read.status());
+  const auto& [version, model] = *read;
+  if (*midnight < model.as_of)
+    return fail_run(Status::invalid_input("--as-of", fmt::format("{} is before the cut of model version {} ({})", format_date(*midnight),
+                                                                 version, format_date(model.as_of)),
+                                          fmt::format("monitor a day on or after {}", format_date(model.as_of))));
+  ctx.log().info("monitoring model version {} (fitted as of {}) as of {}", version, format_date(model.as_of), format_date(*midnight));
+  features::FeatureSpec spec = model.spec;
+  spec.as_of = *midnight;
+  auto rows = a.split.feature_rows(ctx, a.data, ro, spec);
+  if (!rows.ok()) return fail_run(rows.status());
+  auto today = model::embed_features(ctx, model, rows->table);
+  if (!today.ok()) return fail_run(today.status());
+  auto verdict = monitor::check_drift(ctx, model, *today, rows->table, a.thresholds);
+  if (!verdict.ok()) return fail_run(verdict.status());
+
+  nlohmann::json j = verdict_json(*verdict, version, *midnight);
+  auto id = store.record_monitor_run({version, format_datetime(*midnight), verdict->verdict, json_text(j), a.command,
+                                      json_text(a.options), a.started_at});
+  if (!id.ok()) return shell.fail(id.status());
+  j["run"] = *id;
+  ctx.log().info("verdict: {} ({} reasons; monitor run {} recorded)", verdict->verdict, verdict->reasons.size(), *id);
+  if (verdict->verdict == "retrain") {
+    std::string moved;
+    for (const auto& f : j["moved_features"]) moved += (moved.empty() ? "" : ", ") + f.get<std::string>();
+    ctx.log().warn("the segments no longer describe the customers: {}; the features that moved most: {}. Refit with kohort fit "
+                   "(exit 3)", verdict->reasons.front().text, moved.empty() ? "none past the threshold" : moved);
+  }
+  if (shell.json) {
+    shell.print_json(j);
+  } else {
+    std::cout << "verdict: " << verdict->verdict << "\n" << reasons_text(*verdict) << features_table(j["features"], 10);
+  }
+  return verdict->verdict == "retrain" ? 3 : 0;
+}
+
+}  // namespace
+
+void add_monitor_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<MonitorArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "monitor",
+      "Is the published segmentation still true? Today's customers against the fit: feature drift (PSI, KS), "
+      "segment sizes (chi-square), centroid drift (Welch's t, cosine), separation (silhouette) and KPIs per "
+      "segment, with a verdict ok, watch or retrain and every reason behind it. Every run is kept in the store.\n"
+      "Example: kohort monitor data/ --as-of 2024-07-01 --store kohort.db");
+  cmd->add_option("data", a->data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
+  cmd->add_option("--as-of", a->as_of, "the day: features from events before this date's midnight in --timezone\nexample: --as-of 2024-07-01")
+      ->required();
+  cmd->add_option("--timezone", a->timezone,
+                  "the IANA time zone whose midnight starts the day of --as-of (default UTC)\nexample: --timezone Europe/Berlin");
+  cmd->add_option("--store", a->store, "the store with the published model: a SQLite file or a postgresql:// URL "
+                                       "(default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--model-version", a->model_version,
+                  "monitor this model version (default: the pinned one, else the latest)\nexample: --model-version 3")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--config", a->config, "a kohort.toml to use instead of the dataset folder's own\nexample: --config shop.toml");
+  cmd->add_option("--on-error", a->on_error, "a malformed row: fail (default), skip or quarantine\nexample: --on-error skip");
+  cmd->add_option("--silhouette-floor", a->silhouette_floor,
+                  "retrain when the silhouette of today's customers falls below this: a share of the fit's own "
+                  "silhouette (default 90%) or an absolute value\nexample: --silhouette-floor 0.05");
+  cmd->add_option("--max-psi", a->thresholds.psi_watch,
+                  "watch when a clustering feature's population stability index exceeds this and the KS test "
+                  "agrees (default 0.25)\nexample: --max-psi 0.5")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--max-share-change", a->thresholds.share_retrain,
+                  "retrain when a segment's share of the customers moved this far from the fit's, in absolute "
+                  "points, and the chi-square test agrees; watch above 0.03 (default 0.06)\nexample: --max-share-change 0.1")
+      ->check(CLI::Range(0.0, 1.0));
+  a->split.add_to(cmd);
+  a->now.add_to(cmd);
+  add_common_flags(cmd, shell);
+  cmd->footer("Exit codes: 0 ok or watch, 1 bad input or data, 2 bad usage, 3 retrain (the run is recorded).");
+  cmd->callback([&shell, a, cmd] {
+    a->command = "kohort monitor " + a->data + " --as-of " + a->as_of;
+    a->options = options_record(*cmd);
+    a->started_at = now_utc();
+    shell.exit_code = run_monitor(shell, *a);
+  });
+}
+
+}  // namespace kohort::app

@@ -1,0 +1,55 @@
+// kohort/monitor/stats.h — the drift statistics of `kohort monitor`: population stability
+// index, two-sample Kolmogorov–Smirnov against a stored quantile function, chi-square goodness of
+// fit, Welch's t-test and cosine distance. Checked against SciPy in tests/monitor/stats_test.cpp.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace kohort::monitor {
+
+struct TestResult {
+  double statistic = 0;
+  double p_value = 1;
+};
+
+/// The reference's cumulative distribution at `x` from its quantiles q[0..m−1] at 0, 1/(m−1),
+/// …, 1 (piecewise linear between them): P(X ≤ x) when `inclusive`, else P(X < x), so that a
+/// value repeated over several quantiles (a point mass) carries their whole probability.
+[[nodiscard]] double quantile_cdf(std::span<const double> q, double x, bool inclusive);
+
+/// Population stability index Σ (a − e)·ln(a / e) of shares `actual` against `expected` (each
+/// summing to 1); a share below 1e-4 counts as 1e-4, so an empty bin gives a large finite term.
+[[nodiscard]] double psi(std::span<const double> expected, std::span<const double> actual);
+
+/// PSI of sorted `values` over the reference's bins: upper `edges` (the last bin is open) and
+/// the reference's `shares` of them (model::decile_bins).
+[[nodiscard]] double psi_against_bins(std::span<const double> edges, std::span<const double> shares,
+                                      std::span<const double> sorted_values);
+
+/// Two-sample Kolmogorov–Smirnov distance sup |F(x) − G(x)| between sorted `values` and the
+/// reference given by its quantiles (an n_ref-row population), with the asymptotic p-value
+/// (scipy.stats.ks_2samp's method "asymp": Kolmogorov's distribution at D·√(n·m/(n+m))). The
+/// distance is within 1/(m_q − 1) of the one against the reference rows themselves.
+[[nodiscard]] TestResult ks_against_quantiles(std::span<const double> q, std::int64_t n_ref,
+                                              std::span<const double> sorted_values);
+
+/// Kolmogorov's survival function P(K > x) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²x²}
+/// (scipy.special.kolmogorov).
+[[nodiscard]] double kolmogorov_sf(double x);
+
+/// Pearson's chi-square goodness of fit of `observed` counts against `expected_shares`
+/// (renormalised to sum to 1; categories with an expected share of 0 are skipped), df = used − 1
+/// (scipy.stats.chisquare).
+[[nodiscard]] TestResult chi_square(std::span<const double> observed, std::span<const double> expected_shares);
+
+/// Welch's unequal-variance t-test from two groups' sizes, means and unbiased variances
+/// (scipy.stats.ttest_ind_from_stats with equal_var=False, two-sided). p = 1 and t = 0 when
+/// either group has fewer than two members or both variances are 0 with equal means.
+[[nodiscard]] TestResult welch_t(double n1, double mean1, double var1, double n2, double mean2, double var2);
+
+/// 1 − cos(a, b); 0 when either vector is zero.
+[[nodiscard]] double cosine_distance(std::span<const double> a, std::span<const double> b);
+
+}  // namespace kohort::monitor
