@@ -1,11 +1,13 @@
 // kohort assign DATA --as-of DATE — every customer's segment for a day under the published
 // model, with stability controls, transitions and the moved-share alarm (assign/run.h).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "kohort/assign/amounts.h"
 #include "kohort/assign/run.h"
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
@@ -86,8 +88,10 @@ int run_assign(Shell& shell, AssignArgs& a) {
                  plan->base == "fit" ? "the fit's assignments" : "the assignment of " + plan->base.substr(0, 10));
   features::FeatureSpec spec = plan->model.spec;
   spec.as_of = o.as_of;
-  auto rows = a.split.feature_rows(ctx, a.data, ro, spec);
+  assign::AmountScale amounts(plan->before.as_of, o.as_of);
+  auto rows = a.split.feature_rows(ctx, a.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); });
   if (!rows.ok()) return fail_run(rows.status());
+  o.amount_ratio = amounts.median_ratio();
   auto out = assign::run_day(ctx, store, *plan, rows->table, rows->ids, rows->prospects, o);
   if (!out.ok()) return fail_run(out.status());
 
@@ -95,11 +99,19 @@ int run_assign(Shell& shell, AssignArgs& a) {
   ctx.log().info("{} customers assigned ({} new, {} moved, {} held, {} left; raw answers moved {:.1f}%)",
                  f["assigned"].get<std::int64_t>(), f["new"].get<std::int64_t>(), f["moved"].get<std::int64_t>(),
                  f["held"].get<std::int64_t>(), f["left"].get<std::int64_t>(), 100 * f["raw_moved_share"].get<double>());
-  if (out->day.alarm)
+  const auto has_reason = [&](std::string_view r) {
+    return std::find(out->day.alarm_reasons.begin(), out->day.alarm_reasons.end(), r) != out->day.alarm_reasons.end();
+  };
+  if (has_reason("raw_moved_share") || has_reason("feature_shift"))
     ctx.log().warn("alarm: {:.1f}% of the customers got a different answer from the model than on {} (alarm above "
                    "--max-moved {:.1f}%); the features that moved most: {} (alarm above --max-feature-shift {} sd)",
                    100 * out->day.raw_moved_share, plan->base == "fit" ? "the fit" : plan->base.substr(0, 10),
                    100 * a.controls.max_moved, moved_features(f), a.controls.max_feature_shift);
+  if (has_reason("amount_scale") && o.amount_ratio)
+    ctx.log().warn("alarm: the median amount of the {} transaction lines since {} is {:.3g}× that of the {} before (alarm beyond "
+                   "--max-amount-ratio {}): did the feed switch units, e.g. to cents?",
+                   amounts.lines_since(), format_date(plan->before.as_of), *o.amount_ratio, amounts.lines_before(),
+                   a.controls.max_amount_ratio);
   if (!out->published)
     ctx.log().warn("the day is recorded but not published; check the data, then publish it with --accept-alarm");
   if (shell.json) {
@@ -156,6 +168,11 @@ void add_assign_command(CLI::App& app, Shell& shell) {
                   "deviations since the previous day, as when a feed switches to cents (default 1; 0 = off)"
                   "\nexample: --max-feature-shift 2")
       ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--max-amount-ratio", a->controls.max_amount_ratio,
+                  "alarm too when the median amount of the transaction lines since the previous day is more than this "
+                  "many times (or less than 1/this of) the median of the 90 days before, as when a feed switches to "
+                  "cents (default 5; 0 = off)\nexample: --max-amount-ratio 10")
+      ->check(CLI::Range(0.0, 1e9));
   cmd->add_flag("--accept-alarm", a->accept_alarm, "publish the day even when the alarm goes off");
   a->split.add_to(cmd);
   a->now.add_to(cmd);

@@ -1,6 +1,7 @@
 // kohort monitor DATA --as-of DATE — is the published segmentation still true? Today's
 // customers against the fit's reference: feature drift, sizes, centroids, separation and KPIs,
 // judged into ok / watch / retrain (monitor/drift.h); every run is kept in the store.
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <iostream>
@@ -30,6 +31,7 @@ struct MonitorArgs {
   std::string config;
   std::string on_error = "fail";
   std::string silhouette_floor = "90%";
+  bool retrain = false;
   monitor::Thresholds thresholds;
   SplitOptions split;
   NowOption now;
@@ -69,6 +71,28 @@ std::string features_table(const nlohmann::json& features, std::size_t rows) {
                      f["ks"].get<double>(), f["ks_p"].get<double>(), f["shift_sd"].get<double>());
   }
   return t;
+}
+
+// The modelling options of the monitored version's own fit (its lineage), carried into a refit.
+constexpr std::array<std::string_view, 13> kModelling = {"algo",    "covariance", "k",     "k-max",     "k-min",
+                                                         "max-correlation", "min-share", "n-init", "reduce", "reg-covar",
+                                                         "scale",   "scan-rows",  "stability"};
+
+// `kohort fit DATA --as-of DAY --store S` with those options, the version's seed, and this run's
+// threads and reading options (run_kohort: its stdout goes to our stderr); returns its exit code.
+int refit(const Context& ctx, const MonitorArgs& a, std::int64_t version, const model::SegmentModel& m, Seconds as_of) {
+  std::vector<std::string> args = {"fit", a.data, "--as-of", format_date(as_of), "--store", a.store,
+                                   "--seed", std::to_string(m.seed), "--threads", std::to_string(ctx.threads()),
+                                   "--on-error", a.on_error};
+  const auto& options = m.lineage.is_object() && m.lineage.contains("options") ? m.lineage["options"] : nlohmann::json();
+  for (const auto name : kModelling)
+    if (options.is_object() && options.contains(name) && options[name].is_string() && !options[name].get<std::string>().empty())
+      args.insert(args.end(), {"--" + std::string(name), options[name].get<std::string>()});
+  if (!a.config.empty()) args.insert(args.end(), {"--config", a.config});
+  if (!a.now.text.empty()) args.insert(args.end(), {"--now", a.now.text});
+  ctx.log().info("retraining: kohort fit {} --as-of {} --store {} with version {}'s options", a.data, format_date(as_of),
+                 store::redact_location(a.store), version);
+  return run_kohort(args);
 }
 
 nlohmann::json verdict_json(const monitor::Verdict& v, std::int64_t version, Seconds as_of) {
@@ -132,7 +156,17 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
   if (!id.ok()) return shell.fail(id.status());
   j["run"] = *id;
   ctx.log().info("verdict: {} ({} reasons; monitor run {} recorded)", verdict->verdict, verdict->reasons.size(), *id);
-  if (verdict->verdict == "retrain") {
+  if (verdict->verdict == "retrain" && a.retrain) {
+    ctx.log().warn("retrain: {}", verdict->reasons.front().text);
+    const int code = refit(ctx, a, version, model, *midnight);
+    if (code != 0)
+      return shell.fail(Status(Code::internal, "--retrain", fmt::format("the refit failed (exit {}); its messages are above", code),
+                               "fix what they name, then run kohort fit by hand or monitor again with --retrain"));
+    auto latest = store.latest();
+    if (!latest.ok() || !*latest) return shell.fail(latest.ok() ? Status::internal("--retrain", "no version after the refit") : latest.status());
+    j["retrained"] = {{"version", (*latest)->version}};
+    ctx.log().info("retrained: version {} published with stable segment ids", (*latest)->version);
+  } else if (verdict->verdict == "retrain") {
     std::string moved;
     for (const auto& f : j["moved_features"]) moved += (moved.empty() ? "" : ", ") + f.get<std::string>();
     ctx.log().warn("the segments no longer describe the customers: {}; the features that moved most: {}. Refit with kohort fit "
@@ -143,7 +177,7 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
   } else {
     std::cout << "verdict: " << verdict->verdict << "\n" << reasons_text(*verdict) << features_table(j["features"], 10);
   }
-  return verdict->verdict == "retrain" ? 3 : 0;
+  return verdict->verdict == "retrain" && !a.retrain ? 3 : 0;
 }
 
 }  // namespace
@@ -179,10 +213,14 @@ void add_monitor_command(CLI::App& app, Shell& shell) {
                   "retrain when a segment's share of the customers moved this far from the fit's, in absolute "
                   "points, and the chi-square test agrees; watch above 0.03 (default 0.06)\nexample: --max-share-change 0.1")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--retrain", a->retrain,
+                "when the verdict is retrain, refit on DATA as of the day with the monitored version's modelling options "
+                "and seed, publish it with stable segment ids, and exit 0");
   a->split.add_to(cmd);
   a->now.add_to(cmd);
   add_common_flags(cmd, shell);
-  cmd->footer("Exit codes: 0 ok or watch, 1 bad input or data, 2 bad usage, 3 retrain (the run is recorded).");
+  cmd->footer("Exit codes: 0 ok or watch (or retrained with --retrain), 1 bad input or data, 2 bad usage, 3 retrain (the run "
+              "is recorded).");
   cmd->callback([&shell, a, cmd] {
     a->command = "kohort monitor " + a->data + " --as-of " + a->as_of;
     a->options = options_record(*cmd);

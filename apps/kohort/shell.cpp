@@ -1,9 +1,12 @@
 #include "shell.h"
 
 #include <malloc.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -402,7 +405,8 @@ Result<io::PartitionedDataset> SplitOptions::split(const Context& ctx, const std
 }
 
 Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const std::string& data,
-                                                     io::ReadOptions& read, const features::FeatureSpec& spec) const {
+                                                     io::ReadOptions& read, const features::FeatureSpec& spec,
+                                                     const std::function<void(const events::EventLog&)>& on_log) const {
   std::uint64_t limit = 0;
   KOHORT_ASSIGN_OR_RETURN(const std::uint32_t n, plan(data, read, limit));
   Rows rows;
@@ -413,6 +417,7 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
     const features::PartitionVisitor count = [&](std::uint32_t k, const io::Dataset& ds,
                                                  const features::FeatureTable& t) -> Status {
       prospects[k] = model::count_prospects(ds.log, t);
+      if (on_log) on_log(ds.log);
       return {};
     };
     KOHORT_ASSIGN_OR_RETURN(auto merged, features::compute_features_partitioned(ctx, parts, spec, count));
@@ -423,6 +428,7 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
   }
   KOHORT_ASSIGN_OR_RETURN(auto loaded, io::load_dataset(ctx, data, read));
   log_load(ctx, loaded.reports, loaded.notes);
+  if (on_log) on_log(loaded.log);
   KOHORT_ASSIGN_OR_RETURN(rows.table, features::compute_features(ctx, loaded.log, spec));
   rows.prospects = model::count_prospects(loaded.log, rows.table);
   rows.ids.reserve(static_cast<std::size_t>(rows.table.rows()));
@@ -435,6 +441,25 @@ Result<std::unique_ptr<store::Store>> open_existing_store(const std::string& loc
     return Status::not_found(printable(location, 0), "no such store",
                              "pass the --store that kohort fit published to (default kohort.db)");
   return store::Store::open(location);
+}
+
+int run_kohort(const std::vector<std::string>& args) {
+  std::vector<std::string> words = {"kohort"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace kohort::app

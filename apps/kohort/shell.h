@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -86,8 +87,10 @@ struct SplitOptions {
     std::vector<std::string> ids;   ///< row → external customer id
     index_t prospects = 0;          ///< customers with events but no purchase before the cut
   };
+  /// `on_log`, when given, sees the event log of each partition (or the whole one) as it is read.
   [[nodiscard]] Result<Rows> feature_rows(const Context& ctx, const std::string& data, io::ReadOptions& read,
-                                          const features::FeatureSpec& spec) const;
+                                          const features::FeatureSpec& spec,
+                                          const std::function<void(const events::EventLog&)>& on_log = {}) const;
   /// Splits `data` into `partitions` under the spill folder, logging where and how much.
   [[nodiscard]] Result<io::PartitionedDataset> split(const Context& ctx, const std::string& data,
                                                      const io::ReadOptions& read, std::uint32_t partitions,
@@ -131,6 +134,11 @@ struct NowOption {
 /// Opens a store a command only reads or changes: a SQLite path that does not exist is
 /// not_found ("no such store") rather than a new empty store. Fails as store::Store::open().
 [[nodiscard]] Result<std::unique_ptr<store::Store>> open_existing_store(const std::string& location);
+
+/// Runs this very binary as `kohort ARGS…` and waits for it: its stdout goes to this process's
+/// stderr (so that a --json result on stdout stays one document), its stderr and environment are
+/// inherited. Returns its exit code, or −1 when it could not be started or was killed.
+[[nodiscard]] int run_kohort(const std::vector<std::string>& args);
 
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);

@@ -27,6 +27,10 @@ struct Controls {
   /// standard deviations since the base (a feed switched to cents moves the money columns by
   /// several; an ordinary day by hundredths). 0 = off.
   double max_feature_shift = 1.0;
+  /// Alarm too when the median amount of the transaction lines since the base day is more than
+  /// this many times, or less than 1/this of, the median of the 90 days before (assign/amounts.h):
+  /// a feed that switched units on one day. 0 = off.
+  double max_amount_ratio = 5.0;
 };
 
 /// Where customers stood before the day: the previous current day's standing, or the fit's
@@ -50,7 +54,7 @@ struct DayResult {
   std::int64_t assigned = 0, new_customers = 0, moved = 0, held = 0, left = 0, raw_moved = 0;
   double moved_share = 0, raw_moved_share = 0;
   bool alarm = false;                 ///< one of alarm_reasons holds
-  std::vector<std::string> alarm_reasons;  ///< "raw_moved_share", "feature_shift"
+  std::vector<std::string> alarm_reasons;  ///< "raw_moved_share", "feature_shift", "amount_scale"
   std::vector<double> feature_means;  ///< today's, of the selected columns
   std::vector<FeatureMove> top_moves; ///< the three columns that moved most since the base
 };

@@ -70,6 +70,7 @@ json figures_json(const DayPlan& plan, const DayResult& day, std::int64_t prospe
           {"left", day.left},
           {"alarm", alarm},
           {"alarm_reasons", day.alarm_reasons},
+          {"amount_ratio", o.amount_ratio ? json(*o.amount_ratio) : json(nullptr)},
           {"max_moved", c.max_moved},
           {"max_feature_shift", c.max_feature_shift},
           {"published", !alarm || o.accept_alarm},
@@ -132,6 +133,10 @@ Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& 
   Outcome out;
   KOHORT_ASSIGN_OR_RETURN(out.day, assign_day(ctx, plan.model, plan.before, ids, embedded, o.as_of, o.controls));
   lap("assign (controls, transitions, counts)", raw.rows());
+  if (const double r = o.controls.max_amount_ratio; r > 0 && o.amount_ratio && (*o.amount_ratio > r || *o.amount_ratio < 1 / r)) {
+    out.day.alarm_reasons.emplace_back("amount_scale");
+    out.day.alarm = true;
+  }
   out.published = !out.day.alarm || o.accept_alarm;
   out.figures = figures_json(plan, out.day, prospects, o, out.day.alarm);
   store::AssignDayRequest request;

@@ -20,6 +20,9 @@ struct RunOptions {
   Seconds as_of = 0;                    ///< the day's cut: features see events before it
   Controls controls;
   bool accept_alarm = false;            ///< publish a day the alarm would hold back
+  /// The data's median line amount since the base day over that of the 90 days before
+  /// (AmountScale::median_ratio()); nullopt when too few lines were seen to tell.
+  std::optional<double> amount_ratio;
   std::string command, started_at;      ///< for the run record
   nlohmann::json options = nlohmann::json::object();
 };
