@@ -92,6 +92,7 @@ int run_assign(Shell& shell, AssignArgs& a) {
   auto rows = a.split.feature_rows(ctx, a.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); });
   if (!rows.ok()) return fail_run(rows.status());
   o.amount_ratio = amounts.median_ratio();
+  if (Status s = leave_out_forgotten(ctx, store, *rows); !s.ok()) return fail_run(s);
   auto out = assign::run_day(ctx, store, *plan, rows->table, rows->ids, rows->prospects, o);
   if (!out.ok()) return fail_run(out.status());
 

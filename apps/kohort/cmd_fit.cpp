@@ -15,6 +15,7 @@
 #include "kohort/core/time.h"
 #include "kohort/io/dataset.h"
 #include "kohort/model/fit.h"
+#include "kohort/model/forget.h"
 #include "kohort/model/identity.h"
 #include "kohort/model/publish.h"
 #include "kohort/profile/describe.h"
@@ -192,6 +193,12 @@ int run_fit(Shell& shell, FitArgs& a) {
     prepared = model::prepare_fit(ctx, *data, o);
   }
   if (!prepared.ok()) return fail_run(prepared.status());
+  if (st) {
+    auto forgotten = model::Forgotten::read(*st);
+    if (!forgotten.ok()) return fail_run(forgotten.status());
+    if (const index_t n = model::drop_rows(*prepared, model::rows_to_keep(*forgotten, prepared->raw, prepared->ids)); n > 0)
+      ctx.log().info("left out {} customers erased by kohort forget and not seen since", n);
+  }
   o.lineage = {{"inputs", inputs}, {"command", a.command}, {"options", a.options}, {"now", format_datetime(ro.now)}};
 
   auto fit = model::fit_segments(ctx, std::move(*prepared), o);

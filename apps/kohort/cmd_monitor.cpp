@@ -145,6 +145,7 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
   spec.as_of = *midnight;
   auto rows = a.split.feature_rows(ctx, a.data, ro, spec);
   if (!rows.ok()) return fail_run(rows.status());
+  if (Status s = leave_out_forgotten(ctx, store, *rows); !s.ok()) return fail_run(s);
   auto today = model::embed_features(ctx, model, rows->table);
   if (!today.ok()) return fail_run(today.status());
   auto verdict = monitor::check_drift(ctx, model, *today, rows->table, a.thresholds);

@@ -25,6 +25,7 @@
 #include "kohort/features/compute.h"
 #include "kohort/features/partitioned.h"
 #include "kohort/model/fit.h"
+#include "kohort/model/forget.h"
 #include "kohort/store/store.h"
 
 namespace kohort::app {
@@ -460,6 +461,13 @@ int run_kohort(const std::vector<std::string>& args) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Status leave_out_forgotten(const Context& ctx, store::Store& store, SplitOptions::Rows& rows) {
+  KOHORT_ASSIGN_OR_RETURN(const auto forgotten, model::Forgotten::read(store));
+  if (const index_t n = model::drop_rows(rows.table, rows.ids, model::rows_to_keep(forgotten, rows.table, rows.ids)); n > 0)
+    ctx.log().info("left out {} customers erased by kohort forget and not seen since", n);
+  return {};
 }
 
 }  // namespace kohort::app

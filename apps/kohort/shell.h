@@ -135,6 +135,10 @@ struct NowOption {
 /// not_found ("no such store") rather than a new empty store. Fails as store::Store::open().
 [[nodiscard]] Result<std::unique_ptr<store::Store>> open_existing_store(const std::string& location);
 
+/// Leaves out of `rows` the customers erased by kohort forget and not seen since (model/forget.h),
+/// logging how many. Fails as Store::forgotten().
+[[nodiscard]] Status leave_out_forgotten(const Context& ctx, store::Store& store, SplitOptions::Rows& rows);
+
 /// Runs this very binary as `kohort ARGS…` and waits for it: its stdout goes to this process's
 /// stderr (so that a --json result on stdout stays one document), its stderr and environment are
 /// inherited. Returns its exit code, or −1 when it could not be started or was killed.
@@ -154,6 +158,7 @@ void add_features_command(CLI::App& app, Shell& shell);
 void add_clv_command(CLI::App& app, Shell& shell);
 void add_assign_command(CLI::App& app, Shell& shell);
 void add_monitor_command(CLI::App& app, Shell& shell);
+void add_forget_command(CLI::App& app, Shell& shell);
 void add_models_command(CLI::App& app, Shell& shell);
 void add_segments_command(CLI::App& app, Shell& shell);
 

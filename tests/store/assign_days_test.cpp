@@ -282,6 +282,49 @@ TEST_P(AssignDaysTest, EveryMonitorRunIsKeptWithItsRunRecord) {
   EXPECT_EQ(store->runs()->size(), runs_before->size() + 2);
 }
 
+TEST_P(AssignDaysTest, ForgettingErasesACustomerFromEveryTableAndKeepsOnlyAHash) {
+  auto store = store_with_version();
+  ASSERT_TRUE(store->publish(make_request(50, 4, "2024-01-31")).ok());  // version 2
+  ASSERT_TRUE(store->publish_day(day("2024-02-01", 40, 1)).ok());
+  ASSERT_TRUE(store->publish_day(day("2024-02-02", 40, 2)).ok());
+  auto summary = store->forget({"c0000001", "c0000002", "nobody"});
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->assignment_rows, 4);   // two customers in two versions
+  EXPECT_EQ(summary->standing_rows, 4);     // on the two kept days
+  EXPECT_EQ(summary->transition_rows, 4);   // moved on both days
+  for (std::int64_t v : {1, 2}) {
+    const auto rows = store->assignments(v);
+    ASSERT_TRUE(rows.ok());
+    for (const auto& a : *rows) EXPECT_TRUE(a.customer_id != "c0000001" && a.customer_id != "c0000002");
+  }
+  for (const char* d : {"2024-02-01T00:00:00Z", "2024-02-02T00:00:00Z"}) {
+    const auto standing = store->day_standing(d);
+    ASSERT_TRUE(standing.ok()) << standing.status().message();
+    EXPECT_EQ(standing->size(), 38u);
+    for (const auto& c : *standing) EXPECT_TRUE(c.customer_id != "c0000001" && c.customer_id != "c0000002");
+  }
+  const auto moves = store->transitions("", "");
+  ASSERT_TRUE(moves.ok());
+  EXPECT_FALSE(moves->empty());
+  for (const auto& t : *moves) EXPECT_TRUE(t.customer_id != "c0000001" && t.customer_id != "c0000002");
+  EXPECT_EQ(store->assignments(2)->size(), 48u);
+
+  auto forgotten = store->forgotten();
+  ASSERT_TRUE(forgotten.ok()) << forgotten.status().message();
+  ASSERT_EQ(forgotten->size(), 3u);
+  for (const auto& [key, when] : *forgotten) {
+    EXPECT_EQ(key.rfind("sha256:", 0), 0u) << key;
+    EXPECT_EQ(key.size(), 7u + 64u);
+    EXPECT_EQ(when.size(), 20u) << when;
+  }
+  // Forgetting again is harmless; bad requests change nothing.
+  EXPECT_EQ(store->forget({"c0000001"})->assignment_rows, 0);
+  EXPECT_EQ(store->forget({}).status().code(), Code::invalid_input);
+  EXPECT_EQ(store->forget({"c0000003", ""}).status().code(), Code::invalid_input);
+  EXPECT_EQ(store->assignments(2)->size(), 48u);
+  EXPECT_EQ(store->forgotten()->size(), 3u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AssignDaysTest, ::testing::Values("sqlite", "postgres"), testing::param_name);
 
 }  // namespace

@@ -144,6 +144,13 @@ struct MonitorRunInfo {
   std::string created_at;
 };
 
+/// What Store::forget() erased.
+struct ForgetSummary {
+  std::int64_t assignment_rows = 0;  ///< rows of every version's assignments
+  std::int64_t standing_rows = 0;    ///< rows of the kept assignment days' standing (with the smoothing state)
+  std::int64_t transition_rows = 0;  ///< transitions of every day
+};
+
 /// Held while a run that must be alone on a store (an assignment day) works; released on
 /// destruction or when the process ends, however it ends.
 class RunLock {
@@ -242,6 +249,17 @@ class Store {
   [[nodiscard]] virtual Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) = 0;
   /// Every monitor run, oldest first.
   [[nodiscard]] virtual Result<std::vector<MonitorRunInfo>> monitor_runs() = 0;
+
+  /// Erases customers `ids` (a right-to-erasure request) in one transaction: their assignments in
+  /// every version, their standing and smoothing state on the kept days, their transitions; and
+  /// records each as forgotten now, by the SHA-256 of its id (the id itself is kept nowhere), so
+  /// that later runs leave it out until it is seen again (model/forget.h). An id the store never
+  /// held is recorded all the same. Fails with invalid_input, leaving the store untouched, for
+  /// no ids or an id that is empty or not valid text; io_error when the database refuses.
+  [[nodiscard]] virtual Result<ForgetSummary> forget(const std::vector<std::string>& ids) = 0;
+  /// The forgotten customers: the SHA-256 of each id ("sha256:…", core/hash.h) and when it was
+  /// forgotten (ISO 8601), ordered by the former.
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> forgotten() = 0;
 
   /// The version `kohort assign` uses unless told otherwise, when one is pinned.
   [[nodiscard]] virtual Result<std::optional<std::int64_t>> pinned_version() = 0;

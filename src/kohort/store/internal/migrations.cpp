@@ -252,13 +252,30 @@ CREATE TABLE monitor_runs (
 );
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+// Customers erased on request: the SHA-256 of the id and when, so that later runs leave them out
+// until they are seen again; the id itself is kept nowhere.
+constexpr std::string_view kSqlite7 = R"sql(
+CREATE TABLE forgotten (
+  customer_key TEXT PRIMARY KEY,
+  forgotten_at TEXT NOT NULL
+);
+)sql";
+
+constexpr std::string_view kPostgres7 = R"sql(
+CREATE TABLE forgotten (
+  customer_key TEXT PRIMARY KEY,
+  forgotten_at TIMESTAMPTZ NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
     {4, "assignment days, standings and transitions", kSqlite4, kPostgres4},
     {5, "settings and the names people gave segments", kSqlite5, kPostgres5},
     {6, "monitor runs", kSqlite6, kPostgres6},
+    {7, "forgotten customers", kSqlite7, kPostgres7},
 }};
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/hash.h"
 #include "kohort/core/secrets.h"
 #include "kohort/core/time.h"
 #include "kohort/store/internal/location.h"
@@ -91,6 +92,8 @@ class PostgresStore final : public Store {
   Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
   Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) override;
+  Result<ForgetSummary> forget(const std::vector<std::string>& ids) override;
+  Result<std::vector<std::pair<std::string, std::string>>> forgotten() override;
   Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
   Status pin_version(std::optional<std::int64_t> version) override;
@@ -729,6 +732,41 @@ Result<std::vector<MonitorRunInfo>> PostgresStore::monitor_runs() {
     out.push_back({to_int64(PQgetvalue(res.get(), i, 0)), format_datetime(to_int64(PQgetvalue(res.get(), i, 1))),
                    to_int64(PQgetvalue(res.get(), i, 2)), PQgetvalue(res.get(), i, 3), PQgetvalue(res.get(), i, 4),
                    format_datetime(to_int64(PQgetvalue(res.get(), i, 5)))});
+  return out;
+}
+
+Result<ForgetSummary> PostgresStore::forget(const std::vector<std::string>& ids) {
+  KOHORT_RETURN_IF_ERROR(check_forget(where_, ids));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("forgetting customers"));
+  ForgetSummary out;
+  const std::pair<const char*, std::int64_t*> tables[] = {
+      {"DELETE FROM assignment_history WHERE customer_id = $1", &out.assignment_rows},
+      {"DELETE FROM assignment_standing WHERE customer_id = $1", &out.standing_rows},
+      {"DELETE FROM transitions WHERE customer_id = $1", &out.transition_rows}};
+  for (const auto& [sql, count] : tables)
+    for (const std::string& id : ids) {
+      KOHORT_ASSIGN_OR_RETURN(PgResult res, run(sql, {id.c_str()}, "forgetting customers", PGRES_COMMAND_OK));
+      *count += to_int64(PQcmdTuples(res.get()));
+    }
+  for (const std::string& id : ids) {
+    const std::string key = sha256_fingerprint(id);
+    KOHORT_RETURN_IF_ERROR(run("INSERT INTO forgotten (customer_key, forgotten_at) VALUES ($1, now()) "
+                               "ON CONFLICT (customer_key) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+                               {key.c_str()}, "recording the forgotten customers", PGRES_COMMAND_OK)
+                               .status());
+  }
+  KOHORT_RETURN_IF_ERROR(tx.commit("forgetting customers"));
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> PostgresStore::forgotten() {
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run(fmt::format("SELECT customer_key, {} FROM forgotten ORDER BY customer_key COLLATE \"C\"",
+                                                        epoch("forgotten_at")),
+                                            {}, "reading the forgotten customers"));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i)
+    out.emplace_back(PQgetvalue(res.get(), i, 0), format_datetime(to_int64(PQgetvalue(res.get(), i, 1))));
   return out;
 }
 

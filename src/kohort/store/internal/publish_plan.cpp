@@ -306,4 +306,13 @@ Result<MonitorPlan> plan_monitor_run(const std::string& where, const MonitorRunR
   return plan;
 }
 
+Status check_forget(const std::string& where, const std::vector<std::string>& ids) {
+  if (ids.empty()) return Status::invalid_input(where, "no customer ids to forget", "pass the ids to erase");
+  for (const std::string& id : ids)
+    if (id.empty() || !valid_text(id))
+      return Status::invalid_input(where, fmt::format("customer id '{}' is empty or not valid UTF-8 text", printable(id)),
+                                   "pass non-empty UTF-8 ids without NUL bytes");
+  return {};
+}
+
 }  // namespace kohort::store::internal

@@ -99,4 +99,7 @@ struct MonitorPlan {
 /// Checks `request` (see Store::record_monitor_run) except the version's existence.
 [[nodiscard]] Result<MonitorPlan> plan_monitor_run(const std::string& where, const MonitorRunRequest& request);
 
+/// OK for a forget() request: at least one id, each non-empty valid text (see valid_text()).
+[[nodiscard]] Status check_forget(const std::string& where, const std::vector<std::string>& ids);
+
 }  // namespace kohort::store::internal

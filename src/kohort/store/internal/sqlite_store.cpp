@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/hash.h"
 #include "kohort/core/time.h"
 #include "kohort/store/internal/migrations.h"
 #include "kohort/store/internal/publish_plan.h"
@@ -70,6 +71,8 @@ class SqliteStore final : public Store {
   Result<std::vector<TransitionRecord>> transitions(const std::string& from, const std::string& to) override;
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
   Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) override;
+  Result<ForgetSummary> forget(const std::vector<std::string>& ids) override;
+  Result<std::vector<std::pair<std::string, std::string>>> forgotten() override;
   Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
   Status pin_version(std::optional<std::int64_t> version) override;
@@ -737,6 +740,48 @@ Result<std::vector<MonitorRunInfo>> SqliteStore::monitor_runs() {
     out.push_back({sqlite3_column_int64(st.get(), 0), column_text(st.get(), 1), sqlite3_column_int64(st.get(), 2),
                    column_text(st.get(), 3), column_text(st.get(), 4), column_text(st.get(), 5)});
   if (rc != SQLITE_DONE) return error("reading the monitor runs");
+  return out;
+}
+
+Result<ForgetSummary> SqliteStore::forget(const std::vector<std::string>& ids) {
+  KOHORT_RETURN_IF_ERROR(check_forget(path_, ids));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("forgetting customers"));
+  ForgetSummary out;
+  const std::pair<const char*, std::int64_t*> tables[] = {
+      {"DELETE FROM assignment_history WHERE version IN (SELECT version FROM model_versions) AND customer_id = ?",
+       &out.assignment_rows},
+      {"DELETE FROM assignment_standing WHERE as_of IN (SELECT as_of FROM assign_days) AND customer_id = ?", &out.standing_rows},
+      {"DELETE FROM transitions WHERE as_of IN (SELECT as_of FROM assign_days) AND customer_id = ?", &out.transition_rows}};
+  for (const auto& [sql, count] : tables) {
+    KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(sql, "forgetting customers"));
+    for (const std::string& id : ids) {
+      sqlite3_reset(st.get());
+      bind(st.get(), 1, id);
+      if (sqlite3_step(st.get()) != SQLITE_DONE) return error("forgetting customers");
+      *count += sqlite3_changes(db_.get());
+    }
+  }
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(fmt::format("INSERT INTO forgotten (customer_key, forgotten_at) VALUES (?, {}) "
+                                                       "ON CONFLICT (customer_key) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+                                                       kNow),
+                                           "recording the forgotten customers"));
+  for (const std::string& id : ids) {
+    sqlite3_reset(st.get());
+    bind(st.get(), 1, sha256_fingerprint(id));
+    if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording the forgotten customers");
+  }
+  KOHORT_RETURN_IF_ERROR(tx.commit("forgetting customers"));
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::forgotten() {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT customer_key, forgotten_at FROM forgotten ORDER BY customer_key",
+                                           "reading the forgotten customers"));
+  std::vector<std::pair<std::string, std::string>> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.emplace_back(column_text(st.get(), 0), column_text(st.get(), 1));
+  if (rc != SQLITE_DONE) return error("reading the forgotten customers");
   return out;
 }
 
