@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   kohort::app::add_assign_command(app, shell);
   kohort::app::add_monitor_command(app, shell);
   kohort::app::add_forget_command(app, shell);
+  kohort::app::add_export_command(app, shell);
   kohort::app::add_models_command(app, shell);
   kohort::app::add_segments_command(app, shell);
 

@@ -159,6 +159,7 @@ void add_clv_command(CLI::App& app, Shell& shell);
 void add_assign_command(CLI::App& app, Shell& shell);
 void add_monitor_command(CLI::App& app, Shell& shell);
 void add_forget_command(CLI::App& app, Shell& shell);
+void add_export_command(CLI::App& app, Shell& shell);
 void add_models_command(CLI::App& app, Shell& shell);
 void add_segments_command(CLI::App& app, Shell& shell);
 

@@ -1,0 +1,107 @@
+// kohort export --store S --what assignments|transitions --format csv|jsonl --out F — the
+// segments of any day (rebuilt from the transitions when the store no longer keeps it) and the
+// transitions between dates, as files for CRMs and spreadsheets (assign/export_table.h).
+#include <iostream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kohort/assign/export_table.h"
+#include "kohort/assign/snapshot.h"
+#include "kohort/core/atomic_file.h"
+#include "kohort/core/time.h"
+#include "kohort/store/store.h"
+#include "shell.h"
+
+namespace kohort::app {
+
+namespace {
+
+struct ExportArgs {
+  std::string store = "kohort.db";
+  std::string what = "assignments";
+  std::string format = "csv";
+  std::string out;
+  std::string as_of, since;
+};
+
+// A date option, or `fallback` when not given; usage error (exit 2) when it is not a date.
+Result<Seconds> date_option(const std::string& flag, const std::string& text, Seconds fallback) {
+  if (text.empty()) return fallback;
+  const auto t = parse_iso8601(text);
+  if (!t) return Status::invalid_argument(flag, fmt::format("'{}' is not a date", text), "pass a date as YYYY-MM-DD");
+  return *t;
+}
+
+Result<std::string> assignments(store::Store& store, Seconds as_of, assign::TableFormat format, nlohmann::json& about) {
+  KOHORT_ASSIGN_OR_RETURN(const auto snap, assign::snapshot(store, as_of));
+  KOHORT_ASSIGN_OR_RETURN(const auto segments, store.segments(snap.version));
+  std::map<std::int32_t, std::string> names;
+  for (const auto& s : segments) names[s.id] = s.name;
+  about = {{"as_of", format_datetime(snap.as_of)}, {"version", snap.version}, {"source", snap.source}, {"rows", snap.rows.size()}};
+  return assign::assignments_table(snap, names, format);
+}
+
+int run_export(Shell& shell, const ExportArgs& a) {
+  const Context ctx = shell.context();
+  const auto as_of = date_option("--as-of", a.as_of, std::numeric_limits<Seconds>::max() / 2);
+  const auto since = date_option("--since", a.since, 0);
+  if (!as_of.ok()) return shell.usage_error(as_of.status());
+  if (!since.ok()) return shell.usage_error(since.status());
+  if (Status s = refuse_overwrite("", {}, store::store_files(a.store), {{"--out", a.out}}); !s.ok()) return shell.fail(s);
+  auto st = open_existing_store(a.store);
+  if (!st.ok()) return shell.fail(st.status());
+  const auto format = a.format == "jsonl" ? assign::TableFormat::jsonl : assign::TableFormat::csv;
+  nlohmann::json about;
+  Result<std::string> text = Status::internal("export", "nothing asked");
+  if (a.what == "assignments") {
+    text = assignments(**st, *as_of, format, about);
+  } else {
+    auto moves = (*st)->transitions(a.since.empty() ? "" : format_datetime(*since), a.as_of.empty() ? "" : format_datetime(*as_of));
+    if (moves.ok()) {
+      about = {{"since", a.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(format_datetime(*since))}, {"rows", moves->size()}};
+      text = assign::transitions_table(*moves, format);
+    } else {
+      text = moves.status();
+    }
+  }
+  if (!text.ok()) return shell.fail(text.status());
+  if (Status s = write_file_atomic(a.out, *text); !s.ok()) return shell.fail(s);
+  about["what"] = a.what, about["format"] = a.format, about["out"] = a.out;
+  ctx.log().info("wrote {} {} rows to {}", about["rows"].get<std::size_t>(), a.what, a.out);
+  if (about.contains("source") && about["source"] == "transitions")
+    ctx.log().info("the day {} was rebuilt from the fit's assignments and the transitions since (no confidence kept)",
+                   about["as_of"].get<std::string>().substr(0, 10));
+  if (shell.json) shell.print_json(about);
+  return 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, Shell& shell) {
+  auto a = std::make_shared<ExportArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "export",
+      "Every customer's segment on a day (any past day: the store rebuilds it from the transitions), or the "
+      "transitions between two dates, as CSV or JSON Lines for a CRM or a spreadsheet. Segment names that a "
+      "spreadsheet would run as a formula are neutralised with a leading '.\n"
+      "Example: kohort export --store kohort.db --what assignments --as-of 2024-07-01 --out segments.csv");
+  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--what", a->what,
+                  "assignments (customer_id,segment,segment_name,confidence,since) or transitions "
+                  "(customer_id,from_segment,to_segment,as_of,reason) (default assignments)\nexample: --what transitions")
+      ->check(CLI::IsMember({"assignments", "transitions"}));
+  cmd->add_option("--format", a->format, "csv or jsonl (default csv)\nexample: --format jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  cmd->add_option("--out", a->out, "the file to write (replaced whole, atomically)\nexample: --out segments.csv")->required();
+  cmd->add_option("--as-of", a->as_of,
+                  "assignments: the day whose segments to write (default: the latest); transitions: the last day "
+                  "(default: all)\nexample: --as-of 2024-07-01");
+  cmd->add_option("--since", a->since, "transitions: the first day (default: all)\nexample: --since 2024-06-01");
+  add_common_flags(cmd, shell);
+  cmd->callback([&shell, a] { shell.exit_code = run_export(shell, *a); });
+}
+
+}  // namespace kohort::app

@@ -1,0 +1,81 @@
+#include "kohort/assign/export_table.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace kohort::assign {
+
+namespace {
+
+std::string csv_cell(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out(1, '"');
+  for (const char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string line(const std::vector<std::string>& cells) {
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(cells[i]);
+  }
+  out.push_back('\n');
+  return out;
+}
+
+std::string optional_segment(const std::optional<std::int32_t>& s) { return s ? std::to_string(*s) : std::string(); }
+
+}  // namespace
+
+std::string neutralise_formula(std::string_view text) {
+  std::string out;
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) out.push_back('\'');
+  out.append(text);
+  return out;
+}
+
+std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, std::string>& names, TableFormat format) {
+  std::string out = format == TableFormat::csv ? "customer_id,segment,segment_name,confidence,since\n" : "";
+  for (const auto& r : s.rows) {
+    const auto it = names.find(r.segment);
+    const std::string name = it == names.end() ? std::string() : it->second;
+    if (format == TableFormat::csv) {
+      out += line({csv_cell(r.customer_id), std::to_string(r.segment), csv_cell(neutralise_formula(name)),
+                   r.confidence ? fmt::format("{:.6g}", *r.confidence) : std::string(), format_datetime(r.since)});
+    } else {
+      out += nlohmann::json{{"customer_id", r.customer_id},
+                            {"segment", r.segment},
+                            {"segment_name", name},
+                            {"confidence", r.confidence ? nlohmann::json(std::stod(fmt::format("{}", *r.confidence))) : nlohmann::json(nullptr)},
+                            {"since", format_datetime(r.since)}}
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+    }
+  }
+  return out;
+}
+
+std::string transitions_table(const std::vector<store::TransitionRecord>& moves, TableFormat format) {
+  std::string out = format == TableFormat::csv ? "customer_id,from_segment,to_segment,as_of,reason\n" : "";
+  for (const auto& t : moves) {
+    if (format == TableFormat::csv) {
+      out += line({csv_cell(t.customer_id), optional_segment(t.from), optional_segment(t.to), t.as_of, t.reason});
+    } else {
+      out += nlohmann::json{{"customer_id", t.customer_id},
+                            {"from_segment", t.from ? nlohmann::json(*t.from) : nlohmann::json(nullptr)},
+                            {"to_segment", t.to ? nlohmann::json(*t.to) : nlohmann::json(nullptr)},
+                            {"as_of", t.as_of},
+                            {"reason", t.reason}}
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace kohort::assign

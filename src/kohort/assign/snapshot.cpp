@@ -1,0 +1,75 @@
+#include "kohort/assign/snapshot.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace kohort::assign {
+
+namespace {
+
+Seconds instant(const std::string& iso) { return parse_iso8601(iso).value_or(0); }
+
+Result<Snapshot> from_fit(store::Store& store, const store::VersionInfo& v) {
+  Snapshot s{instant(v.as_of), v.version, "fit", {}};
+  KOHORT_ASSIGN_OR_RETURN(const auto rows, store.assignments(v.version));
+  for (const auto& a : rows) s.rows.push_back({a.customer_id, a.segment, a.confidence, instant(a.since)});
+  return s;
+}
+
+// The fit's assignments of the day's version, moved on by the transitions of that version's
+// current days up to the day.
+Result<Snapshot> rebuilt(store::Store& store, const store::AssignDayInfo& day, const std::vector<store::VersionInfo>& versions,
+                         const std::vector<store::AssignDayInfo>& days) {
+  const auto v = std::find_if(versions.begin(), versions.end(), [&](const auto& x) { return x.version == day.version; });
+  if (v == versions.end()) return Status::not_found("store", fmt::format("model version {} is missing", day.version));
+  KOHORT_ASSIGN_OR_RETURN(Snapshot s, from_fit(store, *v));
+  std::map<std::string, SnapshotRow> at;
+  for (auto& r : s.rows) {
+    r.confidence.reset();
+    at.emplace(r.customer_id, std::move(r));
+  }
+  KOHORT_ASSIGN_OR_RETURN(const auto moves, store.transitions(v->as_of, day.as_of));
+  for (const auto& t : moves) {
+    const Seconds when = instant(t.as_of);
+    const bool ours = std::any_of(days.begin(), days.end(), [&](const auto& d) {
+      return d.status == "current" && d.version == day.version && instant(d.as_of) == when;
+    });
+    if (!ours || when <= instant(v->as_of)) continue;
+    if (t.reason == "left") at.erase(t.customer_id);
+    else if ((t.reason == "moved" || t.reason == "new") && t.to) at[t.customer_id] = {t.customer_id, *t.to, std::nullopt, when};
+  }
+  s.as_of = instant(day.as_of);
+  s.source = "transitions";
+  s.rows.clear();
+  for (auto& [id, row] : at) s.rows.push_back(std::move(row));
+  return s;
+}
+
+}  // namespace
+
+Result<Snapshot> snapshot(store::Store& store, Seconds date) {
+  KOHORT_ASSIGN_OR_RETURN(const auto versions, store.versions());
+  KOHORT_ASSIGN_OR_RETURN(const auto days, store.assign_days());
+  const store::VersionInfo* fit = nullptr;
+  for (const auto& v : versions)
+    if (instant(v.as_of) <= date && (fit == nullptr || instant(v.as_of) >= instant(fit->as_of))) fit = &v;
+  const store::AssignDayInfo* day = nullptr;
+  for (const auto& d : days)
+    if (d.status == "current" && instant(d.as_of) <= date) day = &d;
+  if (day == nullptr || (fit != nullptr && instant(fit->as_of) > instant(day->as_of))) {
+    if (fit == nullptr)
+      return Status::not_found("--as-of", fmt::format("nothing was published as of {}", format_date(date)),
+                               "ask for a day on or after the first fit's date");
+    return from_fit(store, *fit);
+  }
+  auto kept = store.day_standing(day->as_of);
+  if (!kept.ok() && kept.status().code() != Code::not_found) return kept.status();
+  if (!kept.ok()) return rebuilt(store, *day, versions, days);
+  Snapshot s{instant(day->as_of), day->version, "standing", {}};
+  for (const auto& c : *kept) s.rows.push_back({c.customer_id, c.segment, c.confidence, c.since});
+  return s;
+}
+
+}  // namespace kohort::assign

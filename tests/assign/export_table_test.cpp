@@ -1,0 +1,38 @@
+#include "kohort/assign/export_table.h"
+
+#include <gtest/gtest.h>
+
+namespace kohort::assign {
+namespace {
+
+TEST(ExportTable, FormulasAreNeutralisedAndOtherTextKept) {
+  for (const char* f : {"=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"}) EXPECT_EQ(neutralise_formula(f), std::string("'") + f);
+  for (const char* t : {"", "Big spenders", "1-2 visits", "x=y"}) EXPECT_EQ(neutralise_formula(t), t);
+}
+
+TEST(ExportTable, CsvQuotesWhatNeedsItAndLeavesIdsAndNumbersAlone) {
+  Snapshot s;
+  s.rows = {{"C1", 0, 0.5f, 0}, {"=C2", 1, std::nullopt, 86400}, {"a,\"b\"", 2, 1.0f, 0}};
+  const std::map<std::int32_t, std::string> names = {{0, "Plain"}, {1, "=cmd|' /C calc'!A0"}, {2, "Say \"hi\", then go"}};
+  EXPECT_EQ(assignments_table(s, names, TableFormat::csv),
+            "customer_id,segment,segment_name,confidence,since\n"
+            "C1,0,Plain,0.5,1970-01-01T00:00:00Z\n"
+            "=C2,1,'=cmd|' /C calc'!A0,,1970-01-02T00:00:00Z\n"
+            "\"a,\"\"b\"\"\",2,\"Say \"\"hi\"\", then go\",1,1970-01-01T00:00:00Z\n");
+  const std::string jsonl = assignments_table(s, names, TableFormat::jsonl);
+  EXPECT_EQ(jsonl.substr(0, jsonl.find('\n')),
+            "{\"confidence\":0.5,\"customer_id\":\"C1\",\"segment\":0,\"segment_name\":\"Plain\",\"since\":\"1970-01-01T00:00:00Z\"}");
+}
+
+TEST(ExportTable, TransitionsWriteAnAbsentSideAsEmpty) {
+  const std::vector<store::TransitionRecord> moves = {{"C1", std::nullopt, 3, "2024-06-02T00:00:00Z", "new"},
+                                                      {"C2", 1, std::nullopt, "2024-06-02T00:00:00Z", "left"}};
+  EXPECT_EQ(transitions_table(moves, TableFormat::csv),
+            "customer_id,from_segment,to_segment,as_of,reason\n"
+            "C1,,3,2024-06-02T00:00:00Z,new\n"
+            "C2,1,,2024-06-02T00:00:00Z,left\n");
+  EXPECT_NE(transitions_table(moves, TableFormat::jsonl).find("\"from_segment\":null"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kohort::assign
