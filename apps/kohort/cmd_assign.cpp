@@ -19,17 +19,9 @@ namespace kohort::app {
 namespace {
 
 struct AssignArgs {
-  std::string data;
-  std::string as_of;
-  std::string timezone = "UTC";
-  std::string store = "kohort.db";
-  std::int64_t model_version = 0;
-  std::string config;
-  std::string on_error = "fail";
+  DayArgs day;
   assign::Controls controls;
   bool accept_alarm = false;
-  SplitOptions split;
-  NowOption now;
   std::string command, started_at;
   nlohmann::json options;
 };
@@ -52,28 +44,17 @@ std::string moved_features(const nlohmann::json& f) {
 int run_assign(Shell& shell, AssignArgs& a) {
   const Context ctx = shell.context();
   assign::RunOptions o;
-  const auto day = parse_iso8601(a.as_of);
-  if (!day)
-    return shell.usage_error(Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
-                                                      "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
-  const auto midnight = local_midnight(day_of(*day), a.timezone);
-  if (!midnight)
-    return shell.usage_error(Status::invalid_argument("--timezone", fmt::format("'{}' is not a time zone this system knows", a.timezone),
-                                                      "pass an IANA name such as Europe/Berlin or America/New_York (default UTC)"));
-  o.as_of = *midnight;
-  if (a.model_version > 0) o.version = a.model_version;
+  auto day = a.day.resolve();
+  if (!day.ok()) return shell.usage_error(day.status());
+  auto& [cut, ro] = *day;  // ro: the reading options, adjusted by feature_rows
+  o.as_of = cut;
+  o.version = a.day.version();
   o.controls = a.controls;
   o.accept_alarm = a.accept_alarm;
   o.command = a.command, o.started_at = a.started_at, o.options = a.options;
-  io::ReadOptions ro;
-  ro.now = a.now.resolve();
-  ro.config = a.config;
-  if (!io::parse_on_error(a.on_error, ro.on_error))
-    return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
-                                                      "use fail, skip or quarantine"));
-  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--store", a.store}}); !s.ok()) return shell.fail(s);
+  if (Status s = refuse_overwrite(a.day.data, ro, {}, {{"--store", a.day.store}}); !s.ok()) return shell.fail(s);
 
-  auto st = store::Store::open(a.store);
+  auto st = store::Store::open(a.day.store);
   if (!st.ok()) return shell.fail(st.status());
   store::Store& store = **st;
   auto lock = store.lock_runs("kohort assign");
@@ -89,7 +70,7 @@ int run_assign(Shell& shell, AssignArgs& a) {
   features::FeatureSpec spec = plan->model.spec;
   spec.as_of = o.as_of;
   assign::AmountScale amounts(plan->before.as_of, o.as_of);
-  auto rows = a.split.feature_rows(ctx, a.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); });
+  auto rows = a.day.split.feature_rows(ctx, a.day.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); });
   if (!rows.ok()) return fail_run(rows.status());
   o.amount_ratio = amounts.median_ratio();
   if (Status s = leave_out_forgotten(ctx, store, *rows); !s.ok()) return fail_run(s);
@@ -134,19 +115,8 @@ void add_assign_command(CLI::App& app, Shell& shell) {
       "Every customer's segment for a day under the published model, with stability controls, "
       "transitions and an alarm when the model's answers moved too much.\n"
       "Example: kohort assign data/ --as-of 2024-07-02 --store kohort.db");
-  cmd->add_option("data", a->data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
-  cmd->add_option("--as-of", a->as_of,
-                  "the day: features from events before this date's midnight in --timezone; not before the "
-                  "current assignment day\nexample: --as-of 2024-07-02")
-      ->required();
-  cmd->add_option("--timezone", a->timezone,
-                  "the IANA time zone whose midnight starts the day of --as-of (default UTC)\nexample: --timezone Europe/Berlin");
-  cmd->add_option("--store", a->store, "the store with the published model: a SQLite file or a postgresql:// URL "
-                                       "(default kohort.db)\nexample: --store kohort.db");
-  cmd->add_option("--model-version", a->model_version, "assign with this model version (default: the latest)\nexample: --model-version 3")
-      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
-  cmd->add_option("--config", a->config, "a kohort.toml to use instead of the dataset folder's own\nexample: --config shop.toml");
-  cmd->add_option("--on-error", a->on_error, "a malformed row: fail (default), skip or quarantine\nexample: --on-error skip");
+  a->day.add_to(cmd, "the day: features from events before this date's midnight in --timezone; not before the current "
+                     "assignment day");
   cmd->add_option("--min-residency", a->controls.min_residency_days,
                   "days a customer stays in a segment before they may leave it (default 7; 0 = off)\nexample: --min-residency 14")
       ->check(CLI::Range(0.0, 3650.0));
@@ -175,12 +145,10 @@ void add_assign_command(CLI::App& app, Shell& shell) {
                   "cents (default 5; 0 = off)\nexample: --max-amount-ratio 10")
       ->check(CLI::Range(0.0, 1e9));
   cmd->add_flag("--accept-alarm", a->accept_alarm, "publish the day even when the alarm goes off");
-  a->split.add_to(cmd);
-  a->now.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->footer("Exit codes: 0 published, 1 bad input or data, 2 bad usage, 3 the alarm held the day back.");
   cmd->callback([&shell, a, cmd] {
-    a->command = "kohort assign " + a->data + " --as-of " + a->as_of;
+    a->command = "kohort assign " + a->day.data + " --as-of " + a->day.as_of;
     a->options = options_record(*cmd);
     a->started_at = now_utc();
     shell.exit_code = run_assign(shell, *a);

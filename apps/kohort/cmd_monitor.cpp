@@ -23,18 +23,10 @@ namespace kohort::app {
 namespace {
 
 struct MonitorArgs {
-  std::string data;
-  std::string as_of;
-  std::string timezone = "UTC";
-  std::string store = "kohort.db";
-  std::int64_t model_version = 0;
-  std::string config;
-  std::string on_error = "fail";
+  DayArgs day;
   std::string silhouette_floor = "90%";
   bool retrain = false;
   monitor::Thresholds thresholds;
-  SplitOptions split;
-  NowOption now;
   std::string command, started_at;
   nlohmann::json options;
 };
@@ -81,17 +73,18 @@ constexpr std::array<std::string_view, 13> kModelling = {"algo",    "covariance"
 // `kohort fit DATA --as-of DAY --store S` with those options, the version's seed, and this run's
 // threads and reading options (run_kohort: its stdout goes to our stderr); returns its exit code.
 int refit(const Context& ctx, const MonitorArgs& a, std::int64_t version, const model::SegmentModel& m, Seconds as_of) {
-  std::vector<std::string> args = {"fit", a.data, "--as-of", format_date(as_of), "--store", a.store,
+  const DayArgs& d = a.day;
+  std::vector<std::string> args = {"fit", d.data, "--as-of", format_date(as_of), "--store", d.store,
                                    "--seed", std::to_string(m.seed), "--threads", std::to_string(ctx.threads()),
-                                   "--on-error", a.on_error};
+                                   "--on-error", d.on_error};
   const auto& options = m.lineage.is_object() && m.lineage.contains("options") ? m.lineage["options"] : nlohmann::json();
   for (const auto name : kModelling)
     if (options.is_object() && options.contains(name) && options[name].is_string() && !options[name].get<std::string>().empty())
       args.insert(args.end(), {"--" + std::string(name), options[name].get<std::string>()});
-  if (!a.config.empty()) args.insert(args.end(), {"--config", a.config});
-  if (!a.now.text.empty()) args.insert(args.end(), {"--now", a.now.text});
-  ctx.log().info("retraining: kohort fit {} --as-of {} --store {} with version {}'s options", a.data, format_date(as_of),
-                 store::redact_location(a.store), version);
+  if (!d.config.empty()) args.insert(args.end(), {"--config", d.config});
+  if (!d.now.text.empty()) args.insert(args.end(), {"--now", d.now.text});
+  ctx.log().info("retraining: kohort fit {} --as-of {} --store {} with version {}'s options", d.data, format_date(as_of),
+                 store::redact_location(d.store), version);
   return run_kohort(args);
 }
 
@@ -107,43 +100,32 @@ nlohmann::json verdict_json(const monitor::Verdict& v, std::int64_t version, Sec
 
 int run_monitor(Shell& shell, MonitorArgs& a) {
   const Context ctx = shell.context();
-  const auto day = parse_iso8601(a.as_of);
-  if (!day)
-    return shell.usage_error(Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", a.as_of),
-                                                      "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01"));
-  const auto midnight = local_midnight(day_of(*day), a.timezone);
-  if (!midnight)
-    return shell.usage_error(Status::invalid_argument("--timezone", fmt::format("'{}' is not a time zone this system knows", a.timezone),
-                                                      "pass an IANA name such as Europe/Berlin or America/New_York (default UTC)"));
+  auto day = a.day.resolve();
+  if (!day.ok()) return shell.usage_error(day.status());
+  auto& [cut, ro] = *day;
   if (!parse_floor(a.silhouette_floor, a.thresholds))
     return shell.usage_error(Status::invalid_argument("--silhouette-floor", fmt::format("'{}' is not a floor", a.silhouette_floor),
                                                       "pass a share of the fit's silhouette such as 90%, or a value in [-1, 1]"));
-  io::ReadOptions ro;
-  ro.now = a.now.resolve();
-  ro.config = a.config;
-  if (!io::parse_on_error(a.on_error, ro.on_error))
-    return shell.usage_error(Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", a.on_error),
-                                                      "use fail, skip or quarantine"));
-  if (Status s = refuse_overwrite(a.data, ro, {}, {{"--store", a.store}}); !s.ok()) return shell.fail(s);
+  if (Status s = refuse_overwrite(a.day.data, ro, {}, {{"--store", a.day.store}}); !s.ok()) return shell.fail(s);
 
-  auto st = open_existing_store(a.store);
+  auto st = open_existing_store(a.day.store);
   if (!st.ok()) return shell.fail(st.status());
   store::Store& store = **st;
   auto fail_run = [&](const Status& s) {
     (void)store.record_failed_run({a.command, fmt::format("{}: {}", s.where(), s.what()), a.started_at, json_text(a.options)});
     return shell.fail(s);
   };
-  auto read = model::read_model(store, a.model_version > 0 ? std::optional(a.model_version) : std::nullopt);
+  auto read = model::read_model(store, a.day.version());
   if (!read.ok()) return fail_run(read.status());
   const auto& [version, model] = *read;
-  if (*midnight < model.as_of)
-    return fail_run(Status::invalid_input("--as-of", fmt::format("{} is before the cut of model version {} ({})", format_date(*midnight),
+  if (cut < model.as_of)
+    return fail_run(Status::invalid_input("--as-of", fmt::format("{} is before the cut of model version {} ({})", format_date(cut),
                                                                  version, format_date(model.as_of)),
                                           fmt::format("monitor a day on or after {}", format_date(model.as_of))));
-  ctx.log().info("monitoring model version {} (fitted as of {}) as of {}", version, format_date(model.as_of), format_date(*midnight));
+  ctx.log().info("monitoring model version {} (fitted as of {}) as of {}", version, format_date(model.as_of), format_date(cut));
   features::FeatureSpec spec = model.spec;
-  spec.as_of = *midnight;
-  auto rows = a.split.feature_rows(ctx, a.data, ro, spec);
+  spec.as_of = cut;
+  auto rows = a.day.split.feature_rows(ctx, a.day.data, ro, spec);
   if (!rows.ok()) return fail_run(rows.status());
   if (Status s = leave_out_forgotten(ctx, store, *rows); !s.ok()) return fail_run(s);
   auto today = model::embed_features(ctx, model, rows->table);
@@ -151,15 +133,15 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
   auto verdict = monitor::check_drift(ctx, model, *today, rows->table, a.thresholds);
   if (!verdict.ok()) return fail_run(verdict.status());
 
-  nlohmann::json j = verdict_json(*verdict, version, *midnight);
-  auto id = store.record_monitor_run({version, format_datetime(*midnight), verdict->verdict, json_text(j), a.command,
+  nlohmann::json j = verdict_json(*verdict, version, cut);
+  auto id = store.record_monitor_run({version, format_datetime(cut), verdict->verdict, json_text(j), a.command,
                                       json_text(a.options), a.started_at});
   if (!id.ok()) return shell.fail(id.status());
   j["run"] = *id;
   ctx.log().info("verdict: {} ({} reasons; monitor run {} recorded)", verdict->verdict, verdict->reasons.size(), *id);
   if (verdict->verdict == "retrain" && a.retrain) {
     ctx.log().warn("retrain: {}", verdict->reasons.front().text);
-    const int code = refit(ctx, a, version, model, *midnight);
+    const int code = refit(ctx, a, version, model, cut);
     if (code != 0)
       return shell.fail(Status(Code::internal, "--retrain", fmt::format("the refit failed (exit {}); its messages are above", code),
                                "fix what they name, then run kohort fit by hand or monitor again with --retrain"));
@@ -191,18 +173,7 @@ void add_monitor_command(CLI::App& app, Shell& shell) {
       "segment sizes (chi-square), centroid drift (Welch's t, cosine), separation (silhouette) and KPIs per "
       "segment, with a verdict ok, watch or retrain and every reason behind it. Every run is kept in the store.\n"
       "Example: kohort monitor data/ --as-of 2024-07-01 --store kohort.db");
-  cmd->add_option("data", a->data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
-  cmd->add_option("--as-of", a->as_of, "the day: features from events before this date's midnight in --timezone\nexample: --as-of 2024-07-01")
-      ->required();
-  cmd->add_option("--timezone", a->timezone,
-                  "the IANA time zone whose midnight starts the day of --as-of (default UTC)\nexample: --timezone Europe/Berlin");
-  cmd->add_option("--store", a->store, "the store with the published model: a SQLite file or a postgresql:// URL "
-                                       "(default kohort.db)\nexample: --store kohort.db");
-  cmd->add_option("--model-version", a->model_version,
-                  "monitor this model version (default: the pinned one, else the latest)\nexample: --model-version 3")
-      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
-  cmd->add_option("--config", a->config, "a kohort.toml to use instead of the dataset folder's own\nexample: --config shop.toml");
-  cmd->add_option("--on-error", a->on_error, "a malformed row: fail (default), skip or quarantine\nexample: --on-error skip");
+  a->day.add_to(cmd, "the day: features from events before this date's midnight in --timezone");
   cmd->add_option("--silhouette-floor", a->silhouette_floor,
                   "retrain when the silhouette of today's customers falls below this: a share of the fit's own "
                   "silhouette (default 90%) or an absolute value\nexample: --silhouette-floor 0.05");
@@ -217,13 +188,11 @@ void add_monitor_command(CLI::App& app, Shell& shell) {
   cmd->add_flag("--retrain", a->retrain,
                 "when the verdict is retrain, refit on DATA as of the day with the monitored version's modelling options "
                 "and seed, publish it with stable segment ids, and exit 0");
-  a->split.add_to(cmd);
-  a->now.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->footer("Exit codes: 0 ok or watch (or retrained with --retrain), 1 bad input or data, 2 bad usage, 3 retrain (the run "
               "is recorded).");
   cmd->callback([&shell, a, cmd] {
-    a->command = "kohort monitor " + a->data + " --as-of " + a->as_of;
+    a->command = "kohort monitor " + a->day.data + " --as-of " + a->day.as_of;
     a->options = options_record(*cmd);
     a->started_at = now_utc();
     shell.exit_code = run_monitor(shell, *a);

@@ -470,4 +470,37 @@ Status leave_out_forgotten(const Context& ctx, store::Store& store, SplitOptions
   return {};
 }
 
+void DayArgs::add_to(CLI::App* cmd, const std::string& day) {
+  cmd->add_option("data", data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
+  cmd->add_option("--as-of", as_of, day + "\nexample: --as-of 2024-07-02")->required();
+  cmd->add_option("--timezone", timezone,
+                  "the IANA time zone whose midnight starts the day of --as-of (default UTC)\nexample: --timezone Europe/Berlin");
+  cmd->add_option("--store", store, "the store with the published model: a SQLite file or a postgresql:// URL "
+                                    "(default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--model-version", model_version,
+                  "use this model version (default: the pinned one, else the latest)\nexample: --model-version 3")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+  cmd->add_option("--config", config, "a kohort.toml to use instead of the dataset folder's own\nexample: --config shop.toml");
+  cmd->add_option("--on-error", on_error, "a malformed row: fail (default), skip or quarantine\nexample: --on-error skip");
+  split.add_to(cmd);
+  now.add_to(cmd);
+}
+
+Result<std::pair<Seconds, io::ReadOptions>> DayArgs::resolve() const {
+  const auto day = parse_iso8601(as_of);
+  if (!day)
+    return Status::invalid_argument("--as-of", fmt::format("'{}' is not a date", as_of),
+                                    "pass a date as YYYY-MM-DD, e.g. --as-of 2024-07-01");
+  const auto midnight = local_midnight(day_of(*day), timezone);
+  if (!midnight)
+    return Status::invalid_argument("--timezone", fmt::format("'{}' is not a time zone this system knows", timezone),
+                                    "pass an IANA name such as Europe/Berlin or America/New_York (default UTC)");
+  io::ReadOptions ro;
+  ro.now = now.resolve();
+  ro.config = config;
+  if (!io::parse_on_error(on_error, ro.on_error))
+    return Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", on_error), "use fail, skip or quarantine");
+  return std::pair{*midnight, ro};
+}
+
 }  // namespace kohort::app

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -122,6 +124,32 @@ struct NowOption {
   void add_to(CLI::App* cmd);
   /// The instant: the given one, or the current time.
   [[nodiscard]] Seconds resolve() const;
+};
+
+/// What a daily command (assign, monitor) works on: DATA, the day (--as-of in --timezone), the
+/// store and model version, and how the data is read (--config, --on-error, --now and the
+/// split flags). Each flag declared here once.
+struct DayArgs {
+  std::string data;
+  std::string as_of;
+  std::string timezone = "UTC";
+  std::string store = "kohort.db";
+  std::int64_t model_version = 0;
+  std::string config;
+  std::string on_error = "fail";
+  SplitOptions split;
+  NowOption now;
+
+  /// Registers DATA and the flags on `cmd`; `day` says what the day means to the command.
+  void add_to(CLI::App* cmd, const std::string& day);
+  /// The model version asked for, if any.
+  [[nodiscard]] std::optional<std::int64_t> version() const {
+    return model_version > 0 ? std::optional(model_version) : std::nullopt;
+  }
+  /// The day's cut (its midnight in --timezone) and the reading options. Fails with
+  /// invalid_argument naming the flag (a usage error, exit 2) for a date, zone or policy that is
+  /// not one.
+  [[nodiscard]] Result<std::pair<Seconds, io::ReadOptions>> resolve() const;
 };
 
 /// OK unless one of `outputs` ({flag, path}) would write over a file the command reads: a file
