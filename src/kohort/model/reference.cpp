@@ -60,43 +60,6 @@ void column_moments(MatrixView<const float> x, Reference& r) {
   }
 }
 
-// Per segment: members' mean and unbiased variance of each selected column (two passes, in row
-// order) and their mean in the clustering space.
-std::vector<SegmentReference> segment_moments(MatrixView<const float> x, MatrixView<const float> space,
-                                              const std::vector<std::int32_t>& labels, int k) {
-  std::vector<SegmentReference> segs(static_cast<std::size_t>(k));
-  for (auto& s : segs) {
-    s.mean.assign(static_cast<std::size_t>(x.cols), 0.0);
-    s.var.assign(static_cast<std::size_t>(x.cols), 0.0);
-    s.centroid.assign(static_cast<std::size_t>(space.cols), 0.0);
-  }
-  for (index_t i = 0; i < x.rows; ++i) {
-    const auto l = labels[static_cast<std::size_t>(i)];
-    if (l < 0 || l >= k) continue;
-    auto& s = segs[static_cast<std::size_t>(l)];
-    ++s.size;
-    for (index_t j = 0; j < x.cols; ++j) s.mean[static_cast<std::size_t>(j)] += x(i, j);
-    for (index_t j = 0; j < space.cols; ++j) s.centroid[static_cast<std::size_t>(j)] += space(i, j);
-  }
-  for (auto& s : segs) {
-    const double n = static_cast<double>(std::max<std::int64_t>(1, s.size));
-    for (auto& v : s.mean) v /= n;
-    for (auto& v : s.centroid) v /= n;
-  }
-  for (index_t i = 0; i < x.rows; ++i) {
-    const auto l = labels[static_cast<std::size_t>(i)];
-    if (l < 0 || l >= k) continue;
-    auto& s = segs[static_cast<std::size_t>(l)];
-    for (index_t j = 0; j < x.cols; ++j) {
-      const double d = x(i, j) - s.mean[static_cast<std::size_t>(j)];
-      s.var[static_cast<std::size_t>(j)] += d * d;
-    }
-  }
-  for (auto& s : segs)
-    for (auto& v : s.var) v = s.size > 1 ? v / static_cast<double>(s.size - 1) : 0.0;
-  return segs;
-}
-
 template <typename T>
 Result<T> get(const json& j, std::string_view key) {
   const auto it = j.find(key);
@@ -151,6 +114,41 @@ Result<SegmentReference> segment_from_json(const json& j, std::size_t columns, i
 }
 
 }  // namespace
+
+std::vector<SegmentReference> segment_moments(MatrixView<const float> x, MatrixView<const float> space,
+                                              const std::vector<std::int32_t>& labels, int k) {
+  std::vector<SegmentReference> segs(static_cast<std::size_t>(k));
+  for (auto& s : segs) {
+    s.mean.assign(static_cast<std::size_t>(x.cols), 0.0);
+    s.var.assign(static_cast<std::size_t>(x.cols), 0.0);
+    s.centroid.assign(static_cast<std::size_t>(space.cols), 0.0);
+  }
+  for (index_t i = 0; i < x.rows; ++i) {
+    const auto l = labels[static_cast<std::size_t>(i)];
+    if (l < 0 || l >= k) continue;
+    auto& s = segs[static_cast<std::size_t>(l)];
+    ++s.size;
+    for (index_t j = 0; j < x.cols; ++j) s.mean[static_cast<std::size_t>(j)] += x(i, j);
+    for (index_t j = 0; j < space.cols; ++j) s.centroid[static_cast<std::size_t>(j)] += space(i, j);
+  }
+  for (auto& s : segs) {
+    const double n = static_cast<double>(std::max<std::int64_t>(1, s.size));
+    for (auto& v : s.mean) v /= n;
+    for (auto& v : s.centroid) v /= n;
+  }
+  for (index_t i = 0; i < x.rows; ++i) {
+    const auto l = labels[static_cast<std::size_t>(i)];
+    if (l < 0 || l >= k) continue;
+    auto& s = segs[static_cast<std::size_t>(l)];
+    for (index_t j = 0; j < x.cols; ++j) {
+      const double d = x(i, j) - s.mean[static_cast<std::size_t>(j)];
+      s.var[static_cast<std::size_t>(j)] += d * d;
+    }
+  }
+  for (auto& s : segs)
+    for (auto& v : s.var) v = s.size > 1 ? v / static_cast<double>(s.size - 1) : 0.0;
+  return segs;
+}
 
 void decile_bins(const std::vector<double>& quantiles, const std::vector<double>& sorted, std::vector<double>& edges,
                  std::vector<double>& shares) {

@@ -29,6 +29,12 @@ inline constexpr index_t kReferenceQuantileRows = 100000;
 void decile_bins(const std::vector<double>& quantiles, const std::vector<double>& sorted, std::vector<double>& edges,
                  std::vector<double>& shares);
 
+/// Per segment position in [0, k): its members' count, mean and unbiased variance of each
+/// column of `x` (two passes in row order) and their mean in `space` (rows of `x`). Rows
+/// labelled outside [0, k) are skipped; kpis are left empty.
+[[nodiscard]] std::vector<SegmentReference> segment_moments(MatrixView<const float> x, MatrixView<const float> space,
+                                                            const std::vector<std::int32_t>& labels, int k);
+
 /// Business KPIs of each segment over every trailing window the feature spec counts:
 /// revenue_per_customer (mean spend_{W}d), orders_per_customer (mean orders_{W}d) and
 /// lapsed_share (share with no order in the window). A window lacks a KPI when its column is

@@ -68,38 +68,6 @@ json judge_features(const std::vector<FeatureDrift>& drift, const Thresholds& t,
   return out;
 }
 
-// Today's members of each segment position: counts, per-column means and variances, centroid.
-std::vector<model::SegmentReference> today_moments(const model::Embedded& e, const std::vector<std::int32_t>& labels, int k) {
-  std::vector<model::SegmentReference> segs(static_cast<std::size_t>(k));
-  const auto& x = e.selected;
-  for (auto& s : segs) {
-    s.mean.assign(static_cast<std::size_t>(x.cols()), 0.0);
-    s.var.assign(static_cast<std::size_t>(x.cols()), 0.0);
-    s.centroid.assign(static_cast<std::size_t>(e.space.cols()), 0.0);
-  }
-  for (index_t i = 0; i < x.rows(); ++i) {
-    auto& s = segs[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])];
-    ++s.size;
-    for (index_t j = 0; j < x.cols(); ++j) s.mean[static_cast<std::size_t>(j)] += x(i, j);
-    for (index_t j = 0; j < e.space.cols(); ++j) s.centroid[static_cast<std::size_t>(j)] += e.space(i, j);
-  }
-  for (auto& s : segs) {
-    const double n = static_cast<double>(std::max<std::int64_t>(1, s.size));
-    for (auto& v : s.mean) v /= n;
-    for (auto& v : s.centroid) v /= n;
-  }
-  for (index_t i = 0; i < x.rows(); ++i) {
-    auto& s = segs[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])];
-    for (index_t j = 0; j < x.cols(); ++j) {
-      const double d = x(i, j) - s.mean[static_cast<std::size_t>(j)];
-      s.var[static_cast<std::size_t>(j)] += d * d;
-    }
-  }
-  for (auto& s : segs)
-    for (auto& v : s.var) v = s.size > 1 ? v / static_cast<double>(s.size - 1) : 0.0;
-  return segs;
-}
-
 std::string segment_label(const model::SegmentModel& m, std::size_t s) {
   return fmt::format("segment {} '{}'", m.id_of(static_cast<index_t>(s)), m.segment_names[s]);
 }
@@ -218,7 +186,7 @@ Result<Verdict> check_drift(const Context& ctx, const model::SegmentModel& m, co
     return Status::invalid_input("data", "no customer has a purchase before the date", "monitor a later date");
   KOHORT_ASSIGN_OR_RETURN(const auto assigned, model::predict(ctx, m.clusterer, today.space.cview()));
   const auto& labels = assigned.labels;
-  const auto now = today_moments(today, labels, m.k());
+  const auto now = model::segment_moments(today.selected.cview(), today.space.cview(), labels, m.k());
 
   Verdict v;
   std::vector<Reason> reasons;

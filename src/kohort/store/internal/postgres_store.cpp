@@ -101,6 +101,9 @@ class PostgresStore final : public Store {
   Status label_segment(std::int32_t id, const std::string& name) override;
 
  private:
+  // A finished run without a version (an assignment day, a monitor run); returns its run_id.
+  Result<std::string> insert_run(const std::string& started_at, const std::string& command, const std::string& metrics_json,
+                                 const std::string& options_json);
   Status copy_in(std::string_view sql, std::string_view doing, const std::function<bool(std::string&)>& next_row);
   Status write_day_rows(const AssignDayRequest& request, const DayPlan& plan);
   Status error(std::string_view doing, const PGresult* res) const {
@@ -552,6 +555,17 @@ Status PostgresStore::write_day_rows(const AssignDayRequest& request, const DayP
                  });
 }
 
+Result<std::string> PostgresStore::insert_run(const std::string& started_at, const std::string& command,
+                                              const std::string& metrics_json, const std::string& options_json) {
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult row,
+      run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, version, options_json) "
+          "VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, '', NULL, $4) RETURNING run_id",
+          {started_at.empty() ? nullptr : started_at.c_str(), command.c_str(), metrics_json.c_str(), options_json.c_str()},
+          "recording the run"));
+  return std::string(PQgetvalue(row.get(), 0, 0));
+}
+
 Status PostgresStore::publish_day(const AssignDayRequest& request) {
   KOHORT_ASSIGN_OR_RETURN(const DayPlan plan, plan_day(where_, request));
   Transaction tx(*this);
@@ -587,14 +601,8 @@ Status PostgresStore::publish_day(const AssignDayRequest& request) {
       KOHORT_RETURN_IF_ERROR(run(fmt::format("DELETE FROM {} WHERE as_of = $1::timestamptz", table), {plan.as_of.c_str()},
                                  "replacing the day", PGRES_COMMAND_OK)
                                  .status());
-  KOHORT_ASSIGN_OR_RETURN(
-      PgResult runrow,
-      run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, version, options_json) "
-          "VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, '', NULL, $4) RETURNING run_id",
-          {plan.run_started_at.empty() ? nullptr : plan.run_started_at.c_str(), request.command.c_str(),
-           request.figures_json.c_str(), request.options_json.c_str()},
-          "recording the run"));
-  const std::string run_id = PQgetvalue(runrow.get(), 0, 0);
+  KOHORT_ASSIGN_OR_RETURN(const std::string run_id,
+                          insert_run(plan.run_started_at, request.command, request.figures_json, request.options_json));
   KOHORT_RETURN_IF_ERROR(run("INSERT INTO assign_days (as_of, status, version, created_at, figures_json, run_id) VALUES "
                              "($1::timestamptz, $2, $3::bigint, now(), $4, $5::bigint)",
                              {plan.as_of.c_str(), plan.status.c_str(), version.c_str(), request.figures_json.c_str(),
@@ -703,14 +711,8 @@ Result<std::int64_t> PostgresStore::record_monitor_run(const MonitorRunRequest& 
   if (!exists)
     return Status::invalid_input(where_, fmt::format("model version {} does not exist", request.version),
                                  "monitor a published version (kohort fit publishes one)");
-  KOHORT_ASSIGN_OR_RETURN(
-      PgResult runrow,
-      run("INSERT INTO runs (started_at, finished_at, status, command, metrics_json, error, version, options_json) "
-          "VALUES (coalesce($1::timestamptz, now()), clock_timestamp(), 'ok', $2, $3, '', NULL, $4) RETURNING run_id",
-          {plan.run_started_at.empty() ? nullptr : plan.run_started_at.c_str(), request.command.c_str(),
-           request.figures_json.c_str(), request.options_json.c_str()},
-          "recording the run"));
-  const std::string run_id = PQgetvalue(runrow.get(), 0, 0);
+  KOHORT_ASSIGN_OR_RETURN(const std::string run_id,
+                          insert_run(plan.run_started_at, request.command, request.figures_json, request.options_json));
   const std::string version = std::to_string(request.version);
   KOHORT_ASSIGN_OR_RETURN(PgResult row, run("INSERT INTO monitor_runs (as_of, version, verdict, created_at, figures_json, run_id) "
                                             "VALUES ($1::timestamptz, $2::bigint, $3, now(), $4, $5::bigint) RETURNING id",
