@@ -4,6 +4,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,7 @@ struct ExportArgs {
   std::string format = "csv";
   std::string out;
   std::string as_of, since;
+  std::string delta;  // a destination name: only what it has not received
 };
 
 // A date option, or `fallback` when not given; usage error (exit 2) when it is not a date.
@@ -36,13 +38,26 @@ Result<Seconds> date_option(const std::string& flag, const std::string& text, Se
   return *t;
 }
 
-Result<std::string> assignments(store::Store& store, Seconds as_of, assign::TableFormat format, nlohmann::json& about) {
-  KOHORT_ASSIGN_OR_RETURN(const auto snap, assign::snapshot(store, as_of));
+Result<std::string> assignments(store::Store& store, Seconds as_of, const std::optional<Seconds>& since,
+                                assign::TableFormat format, nlohmann::json& about) {
+  KOHORT_ASSIGN_OR_RETURN(auto snap, assign::snapshot(store, as_of));
+  if (since) {
+    KOHORT_ASSIGN_OR_RETURN(snap, assign::changes_since(store, snap, *since));
+  }
   KOHORT_ASSIGN_OR_RETURN(const auto segments, store.segments(snap.version));
   std::map<std::int32_t, std::string> names;
   for (const auto& s : segments) names[s.id] = s.name;
   about = {{"as_of", format_datetime(snap.as_of)}, {"version", snap.version}, {"source", snap.source}, {"rows", snap.rows.size()}};
   return assign::assignments_table(snap, names, format);
+}
+
+// The latest current assignment day on or before `as_of` (the day a transitions export reaches).
+Result<std::optional<Seconds>> last_day(store::Store& store, Seconds as_of) {
+  KOHORT_ASSIGN_OR_RETURN(const auto days, store.assign_days());
+  std::optional<Seconds> out;
+  for (const auto& d : days)
+    if (const auto t = parse_iso8601(d.as_of); d.status == "current" && t && *t <= as_of) out = *t;
+  return out;
 }
 
 int run_export(Shell& shell, const ExportArgs& a) {
@@ -56,20 +71,37 @@ int run_export(Shell& shell, const ExportArgs& a) {
   if (!st.ok()) return shell.fail(st.status());
   const auto format = a.format == "jsonl" ? assign::TableFormat::jsonl : assign::TableFormat::csv;
   nlohmann::json about;
+  std::optional<Seconds> mark;  // --delta: what the destination already has
+  if (!a.delta.empty()) {
+    auto w = (*st)->watermark(a.delta);
+    if (!w.ok()) return shell.fail(w.status());
+    if (*w) mark = parse_iso8601(**w);
+  }
   Result<std::string> text = Status::internal("export", "nothing asked");
+  std::optional<Seconds> reached;
   if (a.what == "assignments") {
-    text = assignments(**st, *as_of, format, about);
+    text = assignments(**st, *as_of, mark, format, about);
+    if (text.ok()) reached = parse_iso8601(about["as_of"].get<std::string>());
   } else {
-    auto moves = (*st)->transitions(a.since.empty() ? "" : format_datetime(*since), a.as_of.empty() ? "" : format_datetime(*as_of));
-    if (moves.ok()) {
-      about = {{"since", a.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(format_datetime(*since))}, {"rows", moves->size()}};
+    const std::string from = mark ? format_datetime(*mark + 1) : a.since.empty() ? "" : format_datetime(*since);
+    auto moves = (*st)->transitions(from, a.as_of.empty() ? "" : format_datetime(*as_of));
+    auto last = last_day(**st, *as_of);
+    if (moves.ok() && last.ok()) {
+      about = {{"since", from.empty() ? nlohmann::json(nullptr) : nlohmann::json(from)}, {"rows", moves->size()}};
       text = assign::transitions_table(*moves, format);
+      reached = *last;
     } else {
-      text = moves.status();
+      text = moves.ok() ? last.status() : moves.status();
     }
   }
   if (!text.ok()) return shell.fail(text.status());
   if (Status s = write_file_atomic(a.out, *text); !s.ok()) return shell.fail(s);
+  if (!a.delta.empty() && reached && (!mark || *reached > *mark)) {
+    // After the file: a failure here sends the same changes again next time, never fewer.
+    if (Status s = (*st)->set_watermark(a.delta, format_datetime(*reached)); !s.ok()) return shell.fail(s);
+    about["delta"] = {{"destination", a.delta}, {"after", mark ? nlohmann::json(format_datetime(*mark)) : nlohmann::json(nullptr)},
+                      {"through", format_datetime(*reached)}};
+  }
   about["what"] = a.what, about["format"] = a.format, about["out"] = a.out;
   ctx.log().info("wrote {} {} rows to {}", about["rows"].get<std::size_t>(), a.what, a.out);
   if (about.contains("source") && about["source"] == "transitions")
@@ -100,6 +132,10 @@ void add_export_command(CLI::App& app, Shell& shell) {
                   "assignments: the day whose segments to write (default: the latest); transitions: the last day "
                   "(default: all)\nexample: --as-of 2024-07-01");
   cmd->add_option("--since", a->since, "transitions: the first day (default: all)\nexample: --since 2024-06-01");
+  cmd->add_option("--delta", a->delta,
+                  "only what this destination has not received: the customers who entered a segment (or the "
+                  "transitions) after its last export; the first export, or one after a refit, sends everything. The "
+                  "store keeps each destination's last day\nexample: --delta hubspot");
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_export(shell, *a); });
 }

@@ -325,6 +325,19 @@ TEST_P(AssignDaysTest, ForgettingErasesACustomerFromEveryTableAndKeepsOnlyAHash)
   EXPECT_EQ(store->forgotten()->size(), 3u);
 }
 
+TEST_P(AssignDaysTest, AnExportDestinationKeepsItsWatermark) {
+  auto store = store_with_version();
+  EXPECT_FALSE(store->watermark("crm")->has_value());
+  ASSERT_TRUE(store->set_watermark("crm", "2024-02-01").ok());
+  ASSERT_TRUE(store->set_watermark("crm", "2024-02-03T00:00:00Z").ok());
+  ASSERT_TRUE(store->set_watermark("ads", "2024-02-02").ok());
+  EXPECT_EQ(**store->watermark("crm"), "2024-02-03T00:00:00Z");
+  EXPECT_EQ(**store->watermark("ads"), "2024-02-02T00:00:00Z");
+  EXPECT_EQ(store->set_watermark("", "2024-02-01").code(), Code::invalid_input);
+  EXPECT_EQ(store->set_watermark("crm", "soon").code(), Code::invalid_input);
+  EXPECT_EQ(**store->watermark("crm"), "2024-02-03T00:00:00Z");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AssignDaysTest, ::testing::Values("sqlite", "postgres"), testing::param_name);
 
 }  // namespace

@@ -72,4 +72,21 @@ Result<Snapshot> snapshot(store::Store& store, Seconds date) {
   return s;
 }
 
+Result<Snapshot> changes_since(store::Store& store, const Snapshot& s, Seconds since) {
+  KOHORT_ASSIGN_OR_RETURN(const auto versions, store.versions());
+  const bool refit = std::any_of(versions.begin(), versions.end(), [&](const auto& v) { return instant(v.as_of) > since; });
+  if (refit) return s;
+  Snapshot out = s;
+  out.rows.clear();
+  if (s.as_of <= since) return out;  // nothing newer than what the destination has
+  KOHORT_ASSIGN_OR_RETURN(const auto moves, store.transitions(format_datetime(since + 1), format_datetime(s.as_of)));
+  std::vector<std::string> entered;
+  for (const auto& t : moves)
+    if (t.reason == "moved" || t.reason == "new") entered.push_back(t.customer_id);
+  std::sort(entered.begin(), entered.end());
+  for (const auto& r : s.rows)
+    if (std::binary_search(entered.begin(), entered.end(), r.customer_id)) out.rows.push_back(r);
+  return out;
+}
+
 }  // namespace kohort::assign

@@ -35,4 +35,10 @@ struct Snapshot {
 /// Cost: one read of the version's assignments and of the transitions in between; O(n log n).
 [[nodiscard]] Result<Snapshot> snapshot(store::Store& store, Seconds date);
 
+/// What a destination that has everything up to `since` lacks of `s` (kohort export --delta):
+/// the rows of customers who entered their segment — moved or new — after `since` (none when
+/// `s` is not later than it); all of `s` when a version was fitted after `since` (a refit may
+/// move anyone).
+[[nodiscard]] Result<Snapshot> changes_since(store::Store& store, const Snapshot& s, Seconds since);
+
 }  // namespace kohort::assign

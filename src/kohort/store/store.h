@@ -261,6 +261,12 @@ class Store {
   /// forgotten (ISO 8601), ordered by the former.
   [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> forgotten() = 0;
 
+  /// The last day exported to destination `name` (kohort export --delta), or nullopt when none.
+  [[nodiscard]] virtual Result<std::optional<std::string>> watermark(const std::string& name) = 0;
+  /// Records that destination `name` has everything up to the day `as_of` (ISO 8601). Fails
+  /// with invalid_input for an empty name, text that is not valid, or an unparsable as_of.
+  [[nodiscard]] virtual Status set_watermark(const std::string& name, const std::string& as_of) = 0;
+
   /// The version `kohort assign` uses unless told otherwise, when one is pinned.
   [[nodiscard]] virtual Result<std::optional<std::int64_t>> pinned_version() = 0;
   /// Pins `version` (a rollback is a pin of an earlier one), or unpins with nullopt. Fails

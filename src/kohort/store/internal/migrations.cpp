@@ -268,7 +268,24 @@ CREATE TABLE forgotten (
 );
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations = {{
+// Per export destination, the last day it received (kohort export --delta).
+constexpr std::string_view kSqlite8 = R"sql(
+CREATE TABLE export_watermarks (
+  destination TEXT PRIMARY KEY,
+  as_of TEXT NOT NULL,
+  exported_at TEXT NOT NULL
+);
+)sql";
+
+constexpr std::string_view kPostgres8 = R"sql(
+CREATE TABLE export_watermarks (
+  destination TEXT PRIMARY KEY,
+  as_of TIMESTAMPTZ NOT NULL,
+  exported_at TIMESTAMPTZ NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
@@ -276,6 +293,7 @@ constexpr std::array<Migration, 7> kMigrations = {{
     {5, "settings and the names people gave segments", kSqlite5, kPostgres5},
     {6, "monitor runs", kSqlite6, kPostgres6},
     {7, "forgotten customers", kSqlite7, kPostgres7},
+    {8, "export watermarks", kSqlite8, kPostgres8},
 }};
 
 }  // namespace

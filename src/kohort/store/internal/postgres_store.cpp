@@ -93,6 +93,8 @@ class PostgresStore final : public Store {
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
   Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) override;
   Result<ForgetSummary> forget(const std::vector<std::string>& ids) override;
+  Result<std::optional<std::string>> watermark(const std::string& name) override;
+  Status set_watermark(const std::string& name, const std::string& as_of) override;
   Result<std::vector<std::pair<std::string, std::string>>> forgotten() override;
   Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
@@ -770,6 +772,21 @@ Result<std::vector<std::pair<std::string, std::string>>> PostgresStore::forgotte
   for (int i = 0; i < PQntuples(res.get()); ++i)
     out.emplace_back(PQgetvalue(res.get(), i, 0), format_datetime(to_int64(PQgetvalue(res.get(), i, 1))));
   return out;
+}
+
+Result<std::optional<std::string>> PostgresStore::watermark(const std::string& name) {
+  KOHORT_ASSIGN_OR_RETURN(PgResult res, run(fmt::format("SELECT {} FROM export_watermarks WHERE destination = $1", epoch("as_of")),
+                                            {name.c_str()}, "reading a watermark"));
+  if (PQntuples(res.get()) == 0) return std::optional<std::string>();
+  return std::optional<std::string>(format_datetime(to_int64(PQgetvalue(res.get(), 0, 0))));
+}
+
+Status PostgresStore::set_watermark(const std::string& name, const std::string& as_of) {
+  KOHORT_ASSIGN_OR_RETURN(const std::string when, plan_watermark(where_, name, as_of));
+  return run("INSERT INTO export_watermarks (destination, as_of, exported_at) VALUES ($1, $2::timestamptz, now()) "
+             "ON CONFLICT (destination) DO UPDATE SET as_of = excluded.as_of, exported_at = excluded.exported_at",
+             {name.c_str(), when.c_str()}, "recording a watermark", PGRES_COMMAND_OK)
+      .status();
 }
 
 Result<std::optional<std::int64_t>> PostgresStore::pinned_version() {

@@ -315,4 +315,12 @@ Status check_forget(const std::string& where, const std::vector<std::string>& id
   return {};
 }
 
+Result<std::string> plan_watermark(const std::string& where, const std::string& name, const std::string& as_of) {
+  if (name.empty() || !valid_text(name))
+    return Status::invalid_input(where, "an export destination needs a non-empty UTF-8 name", "pass --delta NAME, e.g. --delta hubspot");
+  const auto t = parse_iso8601(as_of);
+  if (!t) return Status::invalid_input(where, fmt::format("as_of '{}' is not an ISO 8601 date-time", printable(as_of)));
+  return format_datetime(*t);
+}
+
 }  // namespace kohort::store::internal

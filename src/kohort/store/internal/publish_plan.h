@@ -102,4 +102,7 @@ struct MonitorPlan {
 /// OK for a forget() request: at least one id, each non-empty valid text (see valid_text()).
 [[nodiscard]] Status check_forget(const std::string& where, const std::vector<std::string>& ids);
 
+/// A checked watermark: the destination name valid text, as_of normalised.
+[[nodiscard]] Result<std::string> plan_watermark(const std::string& where, const std::string& name, const std::string& as_of);
+
 }  // namespace kohort::store::internal

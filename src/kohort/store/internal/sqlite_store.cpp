@@ -72,6 +72,8 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<RunLock>> lock_runs(const std::string& what) override;
   Result<std::int64_t> record_monitor_run(const MonitorRunRequest& request) override;
   Result<ForgetSummary> forget(const std::vector<std::string>& ids) override;
+  Result<std::optional<std::string>> watermark(const std::string& name) override;
+  Status set_watermark(const std::string& name, const std::string& as_of) override;
   Result<std::vector<std::pair<std::string, std::string>>> forgotten() override;
   Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
@@ -783,6 +785,28 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::forgotten(
   while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.emplace_back(column_text(st.get(), 0), column_text(st.get(), 1));
   if (rc != SQLITE_DONE) return error("reading the forgotten customers");
   return out;
+}
+
+Result<std::optional<std::string>> SqliteStore::watermark(const std::string& name) {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT as_of FROM export_watermarks WHERE destination = ?", "reading a watermark"));
+  bind(st.get(), 1, name);
+  const int rc = sqlite3_step(st.get());
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return error("reading a watermark");
+  return std::optional<std::string>(column_text(st.get(), 0));
+}
+
+Status SqliteStore::set_watermark(const std::string& name, const std::string& as_of) {
+  KOHORT_ASSIGN_OR_RETURN(const std::string when, plan_watermark(path_, name, as_of));
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(fmt::format("INSERT INTO export_watermarks (destination, as_of, exported_at) "
+                                                       "VALUES (?, ?, {}) ON CONFLICT (destination) DO UPDATE SET "
+                                                       "as_of = excluded.as_of, exported_at = excluded.exported_at",
+                                                       kNow),
+                                           "recording a watermark"));
+  bind(st.get(), 1, name);
+  bind(st.get(), 2, when);
+  if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording a watermark");
+  return {};
 }
 
 Result<std::optional<std::int64_t>> SqliteStore::pinned_version() {
