@@ -200,7 +200,8 @@ Identity match_identity(const FitResult& fit, const PreviousSegmentation& prev, 
     const std::string& fresh = fit.model.segment_names[i];
     if (match[i] < 0) {
       id.ids.push_back(next++), id.names.push_back(fresh);
-      births.push_back({{"id", id.ids.back()}, {"name", fresh}, {"size", row_sum(c, i)}});
+      const auto size = std::count(fit.labels.begin(), fit.labels.end(), static_cast<std::int32_t>(i));
+      births.push_back({{"id", id.ids.back()}, {"name", fresh}, {"size", size}, {"previously_segmented", row_sum(c, i)}});
       continue;
     }
     const auto j = static_cast<std::size_t>(match[i]);
