@@ -23,7 +23,8 @@ struct ForgetArgs {
   std::string from;  // a file of ids, one per line
 };
 
-// The ids of --from: one per line, surrounding blanks and a trailing CR dropped, blank lines skipped.
+// The ids of --from: one per line, surrounding blanks and a trailing CR dropped, blank lines
+// skipped; a line that is not UTF-8 read as Windows-1252, as every data file is.
 Result<std::vector<std::string>> read_ids(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::io_error(printable(path, 0), "cannot read the file of ids", "pass a readable file, one id per line");
@@ -31,7 +32,7 @@ Result<std::vector<std::string>> read_ids(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     const auto first = line.find_first_not_of(" \t\r"), last = line.find_last_not_of(" \t\r");
-    if (first != std::string::npos) ids.push_back(line.substr(first, last - first + 1));
+    if (first != std::string::npos) ids.push_back(to_utf8(line.substr(first, last - first + 1)));
   }
   if (in.bad()) return Status::io_error(printable(path, 0), "reading the file of ids failed", "check the file and retry");
   return ids;
