@@ -66,6 +66,9 @@ int run_export(Shell& shell, const ExportArgs& a) {
   const auto since = date_option("--since", a.since, 0);
   if (!as_of.ok()) return shell.usage_error(as_of.status());
   if (!since.ok()) return shell.usage_error(since.status());
+  if (shell.json && a.out == "-")
+    return shell.usage_error(Status::invalid_argument("--out", "--out - and --json both write to standard output",
+                                                      "write the export to a file, or drop --json"));
   if (Status s = refuse_overwrite("", {}, store::store_files(a.store), {{"--out", a.out}}); !s.ok()) return shell.fail(s);
   auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
@@ -127,7 +130,8 @@ void add_export_command(CLI::App& app, Shell& shell) {
                   "(customer_id,from_segment,to_segment,as_of,reason) (default assignments)\nexample: --what transitions")
       ->check(CLI::IsMember({"assignments", "transitions"}));
   cmd->add_option("--format", a->format, "csv or jsonl (default csv)\nexample: --format jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
-  cmd->add_option("--out", a->out, "the file to write (replaced whole, atomically)\nexample: --out segments.csv")->required();
+  cmd->add_option("--out", a->out, "the file to write (replaced whole, atomically); - for standard output\nexample: --out segments.csv")
+      ->required();
   cmd->add_option("--as-of", a->as_of,
                   "assignments: the day whose segments to write (default: the latest); transitions: the last day "
                   "(default: all)\nexample: --as-of 2024-07-01");
