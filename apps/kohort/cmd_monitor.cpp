@@ -90,9 +90,12 @@ int refit(const Context& ctx, const MonitorArgs& a, std::int64_t version, const 
 
 nlohmann::json verdict_json(const monitor::Verdict& v, std::int64_t version, Seconds as_of) {
   nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : v.reasons)
-    reasons.push_back({{"level", r.level}, {"kind", r.kind}, {"subject", r.subject}, {"statistic", r.statistic},
-                       {"threshold", r.threshold}, {"text", r.text}});
+  for (const auto& r : v.reasons) {
+    nlohmann::json reason = {{"level", r.level}, {"kind", r.kind}, {"statistic", r.statistic}, {"threshold", r.threshold}, {"text", r.text}};
+    if (!r.feature.empty()) reason["feature"] = r.feature;
+    if (r.segment) reason["segment"] = *r.segment;
+    reasons.push_back(std::move(reason));
+  }
   nlohmann::json j = {{"as_of", format_datetime(as_of)}, {"model_version", version}, {"verdict", v.verdict}, {"reasons", reasons}};
   j.update(v.figures);
   return j;

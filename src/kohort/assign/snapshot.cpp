@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -30,13 +31,13 @@ Result<Snapshot> rebuilt(store::Store& store, const store::AssignDayInfo& day, c
     r.confidence.reset();
     at.emplace(r.customer_id, std::move(r));
   }
+  std::set<std::string> ours;  // the version's current days after its cut, as the store spells them
+  for (const auto& d : days)
+    if (d.status == "current" && d.version == day.version && instant(d.as_of) > instant(v->as_of)) ours.insert(d.as_of);
   KOHORT_ASSIGN_OR_RETURN(const auto moves, store.transitions(v->as_of, day.as_of));
   for (const auto& t : moves) {
+    if (!ours.count(t.as_of)) continue;
     const Seconds when = instant(t.as_of);
-    const bool ours = std::any_of(days.begin(), days.end(), [&](const auto& d) {
-      return d.status == "current" && d.version == day.version && instant(d.as_of) == when;
-    });
-    if (!ours || when <= instant(v->as_of)) continue;
     if (t.reason == "left") at.erase(t.customer_id);
     else if ((t.reason == "moved" || t.reason == "new") && t.to) at[t.customer_id] = {t.customer_id, *t.to, std::nullopt, when};
   }

@@ -61,7 +61,7 @@ json judge_features(const std::vector<FeatureDrift>& drift, const Thresholds& t,
     out.push_back({{"feature", f.feature}, {"psi", f.psi}, {"ks", f.ks.statistic}, {"ks_p", f.ks.p_value},
                    {"shift_sd", f.shift_sd}, {"level", level.empty() ? "ok" : level}});
     if (!level.empty())
-      reasons.push_back({level, "feature_drift", f.feature, f.psi, t.psi_watch,
+      reasons.push_back({level, "feature_drift", f.feature, std::nullopt, f.psi, t.psi_watch,
                          fmt::format("{} moved: PSI {:.3f} (KS D {:.3f}, p {:.2g}; mean {:+.2f} sd)", f.feature, f.psi,
                                      f.ks.statistic, f.ks.p_value, f.shift_sd)});
   }
@@ -92,7 +92,7 @@ json judge_sizes(const model::SegmentModel& m, const std::vector<model::SegmentR
     segs.push_back({{"id", m.id_of(static_cast<index_t>(s))}, {"name", m.segment_names[s]}, {"fit_share", expected[s]},
                     {"share", share}, {"change", change}, {"size", now[s].size}});
     if (!level.empty())
-      reasons.push_back({level, "segment_size", std::to_string(m.id_of(static_cast<index_t>(s))), std::abs(change),
+      reasons.push_back({level, "segment_size", "", m.id_of(static_cast<index_t>(s)), std::abs(change),
                          level == "retrain" ? t.share_retrain : t.share_watch,
                          fmt::format("{} holds {:.1f}% of the customers against {:.1f}% in the fit (chi-square p {:.2g})",
                                      segment_label(m, s), 100 * share, 100 * expected[s], chi.p_value)});
@@ -127,7 +127,7 @@ json judge_centroids(const model::SegmentModel& m, const std::vector<model::Segm
                    {"features_moved", significant}, {"top", top}});
     const std::string level = level_of(cosine, t.centroid_watch, t.centroid_retrain, significant > 0);
     if (!level.empty())
-      reasons.push_back({level, "centroid_drift", std::to_string(m.id_of(static_cast<index_t>(s))), cosine,
+      reasons.push_back({level, "centroid_drift", "", m.id_of(static_cast<index_t>(s)), cosine,
                          level == "retrain" ? t.centroid_retrain : t.centroid_watch,
                          fmt::format("{}'s centre moved: cosine distance {:.3f}; {} features differ from the fit's members "
                                      "(Welch p < {}), most {}",
@@ -146,7 +146,7 @@ Result<json> judge_separation(const Context& ctx, const model::SegmentModel& m, 
     fit = (*metrics)["silhouette"].get<double>();
   const double floor = t.silhouette_floor ? *t.silhouette_floor : t.silhouette_ratio * fit;
   if (std::isfinite(floor) && sil.mean < floor)
-    reasons.push_back({"retrain", "separation", "segmentation", sil.mean, floor,
+    reasons.push_back({"retrain", "separation", "", std::nullopt, sil.mean, floor,
                        fmt::format("the segments are less distinct: silhouette {:.3f} below the floor {:.3f} (the fit's {:.3f})",
                                    sil.mean, floor, fit)});
   return json{{"value", sil.mean}, {"floor", finite_or_null(floor)}, {"fit", finite_or_null(fit)}, {"rows", sil.rows_scored},
@@ -167,7 +167,7 @@ json judge_kpis(const model::SegmentModel& m, const features::FeatureTable& raw,
       out.push_back({{"id", m.id_of(static_cast<index_t>(s))}, {"name", m.segment_names[s]}, {"kpi", k.name},
                      {"window_days", k.window_days}, {"fit", it->value}, {"value", k.value}, {"change", finite_or_null(change)}});
       if (std::isfinite(change) && std::abs(change) > t.kpi_watch)
-        reasons.push_back({"watch", "kpi", std::to_string(m.id_of(static_cast<index_t>(s))), change, t.kpi_watch,
+        reasons.push_back({"watch", "kpi", "", m.id_of(static_cast<index_t>(s)), change, t.kpi_watch,
                            fmt::format("{}: {} over {} days {} from {:.3g} in the fit to {:.3g}", segment_label(m, s),
                                        k.name, k.window_days, change > 0 ? "rose" : "fell", it->value, k.value)});
     }

@@ -4,6 +4,7 @@
 // threshold into a verdict — ok, watch or retrain — with every reason behind it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +50,8 @@ struct Thresholds {
 struct Reason {
   std::string level;    ///< "watch" or "retrain"
   std::string kind;     ///< "feature_drift", "segment_size", "centroid_drift", "separation", "kpi"
-  std::string subject;  ///< the feature name, segment id, or "segmentation"
+  std::string feature;                  ///< feature_drift: the feature's name; else empty
+  std::optional<std::int32_t> segment;  ///< segment_size, centroid_drift, kpi: the segment's id
   double statistic = 0;
   double threshold = 0;
   std::string text;     ///< one sentence for people
