@@ -13,6 +13,7 @@ find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(Boost 1.74 REQUIRED)  # header-only: Boost.Math distributions
 find_package(NLopt REQUIRED)  # libnlopt-dev: maximum likelihood of the CLV models
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # libssl-dev (comes with libpq-dev): SHA-256 fingerprints
+find_package(CURL REQUIRED)  # libcurl4-openssl-dev: webhooks (kohort assign --webhook, kohort redeliver)
 
 # The PostgreSQL backend of the segment store. Off: postgresql:// stores fail with `unsupported`.
 option(KOHORT_WITH_POSTGRES "build the PostgreSQL store backend (libpq)" ON)

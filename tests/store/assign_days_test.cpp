@@ -287,8 +287,12 @@ TEST_P(AssignDaysTest, ForgettingErasesACustomerFromEveryTableAndKeepsOnlyAHash)
   ASSERT_TRUE(store->publish(make_request(50, 4, "2024-01-31")).ok());  // version 2
   ASSERT_TRUE(store->publish_day(day("2024-02-01", 40, 1)).ok());
   ASSERT_TRUE(store->publish_day(day("2024-02-02", 40, 2)).ok());
+  DeadLetter letter{"", "evt_1", "c0000001", "2024-02-02", R"({"id":"evt_1"})", 6, "HTTP 503", ""};
+  ASSERT_TRUE(store->record_delivery({"https://crm.example.com/h", std::nullopt, "", {}, {letter}}).ok());
   auto summary = store->forget({"c0000001", "c0000002", "nobody"});
   ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->dead_letter_rows, 1);
+  EXPECT_TRUE(store->dead_letters("")->empty());
   EXPECT_EQ(summary->assignment_rows, 4);   // two customers in two versions
   EXPECT_EQ(summary->standing_rows, 4);     // on the two kept days
   EXPECT_EQ(summary->transition_rows, 4);   // moved on both days
@@ -336,6 +340,48 @@ TEST_P(AssignDaysTest, AnExportDestinationKeepsItsWatermark) {
   EXPECT_EQ(store->set_watermark("", "2024-02-01").code(), Code::invalid_input);
   EXPECT_EQ(store->set_watermark("crm", "soon").code(), Code::invalid_input);
   EXPECT_EQ(**store->watermark("crm"), "2024-02-03T00:00:00Z");
+}
+
+TEST_P(AssignDaysTest, UndeliveredEventsAreKeptAsDeadLettersUntilDelivered) {
+  auto store = store_with_version();
+  const std::string hook = "https://crm.example.com/hooks/kohort", other = "http://127.0.0.1:9/h";
+  auto letter = [](const std::string& id, const std::string& customer, std::int64_t attempts, const std::string& error) {
+    return DeadLetter{"", id, customer, "2024-02-01", R"({"id":")" + id + R"("})", attempts, error, ""};
+  };
+  // One delivery: two events failed, the watermark moves with them in the same transaction.
+  ASSERT_TRUE(store->record_delivery({hook, "webhook " + hook, "2024-02-01", {}, {letter("evt_b", "c2", 6, "HTTP 503"),
+                                                                                  letter("evt_a", "c1", 6, "HTTP 503")}})
+                  .ok());
+  ASSERT_TRUE(store->record_delivery({other, std::nullopt, "", {}, {letter("evt_c", "c3", 1, "HTTP 400: bad")}}).ok());
+  EXPECT_EQ(**store->watermark("webhook " + hook), "2024-02-01T00:00:00Z");
+  auto all = store->dead_letters("");
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].destination, other);  // by destination, then day and id
+  EXPECT_EQ((*all)[1].event_id, "evt_a");
+  EXPECT_EQ((*all)[1].customer_id, "c1");
+  EXPECT_EQ((*all)[1].as_of, "2024-02-01T00:00:00Z");
+  EXPECT_EQ((*all)[1].payload_json, R"({"id":"evt_a"})");
+  EXPECT_EQ((*all)[1].attempts, 6);
+  EXPECT_EQ((*all)[1].last_error, "HTTP 503");
+  EXPECT_EQ((*all)[1].failed_at.size(), 20u);
+  // A redelivery: one delivered, one failing again adds its attempts and takes the new error.
+  ASSERT_TRUE(store->record_delivery({hook, std::nullopt, "", {"evt_a"}, {letter("evt_b", "c2", 3, "timed out")}}).ok());
+  auto left = store->dead_letters(hook);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].event_id, "evt_b");
+  EXPECT_EQ((*left)[0].attempts, 9);
+  EXPECT_EQ((*left)[0].last_error, "timed out");
+  // Bad records change nothing.
+  EXPECT_EQ(store->record_delivery({"", std::nullopt, "", {}, {}}).code(), Code::invalid_input);
+  EXPECT_EQ(store->record_delivery({hook, std::nullopt, "", {"evt_b"}, {letter("", "c2", 1, "x")}}).code(), Code::invalid_input);
+  auto bad_payload = letter("evt_d", "c4", 1, "x");
+  bad_payload.payload_json = "[1]";
+  EXPECT_EQ(store->record_delivery({hook, std::nullopt, "", {"evt_b"}, {bad_payload}}).code(), Code::invalid_input);
+  EXPECT_EQ(store->record_delivery({hook, "webhook " + hook, "later", {"evt_b"}, {}}).code(), Code::invalid_input);
+  EXPECT_EQ(store->dead_letters(hook)->size(), 1u);
+  EXPECT_EQ(store->dead_letters("")->size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AssignDaysTest, ::testing::Values("sqlite", "postgres"), testing::param_name);

@@ -149,6 +149,29 @@ struct ForgetSummary {
   std::int64_t assignment_rows = 0;  ///< rows of every version's assignments
   std::int64_t standing_rows = 0;    ///< rows of the kept assignment days' standing (with the smoothing state)
   std::int64_t transition_rows = 0;  ///< transitions of every day
+  std::int64_t dead_letter_rows = 0; ///< webhook events not delivered (DeadLetter)
+};
+
+/// A webhook event that its destination did not take by the last retry (kohort redeliver
+/// sends it again, with the same id, so a receiver that did take it after all can drop it).
+struct DeadLetter {
+  std::string destination;       ///< the webhook URL
+  std::string event_id;          ///< the event's idempotency key, unique per destination
+  std::string customer_id;       ///< whose event (kohort forget erases it)
+  std::string as_of;             ///< ISO 8601: the assignment day of the event
+  std::string payload_json;      ///< the event exactly as it was sent (a JSON object)
+  std::int64_t attempts = 0;     ///< requests that carried it, over every run
+  std::string last_error;        ///< what the last request got
+  std::string failed_at;         ///< when it was last tried (set by the store; ignored on write)
+};
+
+/// What one webhook delivery (kohort assign --webhook, kohort redeliver) leaves behind.
+struct DeliveryRecord {
+  std::string destination;                  ///< the webhook URL
+  std::optional<std::string> watermark;     ///< a watermark name and the day (ISO 8601) the
+  std::string through;                      ///< destination now has everything up to; none: keep it
+  std::vector<std::string> delivered;       ///< dead letters of the destination now delivered
+  std::vector<DeadLetter> failed;           ///< events not delivered (attempts of this run)
 };
 
 /// Held while a run that must be alone on a store (an assignment day) works; released on
@@ -251,7 +274,8 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<MonitorRunInfo>> monitor_runs() = 0;
 
   /// Erases customers `ids` (a right-to-erasure request) in one transaction: their assignments in
-  /// every version, their standing and smoothing state on the kept days, their transitions; and
+  /// every version, their standing and smoothing state on the kept days, their transitions, their
+  /// webhook dead letters; and
   /// records each as forgotten now, by the SHA-256 of its id (the id itself is kept nowhere), so
   /// that later runs leave it out until it is seen again (model/forget.h). An id the store never
   /// held is recorded all the same. Fails with invalid_input, leaving the store untouched, for
@@ -266,6 +290,17 @@ class Store {
   /// Records that destination `name` has everything up to the day `as_of` (ISO 8601). Fails
   /// with invalid_input for an empty name, text that is not valid, or an unparsable as_of.
   [[nodiscard]] virtual Status set_watermark(const std::string& name, const std::string& as_of) = 0;
+
+  /// Records a webhook delivery in one transaction: removes the `delivered` dead letters, adds
+  /// each `failed` event as a dead letter of the destination (one already there adds the
+  /// attempts and takes the new error), and sets the watermark when one is named.
+  /// Fails with invalid_input, leaving the store untouched: an empty destination, an event id
+  /// or customer id that is empty or not valid text, a payload that is not a JSON object, an
+  /// unparsable as_of or through, negative attempts; io_error when the database refuses.
+  [[nodiscard]] virtual Status record_delivery(const DeliveryRecord& record) = 0;
+  /// The dead letters of `destination` (empty: of every destination), ordered by destination,
+  /// day and event id as bytes.
+  [[nodiscard]] virtual Result<std::vector<DeadLetter>> dead_letters(const std::string& destination) = 0;
 
   /// The version `kohort assign` uses unless told otherwise, when one is pinned.
   [[nodiscard]] virtual Result<std::optional<std::int64_t>> pinned_version() = 0;

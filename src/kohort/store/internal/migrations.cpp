@@ -285,7 +285,38 @@ CREATE TABLE export_watermarks (
 );
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations = {{
+// Webhook events not delivered by the last retry, per destination (kohort redeliver).
+constexpr std::string_view kSqlite9 = R"sql(
+CREATE TABLE dead_letters (
+  destination TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  payload_json TEXT NOT NULL,
+  attempts INTEGER NOT NULL CHECK (attempts >= 0),
+  last_error TEXT NOT NULL,
+  failed_at TEXT NOT NULL,
+  PRIMARY KEY (destination, event_id)
+);
+CREATE INDEX dead_letters_customer ON dead_letters (customer_id);
+)sql";
+
+constexpr std::string_view kPostgres9 = R"sql(
+CREATE TABLE dead_letters (
+  destination TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  as_of TIMESTAMPTZ NOT NULL,
+  payload_json TEXT NOT NULL,
+  attempts BIGINT NOT NULL CHECK (attempts >= 0),
+  last_error TEXT NOT NULL,
+  failed_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (destination, event_id)
+);
+CREATE INDEX dead_letters_customer ON dead_letters (customer_id);
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
@@ -294,6 +325,7 @@ constexpr std::array<Migration, 8> kMigrations = {{
     {6, "monitor runs", kSqlite6, kPostgres6},
     {7, "forgotten customers", kSqlite7, kPostgres7},
     {8, "export watermarks", kSqlite8, kPostgres8},
+    {9, "webhook dead letters", kSqlite9, kPostgres9},
 }};
 
 }  // namespace

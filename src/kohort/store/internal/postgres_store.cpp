@@ -95,6 +95,8 @@ class PostgresStore final : public Store {
   Result<ForgetSummary> forget(const std::vector<std::string>& ids) override;
   Result<std::optional<std::string>> watermark(const std::string& name) override;
   Status set_watermark(const std::string& name, const std::string& as_of) override;
+  Status record_delivery(const DeliveryRecord& record) override;
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& destination) override;
   Result<std::vector<std::pair<std::string, std::string>>> forgotten() override;
   Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
@@ -747,7 +749,8 @@ Result<ForgetSummary> PostgresStore::forget(const std::vector<std::string>& ids)
   const std::pair<const char*, std::int64_t*> tables[] = {
       {"DELETE FROM assignment_history WHERE customer_id = $1", &out.assignment_rows},
       {"DELETE FROM assignment_standing WHERE customer_id = $1", &out.standing_rows},
-      {"DELETE FROM transitions WHERE customer_id = $1", &out.transition_rows}};
+      {"DELETE FROM transitions WHERE customer_id = $1", &out.transition_rows},
+      {"DELETE FROM dead_letters WHERE customer_id = $1", &out.dead_letter_rows}};
   for (const auto& [sql, count] : tables)
     for (const std::string& id : ids) {
       KOHORT_ASSIGN_OR_RETURN(PgResult res, run(sql, {id.c_str()}, "forgetting customers", PGRES_COMMAND_OK));
@@ -787,6 +790,45 @@ Status PostgresStore::set_watermark(const std::string& name, const std::string& 
              "ON CONFLICT (destination) DO UPDATE SET as_of = excluded.as_of, exported_at = excluded.exported_at",
              {name.c_str(), when.c_str()}, "recording a watermark", PGRES_COMMAND_OK)
       .status();
+}
+
+Status PostgresStore::record_delivery(const DeliveryRecord& request) {
+  KOHORT_ASSIGN_OR_RETURN(const DeliveryRecord r, plan_delivery(where_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("recording a webhook delivery"));
+  for (const std::string& id : r.delivered)
+    KOHORT_RETURN_IF_ERROR(run("DELETE FROM dead_letters WHERE destination = $1 AND event_id = $2", {r.destination.c_str(), id.c_str()},
+                               "recording a webhook delivery", PGRES_COMMAND_OK)
+                               .status());
+  for (const DeadLetter& d : r.failed) {
+    const std::string attempts = std::to_string(d.attempts);
+    KOHORT_RETURN_IF_ERROR(
+        run("INSERT INTO dead_letters (destination, event_id, customer_id, as_of, payload_json, attempts, last_error, failed_at) "
+            "VALUES ($1, $2, $3, $4::timestamptz, $5, $6::bigint, $7, now()) ON CONFLICT (destination, event_id) DO UPDATE SET "
+            "attempts = dead_letters.attempts + excluded.attempts, last_error = excluded.last_error, failed_at = excluded.failed_at",
+            {r.destination.c_str(), d.event_id.c_str(), d.customer_id.c_str(), d.as_of.c_str(), d.payload_json.c_str(),
+             attempts.c_str(), d.last_error.c_str()},
+            "recording the dead letters", PGRES_COMMAND_OK)
+            .status());
+  }
+  if (r.watermark) KOHORT_RETURN_IF_ERROR(set_watermark(*r.watermark, r.through));
+  return tx.commit("recording a webhook delivery");
+}
+
+Result<std::vector<DeadLetter>> PostgresStore::dead_letters(const std::string& destination) {
+  KOHORT_ASSIGN_OR_RETURN(
+      PgResult res, run(fmt::format("SELECT destination, event_id, customer_id, {}, payload_json, attempts, last_error, {} "
+                                    "FROM dead_letters WHERE $1 = '' OR destination = $1 "
+                                    "ORDER BY destination COLLATE \"C\", as_of, event_id COLLATE \"C\"",
+                                    epoch("as_of"), epoch("failed_at")),
+                        {destination.c_str()}, "reading the dead letters"));
+  std::vector<DeadLetter> out;
+  for (int i = 0; i < PQntuples(res.get()); ++i)
+    out.push_back({PQgetvalue(res.get(), i, 0), PQgetvalue(res.get(), i, 1), PQgetvalue(res.get(), i, 2),
+                   format_datetime(to_int64(PQgetvalue(res.get(), i, 3))), PQgetvalue(res.get(), i, 4),
+                   to_int64(PQgetvalue(res.get(), i, 5)), PQgetvalue(res.get(), i, 6),
+                   format_datetime(to_int64(PQgetvalue(res.get(), i, 7)))});
+  return out;
 }
 
 Result<std::optional<std::int64_t>> PostgresStore::pinned_version() {

@@ -323,4 +323,29 @@ Result<std::string> plan_watermark(const std::string& where, const std::string& 
   return format_datetime(*t);
 }
 
+Result<DeliveryRecord> plan_delivery(const std::string& where, DeliveryRecord record) {
+  if (record.destination.empty() || !valid_text(record.destination))
+    return Status::invalid_input(where, "a webhook delivery needs a non-empty destination URL");
+  if (record.watermark) {
+    KOHORT_ASSIGN_OR_RETURN(record.through, plan_watermark(where, *record.watermark, record.through));
+  }
+  for (const std::string& id : record.delivered)
+    if (id.empty() || !valid_text(id)) return Status::invalid_input(where, "a delivered event id is empty or not UTF-8 text");
+  for (DeadLetter& d : record.failed) {
+    if (d.event_id.empty() || !valid_text(d.event_id) || d.customer_id.empty() || !valid_text(d.customer_id) ||
+        !valid_text(d.last_error))
+      return Status::invalid_input(where, fmt::format("dead letter '{}': the event id and customer id must be non-empty UTF-8 "
+                                                      "text, and the error UTF-8 text", printable(d.event_id)));
+    const auto t = parse_iso8601(d.as_of);
+    if (!t) return Status::invalid_input(where, fmt::format("dead letter '{}': as_of '{}' is not an ISO 8601 date-time",
+                                                            printable(d.event_id), printable(d.as_of)));
+    d.as_of = format_datetime(*t);
+    if (d.attempts < 0) return Status::invalid_input(where, fmt::format("dead letter '{}': negative attempts", printable(d.event_id)));
+    const auto payload = nlohmann::json::parse(d.payload_json, nullptr, false);
+    if (payload.is_discarded() || !payload.is_object())
+      return Status::invalid_input(where, fmt::format("dead letter '{}': the payload is not a JSON object", printable(d.event_id)));
+  }
+  return record;
+}
+
 }  // namespace kohort::store::internal

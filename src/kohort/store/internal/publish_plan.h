@@ -105,4 +105,8 @@ struct MonitorPlan {
 /// A checked watermark: the destination name valid text, as_of normalised.
 [[nodiscard]] Result<std::string> plan_watermark(const std::string& where, const std::string& name, const std::string& as_of);
 
+/// Checks `record` (see Store::record_delivery): as_of of each failed event and `through`
+/// normalised to "YYYY-MM-DDTHH:MM:SSZ".
+[[nodiscard]] Result<DeliveryRecord> plan_delivery(const std::string& where, DeliveryRecord record);
+
 }  // namespace kohort::store::internal

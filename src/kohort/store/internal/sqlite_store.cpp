@@ -74,6 +74,8 @@ class SqliteStore final : public Store {
   Result<ForgetSummary> forget(const std::vector<std::string>& ids) override;
   Result<std::optional<std::string>> watermark(const std::string& name) override;
   Status set_watermark(const std::string& name, const std::string& as_of) override;
+  Status record_delivery(const DeliveryRecord& record) override;
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& destination) override;
   Result<std::vector<std::pair<std::string, std::string>>> forgotten() override;
   Result<std::vector<MonitorRunInfo>> monitor_runs() override;
   Result<std::optional<std::int64_t>> pinned_version() override;
@@ -754,7 +756,8 @@ Result<ForgetSummary> SqliteStore::forget(const std::vector<std::string>& ids) {
       {"DELETE FROM assignment_history WHERE version IN (SELECT version FROM model_versions) AND customer_id = ?",
        &out.assignment_rows},
       {"DELETE FROM assignment_standing WHERE as_of IN (SELECT as_of FROM assign_days) AND customer_id = ?", &out.standing_rows},
-      {"DELETE FROM transitions WHERE as_of IN (SELECT as_of FROM assign_days) AND customer_id = ?", &out.transition_rows}};
+      {"DELETE FROM transitions WHERE as_of IN (SELECT as_of FROM assign_days) AND customer_id = ?", &out.transition_rows},
+      {"DELETE FROM dead_letters WHERE customer_id = ?", &out.dead_letter_rows}};
   for (const auto& [sql, count] : tables) {
     KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare(sql, "forgetting customers"));
     for (const std::string& id : ids) {
@@ -807,6 +810,57 @@ Status SqliteStore::set_watermark(const std::string& name, const std::string& as
   bind(st.get(), 2, when);
   if (sqlite3_step(st.get()) != SQLITE_DONE) return error("recording a watermark");
   return {};
+}
+
+Status SqliteStore::record_delivery(const DeliveryRecord& request) {
+  KOHORT_ASSIGN_OR_RETURN(const DeliveryRecord r, plan_delivery(path_, request));
+  Transaction tx(*this);
+  KOHORT_RETURN_IF_ERROR(tx.begin("recording a webhook delivery"));
+  KOHORT_ASSIGN_OR_RETURN(Stmt gone, prepare("DELETE FROM dead_letters WHERE destination = ? AND event_id = ?",
+                                             "recording a webhook delivery"));
+  for (const std::string& id : r.delivered) {
+    sqlite3_reset(gone.get());
+    bind(gone.get(), 1, r.destination);
+    bind(gone.get(), 2, id);
+    if (sqlite3_step(gone.get()) != SQLITE_DONE) return error("recording a webhook delivery");
+  }
+  KOHORT_ASSIGN_OR_RETURN(
+      Stmt dead, prepare(fmt::format("INSERT INTO dead_letters (destination, event_id, customer_id, as_of, payload_json, attempts, "
+                                     "last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, {}) ON CONFLICT (destination, event_id) "
+                                     "DO UPDATE SET attempts = dead_letters.attempts + excluded.attempts, "
+                                     "last_error = excluded.last_error, failed_at = excluded.failed_at",
+                                     kNow),
+                         "recording the dead letters"));
+  for (const DeadLetter& d : r.failed) {
+    sqlite3_reset(dead.get());
+    bind(dead.get(), 1, r.destination);
+    bind(dead.get(), 2, d.event_id);
+    bind(dead.get(), 3, d.customer_id);
+    bind(dead.get(), 4, d.as_of);
+    bind(dead.get(), 5, d.payload_json);
+    sqlite3_bind_int64(dead.get(), 6, d.attempts);
+    bind(dead.get(), 7, d.last_error);
+    if (sqlite3_step(dead.get()) != SQLITE_DONE) return error("recording the dead letters");
+  }
+  if (r.watermark) KOHORT_RETURN_IF_ERROR(set_watermark(*r.watermark, r.through));
+  return tx.commit("recording a webhook delivery");
+}
+
+Result<std::vector<DeadLetter>> SqliteStore::dead_letters(const std::string& destination) {
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT destination, event_id, customer_id, as_of, payload_json, attempts, last_error, "
+                                           "failed_at FROM dead_letters WHERE ? = '' OR destination = ? "
+                                           "ORDER BY destination, as_of, event_id",
+                                           "reading the dead letters"));
+  bind(st.get(), 1, destination);
+  bind(st.get(), 2, destination);
+  std::vector<DeadLetter> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
+    out.push_back({column_text(st.get(), 0), column_text(st.get(), 1), column_text(st.get(), 2), column_text(st.get(), 3),
+                   column_text(st.get(), 4), sqlite3_column_int64(st.get(), 5), column_text(st.get(), 6),
+                   column_text(st.get(), 7)});
+  if (rc != SQLITE_DONE) return error("reading the dead letters");
+  return out;
 }
 
 Result<std::optional<std::int64_t>> SqliteStore::pinned_version() {
