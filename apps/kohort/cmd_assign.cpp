@@ -11,6 +11,7 @@
 #include "kohort/assign/run.h"
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
+#include "kohort/deliver/deliver.h"
 #include "kohort/store/store.h"
 #include "shell.h"
 
@@ -20,6 +21,7 @@ namespace {
 
 struct AssignArgs {
   DayArgs day;
+  WebhookArgs webhook;
   assign::Controls controls;
   bool accept_alarm = false;
   std::string command, started_at;
@@ -53,6 +55,12 @@ int run_assign(Shell& shell, AssignArgs& a) {
   o.accept_alarm = a.accept_alarm;
   o.command = a.command, o.started_at = a.started_at, o.options = a.options;
   if (Status s = refuse_overwrite(a.day.data, ro, {}, {{"--store", a.day.store}}); !s.ok()) return shell.fail(s);
+  std::optional<deliver::WebhookOptions> hook;
+  if (a.webhook.wanted()) {
+    auto w = a.webhook.resolve(a.webhook.url);
+    if (!w.ok()) return w.status().code() == Code::invalid_argument ? shell.usage_error(w.status()) : shell.fail(w.status());
+    hook = std::move(*w);
+  }
 
   auto st = store::Store::open(a.day.store);
   if (!st.ok()) return shell.fail(st.status());
@@ -96,14 +104,22 @@ int run_assign(Shell& shell, AssignArgs& a) {
                    a.controls.max_amount_ratio);
   if (!out->published)
     ctx.log().warn("the day is recorded but not published; check the data, then publish it with --accept-alarm");
+  std::optional<deliver::Delivery> sent;
+  if (out->published && hook) {
+    auto d = deliver::deliver_changes(ctx, store, *hook, o.as_of, o.as_of - 1);
+    if (!d.ok()) return shell.fail(d.status());
+    sent = std::move(*d);
+    log_delivery(ctx, a.webhook.url, *sent, a.day.store);
+  }
   if (shell.json) {
     nlohmann::json j = f;
     j.erase("feature_means");
+    if (sent) j["webhook"] = delivery_json(a.webhook.url, *sent);
     shell.print_json(j);
   } else {
     std::cout << day_table(f);
   }
-  return out->published ? 0 : 3;
+  return out->published && (!sent || sent->report.undelivered.empty()) ? 0 : 3;
 }
 
 }  // namespace
@@ -145,8 +161,12 @@ void add_assign_command(CLI::App& app, Shell& shell) {
                   "cents (default 5; 0 = off)\nexample: --max-amount-ratio 10")
       ->check(CLI::Range(0.0, 1e9));
   cmd->add_flag("--accept-alarm", a->accept_alarm, "publish the day even when the alarm goes off");
+  a->webhook.add_to(cmd, "after publishing, post the entries and exits since this receiver's last delivery (this day's "
+                         "only, the first time) as signed JSON batches; what it does not take by the last retry goes to "
+                         "the dead-letter table (kohort redeliver)");
   add_common_flags(cmd, shell);
-  cmd->footer("Exit codes: 0 published, 1 bad input or data, 2 bad usage, 3 the alarm held the day back.");
+  cmd->footer("Exit codes: 0 published, 1 bad input or data, 2 bad usage, 3 the alarm held the day back or webhook "
+              "events went to the dead-letter table.");
   cmd->callback([&shell, a, cmd] {
     a->command = "kohort assign " + a->day.data + " --as-of " + a->day.as_of;
     a->options = options_record(*cmd);

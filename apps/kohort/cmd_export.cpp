@@ -1,6 +1,7 @@
-// kohort export --store S --what assignments|transitions --format csv|jsonl --out F — the
+// kohort export --store S --what assignments|transitions|dead-letters --format csv|jsonl --out F — the
 // segments of any day (rebuilt from the transitions when the store no longer keeps it) and the
-// transitions between dates, as files for CRMs and spreadsheets (assign/export_table.h).
+// transitions between dates, or the webhook dead letters, as files for CRMs and spreadsheets
+// (assign/export_table.h).
 #include <iostream>
 #include <limits>
 #include <map>
@@ -69,6 +70,9 @@ int run_export(Shell& shell, const ExportArgs& a) {
   if (shell.json && a.out == "-")
     return shell.usage_error(Status::invalid_argument("--out", "--out - and --json both write to standard output",
                                                       "write the export to a file, or drop --json"));
+  if (a.what == "dead-letters" && !(a.delta.empty() && a.as_of.empty() && a.since.empty()))
+    return shell.usage_error(Status::invalid_argument("--what", "dead-letters are written whole: --delta, --as-of and --since do not apply",
+                                                      "drop them, or ask for assignments or transitions"));
   if (Status s = refuse_overwrite("", {}, store::store_files(a.store), {{"--out", a.out}}); !s.ok()) return shell.fail(s);
   auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
@@ -85,6 +89,14 @@ int run_export(Shell& shell, const ExportArgs& a) {
   if (a.what == "assignments") {
     text = assignments(**st, *as_of, mark, format, about);
     if (text.ok()) reached = parse_iso8601(about["as_of"].get<std::string>());
+  } else if (a.what == "dead-letters") {
+    auto letters = (*st)->dead_letters("");
+    if (letters.ok()) {
+      about = {{"rows", letters->size()}};
+      text = assign::dead_letters_table(*letters, format);
+    } else {
+      text = letters.status();
+    }
   } else {
     const std::string from = mark ? format_datetime(*mark + 1) : a.since.empty() ? "" : format_datetime(*since);
     auto moves = (*st)->transitions(from, a.as_of.empty() ? "" : format_datetime(*as_of));
@@ -121,14 +133,16 @@ void add_export_command(CLI::App& app, Shell& shell) {
   CLI::App* cmd = app.add_subcommand(
       "export",
       "Every customer's segment on a day (any past day: the store rebuilds it from the transitions), or the "
-      "transitions between two dates, as CSV or JSON Lines for a CRM or a spreadsheet. Segment names that a "
+      "transitions between two dates, or the webhook events not delivered, as CSV or JSON Lines for a CRM or a spreadsheet. Segment names that a "
       "spreadsheet would run as a formula are neutralised with a leading '.\n"
       "Example: kohort export --store kohort.db --what assignments --as-of 2024-07-01 --out segments.csv");
   cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
   cmd->add_option("--what", a->what,
                   "assignments (customer_id,segment,segment_name,confidence,since) or transitions "
-                  "(customer_id,from_segment,to_segment,as_of,reason) (default assignments)\nexample: --what transitions")
-      ->check(CLI::IsMember({"assignments", "transitions"}));
+                  "(customer_id,from_segment,to_segment,as_of,reason) or dead-letters, the webhook events not delivered "
+                  "(destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at) (default "
+                  "assignments)\nexample: --what transitions")
+      ->check(CLI::IsMember({"assignments", "transitions", "dead-letters"}));
   cmd->add_option("--format", a->format, "csv or jsonl (default csv)\nexample: --format jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--out", a->out, "the file to write (replaced whole, atomically); - for standard output\nexample: --out segments.csv")
       ->required();

@@ -1,5 +1,6 @@
 // kohort forget --store S ID… — erase customers on request: their assignments in every
-// version, their standing and smoothing state, their transitions (Store::forget()); later
+// version, their standing and smoothing state, their transitions, their webhook dead letters
+// (Store::forget()); later
 // runs leave them out until they are seen again (model/forget.h).
 #include <fstream>
 #include <iostream>
@@ -53,14 +54,16 @@ int run_forget(Shell& shell, ForgetArgs& a) {
   if (!lock.ok()) return shell.fail(lock.status());
   auto done = (*st)->forget(ids);
   if (!done.ok()) return shell.fail(done.status());
-  shell.context().log().info("forgot {} customers: {} assignment rows, {} standing rows and {} transitions erased; later runs "
-                             "leave them out until they are seen again",
-                             ids.size(), done->assignment_rows, done->standing_rows, done->transition_rows);
+  shell.context().log().info("forgot {} customers: {} assignment rows, {} standing rows, {} transitions and {} dead letters "
+                             "erased; later runs leave them out until they are seen again",
+                             ids.size(), done->assignment_rows, done->standing_rows, done->transition_rows,
+                             done->dead_letter_rows);
   if (shell.json)
     shell.print_json({{"customers", ids.size()},
                       {"assignment_rows", done->assignment_rows},
                       {"standing_rows", done->standing_rows},
-                      {"transition_rows", done->transition_rows}});
+                      {"transition_rows", done->transition_rows},
+                      {"dead_letter_rows", done->dead_letter_rows}});
   return 0;
 }
 
@@ -71,7 +74,7 @@ void add_forget_command(CLI::App& app, Shell& shell) {
   CLI::App* cmd = app.add_subcommand(
       "forget",
       "Erase customers on request (right to erasure): their assignments in every version, their standing and "
-      "smoothing state, their transitions. The store keeps only a SHA-256 of each id, so that later fits, "
+      "smoothing state, their transitions, their webhook dead letters. The store keeps only a SHA-256 of each id, so that later fits, "
       "assignment days and monitor runs leave them out until they are seen again (a purchase, session, support "
       "contact or email engagement after today).\nExample: kohort forget --store kohort.db C0001234 C0005678");
   cmd->add_option("ids", a->ids, "the customer ids to erase, as in the data\nexample: C0001234");

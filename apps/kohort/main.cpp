@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   kohort::app::add_export_command(app, shell);
   kohort::app::add_models_command(app, shell);
   kohort::app::add_segments_command(app, shell);
+  kohort::app::add_redeliver_command(app, shell);
 
   try {
     app.parse(argc, argv);

@@ -18,8 +18,10 @@
 
 #include <fmt/format.h>
 
+#include "kohort/core/atomic_file.h"
 #include "kohort/core/blas.h"
 #include "kohort/core/paths.h"
+#include "kohort/core/secrets.h"
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
 #include "kohort/features/compute.h"
@@ -501,6 +503,65 @@ Result<std::pair<Seconds, io::ReadOptions>> DayArgs::resolve() const {
   if (!io::parse_on_error(on_error, ro.on_error))
     return Status::invalid_argument("--on-error", fmt::format("'{}' is not a policy", on_error), "use fail, skip or quarantine");
   return std::pair{*midnight, ro};
+}
+
+void WebhookArgs::add_to(CLI::App* cmd, const std::string& url_help) {
+  cmd->add_option("--webhook", url, url_help + "\nexample: --webhook https://crm.example.com/hooks/kohort");
+  cmd->add_option("--webhook-secret-file", secret_file,
+                  "a file whose first line is the shared secret each request is signed with (HMAC-SHA256 in the "
+                  "Kohort-Signature header); kept out of the command line so it stays out of process lists and "
+                  "shell history\nexample: --webhook-secret-file /etc/kohort/crm.secret");
+  cmd->add_option("--webhook-batch", options.batch_size, "events per request (default 100)\nexample: --webhook-batch 500")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--webhook-attempts", options.attempts,
+                  "requests per batch, the first included, before its events go to the dead-letter table (default 6)"
+                  "\nexample: --webhook-attempts 10")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--webhook-backoff", options.backoff_s,
+                  "seconds before the first retry, doubled at each retry and drawn between half and all of that "
+                  "(default 1)\nexample: --webhook-backoff 5")
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--webhook-backoff-max", options.backoff_max_s,
+                  "the longest wait between two requests of a batch, in seconds; a Retry-After up to it is honoured "
+                  "(default 60)\nexample: --webhook-backoff-max 300")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--webhook-timeout", options.timeout_s, "seconds a request may take, connecting included (default 10)"
+                                                          "\nexample: --webhook-timeout 30")
+      ->check(CLI::Range(0.001, 3600.0));
+}
+
+Result<deliver::WebhookOptions> WebhookArgs::resolve(const std::string& url_given) const {
+  deliver::WebhookOptions o = options;
+  o.url = url_given;
+  KOHORT_RETURN_IF_ERROR(deliver::check_webhook_url(o.url, "--webhook"));
+  if (secret_file.empty())
+    return Status::invalid_argument("--webhook-secret-file", "a webhook needs the secret its requests are signed with",
+                                    "write the secret shared with the receiver into a file and pass --webhook-secret-file FILE");
+  std::string text;
+  KOHORT_RETURN_IF_ERROR(read_file(secret_file, text));
+  o.secret = text.substr(0, text.find_first_of("\r\n"));
+  if (o.secret.empty())
+    return Status::invalid_input(secret_file + ":1:1", "the webhook secret file's first line is empty",
+                                 "write the secret shared with the receiver on the first line");
+  return o;
+}
+
+nlohmann::json delivery_json(const std::string& url, const deliver::Delivery& d) {
+  const auto& r = d.report;
+  return {{"url", redact_url(url)},         {"events", r.events},     {"delivered", r.delivered},
+          {"requests", r.requests},         {"retries", r.retries},   {"undelivered", r.undelivered.size()},
+          {"dead_letters", d.dead_letters}, {"after", d.after ? nlohmann::json(*d.after) : nlohmann::json(nullptr)},
+          {"through", d.through.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.through)}};
+}
+
+void log_delivery(const Context& ctx, const std::string& url, const deliver::Delivery& d, const std::string& store) {
+  const auto& r = d.report;
+  ctx.log().info("webhook {}: {} of {} events delivered in {} requests ({} retries)", redact_url(url), r.delivered, r.events,
+                 r.requests, r.retries);
+  if (!r.undelivered.empty() || d.dead_letters > 0)
+    ctx.log().warn("webhook {}: {} events not delivered this run, {} in the dead-letter table; see them with kohort export "
+                   "--store {} --what dead-letters, retry them with kohort redeliver --store {} --webhook-secret-file FILE",
+                   redact_url(url), r.undelivered.size(), d.dead_letters, redact_url(store), redact_url(store));
 }
 
 }  // namespace kohort::app

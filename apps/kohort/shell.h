@@ -16,6 +16,7 @@
 #include "kohort/core/progress.h"
 #include "kohort/core/result.h"
 #include "kohort/core/status.h"
+#include "kohort/deliver/deliver.h"
 #include "kohort/features/feature_table.h"
 #include "kohort/features/feature_spec.h"
 #include "kohort/io/dataset.h"
@@ -152,6 +153,28 @@ struct DayArgs {
   [[nodiscard]] Result<std::pair<Seconds, io::ReadOptions>> resolve() const;
 };
 
+/// A webhook destination and how it is delivered to (kohort assign, kohort redeliver): --webhook,
+/// --webhook-secret-file and the batch and retry timings. Each flag declared here once.
+struct WebhookArgs {
+  std::string url;
+  std::string secret_file;
+  deliver::WebhookOptions options;  ///< the batch size and timings; url and secret come with resolve()
+
+  /// Registers the flags on `cmd`; `url_help` says what --webhook means to the command.
+  void add_to(CLI::App* cmd, const std::string& url_help);
+  [[nodiscard]] bool wanted() const { return !url.empty(); }
+  /// The options, with the URL and the secret read from --webhook-secret-file (its first line).
+  /// Fails with invalid_argument naming the flag (exit 2) for a URL that is not http(s), with
+  /// the file's error (exit 1) when it cannot be read, invalid_input when it holds no secret.
+  [[nodiscard]] Result<deliver::WebhookOptions> resolve(const std::string& url_given) const;
+};
+
+/// A delivery as `--json` prints it under "webhook": url (without a password), events,
+/// delivered, requests, retries, dead_letters (of the destination, after the run), after, through.
+[[nodiscard]] nlohmann::json delivery_json(const std::string& url, const deliver::Delivery& d);
+/// Logs a delivery: how many events went out, and what is left as dead letters and how to retry them.
+void log_delivery(const Context& ctx, const std::string& url, const deliver::Delivery& d, const std::string& store);
+
 /// OK unless one of `outputs` ({flag, path}) would write over a file the command reads: a file
 /// of the dataset at `data` (io::input_files), or one of `also` (a store's files, a table).
 /// Fails with invalid_input naming the flag and both paths (exit 1), or as io::input_files.
@@ -190,5 +213,6 @@ void add_forget_command(CLI::App& app, Shell& shell);
 void add_export_command(CLI::App& app, Shell& shell);
 void add_models_command(CLI::App& app, Shell& shell);
 void add_segments_command(CLI::App& app, Shell& shell);
+void add_redeliver_command(CLI::App& app, Shell& shell);
 
 }  // namespace kohort::app

@@ -34,5 +34,20 @@ TEST(ExportTable, TransitionsWriteAnAbsentSideAsEmpty) {
   EXPECT_NE(transitions_table(moves, TableFormat::jsonl).find("\"from_segment\":null"), std::string::npos);
 }
 
+TEST(ExportTable, DeadLettersHideTheUrlPasswordAndNeutraliseTheError) {
+  const std::vector<store::DeadLetter> letters = {
+      {"https://kohort:s3cret@crm.example.com/h", "evt_1", "C1", "2024-06-02T00:00:00Z",
+       R"({"id":"evt_1","type":"segment.exited","segment":4})", 6, "=HTTP 503, busy", "2024-06-02T02:15:00Z"}};
+  const std::string csv = dead_letters_table(letters, TableFormat::csv);
+  EXPECT_EQ(csv,
+            "destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at\n"
+            "https://kohort:***@crm.example.com/h,evt_1,C1,2024-06-02T00:00:00Z,segment.exited,4,6,\"'=HTTP 503, busy\","
+            "2024-06-02T02:15:00Z\n");
+  const std::string jsonl = dead_letters_table(letters, TableFormat::jsonl);
+  EXPECT_EQ(jsonl.find("s3cret"), std::string::npos);
+  EXPECT_NE(jsonl.find("\"segment\":4"), std::string::npos);
+  EXPECT_NE(jsonl.find("\"last_error\":\"=HTTP 503, busy\""), std::string::npos);  // JSON is data, not a formula
+}
+
 }  // namespace
 }  // namespace kohort::assign

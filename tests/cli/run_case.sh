@@ -10,6 +10,9 @@
 #   no-stdout: <a substring stdout must not contain>
 #   file: <path under {work} that must exist afterwards>
 #   no-file: <path under {work} that must not exist afterwards>
+#   check: <shell command run afterwards in the folder, in order; it must succeed>
+# $KOHORT_RECEIVER, when set, is the tests' webhook receiver (tests/deliver/receiver_main.cpp);
+# a case that starts one in the background redirects its output and kills it in a check.
 # Usage: run_case.sh KOHORT_BINARY FIXTURES_DIR CASE_FILE
 set -uo pipefail
 kohort=$1 fixtures=$2 case_file=$3
@@ -39,6 +42,7 @@ while IFS= read -r line || [[ -n $line ]]; do
     no-stdout:*) want=$(subst "${line#no-stdout: }"); if grep -qF -- "$want" "$work/.stdout"; then echo "stdout has: $want"; fail=1; fi ;;
     file:*) [[ -e $work/${line#file: } ]] || { echo "missing file: ${line#file: }"; fail=1; } ;;
     no-file:*) [[ ! -e $work/${line#no-file: } ]] || { echo "unexpected file: ${line#no-file: }"; fail=1; } ;;
+    check:*) (cd "$work" && eval "$(subst "${line#check: }")") || { echo "check failed: ${line#check: }"; fail=1; } ;;
   esac
 done < "$case_file"
 if ((fail)); then

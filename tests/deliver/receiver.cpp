@@ -55,7 +55,7 @@ bool verified(const std::string& header, const std::string& body, const std::str
 }  // namespace
 
 Receiver::Receiver(ReceiverOptions options) : o_(std::move(options)), impl_(std::make_unique<Impl>()) {
-  tcp::endpoint at(asio::ip::make_address("127.0.0.1"), 0);
+  tcp::endpoint at(asio::ip::make_address("127.0.0.1"), o_.port);
   impl_->acceptor.open(at.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(at);

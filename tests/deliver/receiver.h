@@ -18,6 +18,7 @@ namespace kohort::testing {
 
 struct ReceiverOptions {
   std::string secret;       ///< the HMAC-SHA256 key signatures must verify under
+  unsigned short port = 0;  ///< the port to listen on (0: any free one)
   int fail_every = 0;       ///< every Nth request fails with 500 (the 1st, 3rd, … of them after taking the events)
   int down_first = 0;       ///< the first N connections are closed without an answer (the receiver is "down")
   int status = 0;           ///< answer every request with this status (0: behave)

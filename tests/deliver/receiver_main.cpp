@@ -1,5 +1,5 @@
 // kohort_test_receiver — the tests' webhook receiver (receiver.h) as a process, for the CLI cases:
-//   kohort_test_receiver --port-file F --secret-file F [--taken F] [--fail-every N]
+//   kohort_test_receiver --port-file F --secret-file F [--port N] [--taken F] [--fail-every N]
 //                        [--down-first N] [--status S] [--lifetime SECONDS]
 // Writes its port to --port-file once listening, appends each event id it takes (once) to
 // --taken, and exits on SIGTERM or after --lifetime seconds (default 120).
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     if (k == "--port-file") port_file = v;
     else if (k == "--secret-file") secret_file = v;
     else if (k == "--taken") taken_file = v;
+    else if (k == "--port") o.port = static_cast<unsigned short>(std::atoi(v.c_str()));
     else if (k == "--fail-every") o.fail_every = std::atoi(v.c_str());
     else if (k == "--down-first") o.down_first = std::atoi(v.c_str());
     else if (k == "--status") o.status = std::atoi(v.c_str());

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kohort/core/secrets.h"
+
 namespace kohort::assign {
 
 namespace {
@@ -71,6 +73,31 @@ std::string transitions_table(const std::vector<store::TransitionRecord>& moves,
                             {"to_segment", t.to ? nlohmann::json(*t.to) : nlohmann::json(nullptr)},
                             {"as_of", t.as_of},
                             {"reason", t.reason}}
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+    }
+  }
+  return out;
+}
+
+std::string dead_letters_table(const std::vector<store::DeadLetter>& letters, TableFormat format) {
+  std::string out =
+      format == TableFormat::csv ? "destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at\n" : "";
+  for (const auto& d : letters) {
+    const auto payload = nlohmann::json::parse(d.payload_json, nullptr, false);
+    const auto field = [&](const char* key) {
+      return payload.is_object() && payload.contains(key) ? payload[key] : nlohmann::json(nullptr);
+    };
+    const nlohmann::json type = field("type"), segment = field("segment");
+    const std::string where = redact_url(d.destination);
+    if (format == TableFormat::csv) {
+      out += line({csv_cell(where), csv_cell(d.event_id), csv_cell(d.customer_id), d.as_of,
+                   type.is_string() ? type.get<std::string>() : std::string(), segment.is_number() ? segment.dump() : std::string(),
+                   std::to_string(d.attempts), csv_cell(neutralise_formula(d.last_error)), d.failed_at});
+    } else {
+      out += nlohmann::json{{"destination", where}, {"event_id", d.event_id}, {"customer_id", d.customer_id},
+                            {"as_of", d.as_of},     {"type", type},           {"segment", segment},
+                            {"attempts", d.attempts}, {"last_error", d.last_error}, {"failed_at", d.failed_at}}
                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
              "\n";
     }

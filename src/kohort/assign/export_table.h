@@ -29,4 +29,9 @@ enum class TableFormat { csv, jsonl };
 /// `customer_id,from_segment,to_segment,as_of,reason`; an absent side is an empty cell (null).
 [[nodiscard]] std::string transitions_table(const std::vector<store::TransitionRecord>& moves, TableFormat format);
 
+/// `destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at`, one row
+/// per dead letter: the destination without a password, the event's type and segment from its
+/// payload; the error (free text) neutralised in CSV.
+[[nodiscard]] std::string dead_letters_table(const std::vector<store::DeadLetter>& letters, TableFormat format);
+
 }  // namespace kohort::assign
