@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "kohort/assign/life.h"
 #include "kohort/core/atomic_file.h"
 #include "kohort/core/paths.h"
 #include "kohort/core/text.h"
@@ -44,6 +45,9 @@ int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_
   auto labels = st.segment_labels();
   if (!labels.ok()) return shell.fail(labels.status());
   model::apply_labels(*data, *labels);
+  auto life = assign::life_data(st);
+  if (!life.ok()) return shell.fail(life.status());
+  (*data)["life"] = std::move(*life);
   if (!data_out.empty())
     if (Status s = write_file_atomic(data_out, json_text(*data, 2) + "\n"); !s.ok()) return shell.fail(s);
   auto html = report::render_report_html(*data);
@@ -74,7 +78,8 @@ void add_report_command(CLI::App& app, Shell& shell) {
   CLI::App* cmd = app.add_subcommand(
       "report",
       "Write one self-contained HTML report (opens offline) of a published segmentation: segments, "
-      "drivers, heatmap, customer map, the choice of k, stability, profiles with narratives and rules.\n"
+      "drivers, heatmap, customer map, the choice of k, stability, profiles with narratives and rules, and its "
+      "life: sizes over the fits and assignment days, monitor verdicts, KPIs over time, where customers went.\n"
       "Example: kohort report --store kohort.db --out report.html");
   cmd->add_option("--store", a->store, "the store to read (default kohort.db)\nexample: --store postgresql://kohort@db/segments");
   cmd->add_option("--version", a->version, "the model version to show (default: the latest)\nexample: --version 3")

@@ -1,5 +1,7 @@
 #include "kohort/assign/snapshot.h"
 
+#include "kohort/assign/life.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -141,6 +143,79 @@ TEST_F(Snapshots, ALaterFitIsCurrentFromItsOwnDate) {
   auto before = snapshot(*store_, day(5) + 3600);
   ASSERT_TRUE(before.ok());
   expect_day(*before, 5);
+}
+
+// The report's life: the fit and every day in order with their sizes, a held day marked, the
+// monitor's verdicts with retrain reasons first, revenue per customer per run, and the
+// migration between the fit and the last current day counted from the days' truth.
+TEST_F(Snapshots, LifeHoldsEveryDayRunAndTheMigrationSinceTheFit) {
+  store::AssignDayRequest held;
+  held.version = 1;
+  held.as_of = format_datetime(day(6));
+  held.current = false;
+  held.figures_json = R"({"assigned": 70, "alarm": true, "moved_share": 0.5, "raw_moved_share": 0.6})";
+  for (std::int32_t seg = 0; seg < 4; ++seg) held.segments.push_back({seg, 30 + seg, 0, 0, 0.5});
+  ASSERT_TRUE(store_->publish_day(held).ok());
+  store::MonitorRunRequest run;
+  run.version = 1;
+  run.as_of = format_datetime(day(5));
+  run.verdict = "retrain";
+  run.figures_json = R"({"reasons": [{"level": "watch", "kind": "feature_drift", "text": "f moved"},
+                                     {"level": "retrain", "kind": "sizes", "text": "segment 2 grew"}],
+                         "kpis": [{"id": 2, "kpi": "revenue_per_customer", "window_days": 90, "value": 9.5},
+                                  {"id": 2, "kpi": "revenue_per_customer", "window_days": 30, "value": 3.5},
+                                  {"id": 1, "kpi": "lapsed_share", "window_days": 30, "value": 0.5}]})";
+  ASSERT_TRUE(store_->record_monitor_run(run).ok());
+
+  auto life = life_data(*store_);
+  ASSERT_TRUE(life.ok()) << life.status().message();
+  const auto& l = *life;
+  ASSERT_EQ(l["segments"].size(), 4u);
+  EXPECT_EQ(l["segments"][2]["name"], "segment 2");
+  ASSERT_EQ(l["days"].size(), 7u);  // the fit, five days, the held day
+  EXPECT_EQ(l["days"][0]["source"], "fit");
+  EXPECT_EQ(l["days"][0]["sizes"], nlohmann::json({15, 15, 15, 15}));
+  EXPECT_EQ(l["days"][3]["as_of"], "2024-02-03");
+  EXPECT_EQ(l["days"][3]["sizes"], nlohmann::json({1, 1, 1, 1}));
+  EXPECT_EQ(l["days"][6]["status"], "held");
+  EXPECT_EQ(l["days"][6]["alarm"], true);
+  EXPECT_EQ(l["days"][6]["raw_moved_share"], 0.6);
+  EXPECT_EQ(l["days"][6]["sizes"], nlohmann::json({30, 31, 32, 33}));
+  ASSERT_EQ(l["monitor"].size(), 1u);
+  EXPECT_EQ(l["monitor"][0]["verdict"], "retrain");
+  EXPECT_EQ(l["monitor"][0]["reasons"][0]["text"], "segment 2 grew");  // retrain first
+  EXPECT_EQ(l["kpis"]["window_days"], 30);                             // the shortest window
+  EXPECT_EQ(l["kpis"]["values"], nlohmann::json::parse("[[null, null, 3.5, null]]"));
+
+  const auto& m = l["migration"];
+  EXPECT_EQ(m["from"], "2024-01-31");
+  EXPECT_EQ(m["to"], "2024-02-05");  // the held day is not where anyone is
+  std::vector<std::vector<std::int64_t>> counts(4, std::vector<std::int64_t>(4, 0));
+  std::vector<std::int64_t> arrived(4, 0), left(4, 0);
+  for (const auto& [id, seg] : truth_[5]) {
+    const auto was = truth_[0].find(id);
+    if (was == truth_[0].end()) ++arrived[static_cast<std::size_t>(seg.first)];
+    else ++counts[static_cast<std::size_t>(seg.first)][static_cast<std::size_t>(was->second.first)];
+  }
+  for (const auto& [id, seg] : truth_[0])
+    if (!truth_[5].count(id)) ++left[static_cast<std::size_t>(seg.first)];
+  EXPECT_EQ(m["ids"], nlohmann::json({0, 1, 2, 3}));
+  EXPECT_EQ(m["counts"], nlohmann::json(counts));
+  EXPECT_EQ(m["arrived"], nlohmann::json(arrived));
+  EXPECT_EQ(m["left"], nlohmann::json(left));
+}
+
+TEST(Life, IsNullForAStoreWithoutDaysOrRuns) {
+  const auto dir = fs::temp_directory_path() / ("kohort-life-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    auto st = store::Store::open((dir / "s.db").string());
+    ASSERT_TRUE(st.ok());
+    auto life = life_data(**st);
+    ASSERT_TRUE(life.ok());
+    EXPECT_TRUE(life->is_null());
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

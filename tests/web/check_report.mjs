@@ -122,6 +122,7 @@ try {
     } else {
       await checkReport(page, data);
       await checkIdentity(page, data);
+      await checkLife(page, data);
       const renderMs = await page.evaluate(
         () => document.body.dataset.renderMs,
       );
@@ -218,7 +219,164 @@ function expectedCharts(r) {
     }
   }
   if (r.segments.some((s) => s.stability !== null)) ids.push("chart-stability");
+  if (r.life) ids.push("chart-life-sizes");
+  if (r.life?.kpis) ids.push("chart-life-kpis");
   return ids;
+}
+
+// The segmentation's life: every fit and assignment day with its sizes, every monitor run with
+// its verdict and first reasons, the KPI per segment and run, and the migration between the
+// latest fit and the latest day, as the store recorded them; the sizes chart names every
+// segment. Absent when the store has no day and no run.
+async function checkLife(page, r) {
+  const shown = await page.evaluate(() => {
+    const cells = (id) =>
+      Array.from(document.querySelectorAll(`#${id} tbody tr`)).map((tr) =>
+        Array.from(tr.children).map((c) => (c.textContent ?? "").trim()),
+      );
+    const heads = (id) =>
+      Array.from(document.querySelectorAll(`#${id} thead th`)).map((c) =>
+        (c.textContent ?? "").trim(),
+      );
+    return {
+      present: document.getElementById("life") !== null,
+      days: cells("life-days-table"),
+      dayHeads: heads("life-days-table"),
+      monitor: cells("life-monitor-table"),
+      kpis: cells("life-kpis-table"),
+      migration: cells("life-migration-table"),
+      migrationHeads: heads("life-migration-table"),
+      legend: Array.from(
+        document.querySelectorAll("#chart-life-sizes svg text"),
+      ).map((t) => t.textContent ?? ""),
+    };
+  });
+  const l = r.life;
+  if (!l) {
+    expect(!shown.present, "a life section is shown without days or runs");
+    return;
+  }
+  if (!expect(shown.present, "the life section is missing")) return;
+  const int = (v) =>
+    v === null
+      ? "—"
+      : new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 }).format(v);
+  const pct = (v) => (v === null ? "—" : `${(100 * v).toFixed(1)}%`);
+  expect(
+    JSON.stringify(shown.dayHeads.slice(5)) ===
+      JSON.stringify(l.segments.map((g) => String(g.id))),
+    `the days table's segment columns ${shown.dayHeads.slice(5)} differ from ${l.segments.map((g) => g.id)}`,
+  );
+  expect(
+    shown.days.length === l.days.length,
+    `the days table has ${shown.days.length} rows for ${l.days.length} days`,
+  );
+  l.days.forEach((d, i) => {
+    const row = shown.days[i] ?? [];
+    const want = [
+      d.source === "fit" ? `${d.as_of} (fit v${d.version})` : d.as_of,
+      null,
+      int(d.customers),
+      pct(d.moved_share),
+      pct(d.raw_moved_share),
+      ...d.sizes.map(int),
+    ];
+    want.forEach((w, j) => {
+      if (w !== null)
+        expect(
+          row[j] === w,
+          `day ${i} (${d.as_of}) column ${j} shows "${row[j]}", expected "${w}"`,
+        );
+    });
+    expect(
+      (row[1] ?? "").startsWith(d.status === "held" ? "held" : "published"),
+      `day ${i} (${d.as_of}) status shows "${row[1]}" for ${d.status}`,
+    );
+  });
+  const held = l.days.some((d) => d.status === "held");
+  expect(
+    shown.legend.includes("held back") === held,
+    held
+      ? "the sizes chart does not mark the day the alarm held back"
+      : "the sizes chart marks a held day, but none was held",
+  );
+  for (const g of l.segments)
+    expect(
+      shown.legend.some((t) => labelMatches(t, `${g.id} ${g.name}`)),
+      `the sizes chart's legend does not name segment ${g.id} ${g.name}`,
+    );
+  expect(
+    shown.monitor.length === l.monitor.length,
+    `the monitor table has ${shown.monitor.length} rows for ${l.monitor.length} runs`,
+  );
+  l.monitor.forEach((m, i) => {
+    const row = shown.monitor[i] ?? [];
+    expect(
+      row[0] === m.as_of && row[1] === `v${m.version}` && row[2] === m.verdict,
+      `monitor run ${i} shows ${row.slice(0, 3)}, expected ${m.as_of} v${m.version} ${m.verdict}`,
+    );
+    for (const why of m.reasons.slice(0, 3))
+      expect(
+        (row[3] ?? "").includes(`${why.level}: ${why.text}`),
+        `monitor run ${i} does not show the reason "${why.text}"`,
+      );
+  });
+  const k = l.kpis;
+  if (k) {
+    expect(
+      shown.kpis.length === k.dates.length,
+      `the KPI table has ${shown.kpis.length} rows for ${k.dates.length} runs`,
+    );
+    k.values.forEach((values, i) => {
+      const row = shown.kpis[i] ?? [];
+      expect(
+        row[0] === k.dates[i],
+        `KPI row ${i} is dated "${row[0]}", expected ${k.dates[i]}`,
+      );
+      values.forEach((v, j) => {
+        const cell = row[j + 1] ?? "";
+        const number = Number(cell.replace(/[^0-9.-]/g, ""));
+        expect(
+          v === null
+            ? cell === "—"
+            : Math.abs(number - v) <= 0.005 + 1e-9 * Math.abs(v),
+          `KPI of segment ${l.segments[j].id} on ${k.dates[i]} shows "${cell}", expected ${v}`,
+        );
+      });
+    });
+  }
+  const m = l.migration;
+  if (m) {
+    expect(
+      JSON.stringify(shown.migrationHeads.slice(1, -1)) ===
+        JSON.stringify(m.ids.map(String)),
+      `the migration columns ${shown.migrationHeads} differ from ${m.ids}`,
+    );
+    m.ids.forEach((from, j) => {
+      const row = shown.migration[j] ?? [];
+      expect(
+        row[0] === String(from),
+        `migration row ${j} is headed "${row[0]}", expected ${from}`,
+      );
+      m.ids.forEach((to, i) =>
+        expect(
+          row[i + 1] === int(m.counts[i][j]),
+          `migration from ${from} to ${to} shows "${row[i + 1]}", expected ${m.counts[i][j]}`,
+        ),
+      );
+      expect(
+        row[m.ids.length + 1] === int(m.left[j]),
+        `left from ${from} shows "${row[m.ids.length + 1]}", expected ${m.left[j]}`,
+      );
+    });
+    const arrived = shown.migration[m.ids.length] ?? [];
+    m.arrived.forEach((v, i) =>
+      expect(
+        arrived[i + 1] === int(v),
+        `new in ${m.ids[i]} shows "${arrived[i + 1]}", expected ${v}`,
+      ),
+    );
+  }
 }
 
 // "since the previous version": the migration table shows the stored counts, ids head its rows

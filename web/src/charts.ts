@@ -16,7 +16,7 @@ import { SVGRenderer } from "echarts/renderers";
 
 import { ACCENT, DIVERGING, INK, MUTED_INK, OUTLIER, RULE, segmentColor } from "./colors";
 import { NONE, compact, decimal, inUnit, money, percent, signed, withHorizon } from "./format";
-import type { ChoiceRow, Report, Segment } from "./types";
+import type { ChoiceRow, Life, Report, Segment } from "./types";
 
 echarts.use([
   BarChart,
@@ -536,4 +536,77 @@ export function stabilityOption(r: Report): Option {
       },
     ],
   };
+}
+
+/// The x-axis label of a life point: its date, and for a fit its version.
+export function lifeLabel(d: Life["days"][number]): string {
+  return d.source === "fit" ? `${d.as_of} (fit v${d.version})` : d.as_of;
+}
+
+function lifeLines(
+  life: Life,
+  categories: string[],
+  rows: (number | null)[][],
+  format: (v: number) => string,
+): Option {
+  return {
+    grid: { left: 8, right: 24, top: 36, bottom: 28, containLabel: true },
+    legend: { type: "scroll", top: 0, textStyle: TEXT },
+    tooltip: {
+      trigger: "axis",
+      valueFormatter: (v: number | null) => (v === null ? NONE : format(v)),
+    },
+    xAxis: {
+      type: "category",
+      data: categories,
+      axisLine,
+      axisLabel: { hideOverlap: true },
+    },
+    yAxis: {
+      type: "value",
+      scale: true,
+      splitLine,
+      axisLabel: { formatter: (v: number) => format(v) },
+    },
+    series: life.segments.map((seg, j) => ({
+      name: `${seg.id} ${seg.name}`,
+      type: "line",
+      data: rows.map((row) => row[j]),
+      connectNulls: false,
+      symbolSize: 5,
+      lineStyle: { color: segmentColor(seg.id), width: 2 },
+      itemStyle: { color: segmentColor(seg.id) },
+    })),
+  };
+}
+
+/// Segment sizes at every fit and assignment day, one line per segment in its colour.
+/// A day the alarm held back is marked with a dashed line: its sizes were not published.
+export function lifeSizesOption(life: Life): Option {
+  const option = lifeLines(
+    life,
+    life.days.map(lifeLabel),
+    life.days.map((d) => d.sizes),
+    (v) => compact(v),
+  ) as { series: object[] };
+  const held = life.days.filter((d) => d.status === "held").map(lifeLabel);
+  if (held.length && option.series.length)
+    option.series[0] = {
+      ...option.series[0],
+      markLine: {
+        silent: true,
+        symbol: "none",
+        lineStyle: { color: ACCENT, type: "dashed", width: 1.5 },
+        label: { formatter: "held back", color: ACCENT, position: "end" },
+        data: held.map((x) => ({ xAxis: x })),
+      },
+    };
+  return option;
+}
+
+/// Each segment's KPI at every monitor run.
+export function lifeKpisOption(life: Life, currency: string): Option {
+  const k = life.kpis;
+  if (!k) return {};
+  return lifeLines(life, k.dates, k.values, (v) => money(v, currency, 2));
 }

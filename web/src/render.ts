@@ -8,6 +8,9 @@ import {
   driversOption,
   driversScale,
   heatmapOption,
+  lifeKpisOption,
+  lifeLabel,
+  lifeSizesOption,
   mapOption,
   overviewOption,
   stabilityOption,
@@ -73,6 +76,7 @@ function header(r: Report): HTMLElement {
         ["choice", "Choice of k"],
         ["stability", "Stability"],
         ...(r.identity ? [["identity", "Since the previous version"]] : []),
+        ...(r.life ? [["life", "Life"]] : []),
         ["profiles", "Profiles"],
       ].map(([id, label]) => h("a", { href: `#${id}` }, label)),
     ),
@@ -392,6 +396,174 @@ function identity(r: Report): HTMLElement | null {
   return s;
 }
 
+/// A data table: a caption, column heads and rows of cells; the first cell of a row heads it.
+/// Columns in `text` are text (left-aligned), the others numbers.
+function table(
+  id: string,
+  caption: string,
+  heads: (string | Node)[][],
+  rows: (string | Node)[][][],
+  text: number[] = [0],
+): HTMLElement {
+  const align = (j: number) => (text.includes(j) ? undefined : "num");
+  return h(
+    "table",
+    { class: "data-table", id },
+    h("caption", {}, caption),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        heads.map((cell, j) => h("th", { scope: "col", class: align(j) }, cell)),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((row) =>
+        h(
+          "tr",
+          {},
+          row.map((cell, j) =>
+            j === 0 ? h("th", { scope: "row" }, cell) : h("td", { class: align(j) }, cell),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const segHead = (id: number, name?: string) => [
+  swatch(id),
+  name === undefined ? String(id) : `${id} ${name}`,
+];
+
+/// The segmentation after the fit, as the store records it: sizes over the fits and assignment
+/// days, the monitor's verdicts, a KPI per segment over the monitor runs, and where customers
+/// went between the latest fit and the latest day.
+function life(r: Report, pending: Pending[]): HTMLElement | null {
+  const l = r.life;
+  if (!l) return null;
+  const s = section(
+    "life",
+    "Life of the segmentation",
+    "What happened after the fit: segment sizes at every fit and daily assignment, what the monitor said and why, " +
+      "revenue per customer over time, and where customers went since the latest fit.",
+  );
+  const sizes = chartBox(
+    "chart-life-sizes",
+    "life-sizes",
+    300,
+    "Segment sizes over the fits and assignment days",
+  );
+  pending.push([sizes, () => lifeSizesOption(l)]);
+  s.append(h("figure", {}, sizes));
+  s.append(
+    h(
+      "details",
+      {},
+      h("summary", {}, "The numbers of every day"),
+      table(
+        "life-days-table",
+        "Customers per segment at every fit and assignment day",
+        [
+          ["Day"],
+          ["Status"],
+          ["Customers"],
+          ["Moved"],
+          ["Raw moved"],
+          ...l.segments.map((g) => segHead(g.id)),
+        ],
+        l.days.map((d) => [
+          [lifeLabel(d)],
+          [
+            d.status === "held"
+              ? "held back (alarm)"
+              : d.alarm
+                ? "published despite the alarm"
+                : "published",
+          ],
+          [integer(d.customers)],
+          [percent(d.moved_share)],
+          [percent(d.raw_moved_share)],
+          ...d.sizes.map((v) => [integer(v)]),
+        ]),
+        [0, 1],
+      ),
+    ),
+  );
+  if (l.monitor.length) {
+    s.append(
+      table(
+        "life-monitor-table",
+        "Monitor verdicts, with their reasons (retrain first)",
+        [["Day"], ["Version"], ["Verdict"], ["Reasons"]],
+        l.monitor.map((m) => [
+          [m.as_of],
+          [`v${m.version}`],
+          [m.verdict],
+          [
+            m.reasons.length
+              ? h(
+                  "ul",
+                  { class: "reasons" },
+                  m.reasons.slice(0, 3).map((why) => h("li", {}, `${why.level}: ${why.text}`)),
+                  m.reasons.length > 3 ? h("li", {}, `… and ${m.reasons.length - 3} more`) : null,
+                )
+              : "no reason to act",
+          ],
+        ]),
+        [0, 1, 2, 3],
+      ),
+    );
+  } else {
+    s.append(
+      h("p", { class: "note", id: "life-monitor-note" }, "No monitor run yet (kohort monitor)."),
+    );
+  }
+  const k = l.kpis;
+  if (k) {
+    const box = chartBox(
+      "chart-life-kpis",
+      "life-kpis",
+      260,
+      `Revenue per customer over ${k.window_days} days, per segment, at every monitor run`,
+    );
+    pending.push([box, () => lifeKpisOption(l, r.currency)]);
+    s.append(h("h3", {}, `Revenue per customer over ${k.window_days} days, at every monitor run`));
+    s.append(h("figure", {}, box));
+    s.append(
+      table(
+        "life-kpis-table",
+        `Revenue per customer over ${k.window_days} days`,
+        [["Day"], ...l.segments.map((g) => segHead(g.id))],
+        k.dates.map((d, i) => [[d], ...k.values[i].map((v) => [money(v, r.currency, 2)])]),
+      ),
+    );
+  }
+  const m = l.migration;
+  if (m) {
+    s.append(
+      table(
+        "life-migration-table",
+        `Customers from their segment on ${m.from} (rows) to their segment on ${m.to} (columns)`,
+        [["from ↓ to →"], ...m.ids.map((id) => segHead(id)), ["left"]],
+        [
+          ...m.ids.map((from, j) => [
+            segHead(from),
+            ...m.ids.map((_, i) => [integer(m.counts[i][j])]),
+            [integer(m.left[j])],
+          ]),
+          [["new"], ...m.arrived.map((v) => [integer(v)]), [""]],
+        ],
+      ),
+    );
+  }
+  return s;
+}
+
 function profileCard(seg: Segment, r: Report): HTMLElement {
   const cur = r.currency;
   return h(
@@ -471,6 +643,7 @@ export function renderReport(root: HTMLElement, r: Report): void {
     choice(r, pending),
     stability(r, pending),
     ...(r.identity ? [identity(r) as HTMLElement] : []),
+    ...(r.life ? [life(r, pending) as HTMLElement] : []),
     profiles(r),
     h(
       "footer",

@@ -85,6 +85,48 @@ export interface Identity {
   migration: { previous: number[]; new: number[]; counts: number[][] };
 }
 
+/// One point of the segmentation's life: a fit (its own sizes) or an assignment day.
+export interface LifeDay {
+  as_of: string;
+  source: "fit" | "assign";
+  version: number;
+  /// "held": the alarm held the day back (its sizes are what it would have published).
+  status: "current" | "held";
+  customers: number;
+  moved_share: number | null;
+  raw_moved_share: number | null;
+  alarm: boolean;
+  /// One per Life.segments entry; null where the segment had no size that day.
+  sizes: (number | null)[];
+}
+
+export interface MonitorRun {
+  as_of: string;
+  version: number;
+  verdict: "ok" | "watch" | "retrain";
+  /// Retrain reasons before watch reasons.
+  reasons: { level: string; kind: string; text: string }[];
+}
+
+/// The segmentation's life as the store records it (kohort assign, kohort monitor).
+export interface Life {
+  segments: { id: number; name: string }[];
+  days: LifeDay[];
+  monitor: MonitorRun[];
+  /// values[r][j]: the KPI of segments[j] at monitor run dates[r].
+  kpis: { kpi: string; window_days: number; dates: string[]; values: (number | null)[][] } | null;
+  /// counts[i][j]: customers in ids[j] on `from` and in ids[i] on `to`; arrived[i] new in
+  /// ids[i]; left[j] gone from ids[j].
+  migration: {
+    from: string;
+    to: string;
+    ids: number[];
+    counts: number[][];
+    arrived: number[];
+    left: number[];
+  } | null;
+}
+
 export interface Report {
   kohort_version: string;
   model_version: number;
@@ -111,4 +153,6 @@ export interface Report {
   churn_horizon_days: number | null;
   /// Null for a first version.
   identity: Identity | null;
+  /// Null when the store holds no assignment day and no monitor run.
+  life: Life | null;
 }

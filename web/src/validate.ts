@@ -6,7 +6,7 @@
 
 import type { Report } from "./types";
 
-type Kind = "string" | "number" | "integer" | "number?" | "string?";
+type Kind = "string" | "number" | "integer" | "boolean" | "number?" | "integer?" | "string?";
 type Shape = Kind | { [key: string]: Shape } | [Shape] | { nullable: Shape };
 
 const RULE: Shape = { text: "string", precision: "number", recall: "number" };
@@ -79,6 +79,50 @@ const REPORT: Shape = {
       migration: { previous: ["integer"], new: ["integer"], counts: [["integer"]] },
     },
   },
+  life: {
+    nullable: {
+      segments: [{ id: "integer", name: "string" }],
+      days: [
+        {
+          as_of: "string",
+          source: "string",
+          version: "integer",
+          status: "string",
+          customers: "integer",
+          moved_share: "number?",
+          raw_moved_share: "number?",
+          alarm: "boolean",
+          sizes: ["integer?"],
+        },
+      ],
+      monitor: [
+        {
+          as_of: "string",
+          version: "integer",
+          verdict: "string",
+          reasons: [{ level: "string", kind: "string", text: "string" }],
+        },
+      ],
+      kpis: {
+        nullable: {
+          kpi: "string",
+          window_days: "integer",
+          dates: ["string"],
+          values: [["number?"]],
+        },
+      },
+      migration: {
+        nullable: {
+          from: "string",
+          to: "string",
+          ids: ["integer"],
+          counts: [["integer"]],
+          arrived: ["integer"],
+          left: ["integer"],
+        },
+      },
+    },
+  },
 };
 
 function describe(value: unknown): string {
@@ -101,9 +145,11 @@ function check(value: unknown, shape: Shape, path: string, errors: string[]): vo
     const ok =
       base === "string"
         ? typeof value === "string"
-        : typeof value === "number" &&
-          Number.isFinite(value) &&
-          (base !== "integer" || Number.isInteger(value));
+        : base === "boolean"
+          ? typeof value === "boolean"
+          : typeof value === "number" &&
+            Number.isFinite(value) &&
+            (base !== "integer" || Number.isInteger(value));
     if (!ok)
       errors.push(
         `${path} should be ${nullable ? "null or " : ""}${base === "integer" ? "an integer" : `a ${base}`}, not ${describe(value)}`,
@@ -189,6 +235,7 @@ function checkConsistency(r: Report, errors: string[]): void {
         );
     });
   }
+  if (r.life) checkLife(r.life, errors);
   const period = r.revenue_period;
   if (period) {
     const from = isDate(period.from);
@@ -201,6 +248,37 @@ function checkConsistency(r: Report, errors: string[]): void {
   }
   if (r.churn_horizon_days !== null && !(r.churn_horizon_days > 0)) {
     errors.push(`churn_horizon_days is ${r.churn_horizon_days}; a number of days above 0 expected`);
+  }
+}
+
+function checkLife(life: NonNullable<Report["life"]>, errors: string[]): void {
+  const n = life.segments.length;
+  life.days.forEach((d, i) => {
+    if (!isDate(d.as_of))
+      errors.push(`life.days[${i}].as_of is "${d.as_of}"; a date YYYY-MM-DD expected`);
+    if (d.sizes.length !== n)
+      errors.push(`life.days[${i}].sizes has ${d.sizes.length} values for ${n} segments`);
+  });
+  life.monitor.forEach((m, i) => {
+    if (!["ok", "watch", "retrain"].includes(m.verdict))
+      errors.push(`life.monitor[${i}].verdict is "${m.verdict}"; ok, watch or retrain expected`);
+  });
+  const k = life.kpis;
+  if (k) {
+    if (k.values.length !== k.dates.length)
+      errors.push(`life.kpis.values has ${k.values.length} rows for ${k.dates.length} dates`);
+    k.values.forEach((row, i) => {
+      if (row.length !== n)
+        errors.push(`life.kpis.values[${i}] has ${row.length} values for ${n} segments`);
+    });
+  }
+  const m = life.migration;
+  if (m) {
+    const c = m.ids.length;
+    if (m.counts.length !== c || m.counts.some((row) => row.length !== c))
+      errors.push(`life.migration.counts is not ${c} × ${c}`);
+    if (m.arrived.length !== c || m.left.length !== c)
+      errors.push(`life.migration.arrived and .left need ${c} values each`);
   }
 }
 

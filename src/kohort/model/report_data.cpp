@@ -276,7 +276,8 @@ Result<json> report_data(std::string_view model_text, std::int64_t version) {
               {"revenue_period", revenue_period(r, population)},
               {"churn_horizon_days", r.optional(m.value("clv", json::object()), "churn_horizon_days",
                                                 Kind::number_or_null, "clv")},
-              {"identity", identity_of(r, m)}};
+              {"identity", identity_of(r, m)},
+              {"life", nullptr}};  // from the store, not the model document (assign/life.h)
   if (!r.error.empty()) return Status(Code::corruption, where, "the model document is malformed: " + r.error, hint);
   return out;
 }

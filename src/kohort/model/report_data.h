@@ -23,7 +23,8 @@ namespace kohort::model {
 /// cover), `churn_horizon_days` and `identity` (null too for a first version: otherwise the
 /// previous version, births and deaths {id, name, size}, renamed {id, from, to}, splits {from,
 /// into: [{id, overlap}]}, merges {into, from: [{id, overlap}]} and the migration {previous:
-/// ids, new: ids, counts: one row per new segment of customers from each previous one}). Fails with corruption (where: "model version N"; what: the first key
+/// ids, new: ids, counts: one row per new segment of customers from each previous one}).
+/// `life` is null: the store's days and runs are added by kohort report (assign/life.h). Fails with corruption (where: "model version N"; what: the first key
 /// that is wrong, as a path like `segments[3].drivers[0].std_diff`) and a hint to refit; never
 /// throws. Only keys of the contract are copied. Deterministic; O(size of the document).
 [[nodiscard]] Result<nlohmann::json> report_data(std::string_view model_text, std::int64_t version);
