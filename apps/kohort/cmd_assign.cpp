@@ -78,11 +78,12 @@ int run_assign(Shell& shell, AssignArgs& a) {
   features::FeatureSpec spec = plan->model.spec;
   spec.as_of = o.as_of;
   assign::AmountScale amounts(plan->before.as_of, o.as_of);
-  auto rows = a.day.split.feature_rows(ctx, a.day.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); });
+  auto rows = a.day.split.feature_rows(ctx, a.day.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); },
+                                       &plan->model);
   if (!rows.ok()) return fail_run(rows.status());
   o.amount_ratio = amounts.median_ratio();
   if (Status s = leave_out_forgotten(ctx, store, *rows); !s.ok()) return fail_run(s);
-  auto out = assign::run_day(ctx, store, *plan, rows->table, rows->ids, rows->prospects, o);
+  auto out = assign::run_day(ctx, store, *plan, rows->table, rows->ids, rows->prospects, o, rows->values);
   if (!out.ok()) return fail_run(out.status());
 
   const auto& f = out->figures;

@@ -46,8 +46,8 @@ Result<std::string> assignments(store::Store& store, Seconds as_of, const std::o
     KOHORT_ASSIGN_OR_RETURN(snap, assign::changes_since(store, snap, *since));
   }
   KOHORT_ASSIGN_OR_RETURN(const auto segments, store.segments(snap.version));
-  std::map<std::int32_t, std::string> names;
-  for (const auto& s : segments) names[s.id] = s.name;
+  std::map<std::int32_t, assign::SegmentText> names;
+  for (const auto& s : segments) names[s.id] = {s.name, assign::characteristics(s.profile_json)};
   about = {{"as_of", format_datetime(snap.as_of)}, {"version", snap.version}, {"source", snap.source}, {"rows", snap.rows.size()}};
   return assign::assignments_table(snap, names, format);
 }
@@ -138,7 +138,7 @@ void add_export_command(CLI::App& app, Shell& shell) {
       "Example: kohort export --store kohort.db --what assignments --as-of 2024-07-01 --out segments.csv");
   cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
   cmd->add_option("--what", a->what,
-                  "assignments (customer_id,segment,segment_name,confidence,since) or transitions "
+                  "assignments (customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics) or transitions "
                   "(customer_id,from_segment,to_segment,as_of,reason) or dead-letters, the webhook events not delivered "
                   "(destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at) (default "
                   "assignments)\nexample: --what transitions")

@@ -7,6 +7,7 @@
 #include "kohort/features/compute.h"
 #include "kohort/model/fit.h"
 #include "kohort/model/publish.h"
+#include "kohort/model/value.h"
 #include "kohort/monitor/drift.h"
 
 namespace kohort::app {
@@ -28,7 +29,8 @@ Result<assign::Outcome> assign_day(const Context& ctx, store::Store& store, cons
   std::vector<std::string> ids;
   ids.reserve(static_cast<std::size_t>(table.rows()));
   for (auto c : table.customers) ids.push_back(log.external_id(c));
-  return assign::run_day(ctx, store, plan, table, ids, model::count_prospects(log, table), o);
+  KOHORT_ASSIGN_OR_RETURN(const auto values, model::value_rows(ctx, plan.model, log, table));
+  return assign::run_day(ctx, store, plan, table, ids, model::count_prospects(log, table), o, values);
 }
 
 // One monitor run, as `kohort monitor` runs it; records it and returns its verdict and first reason.

@@ -28,6 +28,7 @@
 #include "kohort/features/partitioned.h"
 #include "kohort/model/fit.h"
 #include "kohort/model/forget.h"
+#include "kohort/model/value.h"
 #include "kohort/store/store.h"
 
 namespace kohort::app {
@@ -409,7 +410,8 @@ Result<io::PartitionedDataset> SplitOptions::split(const Context& ctx, const std
 
 Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const std::string& data,
                                                      io::ReadOptions& read, const features::FeatureSpec& spec,
-                                                     const std::function<void(const events::EventLog&)>& on_log) const {
+                                                     const std::function<void(const events::EventLog&)>& on_log,
+                                                     const model::SegmentModel* value_with) const {
   std::uint64_t limit = 0;
   KOHORT_ASSIGN_OR_RETURN(const std::uint32_t n, plan(data, read, limit));
   Rows rows;
@@ -417,16 +419,24 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
     KOHORT_ASSIGN_OR_RETURN(auto parts, split(ctx, data, read, n, limit));
     log_load(ctx, parts.reports, parts.notes);
     std::vector<index_t> prospects(n, 0);
+    std::vector<std::vector<store::CustomerValue>> values(n);
     const features::PartitionVisitor count = [&](std::uint32_t k, const io::Dataset& ds,
                                                  const features::FeatureTable& t) -> Status {
       prospects[k] = model::count_prospects(ds.log, t);
       if (on_log) on_log(ds.log);
+      if (value_with) {
+        KOHORT_ASSIGN_OR_RETURN(values[k], model::value_rows(ctx, *value_with, ds.log, t));
+      }
       return {};
     };
     KOHORT_ASSIGN_OR_RETURN(auto merged, features::compute_features_partitioned(ctx, parts, spec, count));
     rows.table = std::move(merged.table);
     rows.ids = std::move(merged.ids);
     for (index_t p : prospects) rows.prospects += p;
+    if (value_with) {
+      rows.values.reserve(merged.origin.size());
+      for (const auto& [k, r] : merged.origin) rows.values.push_back(values[k][r]);
+    }
     return rows;
   }
   KOHORT_ASSIGN_OR_RETURN(auto loaded, io::load_dataset(ctx, data, read));
@@ -434,6 +444,9 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
   if (on_log) on_log(loaded.log);
   KOHORT_ASSIGN_OR_RETURN(rows.table, features::compute_features(ctx, loaded.log, spec));
   rows.prospects = model::count_prospects(loaded.log, rows.table);
+  if (value_with) {
+    KOHORT_ASSIGN_OR_RETURN(rows.values, model::value_rows(ctx, *value_with, loaded.log, rows.table));
+  }
   rows.ids.reserve(static_cast<std::size_t>(rows.table.rows()));
   for (auto c : rows.table.customers) rows.ids.push_back(loaded.log.external_id(c));
   return rows;
@@ -467,7 +480,14 @@ int run_kohort(const std::vector<std::string>& args) {
 
 Status leave_out_forgotten(const Context& ctx, store::Store& store, SplitOptions::Rows& rows) {
   KOHORT_ASSIGN_OR_RETURN(const auto forgotten, model::Forgotten::read(store));
-  if (const index_t n = model::drop_rows(rows.table, rows.ids, model::rows_to_keep(forgotten, rows.table, rows.ids)); n > 0)
+  const std::vector<bool> keep = model::rows_to_keep(forgotten, rows.table, rows.ids);
+  if (!rows.values.empty()) {
+    std::size_t w = 0;
+    for (std::size_t r = 0; r < rows.values.size(); ++r)
+      if (keep[r]) rows.values[w++] = rows.values[r];
+    rows.values.resize(w);
+  }
+  if (const index_t n = model::drop_rows(rows.table, rows.ids, keep); n > 0)
     ctx.log().info("left out {} customers erased by kohort forget and not seen since", n);
   return {};
 }

@@ -20,6 +20,7 @@
 #include "kohort/features/feature_table.h"
 #include "kohort/features/feature_spec.h"
 #include "kohort/io/dataset.h"
+#include "kohort/model/model.h"
 #include "kohort/store/store.h"
 
 namespace kohort::app {
@@ -89,11 +90,15 @@ struct SplitOptions {
     features::FeatureTable table;
     std::vector<std::string> ids;   ///< row → external customer id
     index_t prospects = 0;          ///< customers with events but no purchase before the cut
+    std::vector<store::CustomerValue> values;  ///< per row, when asked for (value_with)
   };
-  /// `on_log`, when given, sees the event log of each partition (or the whole one) as it is read.
+  /// `on_log`, when given, sees the event log of each partition (or the whole one) as it is read;
+  /// with `value_with`, each row's value under that model's CLV parameters is computed from the
+  /// same read (model::value_rows).
   [[nodiscard]] Result<Rows> feature_rows(const Context& ctx, const std::string& data, io::ReadOptions& read,
                                           const features::FeatureSpec& spec,
-                                          const std::function<void(const events::EventLog&)>& on_log = {}) const;
+                                          const std::function<void(const events::EventLog&)>& on_log = {},
+                                          const model::SegmentModel* value_with = nullptr) const;
   /// Splits `data` into `partitions` under the spill folder, logging where and how much.
   [[nodiscard]] Result<io::PartitionedDataset> split(const Context& ctx, const std::string& data,
                                                      const io::ReadOptions& read, std::uint32_t partitions,

@@ -1,5 +1,7 @@
 #include "kohort/assign/export_table.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace kohort::assign {
@@ -12,16 +14,34 @@ TEST(ExportTable, FormulasAreNeutralisedAndOtherTextKept) {
 
 TEST(ExportTable, CsvQuotesWhatNeedsItAndLeavesIdsAndNumbersAlone) {
   Snapshot s;
-  s.rows = {{"C1", 0, 0.5f, 0}, {"=C2", 1, std::nullopt, 86400}, {"a,\"b\"", 2, 1.0f, 0}};
-  const std::map<std::int32_t, std::string> names = {{0, "Plain"}, {1, "=cmd|' /C calc'!A0"}, {2, "Say \"hi\", then go"}};
-  EXPECT_EQ(assignments_table(s, names, TableFormat::csv),
-            "customer_id,segment,segment_name,confidence,since\n"
-            "C1,0,Plain,0.5,1970-01-01T00:00:00Z\n"
-            "=C2,1,'=cmd|' /C calc'!A0,,1970-01-02T00:00:00Z\n"
-            "\"a,\"\"b\"\"\",2,\"Say \"\"hi\"\", then go\",1,1970-01-01T00:00:00Z\n");
-  const std::string jsonl = assignments_table(s, names, TableFormat::jsonl);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  s.rows = {{"C1", 0, 0.5f, 0, {1234.5678f, 0.91234f, 0.25f}},
+            {"=C2", 1, std::nullopt, 86400, {}},
+            {"a,\"b\"", 2, 1.0f, 0, {0.0f, nan, nan}}};
+  const std::map<std::int32_t, SegmentText> segments = {
+      {0, {"Plain", "orders 3.1× the average (6.2 vs 2); spend, all time 2.5× the average"}},
+      {1, {"=cmd|' /C calc'!A0", "-recency"}},
+      {2, {"Say \"hi\", then go", ""}}};
+  EXPECT_EQ(assignments_table(s, segments, TableFormat::csv),
+            "customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics\n"
+            "C1,0,Plain,0.5,1970-01-01T00:00:00Z,1234.57,0.9123,0.25,"
+            "\"orders 3.1× the average (6.2 vs 2); spend, all time 2.5× the average\"\n"
+            "=C2,1,'=cmd|' /C calc'!A0,,1970-01-02T00:00:00Z,,,,'-recency\n"
+            "\"a,\"\"b\"\"\",2,\"Say \"\"hi\"\", then go\",1,1970-01-01T00:00:00Z,0.00,,,\n");
+  const std::string jsonl = assignments_table(s, segments, TableFormat::jsonl);
   EXPECT_EQ(jsonl.substr(0, jsonl.find('\n')),
-            "{\"confidence\":0.5,\"customer_id\":\"C1\",\"segment\":0,\"segment_name\":\"Plain\",\"since\":\"1970-01-01T00:00:00Z\"}");
+            "{\"customer_id\":\"C1\",\"segment\":0,\"segment_name\":\"Plain\",\"confidence\":0.5,"
+            "\"since\":\"1970-01-01T00:00:00Z\",\"clv\":1234.57,\"p_alive\":0.9123,\"churn_risk\":0.25,"
+            "\"characteristics\":\"orders 3.1× the average (6.2 vs 2); spend, all time 2.5× the average\"}");
+  EXPECT_NE(jsonl.find("\"clv\":null,\"p_alive\":null"), std::string::npos);
+}
+
+TEST(ExportTable, CharacteristicsAreTheFirstThreeDriversInWords) {
+  EXPECT_EQ(characteristics(R"({"drivers": [{"evidence": "a 2× the average"}, {"evidence": "b"}, {"feature": "x"},
+                                            {"evidence": "c"}, {"evidence": "d"}]})"),
+            "a 2× the average; b; c");
+  EXPECT_EQ(characteristics("{}"), "");
+  EXPECT_EQ(characteristics("not json"), "");
 }
 
 TEST(ExportTable, TransitionsWriteAnAbsentSideAsEmpty) {

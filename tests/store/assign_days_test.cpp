@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -340,6 +342,41 @@ TEST_P(AssignDaysTest, AnExportDestinationKeepsItsWatermark) {
   EXPECT_EQ(store->set_watermark("", "2024-02-01").code(), Code::invalid_input);
   EXPECT_EQ(store->set_watermark("crm", "soon").code(), Code::invalid_input);
   EXPECT_EQ(**store->watermark("crm"), "2024-02-03T00:00:00Z");
+}
+
+TEST_P(AssignDaysTest, CustomerValuesRoundTripWithUnknownsAsNull) {
+  auto store = open_store();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto fit = make_request(6, 4, "2024-01-31");
+  fit.assignments[0].value = {123.456f, 0.75f, 0.25f};
+  fit.assignments[1].value = {0.0f, nan, nan};  // a known zero, unknown probabilities
+  ASSERT_EQ(*store->publish(fit), 1);
+  const auto rows = store->assignments(1);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ((*rows)[0].value.clv, 123.456f);  // bit for bit
+  EXPECT_EQ((*rows)[0].value.p_alive, 0.75f);
+  EXPECT_EQ((*rows)[0].value.churn_risk, 0.25f);
+  EXPECT_EQ((*rows)[1].value.clv, 0.0f);
+  EXPECT_TRUE(std::isnan((*rows)[1].value.p_alive));
+  EXPECT_TRUE(std::isnan((*rows)[2].value.clv));
+
+  auto today = day("2024-02-01", 4);
+  today.customers[3].value = {9.5f, 0.125f, 0.875f};
+  const Status published = store->publish_day(today);
+  ASSERT_TRUE(published.ok()) << published.message();
+  const auto standing = store->day_standing("2024-02-01");
+  ASSERT_TRUE(standing.ok()) << standing.status().message();
+  EXPECT_EQ((*standing)[3].value.clv, 9.5f);
+  EXPECT_EQ((*standing)[3].value.churn_risk, 0.875f);
+  EXPECT_TRUE(std::isnan((*standing)[0].value.p_alive));
+
+  auto bad = make_request(6, 4, "2024-02-02");
+  bad.assignments[2].value.p_alive = 1.5f;
+  EXPECT_EQ(store->publish(bad).status().code(), Code::invalid_input);
+  auto bad_day = day("2024-02-02", 4);
+  bad_day.customers[0].value.clv = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(store->publish_day(bad_day).code(), Code::invalid_input);
+  EXPECT_EQ(store->versions()->size(), 1u);
 }
 
 TEST_P(AssignDaysTest, UndeliveredEventsAreKeptAsDeadLettersUntilDelivered) {

@@ -26,7 +26,7 @@ using testing::StoreTest;
 
 // The schema this binary knows (4: migration 1 = versions, segments, assignments, history;
 // migration 2 = runs; migration 3 = the options of each run; migration 4 = assignment days; migration 5 = settings and segment labels).
-constexpr int kLatestSchema = 9;
+constexpr int kLatestSchema = 10;
 
 AssignmentRecord assignment(std::string id, std::int32_t segment, float confidence) {
   return {std::move(id), segment, confidence, ""};

@@ -1,5 +1,7 @@
 #include "kohort/assign/export_table.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -41,22 +43,44 @@ std::string neutralise_formula(std::string_view text) {
   return out;
 }
 
-std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, std::string>& names, TableFormat format) {
-  std::string out = format == TableFormat::csv ? "customer_id,segment,segment_name,confidence,since\n" : "";
+std::string characteristics(const std::string& profile_json) {
+  const auto p = nlohmann::json::parse(profile_json, nullptr, false);
+  if (!p.is_object() || !p.contains("drivers") || !p["drivers"].is_array()) return {};
+  std::string out;
+  int n = 0;
+  for (const auto& d : p["drivers"]) {
+    if (n == 3) break;
+    if (!d.is_object() || !d.contains("evidence") || !d["evidence"].is_string()) continue;
+    out += (n++ ? "; " : "") + d["evidence"].get<std::string>();
+  }
+  return out;
+}
+
+std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments, TableFormat format) {
+  std::string out =
+      format == TableFormat::csv ? "customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics\n" : "";
+  const SegmentText none;
+  const auto cell = [](float v, const char* spec) { return std::isnan(v) ? std::string() : fmt::format(fmt::runtime(spec), v); };
+  const auto number = [](float v, const char* spec) {
+    return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(std::stod(fmt::format(fmt::runtime(spec), v)));
+  };
   for (const auto& r : s.rows) {
-    const auto it = names.find(r.segment);
-    const std::string name = it == names.end() ? std::string() : it->second;
+    const auto it = segments.find(r.segment);
+    const SegmentText& seg = it == segments.end() ? none : it->second;
+    const auto& v = r.value;
     if (format == TableFormat::csv) {
-      out += line({csv_cell(r.customer_id), std::to_string(r.segment), csv_cell(neutralise_formula(name)),
-                   r.confidence ? fmt::format("{:.6g}", *r.confidence) : std::string(), format_datetime(r.since)});
+      out += line({csv_cell(r.customer_id), std::to_string(r.segment), csv_cell(neutralise_formula(seg.name)),
+                   r.confidence ? fmt::format("{:.6g}", *r.confidence) : std::string(), format_datetime(r.since),
+                   cell(v.clv, "{:.2f}"), cell(v.p_alive, "{:.4g}"), cell(v.churn_risk, "{:.4g}"),
+                   csv_cell(neutralise_formula(seg.characteristics))});
     } else {
-      out += nlohmann::json{{"customer_id", r.customer_id},
-                            {"segment", r.segment},
-                            {"segment_name", name},
-                            {"confidence", r.confidence ? nlohmann::json(std::stod(fmt::format("{}", *r.confidence))) : nlohmann::json(nullptr)},
-                            {"since", format_datetime(r.since)}}
-                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-             "\n";
+      nlohmann::ordered_json j;
+      j["customer_id"] = r.customer_id, j["segment"] = r.segment, j["segment_name"] = seg.name;
+      j["confidence"] = r.confidence ? nlohmann::json(std::stod(fmt::format("{}", *r.confidence))) : nlohmann::json(nullptr);
+      j["since"] = format_datetime(r.since);
+      j["clv"] = number(v.clv, "{:.2f}"), j["p_alive"] = number(v.p_alive, "{:.4g}"), j["churn_risk"] = number(v.churn_risk, "{:.4g}");
+      j["characteristics"] = seg.characteristics;
+      out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     }
   }
   return out;

@@ -19,11 +19,23 @@ enum class TableFormat { csv, jsonl };
 /// carriage return) with a ' put before it; any other text unchanged.
 [[nodiscard]] std::string neutralise_formula(std::string_view text);
 
-/// `customer_id,segment,segment_name,confidence,since`, one row per customer of `s`; `names`
-/// maps segment ids to names. In CSV the segment name (free text) is neutralised; ids and
-/// numbers are written unchanged (CSV-quoted when they hold a comma, quote or line break); an
-/// unknown confidence is an empty cell (null in JSON Lines).
-[[nodiscard]] std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, std::string>& names,
+/// What the export says of a segment: its name and its characteristics in words.
+struct SegmentText {
+  std::string name;
+  std::string characteristics;
+};
+
+/// The segment's top three distinguishing features in words: the `evidence` of the first three
+/// drivers of a segment profile (profile_json as published; drivers ranked by effect size),
+/// joined by "; ". Empty when the profile has none.
+[[nodiscard]] std::string characteristics(const std::string& profile_json);
+
+/// `customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics`,
+/// one row per customer of `s`; `segments` maps segment ids to their text. In CSV the free text
+/// (name, characteristics) is neutralised; ids and numbers are written unchanged (CSV-quoted
+/// when they hold a comma, quote or line break); an unknown number is an empty cell (null in
+/// JSON Lines). clv has 2 decimals, probabilities 4 significant digits.
+[[nodiscard]] std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
                                             TableFormat format);
 
 /// `customer_id,from_segment,to_segment,as_of,reason`; an absent side is an empty cell (null).

@@ -1,5 +1,7 @@
 #include "kohort/assign/run.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include <fmt/format.h>
@@ -116,8 +118,27 @@ Result<DayPlan> plan_day(store::Store& store, const RunOptions& o) {
   return plan;
 }
 
+namespace {
+
+// Gives each customer of the day (ordered by id) the value of their row (ids[r] ↔ values[r]).
+void attach_values(std::vector<store::CustomerDay>& customers, const std::vector<std::string>& ids,
+                   const std::vector<store::CustomerValue>& values) {
+  if (values.size() != ids.size()) return;
+  std::vector<std::size_t> order(ids.size());
+  for (std::size_t r = 0; r < order.size(); ++r) order[r] = r;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+  std::size_t j = 0;
+  for (auto& c : customers) {
+    while (j < order.size() && ids[order[j]] < c.customer_id) ++j;
+    if (j < order.size() && ids[order[j]] == c.customer_id) c.value = values[order[j]];
+  }
+}
+
+}  // namespace
+
 Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& plan, const features::FeatureTable& raw,
-                        const std::vector<std::string>& ids, std::int64_t prospects, const RunOptions& o) {
+                        const std::vector<std::string>& ids, std::int64_t prospects, const RunOptions& o,
+                        const std::vector<store::CustomerValue>& values) {
   auto clock = std::chrono::steady_clock::now();
   const auto lap = [&](std::string_view stage, std::int64_t rows) {
     const auto now = std::chrono::steady_clock::now();
@@ -132,6 +153,7 @@ Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& 
                    embedded.missing_features.size(), embedded.missing_features.front());
   Outcome out;
   KOHORT_ASSIGN_OR_RETURN(out.day, assign_day(ctx, plan.model, plan.before, ids, embedded, o.as_of, o.controls));
+  attach_values(out.day.customers, ids, values);
   lap("assign (controls, transitions, counts)", raw.rows());
   if (const double r = o.controls.max_amount_ratio; r > 0 && o.amount_ratio && (*o.amount_ratio > r || *o.amount_ratio < 1 / r)) {
     out.day.alarm_reasons.emplace_back("amount_scale");

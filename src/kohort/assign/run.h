@@ -55,8 +55,10 @@ struct Outcome {
 /// is row i's customer) with the plan, and records the day: current, or held when the alarm
 /// goes off and options.accept_alarm is false. `prospects` (customers with events but no
 /// purchase before the date, who have no features to segment on) are counted, not assigned.
+/// `values[i]`, when given (one per row), is kept as row i's customer's value of the day.
 [[nodiscard]] Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& plan,
                                       const features::FeatureTable& raw, const std::vector<std::string>& ids,
-                                      std::int64_t prospects, const RunOptions& options);
+                                      std::int64_t prospects, const RunOptions& options,
+                                      const std::vector<store::CustomerValue>& values = {});
 
 }  // namespace kohort::assign

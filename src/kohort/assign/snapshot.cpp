@@ -15,7 +15,7 @@ Seconds instant(const std::string& iso) { return parse_iso8601(iso).value_or(0);
 Result<Snapshot> from_fit(store::Store& store, const store::VersionInfo& v) {
   Snapshot s{instant(v.as_of), v.version, "fit", {}};
   KOHORT_ASSIGN_OR_RETURN(const auto rows, store.assignments(v.version));
-  for (const auto& a : rows) s.rows.push_back({a.customer_id, a.segment, a.confidence, instant(a.since)});
+  for (const auto& a : rows) s.rows.push_back({a.customer_id, a.segment, a.confidence, instant(a.since), a.value});
   return s;
 }
 
@@ -29,6 +29,7 @@ Result<Snapshot> rebuilt(store::Store& store, const store::AssignDayInfo& day, c
   std::map<std::string, SnapshotRow> at;
   for (auto& r : s.rows) {
     r.confidence.reset();
+    r.value = {};
     at.emplace(r.customer_id, std::move(r));
   }
   std::set<std::string> ours;  // the version's current days after its cut, as the store spells them
@@ -39,7 +40,7 @@ Result<Snapshot> rebuilt(store::Store& store, const store::AssignDayInfo& day, c
     if (!ours.count(t.as_of)) continue;
     const Seconds when = instant(t.as_of);
     if (t.reason == "left") at.erase(t.customer_id);
-    else if ((t.reason == "moved" || t.reason == "new") && t.to) at[t.customer_id] = {t.customer_id, *t.to, std::nullopt, when};
+    else if ((t.reason == "moved" || t.reason == "new") && t.to) at[t.customer_id] = {t.customer_id, *t.to, std::nullopt, when, {}};
   }
   s.as_of = instant(day.as_of);
   s.source = "transitions";
@@ -69,7 +70,7 @@ Result<Snapshot> snapshot(store::Store& store, Seconds date) {
   if (!kept.ok() && kept.status().code() != Code::not_found) return kept.status();
   if (!kept.ok()) return rebuilt(store, *day, versions, days);
   Snapshot s{instant(day->as_of), day->version, "standing", {}};
-  for (const auto& c : *kept) s.rows.push_back({c.customer_id, c.segment, c.confidence, c.since});
+  for (const auto& c : *kept) s.rows.push_back({c.customer_id, c.segment, c.confidence, c.since, c.value});
   return s;
 }
 

@@ -19,6 +19,7 @@ struct SnapshotRow {
   std::int32_t segment = 0;
   std::optional<float> confidence;  ///< known on a kept day and on a fit's own day only
   Seconds since = 0;                ///< in `segment` since then
+  store::CustomerValue value = {};  ///< known on a kept day and on a fit's own day only (else NaN)
 };
 
 struct Snapshot {

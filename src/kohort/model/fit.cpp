@@ -1,5 +1,7 @@
 #include "kohort/model/fit.h"
 
+#include "kohort/model/value.h"
+
 #include "kohort/model/reference.h"
 
 #include <algorithm>
@@ -169,26 +171,6 @@ Status not_segmentable(const io::QualityReport& quality) {
                                "run kohort check on it for the full report");
 }
 
-// The purchase summary of a log's table customers, in table-row order, with customers[i]
-// the table row (a customer with purchases only on the as-of date's calendar day before the
-// cut is in the table; one with only refunds is not in the summary).
-clv::PurchaseSummary summary_by_row(const events::EventLog& log, const features::FeatureTable& t) {
-  clv::PurchaseSummary all = clv::summarize_purchases(log, t.as_of - 1, clv::TimeUnit::week);
-  std::vector<index_t> row_of(static_cast<std::size_t>(log.customers()), -1);
-  for (index_t r = 0; r < t.rows(); ++r) row_of[static_cast<std::size_t>(t.customers[static_cast<std::size_t>(r)])] = r;
-  clv::PurchaseSummary out;
-  for (std::size_t i = 0; i < all.customers.size(); ++i) {
-    const index_t r = row_of[static_cast<std::size_t>(all.customers[i])];
-    if (r < 0) continue;
-    out.customers.push_back(static_cast<events::customer_t>(r));
-    out.x.push_back(all.x[i]);
-    out.t_x.push_back(all.t_x[i]);
-    out.T.push_back(all.T[i]);
-    out.monetary.push_back(all.monetary[i]);
-    out.first_value.push_back(all.first_value[i]);
-  }
-  return out;
-}
 
 // CLV, P(alive) and churn risk per customer (table row) from the repeat-purchase model
 // (MBG/NBD) and Gamma-Gamma, fitted on a sample of the purchase summaries: beyond some ten
@@ -254,7 +236,7 @@ Result<FitData> prepare_fit(const Context& ctx, const io::Dataset& data, const F
   const features::FeatureSpec spec = spec_at(o, log.last_event_time());
   KOHORT_ASSIGN_OR_RETURN(d.raw, features::compute_features(ctx, log, spec));
   transaction_business(log, d.raw, d.business);
-  d.purchases = summary_by_row(log, d.raw);
+  d.purchases = purchases_by_row(log, d.raw);
   d.prospects = count_prospects(log, d.raw);
   d.ids.reserve(static_cast<std::size_t>(d.raw.rows()));
   for (auto c : d.raw.customers) d.ids.push_back(log.external_id(c));
@@ -283,7 +265,7 @@ Result<FitData> prepare_fit_partitioned(const Context& ctx, const io::Partitione
                                                const features::FeatureTable& table) -> Status {
     tally.merge(io::tally_partition(ctx, ds.log, data, k, qo));
     transaction_business(ds.log, table, parts[k].business);
-    parts[k].purchases = summary_by_row(ds.log, table);
+    parts[k].purchases = purchases_by_row(ds.log, table);
     parts[k].prospects = count_prospects(ds.log, table);
     return {};
   };

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -51,8 +52,13 @@ Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const RunIn
     req.segments.push_back({s["id"].get<std::int32_t>(), s["name"].get<std::string>(), s["size"].get<std::int64_t>(),
                             s["share"].get<double>(), json_text(s)});
   req.assignments.reserve(fit.labels.size());
+  const auto& b = fit.business;
+  const auto at = [](const std::vector<double>& v, std::size_t i) {
+    return i < v.size() ? static_cast<float>(v[i]) : std::numeric_limits<float>::quiet_NaN();
+  };
   for (std::size_t i = 0; i < fit.labels.size(); ++i)
-    req.assignments.push_back({fit.customer_ids[i], fit.model.id_of(fit.labels[i]), fit.confidence[i], {}});
+    req.assignments.push_back({fit.customer_ids[i], fit.model.id_of(fit.labels[i]), fit.confidence[i], {},
+                               {at(b.clv, i), at(b.p_alive, i), at(b.churn_risk, i)}});
   req.run_metrics_json = json_text(fit.metrics);
   req.run_options_json = json_text(run.options);
   req.run_started_at = run.started_at;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,14 @@ struct SegmentRecord {
   std::string profile_json;  ///< a JSON document (object or array); "{}" when there is none
 };
 
+/// A customer's value under the fit's CLV models as of a day; NaN where unknown (stored as NULL:
+/// no purchase yet, or models that could not be fitted).
+struct CustomerValue {
+  float clv = std::numeric_limits<float>::quiet_NaN();         ///< discounted expected spend over the model's horizon
+  float p_alive = std::numeric_limits<float>::quiet_NaN();     ///< in [0, 1]
+  float churn_risk = std::numeric_limits<float>::quiet_NaN();  ///< in [0, 1]: no purchase within the churn horizon
+};
+
 /// One customer's segment under a version.
 struct AssignmentRecord {
   std::string customer_id;  ///< exactly as in the input (non-empty)
@@ -29,6 +38,7 @@ struct AssignmentRecord {
   /// "YYYY-MM-DDTHH:MM:SSZ": the as-of instant from which the customer has been in this
   /// segment id under every version up to this one. Computed by the store; ignored on input.
   std::string since;
+  CustomerValue value = {};  ///< as of the version's cut
 };
 
 /// Everything that becomes one new version.
@@ -86,6 +96,7 @@ struct CustomerDay {
   float confidence = 0;           ///< in [0, 1]
   std::int64_t since = 0;         ///< seconds since the epoch: in `segment` since then
   std::vector<float> smoothed;    ///< the smoothed clustering-space vector; empty when none is kept
+  CustomerValue value = {};       ///< as of the day
 };
 
 /// A change of a customer's published segment (or of their presence) on an assignment day.

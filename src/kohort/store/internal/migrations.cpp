@@ -316,7 +316,30 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_customer ON dead_letters (customer_id);
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations = {{
+// Each customer's value (CLV, P(alive), churn risk) with their segment, in a version's
+// assignments and a kept day's standing; NULL where unknown. The view shows them too.
+constexpr std::string_view kSqlite10 = R"sql(
+ALTER TABLE assignment_history ADD COLUMN clv REAL;
+ALTER TABLE assignment_history ADD COLUMN p_alive REAL;
+ALTER TABLE assignment_history ADD COLUMN churn_risk REAL;
+ALTER TABLE assignment_standing ADD COLUMN clv REAL;
+ALTER TABLE assignment_standing ADD COLUMN p_alive REAL;
+ALTER TABLE assignment_standing ADD COLUMN churn_risk REAL;
+DROP VIEW assignments;
+CREATE VIEW assignments AS
+  SELECT customer_id, version, segment, confidence, since, clv, p_alive, churn_risk FROM assignment_history
+  WHERE version = (SELECT max(version) FROM model_versions);
+)sql";
+
+constexpr std::string_view kPostgres10 = R"sql(
+ALTER TABLE assignment_history ADD COLUMN clv REAL, ADD COLUMN p_alive REAL, ADD COLUMN churn_risk REAL;
+ALTER TABLE assignment_standing ADD COLUMN clv REAL, ADD COLUMN p_alive REAL, ADD COLUMN churn_risk REAL;
+CREATE OR REPLACE VIEW assignments AS
+  SELECT customer_id, version, segment, confidence, since, clv, p_alive, churn_risk FROM assignment_history
+  WHERE version = (SELECT max(version) FROM model_versions);
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations = {{
     {1, "model versions, segments, assignments and their history", kSqlite1, kPostgres1},
     {2, "runs", kSqlite2, kPostgres2},
     {3, "the options of each run", kBoth3, kBoth3},
@@ -326,6 +349,7 @@ constexpr std::array<Migration, 9> kMigrations = {{
     {7, "forgotten customers", kSqlite7, kPostgres7},
     {8, "export watermarks", kSqlite8, kPostgres8},
     {9, "webhook dead letters", kSqlite9, kPostgres9},
+    {10, "customer values with the assignments", kSqlite10, kPostgres10},
 }};
 
 }  // namespace

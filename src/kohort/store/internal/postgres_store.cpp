@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <functional>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
@@ -228,12 +230,31 @@ Result<int> PostgresStore::schema_version() {
   return static_cast<int>(to_int64(PQgetvalue(res.get(), 0, 0)));
 }
 
+namespace {
+
+// A customer value's three COPY columns, each after a tab: \N for NaN (unknown).
+void append_value(std::string& out, const CustomerValue& v) {
+  for (const float x : {v.clv, v.p_alive, v.churn_risk}) {
+    if (std::isnan(x)) out += "\t\\N";
+    else fmt::format_to(std::back_inserter(out), "\t{}", x);
+  }
+}
+
+CustomerValue value_at(PGresult* res, int row, int col) {
+  const auto read = [&](int c) {
+    return PQgetisnull(res, row, c) != 0 ? std::numeric_limits<float>::quiet_NaN() : std::strtof(PQgetvalue(res, row, c), nullptr);
+  };
+  return {read(col), read(col + 1), read(col + 2)};
+}
+
+}  // namespace
+
 Status PostgresStore::copy_assignments(std::int64_t version, const PublishPlan& plan,
                                        const std::vector<std::int64_t>& since) {
   {
     PgResult res(PQexec(conn_.get(),
                         "COPY assignment_history (version, customer_id, segment, confidence, "
-                        "since) FROM STDIN"));
+                        "since, clv, p_alive, churn_risk) FROM STDIN"));
     if (PQresultStatus(res.get()) != PGRES_COPY_IN) return error("writing the assignments", res.get());
   }
   const std::string version_text = std::to_string(version);
@@ -252,8 +273,10 @@ Status PostgresStore::copy_assignments(std::int64_t version, const PublishPlan& 
     buffer.push_back('\t');
     append_copy_text(buffer, a.customer_id);
     // Shortest text that reads back as the same float: confidences round-trip exactly.
-    fmt::format_to(std::back_inserter(buffer), "\t{}\t{}\t{}\n", a.segment, a.confidence,
+    fmt::format_to(std::back_inserter(buffer), "\t{}\t{}\t{}", a.segment, a.confidence,
                    since_text);
+    append_value(buffer, a.value);
+    buffer.push_back('\n');
     if (buffer.size() >= kCopyChunk) {
       ok = PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) == 1;
       buffer.clear();
@@ -423,7 +446,7 @@ Result<std::vector<AssignmentRecord>> PostgresStore::assignments(std::int64_t ve
   const std::string v = std::to_string(version);
   KOHORT_ASSIGN_OR_RETURN(
       PgResult res,
-      run(fmt::format("SELECT customer_id, segment, confidence, {} FROM assignment_history "
+      run(fmt::format("SELECT customer_id, segment, confidence, {}, clv, p_alive, churn_risk FROM assignment_history "
                       "WHERE version = $1::bigint ORDER BY customer_id",
                       epoch("since")),
           {v.c_str()}, "reading the assignments"));
@@ -438,6 +461,7 @@ Result<std::vector<AssignmentRecord>> PostgresStore::assignments(std::int64_t ve
                          static_cast<std::size_t>(PQgetlength(res.get(), i, 0)));
     a.segment = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 1)));
     a.confidence = std::strtof(PQgetvalue(res.get(), i, 2), nullptr);
+    a.value = value_at(res.get(), i, 4);
     const std::int64_t s = to_int64(PQgetvalue(res.get(), i, 3));
     if (i == 0 || s != last_since) {
       last_since = s;
@@ -524,8 +548,8 @@ Status PostgresStore::write_day_rows(const AssignDayRequest& request, const DayP
   std::int64_t last_since = 0;
   std::string since_text;
   KOHORT_RETURN_IF_ERROR(copy_in(
-      "COPY assignment_standing (as_of, customer_id, version, segment, raw_segment, confidence, since, smoothed) "
-      "FROM STDIN",
+      "COPY assignment_standing (as_of, customer_id, version, segment, raw_segment, confidence, since, smoothed, "
+      "clv, p_alive, churn_risk) FROM STDIN",
       "writing the day's assignments", [&](std::string& out) {
         if (i == plan.sorted.size()) return false;
         const CustomerDay& c = *plan.sorted[i++];
@@ -541,6 +565,7 @@ Status PostgresStore::write_day_rows(const AssignDayRequest& request, const DayP
           out += "\\\\x";  // bytea hex, its backslash escaped for COPY
           for (unsigned char b : vector_bytes(c.smoothed)) fmt::format_to(std::back_inserter(out), "{:02x}", b);
         }
+        append_value(out, c.value);
         out.push_back('\n');
         return true;
       }));
@@ -651,8 +676,8 @@ Result<std::vector<CustomerDay>> PostgresStore::day_standing(const std::string& 
   if (!t) return Status::invalid_argument(where_, fmt::format("'{}' is not an ISO 8601 date", as_of));
   const std::string day = format_datetime(*t);
   KOHORT_ASSIGN_OR_RETURN(
-      PgResult res, run(fmt::format("SELECT customer_id, segment, raw_segment, confidence, {}, smoothed FROM "
-                                    "assignment_standing WHERE as_of = $1::timestamptz ORDER BY customer_id",
+      PgResult res, run(fmt::format("SELECT customer_id, segment, raw_segment, confidence, {}, smoothed, clv, p_alive, "
+                                    "churn_risk FROM assignment_standing WHERE as_of = $1::timestamptz ORDER BY customer_id",
                                     epoch("since")),
                         {day.c_str()}, "reading the day's assignments"));
   const int n = PQntuples(res.get());
@@ -667,6 +692,7 @@ Result<std::vector<CustomerDay>> PostgresStore::day_standing(const std::string& 
     c.raw_segment = static_cast<std::int32_t>(to_int64(PQgetvalue(res.get(), i, 2)));
     c.confidence = std::strtof(PQgetvalue(res.get(), i, 3), nullptr);
     c.since = to_int64(PQgetvalue(res.get(), i, 4));
+    c.value = value_at(res.get(), i, 6);
     if (PQgetisnull(res.get(), i, 5) == 0) {
       std::size_t len = 0;
       unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res.get(), i, 5)), &len);

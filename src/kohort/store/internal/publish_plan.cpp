@@ -104,6 +104,8 @@ Result<DayPlan> plan_day(const std::string& where, const AssignDayRequest& reque
     if (!(c.confidence >= 0 && c.confidence <= 1))
       return Status::invalid_input(where, fmt::format("customer '{}' has confidence {} outside [0, 1]",
                                                       printable(c.customer_id), c.confidence));
+    if (const std::string bad = value_problem(c.value); !bad.empty())
+      return Status::invalid_input(where, fmt::format("customer '{}': {}", printable(c.customer_id), bad));
     plan.sorted.push_back(&c);
   }
   std::sort(plan.sorted.begin(), plan.sorted.end(),
@@ -232,6 +234,8 @@ Result<PublishPlan> plan_publish(const std::string& where, const PublishRequest&
           fmt::format("customer '{}' has confidence {} outside [0, 1]", a.customer_id,
                       a.confidence));
     }
+    if (const std::string bad = value_problem(a.value); !bad.empty())
+      return Status::invalid_input(where, fmt::format("customer '{}': {}", printable(a.customer_id), bad));
     plan.sorted.push_back(&a);
   }
   std::sort(plan.sorted.begin(), plan.sorted.end(),
@@ -346,6 +350,14 @@ Result<DeliveryRecord> plan_delivery(const std::string& where, DeliveryRecord re
       return Status::invalid_input(where, fmt::format("dead letter '{}': the payload is not a JSON object", printable(d.event_id)));
   }
   return record;
+}
+
+std::string value_problem(const CustomerValue& v) {
+  const auto share = [](float x) { return std::isnan(x) || (x >= 0 && x <= 1); };
+  if (!(std::isnan(v.clv) || std::isfinite(v.clv))) return fmt::format("clv {} is not finite", v.clv);
+  if (!share(v.p_alive)) return fmt::format("p_alive {} is outside [0, 1]", v.p_alive);
+  if (!share(v.churn_risk)) return fmt::format("churn_risk {} is outside [0, 1]", v.churn_risk);
+  return {};
 }
 
 }  // namespace kohort::store::internal

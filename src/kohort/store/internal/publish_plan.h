@@ -105,6 +105,10 @@ struct MonitorPlan {
 /// A checked watermark: the destination name valid text, as_of normalised.
 [[nodiscard]] Result<std::string> plan_watermark(const std::string& where, const std::string& name, const std::string& as_of);
 
+/// Why a customer value cannot be stored ("" when it can): a clv that is infinite, a p_alive or
+/// churn_risk outside [0, 1] (NaN is unknown, stored as NULL).
+[[nodiscard]] std::string value_problem(const CustomerValue& v);
+
 /// Checks `record` (see Store::record_delivery): as_of of each failed event and `through`
 /// normalised to "YYYY-MM-DDTHH:MM:SSZ".
 [[nodiscard]] Result<DeliveryRecord> plan_delivery(const std::string& where, DeliveryRecord record);

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <filesystem>
 #include <string_view>
 #include <thread>
@@ -48,6 +50,22 @@ std::string_view column_view(sqlite3_stmt* st, int col) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
   if (text == nullptr) return {};
   return {text, static_cast<std::size_t>(sqlite3_column_bytes(st, col))};
+}
+
+// A customer value's three columns from `col` on: NULL for NaN (unknown).
+void bind_value(sqlite3_stmt* st, int col, const CustomerValue& v) {
+  for (const float x : {v.clv, v.p_alive, v.churn_risk}) {
+    if (std::isnan(x)) sqlite3_bind_null(st, col++);
+    else sqlite3_bind_double(st, col++, static_cast<double>(x));
+  }
+}
+
+CustomerValue column_value(sqlite3_stmt* st, int col) {
+  const auto read = [&](int c) {
+    return sqlite3_column_type(st, c) == SQLITE_NULL ? std::numeric_limits<float>::quiet_NaN()
+                                                     : static_cast<float>(sqlite3_column_double(st, c));
+  };
+  return {read(col), read(col + 1), read(col + 2)};
 }
 
 class SqliteStore final : public Store {
@@ -285,7 +303,7 @@ Result<std::int64_t> SqliteStore::publish(const PublishRequest& request) {
   {
     KOHORT_ASSIGN_OR_RETURN(
         Stmt st, prepare("INSERT INTO assignment_history (version, customer_id, segment, "
-                         "confidence, since) VALUES (?, ?, ?, ?, ?)",
+                         "confidence, since, clv, p_alive, churn_risk) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          "writing the assignments"));
     // `since` takes few distinct values: format each once.
     std::int64_t last_since = 0;
@@ -304,6 +322,7 @@ Result<std::int64_t> SqliteStore::publish(const PublishRequest& request) {
       sqlite3_bind_double(st.get(), 4, static_cast<double>(a.confidence));
       sqlite3_bind_text(st.get(), 5, last_text.data(), static_cast<int>(last_text.size()),
                         SQLITE_TRANSIENT);
+      bind_value(st.get(), 6, a.value);
       if (sqlite3_step(st.get()) != SQLITE_DONE) return error("writing the assignments");
     }
   }
@@ -412,7 +431,7 @@ Result<std::vector<AssignmentRecord>> SqliteStore::assignments(std::int64_t vers
   KOHORT_ASSIGN_OR_RETURN(const bool exists, version_exists(version));
   if (!exists) return not_found_version(version);
   KOHORT_ASSIGN_OR_RETURN(
-      Stmt st, prepare("SELECT customer_id, segment, confidence, since FROM assignment_history "
+      Stmt st, prepare("SELECT customer_id, segment, confidence, since, clv, p_alive, churn_risk FROM assignment_history "
                        "WHERE version = ? ORDER BY customer_id",
                        "reading the assignments"));
   sqlite3_bind_int64(st.get(), 1, version);
@@ -424,6 +443,7 @@ Result<std::vector<AssignmentRecord>> SqliteStore::assignments(std::int64_t vers
     a.segment = sqlite3_column_int(st.get(), 1);
     a.confidence = static_cast<float>(sqlite3_column_double(st.get(), 2));
     a.since = column_text(st.get(), 3);
+    a.value = column_value(st.get(), 4);
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return error("reading the assignments");
@@ -521,7 +541,8 @@ Status SqliteStore::write_day_rows(const AssignDayRequest& request, const DayPla
     if (sqlite3_step(seg.get()) != SQLITE_DONE) return error("writing the day's segments");
   }
   KOHORT_ASSIGN_OR_RETURN(Stmt row, prepare("INSERT INTO assignment_standing (as_of, customer_id, version, segment, "
-                                            "raw_segment, confidence, since, smoothed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                            "raw_segment, confidence, since, smoothed, clv, p_alive, churn_risk) "
+                                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                             "writing the day's assignments"));
   std::int64_t last_since = 0;
   std::string since_text;
@@ -543,6 +564,7 @@ Status SqliteStore::write_day_rows(const AssignDayRequest& request, const DayPla
     } else {
       sqlite3_bind_blob64(row.get(), 8, c.smoothed.data(), c.smoothed.size() * sizeof(float), SQLITE_STATIC);
     }
+    bind_value(row.get(), 9, c.value);
     if (sqlite3_step(row.get()) != SQLITE_DONE) return error("writing the day's assignments");
   }
   KOHORT_ASSIGN_OR_RETURN(Stmt tr, prepare("INSERT INTO transitions (as_of, customer_id, from_segment, to_segment, reason) "
@@ -641,8 +663,8 @@ Result<std::vector<CustomerDay>> SqliteStore::day_standing(const std::string& as
   const auto t = parse_iso8601(as_of);
   if (!t) return Status::invalid_argument(path_, fmt::format("'{}' is not an ISO 8601 date", as_of));
   const std::string day = format_datetime(*t);
-  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT customer_id, segment, raw_segment, confidence, since, smoothed FROM "
-                                           "assignment_standing WHERE as_of = ? ORDER BY customer_id",
+  KOHORT_ASSIGN_OR_RETURN(Stmt st, prepare("SELECT customer_id, segment, raw_segment, confidence, since, smoothed, clv, "
+                                           "p_alive, churn_risk FROM assignment_standing WHERE as_of = ? ORDER BY customer_id",
                                            "reading the day's assignments"));
   bind(st.get(), 1, day);
   std::vector<CustomerDay> out;
@@ -664,6 +686,7 @@ Result<std::vector<CustomerDay>> SqliteStore::day_standing(const std::string& as
       last_text = since, last_since = *parsed;
     }
     c.since = last_since;
+    c.value = column_value(st.get(), 6);
     const auto* blob = static_cast<const char*>(sqlite3_column_blob(st.get(), 5));
     if (blob != nullptr) {
       auto v = vector_from_bytes({blob, static_cast<std::size_t>(sqlite3_column_bytes(st.get(), 5))});
