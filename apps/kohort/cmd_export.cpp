@@ -40,7 +40,7 @@ Result<Seconds> date_option(const std::string& flag, const std::string& text, Se
 }
 
 Result<std::string> assignments(store::Store& store, Seconds as_of, const std::optional<Seconds>& since,
-                                assign::TableFormat format, nlohmann::json& about) {
+                                const std::string& format, nlohmann::json& about) {
   KOHORT_ASSIGN_OR_RETURN(auto snap, assign::snapshot(store, as_of));
   if (since) {
     KOHORT_ASSIGN_OR_RETURN(snap, assign::changes_since(store, snap, *since));
@@ -49,7 +49,23 @@ Result<std::string> assignments(store::Store& store, Seconds as_of, const std::o
   std::map<std::int32_t, assign::SegmentText> names;
   for (const auto& s : segments) names[s.id] = {s.name, assign::characteristics(s.profile_json)};
   about = {{"as_of", format_datetime(snap.as_of)}, {"version", snap.version}, {"source", snap.source}, {"rows", snap.rows.size()}};
-  return assign::assignments_table(snap, names, format);
+  if (format == "salesforce") return assign::salesforce_table(snap, names);
+  if (format == "klaviyo") return assign::klaviyo_jobs(snap, names);
+  return assign::assignments_table(snap, names, format == "jsonl" ? assign::TableFormat::jsonl : assign::TableFormat::csv);
+}
+
+// The segments of the version current on `as_of`: the latest fitted on or before it.
+Result<std::string> segments(store::Store& store, Seconds as_of, assign::TableFormat format, nlohmann::json& about) {
+  KOHORT_ASSIGN_OR_RETURN(const auto versions, store.versions());
+  const store::VersionInfo* current = nullptr;
+  for (const auto& v : versions)
+    if (parse_iso8601(v.as_of).value_or(0) <= as_of) current = &v;
+  if (current == nullptr)
+    return Status::not_found("--as-of", fmt::format("nothing was published as of {}", format_date(as_of)),
+                             "ask for a day on or after the first fit's date");
+  KOHORT_ASSIGN_OR_RETURN(const auto rows, store.segments(current->version));
+  about = {{"version", current->version}, {"rows", rows.size()}};
+  return assign::segments_table(rows, format);
 }
 
 // The latest current assignment day on or before `as_of` (the day a transitions export reaches).
@@ -70,6 +86,12 @@ int run_export(Shell& shell, const ExportArgs& a) {
   if (shell.json && a.out == "-")
     return shell.usage_error(Status::invalid_argument("--out", "--out - and --json both write to standard output",
                                                       "write the export to a file, or drop --json"));
+  if ((a.format == "salesforce" || a.format == "klaviyo") && a.what != "assignments")
+    return shell.usage_error(Status::invalid_argument("--format", fmt::format("--format {} writes assignments only", a.format),
+                                                      "use csv or jsonl for the transitions, segments and dead letters"));
+  if (a.what == "segments" && !(a.delta.empty() && a.since.empty()))
+    return shell.usage_error(Status::invalid_argument("--what", "segments are written whole: --delta and --since do not apply",
+                                                      "drop them (--as-of picks the version current that day)"));
   if (a.what == "dead-letters" && !(a.delta.empty() && a.as_of.empty() && a.since.empty()))
     return shell.usage_error(Status::invalid_argument("--what", "dead-letters are written whole: --delta, --as-of and --since do not apply",
                                                       "drop them, or ask for assignments or transitions"));
@@ -87,8 +109,10 @@ int run_export(Shell& shell, const ExportArgs& a) {
   Result<std::string> text = Status::internal("export", "nothing asked");
   std::optional<Seconds> reached;
   if (a.what == "assignments") {
-    text = assignments(**st, *as_of, mark, format, about);
+    text = assignments(**st, *as_of, mark, a.format, about);
     if (text.ok()) reached = parse_iso8601(about["as_of"].get<std::string>());
+  } else if (a.what == "segments") {
+    text = segments(**st, *as_of, format, about);
   } else if (a.what == "dead-letters") {
     auto letters = (*st)->dead_letters("");
     if (letters.ok()) {
@@ -140,10 +164,15 @@ void add_export_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--what", a->what,
                   "assignments (customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics) or transitions "
                   "(customer_id,from_segment,to_segment,as_of,reason) or dead-letters, the webhook events not delivered "
-                  "(destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at) (default "
+                  "(destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at) or segments "
+                  "(segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics) (default "
                   "assignments)\nexample: --what transitions")
-      ->check(CLI::IsMember({"assignments", "transitions", "dead-letters"}));
-  cmd->add_option("--format", a->format, "csv or jsonl (default csv)\nexample: --format jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+      ->check(CLI::IsMember({"assignments", "transitions", "segments", "dead-letters"}));
+  cmd->add_option("--format", a->format,
+                  "csv or jsonl; for assignments also salesforce (a Bulk API 2.0 upsert CSV on the external id "
+                  "Kohort_Customer_Id__c) or klaviyo (bulk profile import job bodies, one per line, keyed on "
+                  "external_id) (default csv)\nexample: --format salesforce")
+      ->check(CLI::IsMember({"csv", "jsonl", "salesforce", "klaviyo"}));
   cmd->add_option("--out", a->out, "the file to write (replaced whole, atomically); - for standard output\nexample: --out segments.csv")
       ->required();
   cmd->add_option("--as-of", a->as_of,

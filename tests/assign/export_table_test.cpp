@@ -1,6 +1,9 @@
 #include "kohort/assign/export_table.h"
 
+#include <algorithm>
 #include <limits>
+
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
@@ -34,6 +37,61 @@ TEST(ExportTable, CsvQuotesWhatNeedsItAndLeavesIdsAndNumbersAlone) {
             "\"since\":\"1970-01-01T00:00:00Z\",\"clv\":1234.57,\"p_alive\":0.9123,\"churn_risk\":0.25,"
             "\"characteristics\":\"orders 3.1× the average (6.2 vs 2); spend, all time 2.5× the average\"}");
   EXPECT_NE(jsonl.find("\"clv\":null,\"p_alive\":null"), std::string::npos);
+}
+
+Snapshot three_customers() {
+  Snapshot s;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  s.rows = {{"C1", 0, 0.5f, 86400 * 19875, {1234.5678f, 0.91234f, 0.25f}},
+            {"C2", 1, std::nullopt, 86400, {}},
+            {"C3", 1, 1.0f, 0, {0.0f, nan, nan}}};
+  return s;
+}
+const std::map<std::int32_t, SegmentText> kTwoSegments = {{0, {"=Loyal", "orders 3× the average"}}, {1, {"Lapsed", ""}}};
+
+TEST(ExportTable, SalesforceUpsertsOnTheExternalIdAndNullsWhatIsUnknown) {
+  EXPECT_EQ(salesforce_table(three_customers(), kTwoSegments),
+            "Kohort_Customer_Id__c,Kohort_Segment__c,Kohort_Segment_Name__c,Kohort_Confidence__c,Kohort_Segment_Since__c,"
+            "Kohort_CLV__c,Kohort_P_Alive__c,Kohort_Churn_Risk__c,Kohort_Characteristics__c\n"
+            "C1,0,'=Loyal,0.5,2024-06-01,1234.57,0.9123,0.25,orders 3× the average\n"
+            "C2,1,Lapsed,#N/A,1970-01-02,#N/A,#N/A,#N/A,#N/A\n"
+            "C3,1,Lapsed,1,1970-01-01,0.00,#N/A,#N/A,#N/A\n");
+}
+
+TEST(ExportTable, KlaviyoJobsHoldAtMostTheProfilesAndBytesAJobTakes) {
+  const std::string two_per_job = klaviyo_jobs(three_customers(), kTwoSegments, 2);
+  std::vector<nlohmann::json> jobs;
+  for (std::size_t at = 0, end; (end = two_per_job.find('\n', at)) != std::string::npos; at = end + 1)
+    jobs.push_back(nlohmann::json::parse(two_per_job.substr(at, end - at)));
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0]["data"]["type"], "profile-bulk-import-job");
+  const auto& first = jobs[0]["data"]["attributes"]["profiles"]["data"];
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0]["type"], "profile");
+  EXPECT_EQ(first[0]["attributes"]["external_id"], "C1");
+  const auto& props = first[0]["attributes"]["properties"];
+  EXPECT_EQ(props["kohort_segment"], 0);
+  EXPECT_EQ(props["kohort_segment_name"], "=Loyal");  // JSON is data: not neutralised
+  EXPECT_EQ(props["kohort_segment_since"], "2024-06-01");
+  EXPECT_EQ(props["kohort_clv"], 1234.57);
+  EXPECT_FALSE(first[1]["attributes"]["properties"].contains("kohort_clv"));  // unknown: left out
+  EXPECT_EQ(jobs[1]["data"]["attributes"]["profiles"]["data"].size(), 1u);
+  // A byte budget smaller than two profiles puts each in its own job.
+  const std::string small = klaviyo_jobs(three_customers(), kTwoSegments, 10000, 400);
+  EXPECT_EQ(std::count(small.begin(), small.end(), '\n'), 3);
+  EXPECT_EQ(klaviyo_jobs(Snapshot{}, kTwoSegments), "");
+}
+
+TEST(ExportTable, SegmentsCarryTheirProfileFigures) {
+  const std::vector<store::SegmentRecord> segs = {
+      {0, "+Big", 10, 0.25, R"({"revenue_share": 0.5, "clv_12m": 812.5, "p_alive": null, "churn_risk": 0.125,
+                              "drivers": [{"evidence": "spend 3× the average"}]})"},
+      {1, "Rest", 30, 0.75, "{}"}};
+  EXPECT_EQ(segments_table(segs, TableFormat::csv),
+            "segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics\n"
+            "0,'+Big,10,0.25,0.5,812.5,,0.125,spend 3× the average\n"
+            "1,Rest,30,0.75,,,,,\n");
+  EXPECT_NE(segments_table(segs, TableFormat::jsonl).find("\"p_alive\":null"), std::string::npos);
 }
 
 TEST(ExportTable, CharacteristicsAreTheFirstThreeDriversInWords) {

@@ -86,6 +86,82 @@ std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, Se
   return out;
 }
 
+std::string salesforce_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments) {
+  std::string out =
+      "Kohort_Customer_Id__c,Kohort_Segment__c,Kohort_Segment_Name__c,Kohort_Confidence__c,Kohort_Segment_Since__c,"
+      "Kohort_CLV__c,Kohort_P_Alive__c,Kohort_Churn_Risk__c,Kohort_Characteristics__c\n";
+  const SegmentText none;
+  const auto cell = [](float v, const char* spec) { return std::isnan(v) ? std::string("#N/A") : fmt::format(fmt::runtime(spec), v); };
+  for (const auto& r : s.rows) {
+    const auto it = segments.find(r.segment);
+    const SegmentText& seg = it == segments.end() ? none : it->second;
+    out += line({csv_cell(r.customer_id), std::to_string(r.segment), csv_cell(neutralise_formula(seg.name)),
+                 r.confidence ? fmt::format("{:.6g}", *r.confidence) : std::string("#N/A"), format_date(r.since),
+                 cell(r.value.clv, "{:.2f}"), cell(r.value.p_alive, "{:.4g}"), cell(r.value.churn_risk, "{:.4g}"),
+                 seg.characteristics.empty() ? std::string("#N/A") : csv_cell(neutralise_formula(seg.characteristics))});
+  }
+  return out;
+}
+
+std::string klaviyo_jobs(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments, std::size_t max_profiles,
+                         std::size_t max_bytes) {
+  constexpr std::string_view head = R"({"data":{"type":"profile-bulk-import-job","attributes":{"profiles":{"data":[)";
+  constexpr std::string_view tail = "]}}}}\n";
+  const SegmentText none;
+  std::string out, job;
+  std::size_t in_job = 0;
+  const auto flush = [&] {
+    if (in_job == 0) return;
+    out.append(head).append(job).append(tail);
+    job.clear();
+    in_job = 0;
+  };
+  for (const auto& r : s.rows) {
+    const auto it = segments.find(r.segment);
+    const SegmentText& seg = it == segments.end() ? none : it->second;
+    nlohmann::ordered_json p;
+    p["kohort_segment"] = r.segment, p["kohort_segment_name"] = seg.name;
+    if (r.confidence) p["kohort_confidence"] = std::stod(fmt::format("{}", *r.confidence));
+    p["kohort_segment_since"] = format_date(r.since);
+    if (!std::isnan(r.value.clv)) p["kohort_clv"] = std::stod(fmt::format("{:.2f}", r.value.clv));
+    if (!std::isnan(r.value.p_alive)) p["kohort_p_alive"] = std::stod(fmt::format("{:.4g}", r.value.p_alive));
+    if (!std::isnan(r.value.churn_risk)) p["kohort_churn_risk"] = std::stod(fmt::format("{:.4g}", r.value.churn_risk));
+    if (!seg.characteristics.empty()) p["kohort_characteristics"] = seg.characteristics;
+    nlohmann::ordered_json profile = {{"type", "profile"}, {"attributes", {{"external_id", r.customer_id}, {"properties", p}}}};
+    const std::string text = profile.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (in_job > 0 && (in_job == max_profiles || head.size() + job.size() + 1 + text.size() + tail.size() > max_bytes)) flush();
+    job += (in_job++ ? "," : "") + text;
+  }
+  flush();
+  return out;
+}
+
+std::string segments_table(const std::vector<store::SegmentRecord>& segments, TableFormat format) {
+  std::string out = format == TableFormat::csv
+                        ? "segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics\n"
+                        : "";
+  for (const auto& seg : segments) {
+    const auto p = nlohmann::json::parse(seg.profile_json, nullptr, false);
+    const auto number = [&](const char* key) {
+      return p.is_object() && p.contains(key) && p[key].is_number() ? p[key] : nlohmann::json(nullptr);
+    };
+    const std::string words = characteristics(seg.profile_json);
+    if (format == TableFormat::csv) {
+      const auto cell = [&](const char* key) { return number(key).is_null() ? std::string() : fmt::format("{:.6g}", number(key).get<double>()); };
+      out += line({std::to_string(seg.id), csv_cell(neutralise_formula(seg.name)), std::to_string(seg.size),
+                   fmt::format("{:.6g}", seg.share), cell("revenue_share"), cell("clv_12m"), cell("p_alive"), cell("churn_risk"),
+                   csv_cell(neutralise_formula(words))});
+    } else {
+      nlohmann::ordered_json j;
+      j["segment"] = seg.id, j["name"] = seg.name, j["size"] = seg.size, j["share"] = seg.share;
+      for (const char* key : {"revenue_share", "clv_12m", "p_alive", "churn_risk"}) j[key] = number(key);
+      j["characteristics"] = words;
+      out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+  }
+  return out;
+}
+
 std::string transitions_table(const std::vector<store::TransitionRecord>& moves, TableFormat format) {
   std::string out = format == TableFormat::csv ? "customer_id,from_segment,to_segment,as_of,reason\n" : "";
   for (const auto& t : moves) {

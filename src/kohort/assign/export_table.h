@@ -38,6 +38,29 @@ struct SegmentText {
 [[nodiscard]] std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
                                             TableFormat format);
 
+/// The assignments as a Salesforce Bulk API 2.0 upsert file (CSV, UTF-8, comma, LF): a header
+/// of field API names — Kohort_Customer_Id__c (the external id to upsert on), Kohort_Segment__c,
+/// Kohort_Segment_Name__c, Kohort_Confidence__c, Kohort_Segment_Since__c (a date, YYYY-MM-DD),
+/// Kohort_CLV__c, Kohort_P_Alive__c, Kohort_Churn_Risk__c, Kohort_Characteristics__c — and one
+/// row per customer. An unknown value is #N/A (Bulk API's null, so a stale value is cleared);
+/// free text is neutralised as in CSV.
+[[nodiscard]] std::string salesforce_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments);
+
+/// The assignments as Klaviyo bulk profile import jobs (POST /api/profile-bulk-import-jobs), one
+/// JSON:API request body per line, each with at most `max_profiles` profiles (Klaviyo takes
+/// 10,000) and about `max_bytes` (Klaviyo takes 5 MB): {"data": {"type":
+/// "profile-bulk-import-job", "attributes": {"profiles": {"data": [{"type": "profile",
+/// "attributes": {"external_id": customer_id, "properties": {kohort_segment, kohort_segment_name,
+/// kohort_confidence, kohort_segment_since, kohort_clv, kohort_p_alive, kohort_churn_risk,
+/// kohort_characteristics}}}, …]}}}}; an unknown value is left out. No line when `s` is empty.
+[[nodiscard]] std::string klaviyo_jobs(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
+                                       std::size_t max_profiles = 10000, std::size_t max_bytes = 4'500'000);
+
+/// `segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics`, one row
+/// per segment of a version (its published profile); numbers unknown to the profile are empty
+/// (null in JSON Lines), free text neutralised in CSV.
+[[nodiscard]] std::string segments_table(const std::vector<store::SegmentRecord>& segments, TableFormat format);
+
 /// `customer_id,from_segment,to_segment,as_of,reason`; an absent side is an empty cell (null).
 [[nodiscard]] std::string transitions_table(const std::vector<store::TransitionRecord>& moves, TableFormat format);
 
