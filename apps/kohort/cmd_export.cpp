@@ -14,7 +14,9 @@
 #include "kohort/assign/export_table.h"
 #include "kohort/assign/snapshot.h"
 #include "kohort/core/atomic_file.h"
+#include "kohort/core/text.h"
 #include "kohort/core/time.h"
+#include "kohort/io/dataset.h"
 #include "kohort/store/store.h"
 #include "shell.h"
 
@@ -29,7 +31,21 @@ struct ExportArgs {
   std::string out;
   std::string as_of, since;
   std::string delta;  // a destination name: only what it has not received
+  std::string data;   // a dataset whose customers stream gives the emails and attributes
 };
+
+// The emails and attributes of `data`'s customers stream (only that stream is read).
+Result<assign::Contacts> read_contacts(const Context& ctx, const std::string& data) {
+  io::ReadOptions ro;
+  ro.streams = {events::Stream::customers};
+  KOHORT_ASSIGN_OR_RETURN(const auto ds, io::load_dataset(ctx, data, ro));
+  if (!ds.log.has(events::Stream::customers))
+    return Status::not_found(printable(data, 0), "the dataset has no customers stream to take emails from",
+                             "add customers.csv (customer_id, email, …) to the folder, or drop --data");
+  if (ds.log.attributes.email.empty())
+    ctx.log().warn("{}: the customers stream has no email column; the exported emails are empty", printable(data, 0));
+  return assign::contacts_of(ds.log);
+}
 
 // A date option, or `fallback` when not given; usage error (exit 2) when it is not a date.
 Result<Seconds> date_option(const std::string& flag, const std::string& text, Seconds fallback) {
@@ -40,7 +56,7 @@ Result<Seconds> date_option(const std::string& flag, const std::string& text, Se
 }
 
 Result<std::string> assignments(store::Store& store, Seconds as_of, const std::optional<Seconds>& since,
-                                const std::string& format, nlohmann::json& about) {
+                                const std::string& format, const assign::Contacts* contacts, nlohmann::json& about) {
   KOHORT_ASSIGN_OR_RETURN(auto snap, assign::snapshot(store, as_of));
   if (since) {
     KOHORT_ASSIGN_OR_RETURN(snap, assign::changes_since(store, snap, *since));
@@ -49,9 +65,17 @@ Result<std::string> assignments(store::Store& store, Seconds as_of, const std::o
   std::map<std::int32_t, assign::SegmentText> names;
   for (const auto& s : segments) names[s.id] = {s.name, assign::characteristics(s.profile_json)};
   about = {{"as_of", format_datetime(snap.as_of)}, {"version", snap.version}, {"source", snap.source}, {"rows", snap.rows.size()}};
-  if (format == "salesforce") return assign::salesforce_table(snap, names);
-  if (format == "klaviyo") return assign::klaviyo_jobs(snap, names);
-  return assign::assignments_table(snap, names, format == "jsonl" ? assign::TableFormat::jsonl : assign::TableFormat::csv);
+  if (format == "salesforce") return assign::salesforce_table(snap, names, contacts);
+  if (format == "klaviyo") return assign::klaviyo_jobs(snap, names, contacts);
+  if (format == "hubspot") {
+    std::int64_t without_email = 0;
+    std::string text = assign::hubspot_table(snap, names, *contacts, without_email);
+    about["rows"] = static_cast<std::int64_t>(snap.rows.size()) - without_email;
+    about["without_email"] = without_email;
+    return text;
+  }
+  return assign::assignments_table(snap, names, format == "jsonl" ? assign::TableFormat::jsonl : assign::TableFormat::csv,
+                                   contacts);
 }
 
 // The segments of the version current on `as_of`: the latest fitted on or before it.
@@ -86,7 +110,13 @@ int run_export(Shell& shell, const ExportArgs& a) {
   if (shell.json && a.out == "-")
     return shell.usage_error(Status::invalid_argument("--out", "--out - and --json both write to standard output",
                                                       "write the export to a file, or drop --json"));
-  if ((a.format == "salesforce" || a.format == "klaviyo") && a.what != "assignments")
+  if (a.format == "hubspot" && a.data.empty())
+    return shell.usage_error(Status::invalid_argument("--format", "HubSpot matches contacts on their email, which the store does not hold",
+                                                      "pass --data DIR, the dataset whose customers stream has the emails"));
+  if (!a.data.empty() && a.what != "assignments")
+    return shell.usage_error(Status::invalid_argument("--data", "--data joins emails and attributes to the assignments only",
+                                                      "drop --data, or export the assignments"));
+  if ((a.format == "salesforce" || a.format == "klaviyo" || a.format == "hubspot") && a.what != "assignments")
     return shell.usage_error(Status::invalid_argument("--format", fmt::format("--format {} writes assignments only", a.format),
                                                       "use csv or jsonl for the transitions, segments and dead letters"));
   if (a.what == "segments" && !(a.delta.empty() && a.since.empty()))
@@ -108,8 +138,14 @@ int run_export(Shell& shell, const ExportArgs& a) {
   }
   Result<std::string> text = Status::internal("export", "nothing asked");
   std::optional<Seconds> reached;
+  std::optional<assign::Contacts> contacts;
+  if (!a.data.empty()) {
+    auto c = read_contacts(ctx, a.data);
+    if (!c.ok()) return shell.fail(c.status());
+    contacts = std::move(*c);
+  }
   if (a.what == "assignments") {
-    text = assignments(**st, *as_of, mark, a.format, about);
+    text = assignments(**st, *as_of, mark, a.format, contacts ? &*contacts : nullptr, about);
     if (text.ok()) reached = parse_iso8601(about["as_of"].get<std::string>());
   } else if (a.what == "segments") {
     text = segments(**st, *as_of, format, about);
@@ -170,9 +206,13 @@ void add_export_command(CLI::App& app, Shell& shell) {
       ->check(CLI::IsMember({"assignments", "transitions", "segments", "dead-letters"}));
   cmd->add_option("--format", a->format,
                   "csv or jsonl; for assignments also salesforce (a Bulk API 2.0 upsert CSV on the external id "
-                  "Kohort_Customer_Id__c) or klaviyo (bulk profile import job bodies, one per line, keyed on "
-                  "external_id) (default csv)\nexample: --format salesforce")
-      ->check(CLI::IsMember({"csv", "jsonl", "salesforce", "klaviyo"}));
+                  "Kohort_Customer_Id__c), klaviyo (bulk profile import job bodies, one per line, keyed on "
+                  "external_id) or hubspot (a contact import CSV keyed on Email; needs --data) (default csv)"
+                  "\nexample: --format salesforce")
+      ->check(CLI::IsMember({"csv", "jsonl", "salesforce", "klaviyo", "hubspot"}));
+  cmd->add_option("--data", a->data,
+                  "assignments: join each customer's email and attributes (signup_date, region, age, loyalty_tier) "
+                  "from this dataset's customers stream, which is all that is read of it\nexample: --data exports/");
   cmd->add_option("--out", a->out, "the file to write (replaced whole, atomically); - for standard output\nexample: --out segments.csv")
       ->required();
   cmd->add_option("--as-of", a->as_of,

@@ -59,7 +59,7 @@ TEST(ExportTable, SalesforceUpsertsOnTheExternalIdAndNullsWhatIsUnknown) {
 }
 
 TEST(ExportTable, KlaviyoJobsHoldAtMostTheProfilesAndBytesAJobTakes) {
-  const std::string two_per_job = klaviyo_jobs(three_customers(), kTwoSegments, 2);
+  const std::string two_per_job = klaviyo_jobs(three_customers(), kTwoSegments, nullptr, 2);
   std::vector<nlohmann::json> jobs;
   for (std::size_t at = 0, end; (end = two_per_job.find('\n', at)) != std::string::npos; at = end + 1)
     jobs.push_back(nlohmann::json::parse(two_per_job.substr(at, end - at)));
@@ -77,9 +77,46 @@ TEST(ExportTable, KlaviyoJobsHoldAtMostTheProfilesAndBytesAJobTakes) {
   EXPECT_FALSE(first[1]["attributes"]["properties"].contains("kohort_clv"));  // unknown: left out
   EXPECT_EQ(jobs[1]["data"]["attributes"]["profiles"]["data"].size(), 1u);
   // A byte budget smaller than two profiles puts each in its own job.
-  const std::string small = klaviyo_jobs(three_customers(), kTwoSegments, 10000, 400);
+  const std::string small = klaviyo_jobs(three_customers(), kTwoSegments, nullptr, 10000, 400);
   EXPECT_EQ(std::count(small.begin(), small.end(), '\n'), 3);
   EXPECT_EQ(klaviyo_jobs(Snapshot{}, kTwoSegments), "");
+}
+
+TEST(ExportTable, ContactsJoinEmailsAndAttributesWhereTheStreamHasThem) {
+  events::EventLog log;
+  const auto c1 = log.intern("C1"), c3 = log.intern("C3");
+  log.attributes.customer = {c1, c3};
+  log.attributes.email = {log.attributes.emails.intern("=c1@example.com"), events::kMissingCode};
+  log.attributes.region = {log.attributes.regions.intern("north"), events::kMissingCode};
+  log.attributes.age = {34.0f, std::numeric_limits<float>::quiet_NaN()};
+  log.attributes.signup = {86400 * 19875, events::kMissingTime};
+  const Contacts contacts = contacts_of(log);
+  ASSERT_EQ(contacts.size(), 2u);
+  EXPECT_EQ(contacts.at("C1").email, "=c1@example.com");
+  EXPECT_EQ(contacts.at("C1").signup_date, "2024-06-01");
+  EXPECT_EQ(contacts.at("C1").age, "34");
+  EXPECT_EQ(contacts.at("C3").email, "");
+
+  const std::string csv = assignments_table(three_customers(), kTwoSegments, TableFormat::csv, &contacts);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics,"
+            "email,signup_date,region,age,loyalty_tier");
+  EXPECT_NE(csv.find(",'=c1@example.com,2024-06-01,north,34,\n"), std::string::npos);  // a formula neutralised
+  EXPECT_NE(csv.find("\nC2,1,Lapsed,,1970-01-02T00:00:00Z,,,,,,,,,\n"), std::string::npos);  // no contact: empty
+
+  std::int64_t without = -1;
+  const std::string hub = hubspot_table(three_customers(), kTwoSegments, contacts, without);
+  EXPECT_EQ(without, 2);  // C2 has no contact, C3 no email: HubSpot could not match them
+  EXPECT_EQ(hub,
+            "Email,kohort_customer_id,kohort_segment,kohort_segment_name,kohort_confidence,kohort_segment_since,"
+            "kohort_clv,kohort_p_alive,kohort_churn_risk,kohort_characteristics\n"
+            "'=c1@example.com,C1,0,'=Loyal,0.5,2024-06-01,1234.57,0.9123,0.25,orders 3× the average\n");
+  const std::string sf = salesforce_table(three_customers(), kTwoSegments, &contacts);
+  EXPECT_EQ(sf.substr(0, sf.find(',', 22)), "Kohort_Customer_Id__c,Email");
+  EXPECT_NE(sf.find("\nC3,#N/A,1,"), std::string::npos);
+  const std::string k = klaviyo_jobs(three_customers(), kTwoSegments, &contacts);
+  EXPECT_NE(k.find(R"("external_id":"C1","email":"=c1@example.com","properties")"), std::string::npos);
+  EXPECT_NE(k.find(R"("external_id":"C3","properties")"), std::string::npos);
 }
 
 TEST(ExportTable, SegmentsCarryTheirProfileFigures) {

@@ -27,7 +27,7 @@ CREATE TABLE $schema.orders (customer_id text, order_id text, ordered_at timesta
 CREATE TABLE $schema.sessions (customer_id text, timestamp timestamptz, duration_s integer,
   pages integer, category text, search integer, device text);
 CREATE TABLE $schema.customers (customer_id text, signup_date date, region text, age integer,
-  loyalty_tier text, gender text);
+  loyalty_tier text, gender text, email text);
 \copy $schema.orders FROM '$work/csv/transactions.csv' WITH (FORMAT csv, HEADER true)
 \copy $schema.sessions FROM '$work/csv/sessions.csv' WITH (FORMAT csv, HEADER true)
 \copy $schema.customers FROM '$work/csv/customers.csv' WITH (FORMAT csv, HEADER true)
@@ -47,7 +47,7 @@ table = "$schema.sessions"
 
 [customers]
 postgresql = "$url"
-query = "SELECT customer_id, signup_date, region, age, loyalty_tier, gender FROM $schema.customers ORDER BY age;"
+query = "SELECT customer_id, signup_date, region, age, loyalty_tier, gender, email FROM $schema.customers ORDER BY age;"
 TOML
 "$kohort" features "$work/csv" --out "$work/csv.csv" --threads 2 2> "$work/csv.log"
 "$kohort" features "$work/db" --out "$work/db.csv" --threads 2 2> "$work/db.log"

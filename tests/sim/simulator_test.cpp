@@ -142,7 +142,7 @@ TEST_F(SimDataset, HeadersAreExact) {
       {"sessions", "customer_id,timestamp,duration_s,pages,category,search,device"},
       {"emails", "customer_id,timestamp,event,campaign"},
       {"support", "customer_id,timestamp,topic,sentiment"},
-      {"customers", "customer_id,signup_date,region,age,loyalty_tier,gender"},
+      {"customers", "customer_id,signup_date,region,age,loyalty_tier,gender,email"},
       {"referrals", "referrer_id,referred_id,timestamp"},
       {"truth", "customer_id,persona,lambda,p_dropout,mean_order_value,alive_at_end"}};
   for (const auto& [stream, header] : want) {

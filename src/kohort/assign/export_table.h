@@ -8,7 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include <unordered_map>
+
 #include "kohort/assign/snapshot.h"
+#include "kohort/events/event_log.h"
 #include "kohort/store/store.h"
 
 namespace kohort::assign {
@@ -25,6 +28,17 @@ struct SegmentText {
   std::string characteristics;
 };
 
+/// What the customers stream says of a customer, as text (kohort export --data DIR): the store
+/// itself holds no emails. A value the stream lacks is empty.
+struct Contact {
+  std::string email, signup_date, region, age, loyalty_tier;
+};
+/// Contacts by customer id.
+using Contacts = std::unordered_map<std::string, Contact>;
+
+/// The contacts of `log`'s customers stream (its attributes), by external id. O(customers).
+[[nodiscard]] Contacts contacts_of(const events::EventLog& log);
+
 /// The segment's top three distinguishing features in words: the `evidence` of the first three
 /// drivers of a segment profile (profile_json as published; drivers ranked by effect size),
 /// joined by "; ". Empty when the profile has none.
@@ -34,17 +48,29 @@ struct SegmentText {
 /// one row per customer of `s`; `segments` maps segment ids to their text. In CSV the free text
 /// (name, characteristics) is neutralised; ids and numbers are written unchanged (CSV-quoted
 /// when they hold a comma, quote or line break); an unknown number is an empty cell (null in
-/// JSON Lines). clv has 2 decimals, probabilities 4 significant digits.
+/// JSON Lines). clv has 2 decimals, probabilities 4 significant digits. With `contacts`, each
+/// row also has `email,signup_date,region,age,loyalty_tier` from them (empty where unknown).
 [[nodiscard]] std::string assignments_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
-                                            TableFormat format);
+                                            TableFormat format, const Contacts* contacts = nullptr);
+
+/// The assignments as a HubSpot contact import file (CSV): `Email` (the unique identifier HubSpot
+/// matches contacts on) and the contact properties kohort_customer_id, kohort_segment,
+/// kohort_segment_name, kohort_confidence, kohort_segment_since (YYYY-MM-DD), kohort_clv,
+/// kohort_p_alive, kohort_churn_risk and kohort_characteristics. Only customers with an email
+/// in `contacts` are written (HubSpot would create a duplicate contact for each of the others);
+/// `without_email` counts those left out. Free text neutralised as in CSV.
+[[nodiscard]] std::string hubspot_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
+                                        const Contacts& contacts, std::int64_t& without_email);
 
 /// The assignments as a Salesforce Bulk API 2.0 upsert file (CSV, UTF-8, comma, LF): a header
 /// of field API names — Kohort_Customer_Id__c (the external id to upsert on), Kohort_Segment__c,
 /// Kohort_Segment_Name__c, Kohort_Confidence__c, Kohort_Segment_Since__c (a date, YYYY-MM-DD),
 /// Kohort_CLV__c, Kohort_P_Alive__c, Kohort_Churn_Risk__c, Kohort_Characteristics__c — and one
 /// row per customer. An unknown value is #N/A (Bulk API's null, so a stale value is cleared);
-/// free text is neutralised as in CSV.
-[[nodiscard]] std::string salesforce_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments);
+/// free text is neutralised as in CSV. With `contacts`, an `Email` column (the standard field)
+/// follows the external id; an unknown email is #N/A too.
+[[nodiscard]] std::string salesforce_table(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
+                                           const Contacts* contacts = nullptr);
 
 /// The assignments as Klaviyo bulk profile import jobs (POST /api/profile-bulk-import-jobs), one
 /// JSON:API request body per line, each with at most `max_profiles` profiles (Klaviyo takes
@@ -52,9 +78,11 @@ struct SegmentText {
 /// "profile-bulk-import-job", "attributes": {"profiles": {"data": [{"type": "profile",
 /// "attributes": {"external_id": customer_id, "properties": {kohort_segment, kohort_segment_name,
 /// kohort_confidence, kohort_segment_since, kohort_clv, kohort_p_alive, kohort_churn_risk,
-/// kohort_characteristics}}}, …]}}}}; an unknown value is left out. No line when `s` is empty.
+/// kohort_characteristics}}}, …]}}}}; an unknown value is left out. With `contacts`, a profile
+/// with a known email carries it too ("email" beside "external_id"). No line when `s` is empty.
 [[nodiscard]] std::string klaviyo_jobs(const Snapshot& s, const std::map<std::int32_t, SegmentText>& segments,
-                                       std::size_t max_profiles = 10000, std::size_t max_bytes = 4'500'000);
+                                       const Contacts* contacts = nullptr, std::size_t max_profiles = 10000,
+                                       std::size_t max_bytes = 4'500'000);
 
 /// `segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics`, one row
 /// per segment of a version (its published profile); numbers unknown to the profile are empty

@@ -181,6 +181,7 @@ Status EventLog::finalize() {
     KOHORT_PERMUTE(attributes, region);
     KOHORT_PERMUTE(attributes, age);
     KOHORT_PERMUTE(attributes, loyalty_tier);
+    KOHORT_PERMUTE(attributes, email);
     attributes.offsets = build_offsets(attributes.customer, n);
   }
   return {};

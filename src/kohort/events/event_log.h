@@ -135,7 +135,8 @@ struct Attributes {
   std::vector<code_t> region;          ///< optional; codes in `regions`
   std::vector<float> age;              ///< optional
   std::vector<code_t> loyalty_tier;    ///< optional; codes in `tiers`, ordered as first seen
-  Dictionary regions, tiers;
+  std::vector<code_t> email;           ///< optional; codes in `emails` (never a feature: for exports only)
+  Dictionary regions, tiers, emails;
   /// Names of columns marked protected (kept for fairness audits, never used as features).
   std::vector<std::string> protected_columns;
   std::vector<index_t> offsets;

@@ -330,6 +330,13 @@ Result<Dataset> load_dataset(const Context& ctx, const std::string& path,
   std::vector<std::pair<Stream, std::string>> files;
   std::vector<internal::StreamConfig> config;
   KOHORT_RETURN_IF_ERROR(resolve_files(path, options, files, config, ds));
+  if (!options.streams.empty())
+    files.erase(std::remove_if(files.begin(), files.end(),
+                               [&](const auto& f) {
+                                 return std::find(options.streams.begin(), options.streams.end(), f.first) ==
+                                        options.streams.end();
+                               }),
+                files.end());
   KOHORT_RETURN_IF_ERROR(build_log(
       ctx, files,
       [&](Stream stream, const std::string& file, LocalDict& customers) -> Result<ParsedStream> {

@@ -72,6 +72,9 @@ struct ReadOptions {
   /// (results are identical for any value ≥ 1). Default 4 MiB; commands lower it so that the
   /// buffers of every partition together stay within a --memory-limit.
   std::size_t spill_frame_bytes = std::size_t{4} << 20;
+  /// load_dataset(): read only these streams of a folder (empty: every stream found); the
+  /// folder must still hold a transactions file. kohort export --data reads the customers alone.
+  std::vector<events::Stream> streams;
 };
 
 /// Per role column of a stream: where it came from and how many cells were missing/invalid.

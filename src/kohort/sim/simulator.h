@@ -79,7 +79,7 @@ struct SimulateSummary {
 ///   sessions.csv      customer_id,timestamp,duration_s,pages,category,search,device
 ///   emails.csv        customer_id,timestamp,event,campaign
 ///   support.csv       customer_id,timestamp,topic,sentiment
-///   customers.csv     customer_id,signup_date,region,age,loyalty_tier,gender
+///   customers.csv     customer_id,signup_date,region,age,loyalty_tier,gender,email (c…@example.com)
 ///   referrals.csv     referrer_id,referred_id,timestamp
 ///   truth.csv         customer_id,persona,lambda,p_dropout,mean_order_value,alive_at_end
 /// Rows are grouped by customer (ids C0000001.., width max(7, digits of n)) and sorted by time

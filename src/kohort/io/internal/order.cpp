@@ -224,6 +224,7 @@ void fill_stream(const Context& ctx, ParsedStream& ps, const std::vector<std::in
     a.region = recode(code("region"), dict("region"), a.regions, perm);
     a.age = gather<float>(f32("age"), perm);
     a.loyalty_tier = recode(code("loyalty_tier"), dict("loyalty_tier"), a.tiers, perm);
+    a.email = recode(code("email"), dict("email"), a.emails, perm);
     for (const auto& name : ps.report.ignored) a.protected_columns.push_back(name);
     return;
   }

@@ -45,6 +45,7 @@ constexpr SV kSignup[] = {"signup_date", "signup", "created_at", "registration_d
 constexpr SV kRegion[] = {"region", "country", "state"};
 constexpr SV kAge[] = {"age"};
 constexpr SV kTier[] = {"loyalty_tier", "tier", "loyalty", "loyalty_level"};
+constexpr SV kEmailAddress[] = {"email", "email_address", "e_mail", "mail"};
 constexpr SV kReferrer[] = {"referrer_id", "referrer", "referred_by", "inviter_id"};
 constexpr SV kReferred[] = {"referred_id", "referred", "referee_id", "invitee_id"};
 
@@ -77,7 +78,7 @@ constexpr RoleSpec kSupport[] = {
 constexpr RoleSpec kCustomers[] = {
     {"customer", Kind::id, true, kCustomer},      {"signup_date", Kind::time, false, kSignup},
     {"region", Kind::code, false, kRegion},       {"age", Kind::number, false, kAge},
-    {"loyalty_tier", Kind::code, false, kTier},
+    {"loyalty_tier", Kind::code, false, kTier},   {"email", Kind::code, false, kEmailAddress},
 };
 constexpr RoleSpec kReferrals[] = {
     {"referrer", Kind::id, true, kReferrer},

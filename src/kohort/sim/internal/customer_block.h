@@ -32,7 +32,7 @@ inline constexpr std::array<std::string_view, kStreamCount> kHeaders = {
     "customer_id,timestamp,duration_s,pages,category,search,device\n",
     "customer_id,timestamp,event,campaign\n",
     "customer_id,timestamp,topic,sentiment\n",
-    "customer_id,signup_date,region,age,loyalty_tier,gender\n",
+    "customer_id,signup_date,region,age,loyalty_tier,gender,email\n",
     "referrer_id,referred_id,timestamp\n",
     "customer_id,persona,lambda,p_dropout,mean_order_value,alive_at_end\n"};
 
