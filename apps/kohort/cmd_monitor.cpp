@@ -88,19 +88,6 @@ int refit(const Context& ctx, const MonitorArgs& a, std::int64_t version, const 
   return run_kohort(args);
 }
 
-nlohmann::json verdict_json(const monitor::Verdict& v, std::int64_t version, Seconds as_of) {
-  nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : v.reasons) {
-    nlohmann::json reason = {{"level", r.level}, {"kind", r.kind}, {"statistic", r.statistic}, {"threshold", r.threshold}, {"text", r.text}};
-    if (!r.feature.empty()) reason["feature"] = r.feature;
-    if (r.segment) reason["segment"] = *r.segment;
-    reasons.push_back(std::move(reason));
-  }
-  nlohmann::json j = {{"as_of", format_datetime(as_of)}, {"model_version", version}, {"verdict", v.verdict}, {"reasons", reasons}};
-  j.update(v.figures);
-  return j;
-}
-
 int run_monitor(Shell& shell, MonitorArgs& a) {
   const Context ctx = shell.context();
   auto day = a.day.resolve();
@@ -136,7 +123,7 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
   auto verdict = monitor::check_drift(ctx, model, *today, rows->table, a.thresholds);
   if (!verdict.ok()) return fail_run(verdict.status());
 
-  nlohmann::json j = verdict_json(*verdict, version, cut);
+  nlohmann::json j = monitor::verdict_json(*verdict, version, cut);
   auto id = store.record_monitor_run({version, format_datetime(cut), verdict->verdict, json_text(j), a.command,
                                       json_text(a.options), a.started_at});
   if (!id.ok()) return shell.fail(id.status());

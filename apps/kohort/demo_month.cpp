@@ -42,16 +42,10 @@ Result<nlohmann::json> monitor_day(const Context& ctx, store::Store& store, cons
   KOHORT_ASSIGN_OR_RETURN(const auto table, features::compute_features(ctx, log, spec));
   KOHORT_ASSIGN_OR_RETURN(const auto today, model::embed_features(ctx, model, table));
   KOHORT_ASSIGN_OR_RETURN(const auto verdict, monitor::check_drift(ctx, model, today, table, monitor::Thresholds{}));
-  nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : verdict.reasons) {
-    nlohmann::json why = {{"level", r.level}, {"kind", r.kind}, {"statistic", r.statistic}, {"threshold", r.threshold}, {"text", r.text}};
-    if (!r.feature.empty()) why["feature"] = r.feature;
-    if (r.segment) why["segment"] = *r.segment;
-    reasons.push_back(std::move(why));
-  }
-  nlohmann::json figures = {{"as_of", format_datetime(day)}, {"model_version", version}, {"verdict", verdict.verdict}, {"reasons", reasons}};
-  figures.update(verdict.figures);
-  KOHORT_RETURN_IF_ERROR(store.record_monitor_run({version, format_datetime(day), verdict.verdict, figures.dump(), "kohort demo: monitor --as-of " + format_date(day), "{}", ""}).status());
+  const nlohmann::json figures = monitor::verdict_json(verdict, version, day);
+  const std::string command = "kohort demo: monitor --as-of " + format_date(day);
+  KOHORT_RETURN_IF_ERROR(
+      store.record_monitor_run({version, format_datetime(day), verdict.verdict, figures.dump(), command, "{}", ""}).status());
   return nlohmann::json{{"as_of", format_date(day)}, {"verdict", verdict.verdict},
                         {"reason", verdict.reasons.empty() ? "" : verdict.reasons.front().text}};
 }

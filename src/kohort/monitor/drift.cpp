@@ -209,4 +209,17 @@ Result<Verdict> check_drift(const Context& ctx, const model::SegmentModel& m, co
   return v;
 }
 
+nlohmann::json verdict_json(const Verdict& v, std::int64_t version, Seconds as_of) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& r : v.reasons) {
+    nlohmann::json reason = {{"level", r.level}, {"kind", r.kind}, {"statistic", r.statistic}, {"threshold", r.threshold}, {"text", r.text}};
+    if (!r.feature.empty()) reason["feature"] = r.feature;
+    if (r.segment) reason["segment"] = *r.segment;
+    reasons.push_back(std::move(reason));
+  }
+  nlohmann::json j = {{"as_of", format_datetime(as_of)}, {"model_version", version}, {"verdict", v.verdict}, {"reasons", reasons}};
+  j.update(v.figures);
+  return j;
+}
+
 }  // namespace kohort::monitor

@@ -13,6 +13,7 @@
 
 #include "kohort/core/context.h"
 #include "kohort/core/result.h"
+#include "kohort/core/time.h"
 #include "kohort/features/feature_table.h"
 #include "kohort/model/model.h"
 
@@ -73,5 +74,10 @@ struct Verdict {
 [[nodiscard]] Result<Verdict> check_drift(const Context& ctx, const model::SegmentModel& model,
                                           const model::Embedded& today, const features::FeatureTable& raw,
                                           const Thresholds& thresholds);
+
+/// The verdict as `kohort monitor --json` prints it and the store keeps it: as_of (ISO 8601),
+/// model_version, verdict, reasons [{level, kind, feature or segment when it has one, statistic,
+/// threshold, text}], then the figures.
+[[nodiscard]] nlohmann::json verdict_json(const Verdict& v, std::int64_t version, Seconds as_of);
 
 }  // namespace kohort::monitor
