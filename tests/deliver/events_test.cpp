@@ -2,6 +2,9 @@
 // days and from refits in between, in order and with stable ids.
 #include "kohort/deliver/events.h"
 
+#include "deliver/receiver.h"
+#include "kohort/deliver/deliver.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -97,6 +100,40 @@ TEST_F(SegmentEvents, OnlyWhatCameAfterTheWatermark) {
   auto once = segment_events(*store_, at("2024-01-31"), at("2024-02-02"));
   ASSERT_EQ(again->size(), once->size());
   for (std::size_t i = 0; i < once->size(); ++i) EXPECT_EQ((*again)[i].json, (*once)[i].json);
+}
+
+// A day delivered, then run again with other transitions: the re-run is sent whole, the receiver
+// drops what it has by id and takes the new events; the dead-letter table stays empty.
+TEST_F(SegmentEvents, ARerunDayIsSentAgainAndTheReceiverKeepsEachEventOnce) {
+  testing::ReceiverOptions ro;
+  ro.secret = "s";
+  testing::Receiver receiver(ro);
+  WebhookOptions o;
+  o.url = receiver.url();
+  o.secret = "s";
+  o.backoff_s = 0.001;
+  const Seconds day = at("2024-02-03");
+  store::AssignDayRequest q;
+  q.version = 2;
+  q.as_of = "2024-02-03";
+  q.transitions = {{"c0", 1, 0, "", "moved"}};
+  q.customers = {{"c0", 0, 0, 0.5f, day, {}}, {"c2", 1, 1, 0.5f, 0, {}}, {"c3", 0, 0, 0.5f, 0, {}},
+                 {"c4", 1, 1, 0.5f, 0, {}}, {"c5", 0, 0, 0.5f, 0, {}}};
+  ASSERT_TRUE(store_->publish_day(q).ok());
+  auto first = deliver_changes(Context(), *store_, o, day, day - 1);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->report.events, 2);  // c0 left 1 for 0
+  q.transitions.push_back({"c2", 1, 0, "", "moved"});
+  q.customers[1].segment = 0;
+  ASSERT_TRUE(store_->publish_day(q).ok());  // the same day, run again
+  auto again = deliver_changes(Context(), *store_, o, day, day - 1);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->report.events, 4);
+  EXPECT_EQ(again->report.delivered, 4);
+  EXPECT_EQ(receiver.duplicates(), 2);  // c0's two events, dropped by id
+  EXPECT_EQ(receiver.taken().size(), 4u);
+  EXPECT_EQ(again->dead_letters, 0);
+  EXPECT_EQ(**store_->watermark(watermark_name(o.url)), "2024-02-03T00:00:00Z");
 }
 
 }  // namespace

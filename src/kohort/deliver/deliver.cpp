@@ -1,5 +1,7 @@
 #include "kohort/deliver/deliver.h"
 
+#include <algorithm>
+
 namespace kohort::deliver {
 
 namespace {
@@ -27,7 +29,9 @@ Result<Delivery> deliver_changes(const Context& ctx, store::Store& store, const 
                                  Seconds first_after) {
   Delivery d;
   KOHORT_ASSIGN_OR_RETURN(d.after, store.watermark(watermark_name(options.url)));
-  const Seconds after = d.after ? parse_iso8601(*d.after).value_or(first_after) : first_after;
+  // A day delivered before and run again is sent again whole: its transitions may have changed,
+  // and the receiver drops the events it has by their ids.
+  const Seconds after = d.after ? std::min(parse_iso8601(*d.after).value_or(first_after), through - 1) : first_after;
   KOHORT_ASSIGN_OR_RETURN(const auto events, segment_events(store, after, through));
   KOHORT_ASSIGN_OR_RETURN(d.report, post_events(ctx, options, events));
   d.through = format_datetime(std::max(after, through));

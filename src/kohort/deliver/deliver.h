@@ -26,7 +26,8 @@ struct Delivery {
 
 /// Posts to `options.url` every change published after the destination's watermark and up to
 /// `through` (segment_events); a destination without one gets the changes after `first_after`
-/// only (a new destination takes the whole base from kohort export first). Then records, in one
+/// only (a new destination takes the whole base from kohort export first). A day the
+/// destination already has (a re-run) is sent again whole: unchanged events keep their ids. Then records, in one
 /// transaction, the undelivered events as dead letters and the watermark at `through`. A run
 /// killed before that records nothing, and the next sends the same events again with the same
 /// ids, so nothing is lost. Fails as the store does or with post_events' invalid_argument.
