@@ -23,10 +23,8 @@ struct RedeliverArgs {
 
 int run_redeliver(Shell& shell, RedeliverArgs& a) {
   const Context ctx = shell.context();
-  if (a.webhook.wanted()) {  // a usage error is one before the store is touched
-    if (auto w = a.webhook.resolve(a.webhook.url); !w.ok())
-      return w.status().code() == Code::invalid_argument ? shell.usage_error(w.status()) : shell.fail(w.status());
-  }
+  if (a.webhook.wanted())  // a usage error is one before the store is touched
+    if (Status s = deliver::check_webhook_url(a.webhook.url, "--webhook"); !s.ok()) return shell.usage_error(s);
   auto st = open_existing_store(a.store);
   if (!st.ok()) return shell.fail(st.status());
   auto lock = (*st)->lock_runs("kohort redeliver");  // not beside an assignment day's own delivery

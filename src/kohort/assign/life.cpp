@@ -26,7 +26,7 @@ struct Point {
 };
 
 Result<std::vector<Point>> points(store::Store& store, const std::vector<store::VersionInfo>& versions,
-                                  std::map<std::int32_t, std::string>& names) {
+                                  const std::vector<store::AssignDayInfo>& days, std::map<std::int32_t, std::string>& names) {
   std::vector<Point> out;
   for (const auto& v : versions) {
     KOHORT_ASSIGN_OR_RETURN(const auto segments, store.segments(v.version));
@@ -37,7 +37,6 @@ Result<std::vector<Point>> points(store::Store& store, const std::vector<store::
              {"customers", customers}, {"moved_share", nullptr}, {"raw_moved_share", nullptr}, {"alarm", false}};
     out.push_back(std::move(p));
   }
-  KOHORT_ASSIGN_OR_RETURN(const auto days, store.assign_days());
   for (const auto& d : days) {
     const json f = json::parse(d.figures_json, nullptr, false);
     const auto figure = [&](const char* key) { return f.is_object() && f.contains(key) ? f[key] : json(nullptr); };
@@ -96,8 +95,8 @@ json kpi_series(const std::vector<store::MonitorRunInfo>& runs, const std::vecto
   return {{"kpi", "revenue_per_customer"}, {"window_days", *window}, {"dates", dates}, {"values", values}};
 }
 
-Result<json> migration(store::Store& store, const std::vector<store::VersionInfo>& versions) {
-  KOHORT_ASSIGN_OR_RETURN(const auto days, store.assign_days());
+Result<json> migration(store::Store& store, const std::vector<store::VersionInfo>& versions,
+                       const std::vector<store::AssignDayInfo>& days) {
   if (versions.empty()) return json(nullptr);
   const Seconds from = instant(versions.back().as_of);
   std::optional<Seconds> to;
@@ -135,7 +134,7 @@ Result<json> life_data(store::Store& store) {
   if (runs.empty() && days.empty()) return json(nullptr);
   KOHORT_ASSIGN_OR_RETURN(const auto versions, store.versions());
   std::map<std::int32_t, std::string> names;
-  KOHORT_ASSIGN_OR_RETURN(const auto series, points(store, versions, names));
+  KOHORT_ASSIGN_OR_RETURN(const auto series, points(store, versions, days, names));
   KOHORT_ASSIGN_OR_RETURN(const auto labels, store.segment_labels());
   for (const auto& [id, name] : labels) names[id] = name;
   std::vector<std::int32_t> ids;
@@ -151,7 +150,7 @@ Result<json> life_data(store::Store& store) {
     row["sizes"] = std::move(sizes);
     rows.push_back(std::move(row));
   }
-  KOHORT_ASSIGN_OR_RETURN(json moves, migration(store, versions));
+  KOHORT_ASSIGN_OR_RETURN(json moves, migration(store, versions, days));
   return json{{"segments", segments}, {"days", rows}, {"monitor", monitor_rows(runs)}, {"kpis", kpi_series(runs, ids)},
               {"migration", moves}};
 }
