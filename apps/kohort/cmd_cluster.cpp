@@ -15,6 +15,7 @@
 #include "kohort/reduce/pca.h"
 #include "kohort/reduce/scale.h"
 #include "kohort/reduce/umap.h"
+#include "kohort/select/choose_algorithm.h"
 #include "kohort/select/choose_k.h"
 #include "kohort/select/metrics.h"
 #include "kohort/validate/significance.h"
@@ -36,7 +37,12 @@ struct ClusterArgs {
   std::string reduce;
   std::string id_column;
   std::string out;
-  cluster::ClusterParams params;
+  cluster::ClusterParams params = [] {
+    cluster::ClusterParams p;
+    p.max_iter = 300;
+    p.tol = 1e-4;
+    return p;
+  }();
   index_t silhouette_sample = 20000;
   index_t scan_sample = 5000;
   int gap_references = 0;
@@ -67,110 +73,22 @@ nlohmann::json scan_json(const select::KChoice& c) {
           {"rows", rows}};
 }
 
-// --algo auto: the k-means labelling (k already chosen) against a Gaussian mixture at the same k
-// and HDBSCAN. The best mean silhouette wins among labellings with at least 2 segments and at
-// most 10% of rows left as outliers (the silhouette of HDBSCAN's clustered rows alone would
-// flatter it otherwise), as many segments as asked for (--k, or --k-min..--k-max with --k auto)
-// and no segment below --min-share; a later (less simple) candidate must beat the best so far by 0.01. The winner's labels,
-// confidence, BIC and outlier flag replace the k-means ones. Returns {chosen, reason,
-// candidates: [{algo, k, silhouette, outlier_share, eligible, note}]}.
+// --algo auto: k chosen by k-means, then the library's rule (select/choose_algorithm.h) compares
+// k-means, a Gaussian mixture at that k and HDBSCAN; the winner's labelling replaces the
+// k-means one. Returns {chosen, reason, candidates}.
 Result<nlohmann::json> compare_algorithms(const Context& ctx, const ClusterArgs& a, MatrixView<const float> x,
-                                          std::vector<std::int32_t>& labels, std::vector<float>& confidence,
-                                          std::optional<double>& bic, bool& outliers) {
-  constexpr double kMaxOutlierShare = 0.10;
-  constexpr double kMinGain = 0.01;
-  // The segments asked for: the --k-min..--k-max range of --k auto, or the given k.
+                                          cluster::Segmentation& seg) {
   const bool auto_k = a.k == "auto";
-  const int k_lo = auto_k ? a.k_min : a.params.n_clusters, k_hi = auto_k ? a.k_max : a.params.n_clusters;
-  struct Candidate {
-    std::string name;
-    std::vector<std::int32_t> labels;
-    std::vector<float> confidence;
-    std::optional<double> bic;
-    bool outliers = false;
-    std::string note;
-  };
-  std::vector<Candidate> cands;
-  cands.push_back({"kmeans", labels, confidence, bic, false, ""});
-  const auto k_chosen = static_cast<int>(select::cluster_sizes(labels).size());
-  for (const char* name : {"gmm", "hdbscan"}) {
-    cluster::ClusterParams p = a.params;
-    p.n_clusters = k_chosen;
-    auto seg = cluster::find_clusterer(name)->make(p)->fit(ctx.quiet(), x, {});
-    Candidate c{name, {}, {}, {}, false, ""};
-    if (seg.ok()) {
-      c.labels = std::move(seg->labels);
-      c.confidence = std::move(seg->confidence);
-      if (seg->has_bic) c.bic = seg->bic;
-      c.outliers = seg->has_outliers;
-    } else {
-      c.note = "did not fit: " + seg.status().what();
-    }
-    cands.push_back(std::move(c));
-  }
-  nlohmann::json rows = nlohmann::json::array();
-  int best = -1;
-  double best_sil = 0;
-  std::vector<double> sil(cands.size(), 0.0);
-  for (std::size_t i = 0; i < cands.size(); ++i) {
-    Candidate& c = cands[i];
-    nlohmann::json row = {{"algo", c.name}};
-    if (c.labels.empty()) {
-      row["eligible"] = false;
-      row["note"] = c.note;
-      rows.push_back(row);
-      continue;
-    }
-    const auto sizes = select::cluster_sizes(c.labels);
-    const auto k = static_cast<int>(sizes.size());
-    const auto n_out = std::count_if(c.labels.begin(), c.labels.end(), [](std::int32_t l) { return l < 0; });
-    const double share = static_cast<double>(n_out) / static_cast<double>(c.labels.size());
-    const double smallest =
-        sizes.empty() ? 0.0
-                      : static_cast<double>(*std::min_element(sizes.begin(), sizes.end())) / static_cast<double>(c.labels.size());
-    row["k"] = k;
-    row["outlier_share"] = share;
-    row["smallest_share"] = smallest;
-    const bool in_range = k >= k_lo && k <= k_hi;
-    bool eligible = k >= 2 && share <= kMaxOutlierShare && in_range && smallest >= a.min_share;
-    if (k >= 2 && k <= x.rows - 1) {
-      KOHORT_ASSIGN_OR_RETURN(const auto s, select::silhouette_sampled(ctx.quiet(), x, c.labels, a.silhouette_sample));
-      sil[i] = s.mean;
-      row["silhouette"] = s.mean;
-    } else {
-      eligible = false;
-    }
-    if (k < 2) c.note = fmt::format("found {} segment(s)", k);
-    else if (!in_range)
-      c.note = k_lo == k_hi ? fmt::format("found {} segments, not the {} asked for", k, k_lo)
-                            : fmt::format("found {} segments, outside --k-min {} .. --k-max {}", k, k_lo, k_hi);
-    else if (share > kMaxOutlierShare) c.note = fmt::format("left {:.0f}% of rows as outliers (more than {:.0f}%)", 100 * share, 100 * kMaxOutlierShare);
-    else if (smallest < a.min_share)
-      c.note = fmt::format("its smallest segment holds {:.2f}% of rows (below --min-share {:g})", 100 * smallest, a.min_share);
-    if (!c.note.empty()) row["note"] = c.note;
-    row["eligible"] = eligible;
-    rows.push_back(row);
-    if (eligible && (best < 0 || sil[i] > best_sil + kMinGain)) {
-      best = static_cast<int>(i);
-      best_sil = sil[i];
-    }
-  }
-  if (best < 0) best = 0;  // k-means always labels every row
-  std::string others;
-  for (std::size_t i = 0; i < cands.size(); ++i) {
-    if (static_cast<int>(i) == best) continue;
-    if (!others.empty()) others += "; ";
-    others += cands[i].name + (cands[i].note.empty() ? fmt::format(" {:.3f}", sil[i]) : " " + cands[i].note);
-  }
-  const Candidate& w = cands[static_cast<std::size_t>(best)];
-  const std::string reason =
-      fmt::format("{} separates the segments best (silhouette {:.3f}; {}; a more complex model must gain {})",
-                  w.name, sil[static_cast<std::size_t>(best)], others, kMinGain);
-  labels = w.labels;
-  confidence = w.confidence;
-  bic = w.bic;
-  outliers = w.outliers;
-  return nlohmann::json{{"chosen", w.name}, {"reason", reason}, {"candidates", rows}};
+  select::AlgorithmChoiceOptions o;
+  o.k_lo = auto_k ? a.k_min : a.params.n_clusters;
+  o.k_hi = auto_k ? a.k_max : a.params.n_clusters;
+  o.min_share = a.min_share;
+  o.silhouette_rows = a.silhouette_sample;
+  cluster::ClusterParams p = a.params;
+  p.n_clusters = static_cast<int>(select::cluster_sizes(seg.labels).size());
+  KOHORT_ASSIGN_OR_RETURN(auto choice, select::choose_algorithm(ctx, x, p, o));
+  seg = std::move(choice.fitted.segmentation);
+  return nlohmann::json{{"chosen", choice.chosen}, {"reason", choice.reason}, {"candidates", choice.candidates}};
 }
 
 int run_cluster(Shell& shell, ClusterArgs& a) {
@@ -272,10 +190,7 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
   }
 
   std::optional<select::KChoice> choice;
-  std::vector<std::int32_t> labels;
-  std::vector<float> confidence;
-  std::optional<double> bic;
-  bool outliers = false;
+  cluster::Segmentation seg;
   if (auto_k && !algo->takes_k) {
     ctx.log().info("{} settles its own number of segments; --k auto has nothing to scan", a.algo);
     a.params.n_clusters = 0;  // no --k: the algorithm's own default bound
@@ -300,9 +215,8 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
       }
       cluster::ClusterParams p = a.params;
       p.n_clusters = k;
-      auto m = algo->make(p);
-      KOHORT_ASSIGN_OR_RETURN(auto seg, m->fit(c, data, {}));
-      return std::move(seg.labels);
+      KOHORT_ASSIGN_OR_RETURN(auto f, cluster::fit_clusterer(c, algo->name, p, data));
+      return std::move(f.segmentation.labels);
     };
     auto ch = select::choose_k(ctx, x.cview(), co, fit_at);
     if (!ch.ok()) return shell.fail(ch.status());
@@ -311,32 +225,29 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     // same seed reproduces the scan's labelling.
     cluster::ClusterParams p = a.params;
     p.n_clusters = choice->k;
-    auto model = algo->make(p);
-    auto seg = model->fit(ctx.quiet(), x.cview(), {});
-    if (!seg.ok()) return shell.fail(seg.status());
-    labels = std::move(seg->labels);
-    confidence = std::move(seg->confidence);
-    if (seg->has_bic) bic = seg->bic;
+    auto fit = cluster::fit_clusterer(ctx.quiet(), algo->name, p, x.cview());
+    if (!fit.ok()) return shell.fail(fit.status());
+    seg = std::move(fit->segmentation);
     ctx.log().info("chose k = {} ({}): {}", choice->k, choice->rule, choice->reason);
   } else {
-    auto model = algo->make(a.params);
-    auto seg = model->fit(ctx, x.cview(), {});
-    if (!seg.ok()) return shell.fail(seg.status());
-    labels = std::move(seg->labels);
-    confidence = std::move(seg->confidence);
-    if (seg->has_bic) bic = seg->bic;
-    outliers = seg->has_outliers;
+    auto fit = cluster::fit_clusterer(ctx, algo->name, a.params, x.cview());
+    if (!fit.ok()) return shell.fail(fit.status());
+    seg = std::move(fit->segmentation);
   }
 
   nlohmann::json algorithm_choice;
   if (compare) {
-    auto chosen = compare_algorithms(ctx, a, x.cview(), labels, confidence, bic, outliers);
+    auto chosen = compare_algorithms(ctx, a, x.cview(), seg);
     if (!chosen.ok()) return shell.fail(chosen.status());
     algorithm_choice = std::move(*chosen);
     a.algo = algorithm_choice["chosen"].get<std::string>();
     algo = cluster::find_clusterer(a.algo);
     ctx.log().info("algorithm: {}", algorithm_choice["reason"].get<std::string>());
   }
+  std::vector<std::int32_t>& labels = seg.labels;
+  const std::vector<float>& confidence = seg.confidence;
+  const std::optional<double> bic = seg.has_bic ? std::optional<double>(seg.bic) : std::nullopt;
+  const bool outliers = seg.has_outliers;
 
   auto sizes = select::cluster_sizes(labels);
   const int k = static_cast<int>(sizes.size());
@@ -372,9 +283,8 @@ int run_cluster(Shell& shell, ClusterArgs& a) {
     cluster::ClusterParams p = a.params;
     p.n_clusters = k;
     auto refit = [&](const Context& c, MatrixView<const float> sample) -> Result<std::vector<std::int32_t>> {
-      auto m = algo->make(p);
-      KOHORT_ASSIGN_OR_RETURN(auto seg, m->fit(c, sample, {}));
-      return std::move(seg.labels);
+      KOHORT_ASSIGN_OR_RETURN(auto f, cluster::fit_clusterer(c, algo->name, p, sample));
+      return std::move(f.segmentation.labels);
     };
     validate::StabilityOptions so;
     so.resamples = a.stability;

@@ -440,20 +440,21 @@ TEST(Bgmm, RegisteredAsAClustererThatSettlesItsOwnK) {
   ClusterParams p;
   p.n_clusters = 0;  // no truncation given
   p.n_init = 1;
-  auto model = info->make(p);
-  const auto seg = model->fit(Context(2, 3), b.x.cview(), {});
-  ASSERT_TRUE(seg.ok()) << seg.status().message();
-  EXPECT_EQ(seg->n_clusters, 4);
-  EXPECT_FALSE(seg->has_bic);
-  EXPECT_EQ(seg->confidence.size(), seg->labels.size());
-  const std::set<std::int32_t> used(seg->labels.begin(), seg->labels.end());
+  const auto fit = fit_clusterer(Context(2, 3), "bgmm", p, b.x.cview());
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  const auto& seg = fit->segmentation;
+  EXPECT_EQ(seg.n_clusters, 4);
+  EXPECT_EQ(fit->model.k(), 4);
+  EXPECT_FALSE(seg.has_bic);
+  EXPECT_EQ(seg.confidence.size(), seg.labels.size());
+  const std::set<std::int32_t> used(seg.labels.begin(), seg.labels.end());
   EXPECT_EQ(used, (std::set<std::int32_t>{0, 1, 2, 3}));
-  EXPECT_GT(*select::adjusted_rand_index(seg->labels, b.truth), 0.95);
-  const auto again = model->predict(Context(1, 3), b.x.cview());
+  EXPECT_GT(*select::adjusted_rand_index(seg.labels, b.truth), 0.95);
+  const auto again = predict(Context(1, 3), fit->model, b.x.cview());
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, seg->labels);
+  EXPECT_EQ(again->labels, seg.labels);
   const std::vector<float> w(3000, 1.0f);
-  EXPECT_EQ(model->fit(Context(1, 3), b.x.cview(), w).status().code(), Code::unsupported);
+  EXPECT_EQ(fit_clusterer(Context(1, 3), "bgmm", p, b.x.cview(), w).status().code(), Code::unsupported);
 }
 
 }  // namespace

@@ -111,8 +111,8 @@ Status decide_mixture(const Context& ctx, const model::SegmentModel& model, cons
   std::vector<double> raw_scores, scores;
   for (index_t b = 0; b < n; b += kBlock) {
     const index_t e = std::min(n, b + kBlock);
-    KOHORT_RETURN_IF_ERROR(model::mixture_posteriors(ctx, model.clusterer, x.cview(), b, e, raw_scores));
-    KOHORT_RETURN_IF_ERROR(model::mixture_posteriors(ctx, model.clusterer, v.cview(), b, e, scores));
+    KOHORT_RETURN_IF_ERROR(cluster::posteriors(ctx, model.clusterer, x.cview(), b, e, raw_scores));
+    KOHORT_RETURN_IF_ERROR(cluster::posteriors(ctx, model.clusterer, v.cview(), b, e, scores));
     for (index_t i = b; i < e; ++i) {
       const double* s = &scores[static_cast<std::size_t>((i - b) * k)];
       const Answer cand = best_posterior(s, k);
@@ -146,12 +146,43 @@ Status decide_centres(const Context& ctx, const model::SegmentModel& model, cons
       const auto& a = near[static_cast<std::size_t>(i)];
       const auto& r = raw[static_cast<std::size_t>(i)];
       out[static_cast<std::size_t>(i)] = settle(
-          {r.first, model::centre_confidence(r, k)}, {a.first, model::centre_confidence(a, k)}, model,
+          {r.first, cluster::centre_confidence(r, k)}, {a.first, cluster::centre_confidence(a, k)}, model,
           previous(before, m, i), as_of, c, [&](std::int32_t cur) {
             cluster::distances_to_centres(v.row(i), centers, dist.data());
             const double d_cur = dist[static_cast<std::size_t>(cur)];
             return std::pair{d_cur >= (1.0 + c.switch_margin) * static_cast<double>(a.d1), 0.0f};
           });
+    }
+  });
+  return {};
+}
+
+// A density model: the model's own answers for today's and the smoothed vector (−1 where no
+// segment claims a row under the outlier policy); a move into a segment needs its centroid
+// nearer than the current segment's by the margin, as for centres; a move to −1 needs residency.
+Status decide_density(const Context& ctx, const model::SegmentModel& model, const Standing& before, const Matching& m,
+                      const Matrix<float>& x, const Matrix<float>& v, Seconds as_of, const Controls& c,
+                      std::vector<Decision>& out) {
+  const index_t n = x.rows(), k = model.k();
+  const auto centers = model.clusterer.centers.cview();
+  KOHORT_ASSIGN_OR_RETURN(const auto raw, cluster::predict(ctx, model.clusterer, x.cview()));
+  cluster::Prediction smoothed;
+  if (c.smoothing_halflife_days > 0) {
+    KOHORT_ASSIGN_OR_RETURN(smoothed, cluster::predict(ctx, model.clusterer, v.cview()));
+  }
+  const auto& near = c.smoothing_halflife_days > 0 ? smoothed : raw;
+  parallel_for_blocks(ctx, n, 4096, [&](index_t, index_t s, index_t e) {
+    std::vector<float> dist(static_cast<std::size_t>(k));
+    for (index_t i = s; i < e; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      const Answer cand{near.labels[u], near.confidence[u]};
+      out[u] = settle({raw.labels[u], raw.confidence[u]}, cand, model, previous(before, m, i), as_of, c,
+                      [&](std::int32_t cur) {
+                        if (cand.label < 0) return std::pair{true, 0.0f};
+                        cluster::distances_to_centres(v.row(i), centers, dist.data());
+                        const double d_cur = dist[static_cast<std::size_t>(cur)];
+                        return std::pair{d_cur >= (1.0 + c.switch_margin) * dist[static_cast<std::size_t>(cand.label)], 0.0f};
+                      });
     }
   });
   return {};
@@ -231,9 +262,18 @@ Result<DayResult> assign_day(const Context& ctx, const model::SegmentModel& mode
   KOHORT_ASSIGN_OR_RETURN(const Matching m, match_rows(ids, before));
   const Matrix<float> v = smoothed_vectors(today.space, m, before, today_weight(controls, before.as_of, as_of));
   std::vector<Decision> decisions(static_cast<std::size_t>(n));
-  KOHORT_RETURN_IF_ERROR(model.clusterer.gmm
-                             ? decide_mixture(ctx, model, before, m, today.space, v, as_of, controls, decisions)
-                             : decide_centres(ctx, model, before, m, today.space, v, as_of, controls, decisions));
+  switch (model.clusterer.rule) {
+    case cluster::AssignRule::posterior:
+      KOHORT_RETURN_IF_ERROR(decide_mixture(ctx, model, before, m, today.space, v, as_of, controls, decisions));
+      break;
+    case cluster::AssignRule::nearest_centre:
+      KOHORT_RETURN_IF_ERROR(decide_centres(ctx, model, before, m, today.space, v, as_of, controls, decisions));
+      break;
+    case cluster::AssignRule::density:
+    case cluster::AssignRule::core_radius:
+      KOHORT_RETURN_IF_ERROR(decide_density(ctx, model, before, m, today.space, v, as_of, controls, decisions));
+      break;
+  }
   DayResult r;
   r.assigned = n;
   r.customers.reserve(static_cast<std::size_t>(n));

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kohort/cluster/clusterer.h"
 #include "kohort/clv/summary.h"
 #include "kohort/core/context.h"
 #include "kohort/core/result.h"
@@ -32,10 +33,19 @@ struct FitOptions {
   /// while clustering the decorrelated columns themselves reaches 0.84–0.85.
   double max_correlation = 0.85;
   double pca_variance = 0;               ///< keep components explaining this share; 0 = no PCA
-  std::string algorithm = "kmeans";      ///< kmeans | gmm | auto (both at k on the scan sample;
-                                         ///< the better silhouette fits everyone)
-  std::string covariance = "diag";       ///< gmm: diag | full
-  double reg_covar = 1e-6;               ///< gmm: added to every variance
+  /// kmeans | minibatch | gmm | bgmm | hdbscan | ward, or auto: k chosen by k-means, then
+  /// k-means, the Gaussian mixture at k and HDBSCAN compared on the scan sample by
+  /// select::choose_algorithm(); the winner fits everyone.
+  std::string algorithm = "kmeans";
+  std::string covariance = "diag";       ///< gmm, bgmm: diag | full
+  double reg_covar = 1e-6;               ///< gmm, bgmm: added to every variance
+  /// hdbscan: the smallest segment, in customers of the tree (built on at most scan_rows
+  /// sampled customers); 0 = max(5, ⌈min_share × those customers⌉), 200 for 20,000.
+  int min_cluster_size = 0;
+  int min_samples = 10;                  ///< hdbscan: neighbours (the customer included) of a core distance
+  /// hdbscan: customers no segment claims take the nearest segment's centroid (confidence 0) or
+  /// stay outliers (−1).
+  cluster::NoisePolicy noise = cluster::NoisePolicy::nearest;
   int k = 0;                             ///< 0 = choose in [k_min, k_max]
   int k_min = 8, k_max = 25;
   double min_share = 0.01;               ///< with k chosen: every segment holds ≥ this share

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "kohort/cluster/kmeans.h"
+#include "kohort/core/json_fields.h"
 #include "kohort/core/parallel.h"
 
 namespace kohort::model {
@@ -18,52 +19,13 @@ namespace {
 
 using nlohmann::json;
 
-json matrix_json(MatrixView<const float> m) {
-  json rows = json::array();
-  for (index_t i = 0; i < m.rows; ++i) {
-    json r = json::array();
-    for (index_t j = 0; j < m.cols; ++j) r.push_back(m(i, j));
-    rows.push_back(std::move(r));
-  }
-  return rows;
-}
-
-// The matrix stored under parent[key] as an array of equally long rows of numbers.
-Result<Matrix<float>> matrix_from(const json& parent, const char* key, std::string_view name) {
-  const auto it = parent.is_object() ? parent.find(key) : parent.end();
-  if (it == parent.end() || !it->is_array())
-    return Status::invalid_input("model", fmt::format("'{}' is not an array of rows", name), "refit the model");
-  const json& j = *it;
-  const auto rows = static_cast<index_t>(j.size());
-  const index_t cols = rows && j[0].is_array() ? static_cast<index_t>(j[0].size()) : 0;
-  Matrix<float> m(rows, cols);
-  for (index_t i = 0; i < rows; ++i) {
-    const json& r = j[static_cast<std::size_t>(i)];
-    if (!r.is_array() || static_cast<index_t>(r.size()) != cols)
-      return Status::invalid_input("model", fmt::format("row {} of '{}' has the wrong length", i, name), "refit the model");
-    for (index_t c = 0; c < cols; ++c) {
-      const json& v = r[static_cast<std::size_t>(c)];
-      if (!v.is_number())
-        return Status::invalid_input("model", fmt::format("row {} of '{}' holds a value that is not a number", i, name),
-                                     "refit the model");
-      m(i, c) = v.get<float>();
-    }
-  }
-  return m;
-}
-
 template <typename T>
 Result<T> field(const json& j, std::string_view key) {
-  const auto it = j.find(key);
-  if (it == j.end())
-    return Status::invalid_input("model", fmt::format("the key '{}' is missing", key),
-                                 "the file is not a complete Kohort segment model; refit it with kohort fit");
-  try {
-    return it->get<T>();
-  } catch (const json::exception&) {
-    return Status::invalid_input("model", fmt::format("the key '{}' has the wrong type", key),
-                                 "the file is not a Kohort segment model; refit it with kohort fit");
-  }
+  return json_field<T>(j, key);
+}
+
+Result<Matrix<float>> matrix_from(const json& parent, const char* key, std::string_view name) {
+  return matrix_from_json(parent, key, name);
 }
 
 }  // namespace
@@ -95,15 +57,7 @@ json SegmentModel::to_json() const {
   } else {
     j["reducer"] = {{"method", "none"}};
   }
-  json c = {{"algorithm", clusterer.algorithm}, {"centers", matrix_json(clusterer.centers.cview())}};
-  if (clusterer.gmm) {
-    const auto& g = *clusterer.gmm;
-    c["covariance"] = g.covariance == cluster::Covariance::full ? "full" : "diag";
-    c["weights"] = g.weights;
-    c["means"] = g.means;
-    c["covariances"] = g.covariances;
-  }
-  j["clusterer"] = std::move(c);
+  j["clusterer"] = cluster::to_json(clusterer);
   j["segment_names"] = segment_names;
   j["segment_ids"] = segment_ids.empty() ? [&] {
     std::vector<std::int32_t> ids(segment_names.size());
@@ -180,31 +134,8 @@ Result<SegmentModel> parse_model_document(const json& j) {
     return Status::invalid_input("model", fmt::format("unknown reducer '{}'", method), "refit the model");
   }
   KOHORT_ASSIGN_OR_RETURN(const json c, field<json>(j, "clusterer"));
-  KOHORT_ASSIGN_OR_RETURN(m.clusterer.algorithm, field<std::string>(c, "algorithm"));
-  KOHORT_ASSIGN_OR_RETURN(m.clusterer.centers, matrix_from(c, "centers", "clusterer.centers"));
   const index_t dim = m.pca ? m.pca->components.rows() : static_cast<index_t>(m.selected.size());
-  if (m.clusterer.centers.cols() != dim)
-    return Status::invalid_input("model", fmt::format("centres have {} columns; the clustering space has {}",
-                                                      m.clusterer.centers.cols(), dim),
-                                 "refit the model");
-  if (m.clusterer.algorithm == "gmm") {
-    cluster::GmmFit g;
-    KOHORT_ASSIGN_OR_RETURN(const std::string cov, field<std::string>(c, "covariance"));
-    g.covariance = cov == "full" ? cluster::Covariance::full : cluster::Covariance::diag;
-    KOHORT_ASSIGN_OR_RETURN(g.weights, field<std::vector<double>>(c, "weights"));
-    KOHORT_ASSIGN_OR_RETURN(g.means, field<std::vector<double>>(c, "means"));
-    KOHORT_ASSIGN_OR_RETURN(g.covariances, field<std::vector<double>>(c, "covariances"));
-    g.k = static_cast<index_t>(g.weights.size());
-    g.d = dim;
-    const std::size_t per = g.covariance == cluster::Covariance::full ? static_cast<std::size_t>(dim * dim)
-                                                                      : static_cast<std::size_t>(dim);
-    if (g.means.size() != static_cast<std::size_t>(g.k * dim) || g.covariances.size() != static_cast<std::size_t>(g.k) * per)
-      return Status::invalid_input("model", "the mixture's means or covariances have the wrong size", "refit the model");
-    m.clusterer.gmm = std::move(g);
-  } else if (m.clusterer.algorithm != "kmeans") {
-    return Status::invalid_input("model", fmt::format("unknown clusterer '{}'", m.clusterer.algorithm),
-                                 "refit the model");
-  }
+  KOHORT_ASSIGN_OR_RETURN(m.clusterer, cluster::clusterer_from_json(c, dim));
   KOHORT_ASSIGN_OR_RETURN(m.segment_names, field<std::vector<std::string>>(j, "segment_names"));
   if (static_cast<index_t>(m.segment_names.size()) != m.clusterer.centers.rows())
     return Status::invalid_input("model", "segment names and centres differ in count", "refit the model");
@@ -238,28 +169,10 @@ Result<Matrix<float>> embed(const Context& ctx, const SegmentModel& model, Matri
 }
 
 Result<Assignment> predict(const Context& ctx, const ClustererModel& c, MatrixView<const float> x) {
-  const index_t n = x.rows, k = c.centers.rows(), d = c.centers.cols();
-  if (x.cols != d)
-    return Status::invalid_input("model", fmt::format("rows have {} columns; the model expects {}", x.cols, d));
+  KOHORT_ASSIGN_OR_RETURN(auto p, cluster::predict(ctx, c, x));
   Assignment a;
-  a.labels.resize(static_cast<std::size_t>(n));
-  a.confidence.resize(static_cast<std::size_t>(n));
-  if (c.gmm) {
-    KOHORT_ASSIGN_OR_RETURN(auto proba, cluster::gmm_predict_proba(ctx, *c.gmm, x));
-    for (index_t i = 0; i < n; ++i) {
-      index_t best = 0;
-      for (index_t s = 1; s < k; ++s)
-        if (proba(i, s) > proba(i, best)) best = s;
-      a.labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(best);
-      a.confidence[static_cast<std::size_t>(i)] = proba(i, best);
-    }
-    return a;
-  }
-  KOHORT_ASSIGN_OR_RETURN(const auto nearest, cluster::nearest_two(ctx, c.centers.cview(), x));
-  for (index_t i = 0; i < n; ++i) {
-    a.labels[static_cast<std::size_t>(i)] = nearest[static_cast<std::size_t>(i)].first;
-    a.confidence[static_cast<std::size_t>(i)] = centre_confidence(nearest[static_cast<std::size_t>(i)], k);
-  }
+  a.labels = std::move(p.labels);
+  a.confidence = std::move(p.confidence);
   return a;
 }
 
@@ -300,28 +213,9 @@ std::vector<std::string> selected_names(const SegmentModel& model) {
   return out;
 }
 
-float centre_confidence(const cluster::NearestTwo& n, index_t k) {
-  if (k < 2) return 1.0f;
-  return n.d2 > 0 ? static_cast<float>(1.0 - static_cast<double>(n.d1) / static_cast<double>(n.d2)) : 0.0f;
-}
-
-Status mixture_posteriors(const Context& ctx, const ClustererModel& c, MatrixView<const float> x, index_t begin,
-                          index_t end, std::vector<double>& out) {
-  if (!c.gmm) return Status::invalid_argument("model", "posteriors need a mixture model; this one has centres only");
-  const index_t k = c.centers.rows(), d = c.centers.cols();
-  if (x.cols != d)
-    return Status::invalid_input("model", fmt::format("rows have {} columns; the model expects {}", x.cols, d));
-  out.assign(static_cast<std::size_t>((end - begin) * k), 0.0);
-  const MatrixView<const float> rows(x.data + begin * x.stride, end - begin, x.cols, x.stride);
-  KOHORT_ASSIGN_OR_RETURN(auto proba, cluster::gmm_predict_proba(ctx, *c.gmm, rows));
-  for (index_t i = 0; i < end - begin; ++i)
-    for (index_t s = 0; s < k; ++s) out[static_cast<std::size_t>(i * k + s)] = proba(i, s);
-  return {};
-}
-
 Result<Assignment> assign(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {
   KOHORT_ASSIGN_OR_RETURN(auto e, embed_features(ctx, model, raw));
-  KOHORT_ASSIGN_OR_RETURN(auto a, predict(ctx, model.clusterer, e.space.cview()));
+  KOHORT_ASSIGN_OR_RETURN(auto a, model::predict(ctx, model.clusterer, e.space.cview()));
   a.missing_features = std::move(e.missing_features);
   return a;
 }

@@ -11,8 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kohort/cluster/gmm.h"
-#include "kohort/cluster/kmeans.h"
+#include "kohort/cluster/clusterer.h"
 #include "kohort/core/context.h"
 #include "kohort/core/matrix.h"
 #include "kohort/core/result.h"
@@ -26,12 +25,8 @@ namespace kohort::model {
 inline constexpr std::string_view kFormat = "kohort.segment-model";
 inline constexpr int kFormatVersion = 1;
 
-/// The fitted clusterer in the space it was fitted in.
-struct ClustererModel {
-  std::string algorithm;       ///< "kmeans" (also minibatch and ward cuts: nearest centre) or "gmm"
-  Matrix<float> centers;       ///< k × m; for gmm the component means
-  std::optional<cluster::GmmFit> gmm;  ///< weights, means, covariances (labels/confidence empty)
-};
+/// The fitted clusterer in the space it was fitted in (cluster/clusterer.h: every algorithm).
+using ClustererModel = cluster::FittedClusterer;
 
 /// A business KPI of a segment over a trailing window (model/reference.h).
 struct Kpi {
@@ -103,7 +98,7 @@ struct SegmentModel {
 
 struct Assignment {
   std::vector<std::int32_t> labels;  ///< segment id per row
-  std::vector<float> confidence;     ///< kmeans: 1 − d₁²/d₂² (0 on a boundary, 1 at a centre); gmm: posterior
+  std::vector<float> confidence;     ///< by the clusterer's rule (cluster::predict)
   std::vector<std::string> missing_features;  ///< model features absent from the table (treated as missing)
 };
 
@@ -129,16 +124,6 @@ struct Embedded {
 
 /// The names of the model's selected columns, in order.
 [[nodiscard]] std::vector<std::string> selected_names(const SegmentModel& model);
-
-/// A mixture's posteriors of rows [begin, end) of `x` (clustering space): out[(i − begin)·k + s]
-/// is the posterior of component s, as predict() computes it (its label is the first maximum).
-/// invalid_argument for a model with centres only (those are ranked by cluster::nearest_two()).
-[[nodiscard]] Status mixture_posteriors(const Context& ctx, const ClustererModel& clusterer, MatrixView<const float> x,
-                                        index_t begin, index_t end, std::vector<double>& out);
-
-/// A centre model's confidence in a row's nearest centre: 1 − d₁²/d₂² (0 on a boundary, 1 at
-/// the centre; 1 when k = 1).
-[[nodiscard]] float centre_confidence(const cluster::NearestTwo& nearest, index_t k);
 
 /// The model's clustering space for already transformed and selected rows (PCA applied when
 /// the model has one).
