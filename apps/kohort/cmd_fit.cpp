@@ -33,18 +33,11 @@ struct FitArgs {
   bool no_store = false;
   std::string out;
   std::string as_of;
-  std::string algo = "kmeans";
-  std::string covariance = "diag";
-  double reg_covar = 1e-6;
+  model::FitOptions fit;  // the flags below bind to it: each default is its member's initializer
   std::string k = "auto";
-  int k_min = 8, k_max = 25;
-  double min_share = 0.01;
   std::string reduce = "none";
   std::string scale = "z";
-  double max_correlation = 0.85;
-  int n_init = 3;
-  int stability = 0;
-  long long scan_rows = 20000;
+  std::string noise = "nearest";
   std::string on_error = "fail";
   SplitOptions split;
   std::string command;
@@ -98,7 +91,7 @@ void log_identity(const Context& ctx, const nlohmann::json& identity) {
 
 int run_fit(Shell& shell, FitArgs& a) {
   const Context ctx = shell.context();
-  model::FitOptions o;
+  model::FitOptions& o = a.fit;
   if (!a.as_of.empty()) {
     const auto t = parse_iso8601(a.as_of);
     if (!t)
@@ -116,8 +109,8 @@ int run_fit(Shell& shell, FitArgs& a) {
                                                         "pass --k 8 or --k auto"));
     }
   }
-  if (a.k_max < a.k_min)
-    return shell.usage_error(Status::invalid_argument("--k-max", fmt::format("--k-max {} is below --k-min {}", a.k_max, a.k_min),
+  if (o.k_max < o.k_min)
+    return shell.usage_error(Status::invalid_argument("--k-max", fmt::format("--k-max {} is below --k-min {}", o.k_max, o.k_min),
                                                       "pass --k-max at least --k-min"));
   if (a.reduce == "none") {
     o.pca_variance = 0;
@@ -129,16 +122,7 @@ int run_fit(Shell& shell, FitArgs& a) {
                                                         "pass --reduce pca:0.9 or --reduce none"));
     o.pca_variance = p->variance;
   }
-  o.algorithm = a.algo;
-  o.covariance = a.covariance;
-  o.reg_covar = a.reg_covar;
-  o.k_min = a.k_min;
-  o.k_max = a.k_max;
-  o.min_share = a.min_share;
-  o.max_correlation = a.max_correlation;
-  o.n_init = a.n_init;
-  o.stability = a.stability;
-  o.scan_rows = static_cast<index_t>(a.scan_rows);
+  o.noise = a.noise == "outlier" ? cluster::NoisePolicy::outlier : cluster::NoisePolicy::nearest;
   o.transform.scaling = a.scale == "robust" ? features::Scaling::robust : features::Scaling::zscore;
   o.kohort_version = KOHORT_VERSION;
   o.created_at = a.started_at;
@@ -236,7 +220,7 @@ int run_fit(Shell& shell, FitArgs& a) {
                         {"customers", fit->labels.size()},
                         {"prospects", fit->prospects},
                         {"features", {{"computed", fit->raw_features}, {"used", fit->used_features}, {"dimensions", fit->dimensions}}},
-                        {"algo", a.algo},
+                        {"algo", fit->model.clusterer.algorithm},
                         {"k", fit->model.k()},
                         {"metrics", m},
                         {"segments", fit->model.segments},
@@ -284,44 +268,67 @@ void add_fit_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--as-of", a->as_of,
                   "compute features from events before this date (default: the day after the last event)"
                   "\nexample: --as-of 2024-07-01");
-  cmd->add_option("--algo", a->algo,
-                  "kmeans, gmm (a Gaussian mixture: posterior confidence per customer) or auto (both at the "
-                  "chosen k on the scan sample; the better silhouette wins and the reason is recorded); "
-                  "default kmeans\nexample: --algo auto")
-      ->check(CLI::IsMember({"kmeans", "gmm", "auto"}));
-  cmd->add_option("--covariance", a->covariance, "gmm covariance: diag or full (default diag)\nexample: --covariance full")
+  model::FitOptions& f = a->fit;
+  cmd->add_option("--algo", f.algorithm,
+                  "kmeans; minibatch (mini-batch k-means, for very large n); gmm (a Gaussian mixture: posterior "
+                  "confidence per customer); bgmm (a Bayesian mixture that settles its own number of segments); "
+                  "hdbscan (density: segments of any shape, outliers by --noise); ward (agglomerative, cut at k); "
+                  "or auto (k by k-means, then k-means, gmm at that k and hdbscan compared on the scan sample by "
+                  "silhouette; the winner fits everyone and the reason is recorded). New customers are assigned by "
+                  "the nearest centre (kmeans, minibatch, ward's cut centroids), the posterior (gmm, bgmm) or the "
+                  "nearest fitted customer in mutual reachability (hdbscan)\nexample: --algo auto")
+      ->check(CLI::IsMember({"kmeans", "minibatch", "gmm", "bgmm", "hdbscan", "ward", "auto"}));
+  cmd->add_option("--covariance", f.covariance, "gmm and bgmm covariance: diag or full\nexample: --covariance full")
       ->check(CLI::IsMember({"diag", "full"}));
-  cmd->add_option("--reg-covar", a->reg_covar,
-                  "gmm: added to every variance so that no covariance is singular (default 1e-6); raise it when "
-                  "the fit reports a covariance that is not positive definite\nexample: --reg-covar 1e-4")
+  cmd->add_option("--reg-covar", f.reg_covar,
+                  "gmm and bgmm: added to every variance so that no covariance is singular; raise it when the fit "
+                  "reports a covariance that is not positive definite\nexample: --reg-covar 1e-4")
       ->check(CLI::Range(0.0, 1e6));
-  cmd->add_option("--k", a->k, "number of segments, or auto to choose it (default auto)\nexample: --k 12");
-  cmd->add_option("--k-min", a->k_min, "smallest k considered by --k auto (default 8)\nexample: --k-min 4")
+  cmd->add_option("--k", a->k,
+                  "number of segments, or auto to choose it; does not apply to hdbscan and bgmm, which settle "
+                  "their own\nexample: --k 12");
+  cmd->add_option("--k-min", f.k_min, "smallest k considered by --k auto (not for hdbscan, bgmm)\nexample: --k-min 4")
       ->check(CLI::Range(2, 1000));
-  cmd->add_option("--k-max", a->k_max, "largest k considered by --k auto (default 25)\nexample: --k-max 16")
+  cmd->add_option("--k-max", f.k_max, "largest k considered by --k auto (not for hdbscan, bgmm)\nexample: --k-max 16")
       ->check(CLI::Range(2, 1000));
-  cmd->add_option("--min-share", a->min_share,
-                  "with --k auto, every segment must hold at least this share of customers (default 0.01)"
-                  "\nexample: --min-share 0.02")
+  cmd->add_option("--min-share", f.min_share,
+                  "with --k auto, every segment must hold at least this share of customers; hdbscan's default "
+                  "--min-cluster-size is this share of the customers its tree is built on\nexample: --min-share 0.02")
       ->check(CLI::Range(0.0, 0.5));
+  cmd->add_option("--hdbscan-rows", f.hdbscan_rows,
+                  "hdbscan: customers sampled to build the tree on, kept in the model as exemplars; everyone else "
+                  "(and every new customer) joins the segment of the nearest exemplar in mutual reachability; "
+                  "assigning costs exemplars × dimensions per customer\nexample: --hdbscan-rows 20000")
+      ->check(CLI::Range(index_t{100}, index_t{1000000}));
+  cmd->add_option("--min-cluster-size", f.min_cluster_size,
+                  "hdbscan: the smallest segment, in customers of its tree; 0 = max(5, --min-share × --hdbscan-rows): "
+                  "50 of 5,000\nexample: --min-cluster-size 100")
+      ->check(CLI::Range(0, 100000000));
+  cmd->add_option("--min-samples", f.min_samples,
+                  "hdbscan: neighbours (the customer included) whose farthest sets a customer's core distance; "
+                  "higher is smoother\nexample: --min-samples 25")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--noise", a->noise,
+                  "hdbscan: customers no segment claims take the nearest segment (by centroid, confidence 0) or stay "
+                  "outliers (segment -1); the fit's own assignments and kohort assign use the same\nexample: --noise outlier")
+      ->check(CLI::IsMember({"nearest", "outlier"}));
   cmd->add_option("--reduce", a->reduce,
-                  "none clusters the selected features themselves (default), or pca:SHARE the principal "
-                  "components explaining that share of their variance\nexample: --reduce pca:0.95");
-  cmd->add_option("--scale", a->scale, "feature scaling: z or robust (default z)\nexample: --scale robust")
+                  "none clusters the selected features themselves, or pca:SHARE the principal components "
+                  "explaining that share of their variance\nexample: --reduce pca:0.95");
+  cmd->add_option("--scale", a->scale, "feature scaling: z or robust\nexample: --scale robust")
       ->check(CLI::IsMember({"z", "robust"}));
-  cmd->add_option("--max-correlation", a->max_correlation,
-                  "drop a feature correlated at least this much with an earlier kept one (default 0.85)"
-                  "\nexample: --max-correlation 0.9")
+  cmd->add_option("--max-correlation", f.max_correlation,
+                  "drop a feature correlated at least this much with an earlier kept one\nexample: --max-correlation 0.9")
       ->check(CLI::Range(0.5, 1.0));
-  cmd->add_option("--n-init", a->n_init, "restarts of the final fit (default 3)\nexample: --n-init 5")
-      ->check(CLI::Range(1, 100));
-  cmd->add_option("--stability", a->stability,
-                  "bootstrap refits measuring each segment's stability (Jaccard; below 0.6 is flagged; "
-                  "default 0 = off)\nexample: --stability 10")
+  cmd->add_option("--n-init", f.n_init, "restarts of the final fit\nexample: --n-init 5")->check(CLI::Range(1, 100));
+  cmd->add_option("--stability", f.stability,
+                  "bootstrap refits measuring each segment's stability (Jaccard; below 0.6 is flagged; 0 = off)"
+                  "\nexample: --stability 10")
       ->check(CLI::Range(0, 200));
-  cmd->add_option("--scan-rows", a->scan_rows,
-                  "customers sampled to choose k (the final fit uses everyone; default 20000)\nexample: --scan-rows 50000")
-      ->check(CLI::Range(100LL, 100000000LL));
+  cmd->add_option("--scan-rows", f.scan_rows,
+                  "customers sampled to choose k and the algorithm (the final fit assigns everyone)"
+                  "\nexample: --scan-rows 50000")
+      ->check(CLI::Range(index_t{100}, index_t{100000000}));
   cmd->add_option("--on-error", a->on_error,
                   "a malformed row: fail (default), skip it, or quarantine it to <stream>.rejects.csv"
                   "\nexample: --on-error quarantine");

@@ -238,9 +238,23 @@ const Entry* find_entry(std::string_view name) {
   return nullptr;
 }
 
-// Whether predict() reproduces the training labels by construction.
-bool predict_is_the_fit(std::string_view algorithm) {
-  return algorithm == "kmeans" || algorithm == "minibatch" || algorithm == "gmm" || algorithm == "bgmm";
+// Whether the fitted model publishes predict() of its training rows: the centre and mixture
+// rules. Ward's segments are the cells of its cut's centroids (the cut kept by most rows).
+bool publishes_predict(std::string_view algorithm) {
+  return algorithm == "kmeans" || algorithm == "minibatch" || algorithm == "gmm" || algorithm == "bgmm" ||
+         algorithm == "ward";
+}
+
+// HDBSCAN: rows the tree was not built on were labelled by predict_hdbscan() itself, so only
+// the tree's rows can differ; they are assigned again (noise policy applied on both sides).
+Result<Agreement> tree_agreement(const Context& ctx, const FittedClusterer& m, index_t n) {
+  const HdbscanFit& h = *m.hdbscan;
+  Prediction own{h.row_labels, std::vector<float>(h.row_labels.size(), 0.0f)};
+  KOHORT_RETURN_IF_ERROR(settle_noise(ctx, m, h.rows.cview(), own));
+  KOHORT_ASSIGN_OR_RETURN(const Prediction again, predict(ctx, m, h.rows.cview()));
+  Agreement a = prediction_agreement(own.labels, again);
+  a.share = n > 0 ? 1.0 - static_cast<double>(a.differ) / static_cast<double>(n) : 1.0;
+  return a;
 }
 
 Prediction argmax(const Matrix<float>& proba) {
@@ -293,9 +307,15 @@ Result<Fitted> fit_clusterer(const Context& ctx, std::string_view algorithm, con
   KOHORT_ASSIGN_OR_RETURN(Fitted f, e->fit(ctx, params, x, weights));
   f.model.algorithm = std::string(algorithm);
   f.model.noise = params.noise;
-  if (predict_is_the_fit(algorithm)) {
+  if (publishes_predict(algorithm)) {
     KOHORT_ASSIGN_OR_RETURN(f.training, predict(ctx, f.model, x));
-    return f;  // agreement 1 by construction
+    f.agreement = prediction_agreement(f.segmentation.labels, f.training);
+    return f;
+  }
+  if (f.model.hdbscan) {
+    KOHORT_ASSIGN_OR_RETURN(f.training, own_labels(ctx, f.model, x, f.segmentation, {}));
+    KOHORT_ASSIGN_OR_RETURN(f.agreement, tree_agreement(ctx, f.model, x.rows));
+    return f;
   }
   KOHORT_ASSIGN_OR_RETURN(const Prediction again, predict(ctx, f.model, x));
   KOHORT_ASSIGN_OR_RETURN(f.training, own_labels(ctx, f.model, x, f.segmentation, again));

@@ -98,11 +98,14 @@ struct Fitted {
   FittedClusterer model;
   Segmentation segmentation;  ///< the algorithm's own labelling of the training rows
   /// The training rows as the fitted model publishes them: predict() of them for the centre and
-  /// mixture rules (so assigning them again reproduces them exactly); for ward and the density
-  /// rules the algorithm's own labels (the noise policy applied), which predict() reproduces on
-  /// all but a few rows (prediction_agreement()).
+  /// mixture rules, Ward included (its segments are the cells of the cut's centroids), so that
+  /// assigning them again reproduces them exactly; for the density rules the algorithm's own
+  /// labels (the noise policy applied), which predict() reproduces on all but a few rows.
   Prediction training;
-  Agreement agreement;  ///< predict() of the training rows against `training`
+  /// How many training rows the stored model assigns as the algorithm labelled them: for ward
+  /// the rows its cut's centroids keep, for the density rules the rows predict() reproduces;
+  /// 1 for the others, by construction.
+  Agreement agreement;
 };
 
 /// Fits `algorithm` (a registry name) on x (n × d, finite); weights (n, or empty) only for

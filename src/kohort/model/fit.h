@@ -39,8 +39,12 @@ struct FitOptions {
   std::string algorithm = "kmeans";
   std::string covariance = "diag";       ///< gmm, bgmm: diag | full
   double reg_covar = 1e-6;               ///< gmm, bgmm: added to every variance
-  /// hdbscan: the smallest segment, in customers of the tree (built on at most scan_rows
-  /// sampled customers); 0 = max(5, ⌈min_share × those customers⌉), 200 for 20,000.
+  /// hdbscan: the tree is built on at most this many sampled customers, and kept as the model's
+  /// exemplars: every other customer, and every new one, goes to its nearest exemplar in mutual
+  /// reachability (O(exemplars · dimensions) per customer in the dimensions fits use).
+  index_t hdbscan_rows = 5000;
+  /// hdbscan: the smallest segment, in customers of the tree; 0 = max(5, ⌈min_share × those
+  /// customers⌉): 50 of 5,000.
   int min_cluster_size = 0;
   int min_samples = 10;                  ///< hdbscan: neighbours (the customer included) of a core distance
   /// hdbscan: customers no segment claims take the nearest segment's centroid (confidence 0) or

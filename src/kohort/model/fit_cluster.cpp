@@ -57,8 +57,8 @@ cluster::ClusterParams cluster_params(const FitOptions& o, std::string_view algo
   p.covariance = o.covariance;
   p.reg_covar = o.reg_covar;
   p.min_samples = o.min_samples;
-  p.max_fit_rows = o.scan_rows;
-  const double tree_rows = static_cast<double>(std::min(rows, o.scan_rows));
+  p.max_fit_rows = o.hdbscan_rows;
+  const double tree_rows = static_cast<double>(std::min(rows, o.hdbscan_rows));
   p.min_cluster_size = o.min_cluster_size > 0 ? o.min_cluster_size
                                               : std::max(5, static_cast<int>(std::ceil(o.min_share * tree_rows)));
   p.noise = o.noise;
@@ -108,11 +108,14 @@ Result<Clustered> cluster_everyone(const Context& ctx, MatrixView<const float> s
   if (choice.algorithm == "hdbscan")
     ctx.log().info("hdbscan: {} segments; the tree is built on {} customers with --min-cluster-size {} and --min-samples {}",
                    f.model.k(), std::min(space.rows, p.max_fit_rows), p.min_cluster_size, p.min_samples);
-  if (f.agreement.differ > 0)
+  if (choice.algorithm == "ward")
+    ctx.log().info("ward: each customer is in the segment of the nearest centroid of the tree cut at k = {}, as new "
+                   "customers are assigned; {:.2f}% are in their cut's segment ({} moved to a nearer centroid)",
+                   f.model.k(), 100 * f.agreement.share, f.agreement.differ);
+  else if (f.agreement.differ > 0)
     ctx.log().info("assigning the customers again with the stored {} model gives {:.2f}% of them the same segment "
-                   "({} differ: the model assigns by {})",
-                   choice.algorithm, 100 * f.agreement.share, f.agreement.differ,
-                   choice.algorithm == "ward" ? "the nearest cut centroid" : "its nearest fitted customer");
+                   "({} differ: new customers go to the nearest fitted customer in mutual reachability)",
+                   choice.algorithm, 100 * f.agreement.share, f.agreement.differ);
   Clustered c;
   c.labels = std::move(f.training.labels);
   c.confidence = std::move(f.training.confidence);

@@ -73,6 +73,7 @@ Counts overlap_counts(const FitResult& fit, const PreviousSegmentation& prev) {
     if (m == prev.members.size() || prev.members[m].first != id) continue;
     const auto it = std::lower_bound(position.begin(), position.end(), std::pair{prev.members[m].second, std::size_t{0}});
     if (it == position.end() || it->first != prev.members[m].second) continue;  // an outlier (-1)
+    if (fit.labels[r] < 0) continue;  // an outlier of this fit
     ++counts[static_cast<std::size_t>(fit.labels[r])][it->second];
   }
   return counts;

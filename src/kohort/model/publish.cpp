@@ -25,7 +25,7 @@ std::string assignments_csv(const FitResult& fit) {
   for (std::size_t i = 0; i < fit.labels.size(); ++i) {
     append_csv_field(csv, fit.customer_ids[i]);
     fmt::format_to(it, ",{},", fit.model.id_of(fit.labels[i]));
-    append_csv_field(csv, names[static_cast<std::size_t>(fit.labels[i])]);
+    if (fit.labels[i] >= 0) append_csv_field(csv, names[static_cast<std::size_t>(fit.labels[i])]);  // an outlier: no name
     fmt::format_to(it, ",{:.4f},{},{},{}\n", fit.confidence[i], value(b.clv, i, 2), value(b.p_alive, i, 4),
                    value(b.churn_risk, i, 4));
   }
