@@ -3,6 +3,8 @@
 // later cut that keeps every id and the `since` of the customers who stay.
 #include "kohort/model/identity.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -24,13 +26,29 @@ FitResult fit_of(const std::vector<std::int32_t>& labels, const std::vector<std:
   FitResult f;
   for (std::size_t i = 0; i < labels.size(); ++i) f.customer_ids.push_back(fmt::format("c{:03}", i)), f.labels.push_back(labels[i]);
   f.confidence.assign(labels.size(), 0.5f);
+  for (const auto& d : drivers) {  // one raw feature per distinct driver name
+    const std::string name = d.substr(1);
+    if (std::none_of(f.features.begin(), f.features.end(), [&](const auto& info) { return info.name == name; }))
+      f.features.emplace_back().name = name;
+  }
+  const std::size_t nf = f.features.size();
+  f.profiles.population.mean.assign(nf, 0.0);
+  f.profiles.population.median.assign(nf, 0.0);
   f.profiles.segments.resize(drivers.size());
   for (std::size_t s = 0; s < drivers.size(); ++s) {
     f.model.segment_names.push_back("fresh " + std::to_string(s));
+    auto& p = f.profiles.segments[s];
+    p.id = static_cast<std::int32_t>(s);
+    p.name = "fresh " + std::to_string(s);
+    p.size = std::count(labels.begin(), labels.end(), static_cast<std::int32_t>(s));
+    p.mean.assign(nf, 0.0), p.median.assign(nf, 0.0), p.std_diff.assign(nf, std::nan(""));
+    const auto feature = static_cast<index_t>(std::find_if(f.features.begin(), f.features.end(), [&](const auto& info) {
+                                                return info.name == drivers[s].substr(1);
+                                              }) - f.features.begin());
     const double sign = drivers[s][0] == '-' ? -1.0 : 1.0;
-    f.model.segments.push_back({{"id", s}, {"name", "fresh " + std::to_string(s)},
-                                {"drivers", {{{"feature", drivers[s].substr(1)}, {"std_diff", sign}}}},
-                                {"features", {{{"feature", drivers[s].substr(1)}, {"std_diff", sign}}}}});
+    p.std_diff[static_cast<std::size_t>(feature)] = sign;
+    auto& d = p.drivers.emplace_back();
+    d.feature = feature, d.std_diff = sign;
   }
   f.model.diagnostics = {{"map", {{"segment", labels}}}};
   return f;
@@ -45,7 +63,7 @@ PreviousSegmentation previous_of(const std::vector<std::int32_t>& members, const
   for (std::size_t j = 0; j < ids.size(); ++j) {
     p.names.push_back("old " + std::to_string(ids[j]));
     p.top_driver.push_back(drivers[j]);
-    p.profile.push_back(json::object());
+    p.profile.emplace_back();
     p.next_id = std::max(p.next_id, ids[j] + 1);
   }
   for (std::size_t i = 0; i < members.size(); ++i)
@@ -113,8 +131,8 @@ TEST(Identity, ThinOverlapFallsBackToTheNearestProfile) {
   auto fit = fit_of(blocks({0, 1}), {"+a", "+b"});
   auto prev = previous_of(std::vector<std::int32_t>(80, -1), {4, 9}, {"+b", "+a"});
   prev.profile = {{{"b", 1.0}}, {{"a", 0.9}}};
-  fit.model.segments[0]["features"] = {{{"feature", "a"}, {"std_diff", 1.0}}, {{"feature", "b"}, {"std_diff", 0.0}}};
-  fit.model.segments[1]["features"] = {{{"feature", "b"}, {"std_diff", 1.1}}};
+  fit.profiles.segments[0].std_diff = {1.0, 0.0};       // features a, b
+  fit.profiles.segments[1].std_diff = {std::nan(""), 1.1};
   const Identity id = match_identity(fit, prev);
   EXPECT_EQ(id.ids, (std::vector<std::int32_t>{9, 4}));
   EXPECT_EQ(id.report["matched"][0]["by"], "profile");

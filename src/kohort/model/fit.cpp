@@ -240,7 +240,7 @@ Status write_model(const Context& ctx, const FitData& data, internal::Selected s
                                   model.spec.windows_days);
   model.segment_names.clear();
   for (const auto& p : out.profiles.segments) model.segment_names.push_back(p.name);
-  model.segments = internal::segments_json(data.raw, out.profiles);
+  model.segments = internal::segments_json(data.raw.info, out.profiles);
   KOHORT_ASSIGN_OR_RETURN(model.diagnostics, internal::diagnostics_json(ctx, out, space, choice, data, compared, o));
   model.pca = std::move(space.pca);
   return {};

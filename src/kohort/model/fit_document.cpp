@@ -27,10 +27,10 @@ json revenue_from(const std::vector<double>& tenure_days, Seconds as_of) {
   return format_date(as_of - static_cast<Seconds>(std::llround(longest * kSecondsPerDay)));
 }
 
-json drivers_json(const features::FeatureTable& raw, const profile::SegmentProfile& p) {
+json drivers_json(const std::vector<features::FeatureInfo>& info, const profile::SegmentProfile& p) {
   json drivers = json::array();
   for (const auto& d : p.drivers) {
-    const auto& f = raw.info[static_cast<std::size_t>(d.feature)];
+    const auto& f = info[static_cast<std::size_t>(d.feature)];
     drivers.push_back({{"feature", f.name}, {"phrase", f.phrase}, {"unit", f.unit},
                        {"segment_mean", number_or_null(d.segment_mean)}, {"population_mean", number_or_null(d.population_mean)},
                        {"segment_median", number_or_null(d.segment_median)}, {"population_median", number_or_null(d.population_median)},
@@ -41,11 +41,11 @@ json drivers_json(const features::FeatureTable& raw, const profile::SegmentProfi
 
 // Every feature against the population (raw units; std_diff on the transformed column, null for
 // features not compared), and the attributes (customers stream) alone.
-std::pair<json, json> features_json(const features::FeatureTable& raw, const profile::SegmentProfile& p,
+std::pair<json, json> features_json(const std::vector<features::FeatureInfo>& info, const profile::SegmentProfile& p,
                                     const profile::Population& population) {
   json feats = json::array(), attrs = json::array();
-  for (std::size_t j = 0; j < raw.info.size(); ++j) {
-    const auto& f = raw.info[j];
+  for (std::size_t j = 0; j < info.size(); ++j) {
+    const auto& f = info[j];
     feats.push_back({{"feature", f.name}, {"mean", number_or_null(p.mean[j])}, {"median", number_or_null(p.median[j])},
                      {"population_mean", number_or_null(population.mean[j])},
                      {"population_median", number_or_null(population.median[j])},
@@ -134,10 +134,10 @@ Result<json> map_json(const Context& ctx, MatrixView<const float> space, const s
 
 }  // namespace
 
-json segments_json(const features::FeatureTable& raw, const profile::Profiles& profiles) {
+json segments_json(const std::vector<features::FeatureInfo>& info, const profile::Profiles& profiles) {
   json segs = json::array();
   for (const auto& p : profiles.segments) {
-    auto [feats, attrs] = features_json(raw, p, profiles.population);
+    auto [feats, attrs] = features_json(info, p, profiles.population);
     json rules = json::array();
     for (const auto& r : p.rules) rules.push_back({{"text", r.text}, {"precision", r.precision}, {"recall", r.recall}});
     const auto& b = p.business;
@@ -147,7 +147,7 @@ json segments_json(const features::FeatureTable& raw, const profile::Profiles& p
                     {"churn_risk", number_or_null(b.churn_risk)}, {"avg_order_value", number_or_null(b.avg_order_value)},
                     {"orders_per_year", number_or_null(b.orders_per_year)}, {"tenure_days", number_or_null(b.tenure_days)},
                     {"silhouette", number_or_null(p.silhouette)}, {"stability", number_or_null(p.stability)},
-                    {"narrative", p.narrative}, {"rules", rules}, {"drivers", drivers_json(raw, p)},
+                    {"narrative", p.narrative}, {"rules", rules}, {"drivers", drivers_json(info, p)},
                     {"features", std::move(feats)}, {"attributes", std::move(attrs)}});
   }
   return segs;

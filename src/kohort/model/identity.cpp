@@ -1,5 +1,7 @@
 #include "kohort/model/identity.h"
 
+#include "kohort/model/internal/fit_stages.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -79,38 +81,52 @@ Counts overlap_counts(const FitResult& fit, const PreviousSegmentation& prev) {
   return counts;
 }
 
+using Diffs = std::map<std::string, double>;
+
 // Root-mean-square difference of two profiles' standardised means over the features both have.
-double profile_distance(const json& a, const json& b) {
+double profile_distance(const Diffs& a, const Diffs& b) {
   double sum = 0;
   int n = 0;
-  for (const auto& [feature, value] : a.items()) {
+  for (const auto& [feature, value] : a) {
     const auto it = b.find(feature);
-    if (it == b.end() || !value.is_number() || !it->is_number()) continue;
-    const double d = value.get<double>() - it->get<double>();
+    if (it == b.end()) continue;
+    const double d = value - it->second;
     sum += d * d, ++n;
   }
   return n > 0 ? std::sqrt(sum / n) : std::numeric_limits<double>::infinity();
 }
 
-json std_diffs(const json& segment) {
-  json out = json::object();
+// A stored profile's standardised means (a previous version's document).
+Diffs std_diffs(const json& segment) {
+  Diffs out;
   for (const auto& f : segment.value("features", json::array()))
-    if (f.contains("feature") && f.contains("std_diff") && f["std_diff"].is_number()) out[f["feature"].get<std::string>()] = f["std_diff"];
+    if (f.contains("feature") && f["feature"].is_string() && f.contains("std_diff") && f["std_diff"].is_number())
+      out[f["feature"].get<std::string>()] = f["std_diff"].get<double>();
   return out;
 }
 
+// A fitted profile's standardised means, by feature name.
+Diffs std_diffs(const profile::SegmentProfile& p, const std::vector<features::FeatureInfo>& info) {
+  Diffs out;
+  for (std::size_t j = 0; j < p.std_diff.size() && j < info.size(); ++j)
+    if (std::isfinite(p.std_diff[j])) out[info[j].name] = p.std_diff[j];
+  return out;
+}
+
+std::string driver_key(double std_diff, const std::string& feature) { return (std_diff >= 0 ? "+" : "-") + feature; }
+
 std::string top_driver(const json& segment) {
   const json drivers = segment.value("drivers", json::array());
-  if (drivers.empty() || !drivers[0].contains("feature")) return "";
-  const double diff = drivers[0].value("std_diff", 0.0);
-  return (diff >= 0 ? "+" : "-") + drivers[0]["feature"].get<std::string>();
+  if (drivers.empty() || !drivers[0].contains("feature") || !drivers[0]["feature"].is_string()) return "";
+  return driver_key(drivers[0].value("std_diff", 0.0), drivers[0]["feature"].get<std::string>());
 }
 
 // Whether the new segment's drivers still include the previous segment's strongest one.
-bool supports(const json& segment, const std::string& driver) {
+bool supports(const profile::SegmentProfile& p, const std::vector<features::FeatureInfo>& info, const std::string& driver) {
   if (driver.empty()) return false;
-  for (const auto& d : segment.value("drivers", json::array()))
-    if (d.contains("feature") && (d.value("std_diff", 0.0) >= 0 ? "+" : "-") + d["feature"].get<std::string>() == driver)
+  for (const auto& d : p.drivers)
+    if (static_cast<std::size_t>(d.feature) < info.size() &&
+        driver_key(d.std_diff, info[static_cast<std::size_t>(d.feature)].name) == driver)
       return true;
   return false;
 }
@@ -167,7 +183,7 @@ std::vector<std::ptrdiff_t> match_pairs(const FitResult& fit, const PreviousSegm
   }
   for (std::size_t i = 0; i < kn; ++i) {  // thin overlap: the nearest previous profile, if near enough
     if (match[i] >= 0) continue;
-    const json mine = std_diffs(fit.model.segments[i]);
+    const Diffs mine = std_diffs(fit.profiles.segments[i], fit.features);
     double best = o.max_profile_distance;
     for (std::size_t j = 0; j < kp; ++j) {
       if (taken[j]) continue;
@@ -208,7 +224,7 @@ Identity match_identity(const FitResult& fit, const PreviousSegmentation& prev, 
     const auto j = static_cast<std::size_t>(match[i]);
     alive[j] = 1;
     const bool keep = (j < prev.labelled.size() && prev.labelled[j]) || fresh == prev.names[j] ||
-                      supports(fit.model.segments[i], prev.top_driver[j]);
+                      supports(fit.profiles.segments[i], fit.features, prev.top_driver[j]);
     id.ids.push_back(prev.ids[j]), id.names.push_back(keep ? prev.names[j] : fresh);
     if (!keep) renamed.push_back({{"id", prev.ids[j]}, {"from", prev.names[j]}, {"to", fresh}});
     const auto share = [](std::int64_t part, std::int64_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
@@ -235,10 +251,7 @@ void apply_identity(FitResult& fit, const Identity& identity) {
     fit.profiles.segments[i].id = identity.ids[i];
     fit.profiles.segments[i].name = identity.names[i];
   }
-  for (std::size_t i = 0; i < m.segments.size(); ++i) {
-    m.segments[i]["id"] = identity.ids[i];
-    m.segments[i]["name"] = identity.names[i];
-  }
+  m.segments = internal::segments_json(fit.features, fit.profiles);
   if (m.diagnostics.contains("map") && m.diagnostics["map"].contains("segment"))
     for (auto& s : m.diagnostics["map"]["segment"])
       if (s.is_number_integer() && s.get<int>() >= 0 && s.get<std::size_t>() < identity.ids.size()) s = identity.ids[s.get<std::size_t>()];

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,7 @@ struct PreviousSegmentation {
   std::vector<std::string> names;         ///< by position in `ids`
   std::vector<char> labelled;             ///< by position: the name was given by a person (kept always)
   std::vector<std::string> top_driver;    ///< by position: "+feature" / "-feature" of its strongest driver, or ""
-  std::vector<nlohmann::json> profile;    ///< by position: {feature: std_diff} of its profile
+  std::vector<std::map<std::string, double>> profile;  ///< by position: feature → std_diff of its profile
   std::vector<std::pair<std::string, std::int32_t>> members;  ///< customer → segment id, by customer id
   std::int32_t next_id = 0;               ///< one past the highest id any version used
 };

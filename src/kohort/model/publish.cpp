@@ -48,9 +48,10 @@ Result<std::int64_t> publish(store::Store& st, const FitResult& fit, const RunIn
   req.kohort_version = fit.model.kohort_version;
   req.algorithm = fit.model.clusterer.algorithm;
   req.k = fit.model.k();
-  for (const auto& s : fit.model.segments)
-    req.segments.push_back({s["id"].get<std::int32_t>(), s["name"].get<std::string>(), s["size"].get<std::int64_t>(),
-                            s["share"].get<double>(), json_text(s)});
+  for (std::size_t i = 0; i < fit.profiles.segments.size(); ++i) {
+    const auto& p = fit.profiles.segments[i];
+    req.segments.push_back({p.id, p.name, p.size, p.share, json_text(fit.model.segments.at(i))});
+  }
   req.assignments.reserve(fit.labels.size());
   const auto& b = fit.business;
   const auto at = [](const std::vector<double>& v, std::size_t i) {

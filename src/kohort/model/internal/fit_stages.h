@@ -76,7 +76,7 @@ struct Validation {
 
 /// 11. The model document's explanation: one profile object per segment, and the diagnostics the
 /// report draws (metrics, choice of k, heatmap, map).
-[[nodiscard]] nlohmann::json segments_json(const features::FeatureTable& raw, const profile::Profiles& profiles);
+[[nodiscard]] nlohmann::json segments_json(const std::vector<features::FeatureInfo>& info, const profile::Profiles& profiles);
 [[nodiscard]] Result<nlohmann::json> diagnostics_json(const Context& ctx, const FitResult& out, const Space& space,
                                                       const SegmentChoice& choice, const FitData& data,
                                                       const std::vector<index_t>& compared, const FitOptions& o);
