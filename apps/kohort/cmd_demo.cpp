@@ -17,12 +17,13 @@
 #include "kohort/sim/simulator.h"
 #include "kohort/store/store.h"
 #include "demo_month.h"
+#include "kohort/assign/life.h"
 #include "shell.h"
 
 namespace kohort::app {
 
 int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_t version, const std::string& out,
-                 const std::string& data_out);
+                 const std::string& data_out, const assign::MigrationSpan& span);
 
 namespace {
 
@@ -97,7 +98,7 @@ int run_demo(Shell& shell, const DemoArgs& a) {
     month = std::move(*m);
   }
   const std::string html = (root / "report.html").string();
-  if (int code = write_report(shell, ctx, **st, *version, html, ""); code != 0) return code;
+  if (int code = write_report(shell, ctx, **st, *version, html, "", {}); code != 0) return code;
 
   // Recovery of the planted personas.
   const auto truth = read_truth((root / "data" / "truth.csv").string());

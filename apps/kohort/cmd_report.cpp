@@ -2,6 +2,7 @@
 // JSON that model::report_data() makes of the stored model, validated whole).
 #include <filesystem>
 #include <string>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -24,12 +25,13 @@ struct ReportArgs {
   std::int64_t version = 0;
   std::string out = "report.html";
   std::string data_out;
+  std::string migration_from, migration_to;
 };
 
 }  // namespace
 
 int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_t version, const std::string& out,
-                 const std::string& data_out) {
+                 const std::string& data_out, const assign::MigrationSpan& span) {
   if (version == 0) {
     auto latest = st.latest();
     if (!latest.ok()) return shell.fail(latest.status());
@@ -45,7 +47,7 @@ int write_report(Shell& shell, const Context& ctx, store::Store& st, std::int64_
   auto labels = st.segment_labels();
   if (!labels.ok()) return shell.fail(labels.status());
   model::apply_labels(*data, *labels);
-  auto life = assign::life_data(st);
+  auto life = assign::life_data(st, span);
   if (!life.ok()) return shell.fail(life.status());
   (*data)["life"] = std::move(*life);
   if (!data_out.empty())
@@ -61,12 +63,25 @@ namespace {
 
 int run_report(Shell& shell, const ReportArgs& a) {
   const Context ctx = shell.context();
+  assign::MigrationSpan span;
+  for (const auto& [flag, text, at] : {std::tuple{"--migration-from", &a.migration_from, &span.from},
+                                       std::tuple{"--migration-to", &a.migration_to, &span.to}}) {
+    if (text->empty()) continue;
+    const auto t = parse_iso8601(*text);
+    if (!t)
+      return shell.usage_error(Status::invalid_argument(flag, fmt::format("'{}' is not a date", *text),
+                                                        "pass a date as YYYY-MM-DD, e.g. 2024-07-01"));
+    *at = *t;
+  }
+  if (span.from && span.to && *span.to <= *span.from)
+    return shell.usage_error(Status::invalid_argument("--migration-to", "the migration must end after it begins",
+                                                      "pass a --migration-to later than --migration-from"));
   const auto inputs = store::store_files(a.store);
   for (const auto& [flag, path] : {std::pair{"--out", a.out}, std::pair{"--data", a.data_out}})
     if (Status s = check_not_an_input(path, flag, inputs); !s.ok()) return shell.fail(s);
   auto st = open_existing_store(a.store);  // reading must not create a store
   if (!st.ok()) return shell.fail(st.status());
-  const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out);
+  const int code = write_report(shell, ctx, **st, a.version, a.out, a.data_out, span);
   if (code == 0 && shell.json) shell.print_json({{"store", store::redact_location(a.store)}, {"out", a.out}});
   return code;
 }
@@ -86,6 +101,12 @@ void add_report_command(CLI::App& app, Shell& shell) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 62));
   cmd->add_option("--out", a->out, "the HTML file to write (default report.html)\nexample: --out segments.html");
   cmd->add_option("--data", a->data_out, "also write the report's JSON data here\nexample: --data report.json");
+  cmd->add_option("--migration-from", a->migration_from,
+                  "where customers went: from the segments current on this date (default: the latest fit's date)"
+                  "\nexample: --migration-from 2024-06-01");
+  cmd->add_option("--migration-to", a->migration_to,
+                  "where customers went: to the segments current on this date (default: the latest assignment day "
+                  "after --migration-from)\nexample: --migration-to 2024-06-30");
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_report(shell, *a); });
 }

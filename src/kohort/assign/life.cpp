@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "kohort/assign/snapshot.h"
 #include "kohort/core/time.h"
 
@@ -95,16 +97,26 @@ json kpi_series(const std::vector<store::MonitorRunInfo>& runs, const std::vecto
   return {{"kpi", "revenue_per_customer"}, {"window_days", *window}, {"dates", dates}, {"values", values}};
 }
 
+// The day as it stood on `date`, with the date named when nothing was current then.
+Result<Snapshot> snapshot_on(store::Store& store, Seconds date, std::string_view flag) {
+  auto s = snapshot(store, date);
+  if (!s.ok() && s.status().code() == Code::not_found)
+    return Status::not_found(std::string(flag), fmt::format("no segmentation was current on {}", format_date(date)),
+                             "pass a date on or after the first fit's");
+  return s;
+}
+
 Result<json> migration(store::Store& store, const std::vector<store::VersionInfo>& versions,
-                       const std::vector<store::AssignDayInfo>& days) {
+                       const std::vector<store::AssignDayInfo>& days, const MigrationSpan& span) {
   if (versions.empty()) return json(nullptr);
-  const Seconds from = instant(versions.back().as_of);
-  std::optional<Seconds> to;
-  for (const auto& d : days)
-    if (d.status == "current" && instant(d.as_of) > from) to = instant(d.as_of);
+  const Seconds from = span.from ? *span.from : instant(versions.back().as_of);
+  std::optional<Seconds> to = span.to;
+  if (!to)
+    for (const auto& d : days)
+      if (d.status == "current" && instant(d.as_of) > from) to = instant(d.as_of);
   if (!to) return json(nullptr);
-  KOHORT_ASSIGN_OR_RETURN(const Snapshot before, snapshot(store, from));
-  KOHORT_ASSIGN_OR_RETURN(const Snapshot after, snapshot(store, *to));
+  KOHORT_ASSIGN_OR_RETURN(const Snapshot before, snapshot_on(store, from, "--migration-from"));
+  KOHORT_ASSIGN_OR_RETURN(const Snapshot after, snapshot_on(store, *to, "--migration-to"));
   std::map<std::string, std::int32_t> was;
   std::set<std::int32_t> seen;
   for (const auto& r : before.rows) was[r.customer_id] = r.segment, seen.insert(r.segment);
@@ -128,7 +140,7 @@ Result<json> migration(store::Store& store, const std::vector<store::VersionInfo
 
 }  // namespace
 
-Result<json> life_data(store::Store& store) {
+Result<json> life_data(store::Store& store, const MigrationSpan& span) {
   KOHORT_ASSIGN_OR_RETURN(const auto runs, store.monitor_runs());
   KOHORT_ASSIGN_OR_RETURN(const auto days, store.assign_days());
   if (runs.empty() && days.empty()) return json(nullptr);
@@ -150,7 +162,7 @@ Result<json> life_data(store::Store& store) {
     row["sizes"] = std::move(sizes);
     rows.push_back(std::move(row));
   }
-  KOHORT_ASSIGN_OR_RETURN(json moves, migration(store, versions, days));
+  KOHORT_ASSIGN_OR_RETURN(json moves, migration(store, versions, days, span));
   return json{{"segments", segments}, {"days", rows}, {"monitor", monitor_rows(runs)}, {"kpis", kpi_series(runs, ids)},
               {"migration", moves}};
 }

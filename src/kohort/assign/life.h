@@ -3,7 +3,11 @@
 // segment's KPIs over the monitor runs, and where customers went between two days.
 #pragma once
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
+
+#include "kohort/core/time.h"
 
 #include "kohort/core/result.h"
 #include "kohort/store/store.h"
@@ -23,10 +27,15 @@ namespace kohort::assign {
 ///              per segments entry} — revenue per customer over the shortest window the runs
 ///              measured — or null without a monitor run;
 ///   migration  {from, to, ids, counts, arrived, left} — counts[i][j] customers in segment
-///              ids[j] on `from` (the latest fit's date) and in ids[i] on `to` (the latest
-///              current day after it), arrived[i] new in ids[i], left[j] gone from ids[j] — or
-///              null when no current day follows the latest fit.
-/// Fails as the store does. Cost: the store's days and runs, and two days' rows.
-[[nodiscard]] Result<nlohmann::json> life_data(store::Store& store);
+///              ids[j] on `from` and in ids[i] on `to` (each as snapshot() has them: the day
+///              current then), arrived[i] new in ids[i], left[j] gone from ids[j]. By default
+///              from the latest fit's date to the latest current day after it, null when none
+///              follows it.
+/// Fails as the store does, and with not_found (naming the date) when nothing was current on a
+/// date of `span`. Cost: the store's days and runs, and two days' rows.
+struct MigrationSpan {
+  std::optional<Seconds> from, to;  ///< either, or both; the other as by default
+};
+[[nodiscard]] Result<nlohmann::json> life_data(store::Store& store, const MigrationSpan& span = {});
 
 }  // namespace kohort::assign
