@@ -347,6 +347,61 @@ TEST(Hdbscan, PredictReproducesFittedRowsAndRejectsFarRows) {
   EXPECT_GT(p->outlier_scores.back(), 0.9F);
 }
 
+// Above 16 columns predict scans every fitted row instead of walking the kd-tree; its answers
+// equal a naive twin's (core distance, mutual-reachability nearest, ties to the lower row) and,
+// bit for bit, the tree's.
+TEST(Hdbscan, PredictInManyColumnsMatchesNaiveTwinAndTheTree) {
+  auto b = testing::make_blobs({.n = 900, .k = 3, .d = 20, .seed = 4, .spread = 6, .sd = 1.0});
+  HdbscanOptions o;
+  o.min_cluster_size = 30;
+  o.min_samples = 7;
+  const auto fit = fit_hdbscan(Context(2, 0), b.x.cview(), o);
+  ASSERT_TRUE(fit.ok());
+  const auto q = testing::make_blobs({.n = 300, .k = 3, .d = 20, .seed = 4, .spread = 6, .sd = 1.6});
+  const auto got = predict_hdbscan(Context(2, 0), *fit, q.x.cview());
+  ASSERT_TRUE(got.ok());
+  const index_t m = fit->rows.rows();
+  for (index_t i = 0; i < q.x.rows(); ++i) {
+    std::vector<double> d(at(m));
+    for (index_t r = 0; r < m; ++r) d[at(r)] = std::sqrt(internal::KdTree::distance2(fit->rows.row(r), q.x.row(i), 20));
+    std::vector<double> sorted = d;
+    std::sort(sorted.begin(), sorted.end());
+    const double core = sorted[at(o.min_samples - 1)];
+    index_t best = -1;
+    double best_w = std::numeric_limits<double>::infinity();
+    for (index_t r = 0; r < m; ++r) {
+      const double w = std::max({core, fit->core_distances[at(r)], d[at(r)]});
+      if (w < best_w) best_w = w, best = r;
+    }
+    const auto l = fit->row_labels[at(best)];
+    const auto want = l >= 0 && best_w < fit->cluster_birth[at(l)] ? l : -1;
+    ASSERT_EQ(got->labels[at(i)], want) << "row " << i;
+  }
+  // 16 columns go through the tree; the same rows with a 17th, constant column (which adds
+  // exactly 0 to every distance) through the scan: the same answers.
+  const auto pad = [](const Matrix<float>& x) {
+    Matrix<float> y(x.rows(), 17);
+    for (index_t i = 0; i < x.rows(); ++i)
+      for (index_t j = 0; j < 16; ++j) y(i, j) = x(i, j);
+    return y;
+  };
+  Matrix<float> x16(b.x.rows(), 16), q16(q.x.rows(), 16);
+  for (index_t i = 0; i < b.x.rows(); ++i)
+    for (index_t j = 0; j < 16; ++j) x16(i, j) = b.x(i, j);
+  for (index_t i = 0; i < q.x.rows(); ++i)
+    for (index_t j = 0; j < 16; ++j) q16(i, j) = q.x(i, j);
+  const auto tree_fit = fit_hdbscan(Context(2, 0), x16.cview(), o);
+  const auto scan_fit = fit_hdbscan(Context(2, 0), pad(x16).cview(), o);
+  ASSERT_TRUE(tree_fit.ok() && scan_fit.ok());
+  ASSERT_EQ(tree_fit->labels, scan_fit->labels);
+  const auto by_tree = predict_hdbscan(Context(2, 0), *tree_fit, q16.cview());
+  const auto by_scan = predict_hdbscan(Context(2, 0), *scan_fit, pad(q16).cview());
+  ASSERT_TRUE(by_tree.ok() && by_scan.ok());
+  EXPECT_EQ(by_tree->labels, by_scan->labels);
+  EXPECT_EQ(by_tree->probabilities, by_scan->probabilities);
+  EXPECT_EQ(by_tree->outlier_scores, by_scan->outlier_scores);
+}
+
 TEST(Hdbscan, SampleAndAssignAgreesWithTheExactFit) {
   const auto x = planted(20000, 4, 31, 0.03);
   HdbscanOptions o;

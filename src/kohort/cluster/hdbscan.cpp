@@ -604,6 +604,58 @@ Result<HdbscanFit> fit_hdbscan(const Context& ctx, MatrixView<const float> x,
   return fit;
 }
 
+namespace {
+
+// Above this many columns a kd-tree prunes next to nothing, and scanning every fitted row is
+// faster than walking the tree.
+constexpr index_t kTreeMaxColumns = 16;
+
+// Squared distances from q to fitted rows [0, m), each exactly as KdTree::distance2 sums it
+// (columns in order, in double); eight rows at a time keep eight independent sums in flight.
+void distances_to_rows(const float* q, MatrixView<const float> rows, std::vector<double>& out) {
+  const index_t m = rows.rows, d = rows.cols;
+  out.resize(at(m));
+  index_t r = 0;
+  for (; r + 8 <= m; r += 8) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (index_t j = 0; j < d; ++j) {
+      const double qj = q[j];
+      for (int u = 0; u < 8; ++u) {
+        const double t = qj - static_cast<double>(rows(r + u, j));
+        acc[u] += t * t;
+      }
+    }
+    for (int u = 0; u < 8; ++u) out[at(r + u)] = acc[u];
+  }
+  for (; r < m; ++r) out[at(r)] = KdTree::distance2(q, rows.row(r), d);
+}
+
+// predict_hdbscan()'s answer for one row by a scan of every fitted row: the same core distance
+// (the min_samples-th smallest distance), the same mutual-reachability minimum and the same tie
+// to the lower row as the tree's search, so the result is identical.
+std::pair<double, index_t> nearest_reachable_scan(const HdbscanFit& fit, const float* q, index_t k,
+                                                  std::vector<double>& d2, std::vector<double>& sorted,
+                                                  double& core) {
+  distances_to_rows(q, fit.rows.cview(), d2);
+  core = 0.0;
+  if (fit.min_samples > 1) {
+    sorted = d2;
+    std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end());
+    core = std::sqrt(sorted[at(k - 1)]);
+  }
+  double best_w = kInf;
+  index_t best = -1;
+  for (index_t r = 0; r < static_cast<index_t>(d2.size()); ++r) {
+    const double c = std::max(core, fit.core_distances[at(r)]);
+    if (c > best_w) continue;
+    const double w = std::max(c, std::sqrt(d2[at(r)]));
+    if (w < best_w) best_w = w, best = r;  // rows ascend: an equal w keeps the lower row
+  }
+  return {best_w, best};
+}
+
+}  // namespace
+
 Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& fit,
                                           MatrixView<const float> x) {
   if (fit.rows.rows() == 0)
@@ -613,13 +665,35 @@ Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& 
     return Status::invalid_input(
         "input", fmt::format("{} columns, but the model was fitted on {}", x.cols, fit.rows.cols()),
         "pass rows with the fitted columns, in the same order");
-  const ReachTree rt(fit.rows.cview(), fit.core_distances);
   const index_t n = x.rows;
   const index_t k = std::min<index_t>(fit.min_samples, fit.rows.rows());
   HdbscanPrediction out;
   out.labels.assign(at(n), -1);
   out.probabilities.assign(at(n), 0.0F);
   out.outlier_scores.assign(at(n), 0.0F);
+  // The answer for row i: nearest fitted row q at mutual-reachability distance w.
+  const auto settle = [&](index_t i, double core, double w, index_t q) {
+    if (q < 0) return;
+    const double em = fit.row_eps_max[at(q)];
+    out.outlier_scores[at(i)] = w > 0 ? static_cast<float>(std::max(0.0, 1.0 - em / w)) : 0.0F;
+    const std::int32_t l = fit.row_labels[at(q)];
+    if (l < 0 || !(w < fit.cluster_birth[at(l)])) return;
+    out.labels[at(i)] = l;
+    const double mc = fit.cluster_max_core[at(l)];
+    out.probabilities[at(i)] = mc > 0 ? static_cast<float>(std::clamp((mc - core) / mc, 0.0, 1.0)) : 1.0F;
+  };
+  if (x.cols > kTreeMaxColumns) {
+    parallel_for_blocks(ctx, n, 64, [&](index_t, index_t s, index_t e) {
+      std::vector<double> d2, sorted;
+      for (index_t i = s; i < e; ++i) {
+        double core = 0;
+        const auto [w, q] = nearest_reachable_scan(fit, x.row(i), std::max<index_t>(1, k), d2, sorted, core);
+        settle(i, core, w, q);
+      }
+    });
+    return out;
+  }
+  const ReachTree rt(fit.rows.cview(), fit.core_distances);
   // Queries in the order of a kd-tree over the new rows (neighbouring queries share cached
   // nodes); the mutual-reachability distance to any of the k nearest fitted rows bounds the
   // exact search from the start.
@@ -640,15 +714,7 @@ Result<HdbscanPrediction> predict_hdbscan(const Context& ctx, const HdbscanFit& 
       const auto [w, q] = nearest_reachable(
           rt, row, core, bound, [](index_t a, index_t b) { return b < 0 || a < b; },
           [](index_t) { return false; }, [](index_t) { return false; }, stack);
-      if (q < 0) continue;
-      const double em = fit.row_eps_max[at(q)];
-      out.outlier_scores[at(i)] = w > 0 ? static_cast<float>(std::max(0.0, 1.0 - em / w)) : 0.0F;
-      const std::int32_t l = fit.row_labels[at(q)];
-      if (l < 0 || !(w < fit.cluster_birth[at(l)])) continue;
-      out.labels[at(i)] = l;
-      const double mc = fit.cluster_max_core[at(l)];
-      out.probabilities[at(i)] =
-          mc > 0 ? static_cast<float>(std::clamp((mc - core) / mc, 0.0, 1.0)) : 1.0F;
+      settle(i, core, w, q);
     }
   });
   return out;
