@@ -414,8 +414,8 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
                                                      const model::SegmentModel* value_with) const {
   std::uint64_t limit = 0;
   KOHORT_ASSIGN_OR_RETURN(const std::uint32_t n, plan(data, read, limit));
-  Rows rows;
   if (n > 1) {
+    Rows rows;
     KOHORT_ASSIGN_OR_RETURN(auto parts, split(ctx, data, read, n, limit));
     log_load(ctx, parts.reports, parts.notes);
     std::vector<index_t> prospects(n, 0);
@@ -442,14 +442,7 @@ Result<SplitOptions::Rows> SplitOptions::feature_rows(const Context& ctx, const 
   KOHORT_ASSIGN_OR_RETURN(auto loaded, io::load_dataset(ctx, data, read));
   log_load(ctx, loaded.reports, loaded.notes);
   if (on_log) on_log(loaded.log);
-  KOHORT_ASSIGN_OR_RETURN(rows.table, features::compute_features(ctx, loaded.log, spec));
-  rows.prospects = model::count_prospects(loaded.log, rows.table);
-  if (value_with) {
-    KOHORT_ASSIGN_OR_RETURN(rows.values, model::value_rows(ctx, *value_with, loaded.log, rows.table));
-  }
-  rows.ids.reserve(static_cast<std::size_t>(rows.table.rows()));
-  for (auto c : rows.table.customers) rows.ids.push_back(loaded.log.external_id(c));
-  return rows;
+  return assign::day_rows(ctx, loaded.log, spec, value_with);
 }
 
 Result<std::unique_ptr<store::Store>> open_existing_store(const std::string& location) {

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "kohort/assign/run.h"
 #include "kohort/core/context.h"
 #include "kohort/core/log.h"
 #include "kohort/core/progress.h"
@@ -86,12 +87,7 @@ struct SplitOptions {
   /// The feature rows of `data` as of spec.as_of (which must be set), read whole or one
   /// partition at a time as plan() decides: the code `kohort fit` computes its features with.
   /// Logs the load. Fails as plan(), split(), io::load_dataset() and compute_features().
-  struct Rows {
-    features::FeatureTable table;
-    std::vector<std::string> ids;   ///< row → external customer id
-    index_t prospects = 0;          ///< customers with events but no purchase before the cut
-    std::vector<store::CustomerValue> values;  ///< per row, when asked for (value_with)
-  };
+  using Rows = assign::DayRows;
   /// `on_log`, when given, sees the event log of each partition (or the whole one) as it is read;
   /// with `value_with`, each row's value under that model's CLV parameters is computed from the
   /// same read (model::value_rows).

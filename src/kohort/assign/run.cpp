@@ -8,7 +8,10 @@
 
 #include "kohort/core/text.h"
 #include "kohort/core/time.h"
+#include "kohort/features/compute.h"
+#include "kohort/model/fit.h"
 #include "kohort/model/publish.h"
+#include "kohort/model/value.h"
 
 namespace kohort::assign {
 
@@ -178,6 +181,19 @@ Result<Outcome> run_day(const Context& ctx, store::Store& store, const DayPlan& 
   KOHORT_RETURN_IF_ERROR(store.publish_day(request));
   lap("record the day", rows);
   return out;
+}
+
+Result<DayRows> day_rows(const Context& ctx, const events::EventLog& log, const features::FeatureSpec& spec,
+                         const model::SegmentModel* value_with) {
+  DayRows rows;
+  KOHORT_ASSIGN_OR_RETURN(rows.table, features::compute_features(ctx, log, spec));
+  rows.prospects = model::count_prospects(log, rows.table);
+  if (value_with) {
+    KOHORT_ASSIGN_OR_RETURN(rows.values, model::value_rows(ctx, *value_with, log, rows.table));
+  }
+  rows.ids.reserve(static_cast<std::size_t>(rows.table.rows()));
+  for (auto c : rows.table.customers) rows.ids.push_back(log.external_id(c));
+  return rows;
 }
 
 }  // namespace kohort::assign

@@ -27,6 +27,21 @@ struct RunOptions {
   nlohmann::json options = nlohmann::json::object();
 };
 
+/// The rows a day assigns: every customer's features as of the day, who they are, and what
+/// they are worth.
+struct DayRows {
+  features::FeatureTable table;
+  std::vector<std::string> ids;              ///< row → external customer id
+  index_t prospects = 0;                     ///< customers with events but no purchase before the cut
+  std::vector<store::CustomerValue> values;  ///< per row, when asked for (value_with)
+};
+
+/// DayRows of an event log: features through `spec`, prospects counted, and with `value_with`
+/// each row's value under that model's CLV parameters (model::value_rows). `kohort assign` reads
+/// large data in partitions to the same rows.
+[[nodiscard]] Result<DayRows> day_rows(const Context& ctx, const events::EventLog& log, const features::FeatureSpec& spec,
+                                       const model::SegmentModel* value_with);
+
 /// What a day starts from.
 struct DayPlan {
   std::int64_t version = 0;
