@@ -66,9 +66,10 @@ std::string features_table(const nlohmann::json& features, std::size_t rows) {
 }
 
 // The modelling options of the monitored version's own fit (its lineage), carried into a refit.
-constexpr std::array<std::string_view, 13> kModelling = {"algo",    "covariance", "k",     "k-max",     "k-min",
-                                                         "max-correlation", "min-share", "n-init", "reduce", "reg-covar",
-                                                         "scale",   "scan-rows",  "stability"};
+constexpr std::array<std::string_view, 17> kModelling = {
+    "algo",      "covariance",   "hdbscan-rows", "k",      "k-max", "k-min",     "max-correlation", "min-cluster-size",
+    "min-samples", "min-share",  "n-init",       "noise",  "reduce", "reg-covar", "scale",           "scan-rows",
+    "stability"};
 
 // `kohort fit DATA --as-of DAY --store S` with those options, the version's seed, and this run's
 // threads and reading options (run_kohort: its stdout goes to our stderr); returns its exit code.
@@ -118,17 +119,14 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
   auto rows = a.day.split.feature_rows(ctx, a.day.data, ro, spec);
   if (!rows.ok()) return fail_run(rows.status());
   if (Status s = leave_out_forgotten(ctx, store, *rows); !s.ok()) return fail_run(s);
-  auto today = model::embed_features(ctx, model, rows->table);
-  if (!today.ok()) return fail_run(today.status());
-  auto verdict = monitor::check_drift(ctx, model, *today, rows->table, a.thresholds);
-  if (!verdict.ok()) return fail_run(verdict.status());
-
-  nlohmann::json j = monitor::verdict_json(*verdict, version, cut);
-  auto id = store.record_monitor_run({version, format_datetime(cut), verdict->verdict, json_text(j), a.command,
-                                      json_text(a.options), a.started_at});
-  if (!id.ok()) return shell.fail(id.status());
-  j["run"] = *id;
-  ctx.log().info("verdict: {} ({} reasons; monitor run {} recorded)", verdict->verdict, verdict->reasons.size(), *id);
+  store::MonitorRunRequest record;
+  record.command = a.command, record.options_json = json_text(a.options), record.started_at = a.started_at;
+  auto run = monitor::monitor_and_record(ctx, store, version, model, rows->table, cut, a.thresholds, std::move(record));
+  if (!run.ok()) return fail_run(run.status());
+  const monitor::Verdict* verdict = &run->verdict;
+  nlohmann::json& j = run->figures;
+  ctx.log().info("verdict: {} ({} reasons; monitor run {} recorded)", verdict->verdict, verdict->reasons.size(),
+                 j["run"].get<std::int64_t>());
   if (verdict->verdict == "retrain" && a.retrain) {
     ctx.log().warn("retrain: {}", verdict->reasons.front().text);
     const int code = refit(ctx, a, version, model, cut);

@@ -25,12 +25,8 @@ Result<assign::Outcome> assign_day(const Context& ctx, store::Store& store, cons
   assign::AmountScale amounts(plan.before.as_of, day);
   amounts.add(log);
   o.amount_ratio = amounts.median_ratio();
-  KOHORT_ASSIGN_OR_RETURN(const auto table, features::compute_features(ctx, log, spec));
-  std::vector<std::string> ids;
-  ids.reserve(static_cast<std::size_t>(table.rows()));
-  for (auto c : table.customers) ids.push_back(log.external_id(c));
-  KOHORT_ASSIGN_OR_RETURN(const auto values, model::value_rows(ctx, plan.model, log, table));
-  return assign::run_day(ctx, store, plan, table, ids, model::count_prospects(log, table), o, values);
+  KOHORT_ASSIGN_OR_RETURN(const auto rows, assign::day_rows(ctx, log, spec, &plan.model));
+  return assign::run_day(ctx, store, plan, rows.table, rows.ids, rows.prospects, o, rows.values);
 }
 
 // One monitor run, as `kohort monitor` runs it; records it and returns its verdict and first reason.
@@ -40,14 +36,13 @@ Result<nlohmann::json> monitor_day(const Context& ctx, store::Store& store, cons
   features::FeatureSpec spec = model.spec;
   spec.as_of = day;
   KOHORT_ASSIGN_OR_RETURN(const auto table, features::compute_features(ctx, log, spec));
-  KOHORT_ASSIGN_OR_RETURN(const auto today, model::embed_features(ctx, model, table));
-  KOHORT_ASSIGN_OR_RETURN(const auto verdict, monitor::check_drift(ctx, model, today, table, monitor::Thresholds{}));
-  const nlohmann::json figures = monitor::verdict_json(verdict, version, day);
-  const std::string command = "kohort demo: monitor --as-of " + format_date(day);
-  KOHORT_RETURN_IF_ERROR(
-      store.record_monitor_run({version, format_datetime(day), verdict.verdict, figures.dump(), command, "{}", ""}).status());
-  return nlohmann::json{{"as_of", format_date(day)}, {"verdict", verdict.verdict},
-                        {"reason", verdict.reasons.empty() ? "" : verdict.reasons.front().text}};
+  store::MonitorRunRequest record;
+  record.command = "kohort demo: monitor --as-of " + format_date(day);
+  KOHORT_ASSIGN_OR_RETURN(const auto run,
+                          monitor::monitor_and_record(ctx, store, version, model, table, day, {}, std::move(record)));
+  const auto& v = run.verdict;
+  return nlohmann::json{{"as_of", format_date(day)}, {"verdict", v.verdict},
+                        {"reason", v.reasons.empty() ? "" : v.reasons.front().text}};
 }
 
 }  // namespace

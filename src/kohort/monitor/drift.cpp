@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/parallel.h"
+#include "kohort/core/text.h"
 #include "kohort/model/reference.h"
 #include "kohort/monitor/stats.h"
 #include "kohort/select/metrics.h"
@@ -220,6 +221,21 @@ nlohmann::json verdict_json(const Verdict& v, std::int64_t version, Seconds as_o
   nlohmann::json j = {{"as_of", format_datetime(as_of)}, {"model_version", version}, {"verdict", v.verdict}, {"reasons", reasons}};
   j.update(v.figures);
   return j;
+}
+
+Result<MonitorRun> monitor_and_record(const Context& ctx, store::Store& store, std::int64_t version,
+                                      const model::SegmentModel& model, const features::FeatureTable& raw, Seconds as_of,
+                                      const Thresholds& thresholds, store::MonitorRunRequest run) {
+  KOHORT_ASSIGN_OR_RETURN(const auto today, model::embed_features(ctx, model, raw));
+  MonitorRun out;
+  KOHORT_ASSIGN_OR_RETURN(out.verdict, check_drift(ctx, model, today, raw, thresholds));
+  out.figures = verdict_json(out.verdict, version, as_of);
+  run.version = version;
+  run.as_of = format_datetime(as_of);
+  run.verdict = out.verdict.verdict;
+  run.figures_json = json_text(out.figures);
+  KOHORT_ASSIGN_OR_RETURN(out.figures["run"], store.record_monitor_run(run));
+  return out;
 }
 
 }  // namespace kohort::monitor

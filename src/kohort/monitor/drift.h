@@ -16,6 +16,7 @@
 #include "kohort/core/time.h"
 #include "kohort/features/feature_table.h"
 #include "kohort/model/model.h"
+#include "kohort/store/store.h"
 
 namespace kohort::monitor {
 
@@ -79,5 +80,18 @@ struct Verdict {
 /// model_version, verdict, reasons [{level, kind, feature or segment when it has one, statistic,
 /// threshold, text}], then the figures.
 [[nodiscard]] nlohmann::json verdict_json(const Verdict& v, std::int64_t version, Seconds as_of);
+
+/// One monitor run as `kohort monitor` makes it: `raw` (features as of `as_of` through the
+/// model's spec) embedded and checked against version `version`'s reference, and the run kept
+/// in the store with `run`'s command, options and start (its version, as_of, verdict and
+/// figures filled in here). The figures are verdict_json() plus "run": the recorded id.
+struct MonitorRun {
+  Verdict verdict;
+  nlohmann::json figures;
+};
+[[nodiscard]] Result<MonitorRun> monitor_and_record(const Context& ctx, store::Store& store, std::int64_t version,
+                                                    const model::SegmentModel& model, const features::FeatureTable& raw,
+                                                    Seconds as_of, const Thresholds& thresholds,
+                                                    store::MonitorRunRequest run);
 
 }  // namespace kohort::monitor
