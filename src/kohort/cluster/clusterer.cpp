@@ -1,6 +1,7 @@
 #include "kohort/cluster/clusterer.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -39,6 +40,14 @@ Matrix<float> centroids(MatrixView<const float> x, const std::vector<std::int32_
   for (index_t s = 0; s < k; ++s)
     for (index_t j = 0; j < x.cols; ++j)
       c(s, j) = static_cast<float>(sum[at(s * x.cols + j)] / std::max(1.0, count[at(s)]));
+  return c;
+}
+
+// The means of `components` (rows of a k × d means vector), in that order, as segment centres.
+Matrix<float> centres_of(const std::vector<double>& means, std::span<const index_t> components, index_t d) {
+  Matrix<float> c(static_cast<index_t>(components.size()), d);
+  for (std::size_t s = 0; s < components.size(); ++s)
+    for (index_t j = 0; j < d; ++j) c(static_cast<index_t>(s), j) = static_cast<float>(means[at(components[s] * d + j)]);
   return c;
 }
 
@@ -114,9 +123,9 @@ Result<Fitted> fit_gmm_model(const Context& ctx, const ClusterParams& p, MatrixV
   f.segmentation = {std::move(fit.labels), std::move(fit.confidence), p.n_clusters, -fit.log_likelihood, fit.bic, true, false};
   fit.labels.clear();
   fit.confidence.clear();
-  f.model.centers = Matrix<float>(fit.k, x.cols);
-  for (index_t s = 0; s < fit.k; ++s)
-    for (index_t j = 0; j < x.cols; ++j) f.model.centers(s, j) = static_cast<float>(fit.means[at(s * x.cols + j)]);
+  std::vector<index_t> all(at(fit.k));
+  std::iota(all.begin(), all.end(), index_t{0});
+  f.model.centers = centres_of(fit.means, all, x.cols);
   f.model.rule = AssignRule::posterior;
   f.model.gmm = std::move(fit);
   return f;
@@ -139,10 +148,7 @@ Result<Fitted> fit_bgmm_model(const Context& ctx, const ClusterParams& p, Matrix
   f.segmentation = {std::move(fit.labels), std::move(fit.confidence), static_cast<int>(k), fit.lower_bound, 0, false, false};
   fit.labels.clear();
   fit.confidence.clear();
-  f.model.centers = Matrix<float>(k, x.cols);
-  for (index_t s = 0; s < k; ++s)
-    for (index_t j = 0; j < x.cols; ++j)
-      f.model.centers(s, j) = static_cast<float>(fit.means[at(fit.effective[at(s)] * x.cols + j)]);
+  f.model.centers = centres_of(fit.means, fit.effective, x.cols);
   f.model.rule = AssignRule::posterior;
   f.model.bgmm = std::move(fit);
   return f;

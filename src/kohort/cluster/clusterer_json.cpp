@@ -32,6 +32,12 @@ Status sized(const std::vector<double>& v, std::size_t n, std::string_view key) 
   return bad(fmt::format("clusterer.{} has {} values; the model needs {}", key, v.size(), n));
 }
 
+Result<Covariance> covariance_from(const json& c) {
+  KOHORT_ASSIGN_OR_RETURN(const std::string cov, json_field<std::string>(c, "covariance"));
+  if (cov != "full" && cov != "diag") return bad(fmt::format("unknown covariance '{}'", cov));
+  return cov == "full" ? Covariance::full : Covariance::diag;
+}
+
 json gmm_json(const GmmFit& g) {
   return {{"covariance", g.covariance == Covariance::full ? "full" : "diag"},
           {"weights", g.weights},
@@ -41,8 +47,7 @@ json gmm_json(const GmmFit& g) {
 
 Result<GmmFit> gmm_from(const json& c, index_t k, index_t d) {
   GmmFit g;
-  KOHORT_ASSIGN_OR_RETURN(const std::string cov, json_field<std::string>(c, "covariance"));
-  g.covariance = cov == "full" ? Covariance::full : Covariance::diag;
+  KOHORT_ASSIGN_OR_RETURN(g.covariance, covariance_from(c));
   KOHORT_ASSIGN_OR_RETURN(g.weights, json_field<std::vector<double>>(c, "weights"));
   KOHORT_ASSIGN_OR_RETURN(g.means, json_field<std::vector<double>>(c, "means"));
   KOHORT_ASSIGN_OR_RETURN(g.covariances, json_field<std::vector<double>>(c, "covariances"));
@@ -70,8 +75,7 @@ json bgmm_json(const BgmmFit& b) {
 
 Result<BgmmFit> bgmm_from(const json& c, index_t k, index_t d) {
   BgmmFit b;
-  KOHORT_ASSIGN_OR_RETURN(const std::string cov, json_field<std::string>(c, "covariance"));
-  b.covariance = cov == "full" ? Covariance::full : Covariance::diag;
+  KOHORT_ASSIGN_OR_RETURN(b.covariance, covariance_from(c));
   KOHORT_ASSIGN_OR_RETURN(b.k, json_field<index_t>(c, "components"));
   b.d = d;
   if (b.k < k || b.k > 100000) return bad(fmt::format("clusterer.components is {} for {} segments", b.k, k));

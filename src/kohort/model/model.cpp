@@ -19,15 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-Result<T> field(const json& j, std::string_view key) {
-  return json_field<T>(j, key);
-}
-
-Result<Matrix<float>> matrix_from(const json& parent, const char* key, std::string_view name) {
-  return matrix_from_json(parent, key, name);
-}
-
 }  // namespace
 
 json SegmentModel::to_json() const {
@@ -92,40 +83,40 @@ Result<SegmentModel> parse_model_document(const json& j) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
     return Status::invalid_input("model", "not a Kohort segment model (no \"format\": \"kohort.segment-model\")",
                                  "pass a model.json written by kohort fit");
-  KOHORT_ASSIGN_OR_RETURN(const int version, field<int>(j, "format_version"));
+  KOHORT_ASSIGN_OR_RETURN(const int version, json_field<int>(j, "format_version"));
   if (version > kFormatVersion)
     return Status::invalid_input("model", fmt::format("format version {} is newer than this Kohort reads ({})", version,
                                                       kFormatVersion),
                                  "upgrade Kohort to read this model");
   SegmentModel m;
-  KOHORT_ASSIGN_OR_RETURN(m.kohort_version, field<std::string>(j, "kohort_version"));
-  KOHORT_ASSIGN_OR_RETURN(m.created_at, field<std::string>(j, "created_at"));
-  KOHORT_ASSIGN_OR_RETURN(m.as_of, field<Seconds>(j, "as_of_epoch"));
-  KOHORT_ASSIGN_OR_RETURN(m.seed, field<std::uint64_t>(j, "seed"));
+  KOHORT_ASSIGN_OR_RETURN(m.kohort_version, json_field<std::string>(j, "kohort_version"));
+  KOHORT_ASSIGN_OR_RETURN(m.created_at, json_field<std::string>(j, "created_at"));
+  KOHORT_ASSIGN_OR_RETURN(m.as_of, json_field<Seconds>(j, "as_of_epoch"));
+  KOHORT_ASSIGN_OR_RETURN(m.seed, json_field<std::uint64_t>(j, "seed"));
   m.lineage = j.value("lineage", json::object());
-  KOHORT_ASSIGN_OR_RETURN(const json spec, field<json>(j, "feature_spec"));
-  KOHORT_ASSIGN_OR_RETURN(m.spec.windows_days, field<std::vector<int>>(spec, "windows_days"));
-  KOHORT_ASSIGN_OR_RETURN(m.spec.trend_window_days, field<int>(spec, "trend_window_days"));
-  KOHORT_ASSIGN_OR_RETURN(m.spec.max_levels, field<int>(spec, "max_levels"));
-  KOHORT_ASSIGN_OR_RETURN(m.spec.groups, field<std::vector<std::string>>(spec, "groups"));
-  KOHORT_ASSIGN_OR_RETURN(m.feature_names, field<std::vector<std::string>>(j, "feature_names"));
-  KOHORT_ASSIGN_OR_RETURN(const json transform, field<json>(j, "transform"));
+  KOHORT_ASSIGN_OR_RETURN(const json spec, json_field<json>(j, "feature_spec"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.windows_days, json_field<std::vector<int>>(spec, "windows_days"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.trend_window_days, json_field<int>(spec, "trend_window_days"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.max_levels, json_field<int>(spec, "max_levels"));
+  KOHORT_ASSIGN_OR_RETURN(m.spec.groups, json_field<std::vector<std::string>>(spec, "groups"));
+  KOHORT_ASSIGN_OR_RETURN(m.feature_names, json_field<std::vector<std::string>>(j, "feature_names"));
+  KOHORT_ASSIGN_OR_RETURN(const json transform, json_field<json>(j, "transform"));
   KOHORT_ASSIGN_OR_RETURN(m.transform, features::FittedTransform::from_json(transform));
-  KOHORT_ASSIGN_OR_RETURN(m.selected, field<std::vector<index_t>>(j, "selected"));
+  KOHORT_ASSIGN_OR_RETURN(m.selected, json_field<std::vector<index_t>>(j, "selected"));
   const auto width = static_cast<index_t>(m.transform.columns.size());
   for (index_t s : m.selected)
     if (s < 0 || s >= width)
       return Status::invalid_input("model", fmt::format("selected column {} is outside the transform's {}", s, width),
                                    "refit the model");
-  KOHORT_ASSIGN_OR_RETURN(const json reducer, field<json>(j, "reducer"));
-  KOHORT_ASSIGN_OR_RETURN(const std::string method, field<std::string>(reducer, "method"));
+  KOHORT_ASSIGN_OR_RETURN(const json reducer, json_field<json>(j, "reducer"));
+  KOHORT_ASSIGN_OR_RETURN(const std::string method, json_field<std::string>(reducer, "method"));
   if (method == "pca") {
     reduce::PcaFit p;
-    KOHORT_ASSIGN_OR_RETURN(p.mean, field<std::vector<double>>(reducer, "mean"));
-    KOHORT_ASSIGN_OR_RETURN(p.components, matrix_from(reducer, "components", "reducer.components"));
-    KOHORT_ASSIGN_OR_RETURN(p.explained_variance, field<std::vector<double>>(reducer, "explained_variance"));
-    KOHORT_ASSIGN_OR_RETURN(p.explained_variance_ratio, field<std::vector<double>>(reducer, "explained_variance_ratio"));
-    KOHORT_ASSIGN_OR_RETURN(p.total_variance, field<double>(reducer, "total_variance"));
+    KOHORT_ASSIGN_OR_RETURN(p.mean, json_field<std::vector<double>>(reducer, "mean"));
+    KOHORT_ASSIGN_OR_RETURN(p.components, matrix_from_json(reducer, "components", "reducer.components"));
+    KOHORT_ASSIGN_OR_RETURN(p.explained_variance, json_field<std::vector<double>>(reducer, "explained_variance"));
+    KOHORT_ASSIGN_OR_RETURN(p.explained_variance_ratio, json_field<std::vector<double>>(reducer, "explained_variance_ratio"));
+    KOHORT_ASSIGN_OR_RETURN(p.total_variance, json_field<double>(reducer, "total_variance"));
     if (static_cast<index_t>(p.mean.size()) != static_cast<index_t>(m.selected.size()) ||
         p.components.cols() != static_cast<index_t>(m.selected.size()))
       return Status::invalid_input("model", "the PCA does not match the selected columns", "refit the model");
@@ -133,14 +124,14 @@ Result<SegmentModel> parse_model_document(const json& j) {
   } else if (method != "none") {
     return Status::invalid_input("model", fmt::format("unknown reducer '{}'", method), "refit the model");
   }
-  KOHORT_ASSIGN_OR_RETURN(const json c, field<json>(j, "clusterer"));
+  KOHORT_ASSIGN_OR_RETURN(const json c, json_field<json>(j, "clusterer"));
   const index_t dim = m.pca ? m.pca->components.rows() : static_cast<index_t>(m.selected.size());
   KOHORT_ASSIGN_OR_RETURN(m.clusterer, cluster::clusterer_from_json(c, dim));
-  KOHORT_ASSIGN_OR_RETURN(m.segment_names, field<std::vector<std::string>>(j, "segment_names"));
+  KOHORT_ASSIGN_OR_RETURN(m.segment_names, json_field<std::vector<std::string>>(j, "segment_names"));
   if (static_cast<index_t>(m.segment_names.size()) != m.clusterer.centers.rows())
     return Status::invalid_input("model", "segment names and centres differ in count", "refit the model");
   if (j.contains("segment_ids")) {
-    KOHORT_ASSIGN_OR_RETURN(m.segment_ids, field<std::vector<std::int32_t>>(j, "segment_ids"));
+    KOHORT_ASSIGN_OR_RETURN(m.segment_ids, json_field<std::vector<std::int32_t>>(j, "segment_ids"));
     std::vector<std::int32_t> sorted = m.segment_ids;
     std::sort(sorted.begin(), sorted.end());
     if (sorted.size() != m.segment_names.size() || (!sorted.empty() && sorted.front() < 0) ||
