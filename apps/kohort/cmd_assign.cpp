@@ -75,7 +75,7 @@ int run_assign(Shell& shell, AssignArgs& a) {
   if (!plan.ok()) return fail_run(plan.status());
   ctx.log().info("assigning as of {} with model version {} (from {})", format_date(o.as_of), plan->version,
                  plan->base == "fit" ? "the fit's assignments" : "the assignment of " + plan->base.substr(0, 10));
-  features::FeatureSpec spec = plan->model.spec;
+  features::FeatureSpec spec = plan->model.spec.clustered_only();  // the recent mix is for the monitor
   spec.as_of = o.as_of;
   assign::AmountScale amounts(plan->before.as_of, o.as_of);
   auto rows = a.day.split.feature_rows(ctx, a.day.data, ro, spec, [&](const events::EventLog& log) { amounts.add(log); },

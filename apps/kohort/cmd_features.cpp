@@ -205,7 +205,8 @@ void add_features_command(CLI::App& app, Shell& shell) {
   cmd->add_option("--groups", a->groups,
                   "feature groups to compute (default all): recency, frequency, monetary, windows, "
                   "trends, intervals, lifecycle, categories, price, channels, payments, returns, "
-                  "basket, relative, browsing, email, support, attributes, referrals\n"
+                  "basket, relative, recent (kept for monitoring, never clustered), browsing, email, support, "
+                  "attributes, referrals\n"
                   "example: --groups recency,frequency,monetary")
       ->delimiter(',');
   cmd->add_option("--transform", a->transform,

@@ -158,20 +158,25 @@ void add_monitor_command(CLI::App& app, Shell& shell) {
   CLI::App* cmd = app.add_subcommand(
       "monitor",
       "Is the published segmentation still true? Today's customers against the fit: feature drift (PSI, KS), "
-      "segment sizes (chi-square), centroid drift (Welch's t, cosine), separation (silhouette) and KPIs per "
-      "segment, with a verdict ok, watch or retrain and every reason behind it. Every run is kept in the store.\n"
+      "segment sizes (chi-square), centroid drift (Welch's t, cosine), separation (silhouette), the recent "
+      "purchase mix within segments and KPIs per segment, with a verdict ok, watch or retrain and every reason behind it. Every run is kept in the store.\n"
       "Example: kohort monitor data/ --as-of 2024-07-01 --store kohort.db");
   a->day.add_to(cmd, "the day: features from events before this date's midnight in --timezone");
   cmd->add_option("--silhouette-floor", a->silhouette_floor,
                   "retrain when the silhouette of today's customers falls below this: a share of the fit's own "
-                  "silhouette (default 90%) or an absolute value\nexample: --silhouette-floor 0.05");
+                  "silhouette or an absolute value\nexample: --silhouette-floor 0.05");
   cmd->add_option("--max-psi", a->thresholds.psi_watch,
                   "watch when a clustering feature's population stability index exceeds this and the KS test "
-                  "agrees (default 0.25)\nexample: --max-psi 0.5")
+                  "agrees\nexample: --max-psi 0.5")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--max-share-change", a->thresholds.share_retrain,
                   "retrain when a segment's share of the customers moved this far from the fit's, in absolute "
-                  "points, and the chi-square test agrees; watch above 0.03 (default 0.06)\nexample: --max-share-change 0.1")
+                  "points, and the chi-square test agrees; watch above 0.03\nexample: --max-share-change 0.1")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--max-mix-change", a->thresholds.mix_retrain,
+                  "retrain when, within the segments, a share of the recent purchase lines (by channel, payment or "
+                  "discount, over the shortest feature window) moved this far from the fit's window, in absolute "
+                  "points, and the test agrees; watch above 0.03\nexample: --max-mix-change 0.08")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--retrain", a->retrain,
                 "when the verdict is retrain, refit on DATA as of the day with the monitored version's modelling options "

@@ -20,7 +20,7 @@ Result<assign::Outcome> assign_day(const Context& ctx, store::Store& store, cons
   o.as_of = day;
   o.command = "kohort demo: assign --as-of " + format_date(day);
   KOHORT_ASSIGN_OR_RETURN(const auto plan, assign::plan_day(store, o));
-  features::FeatureSpec spec = plan.model.spec;
+  features::FeatureSpec spec = plan.model.spec.clustered_only();  // the recent mix is for the monitor
   spec.as_of = day;
   assign::AmountScale amounts(plan.before.as_of, day);
   amounts.add(log);

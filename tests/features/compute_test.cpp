@@ -284,6 +284,32 @@ TEST(Features, PriceReturnsBasketAndChannelsMatchHandValues) {
   EXPECT_FEATURE("b", "payment_share_card", 0);
 }
 
+TEST(Features, RecentMixCountsTheShortestWindowsLines) {
+  const EventLog log = hand_log();
+  const auto t = compute_ok(log, spec_at(kAsOf));
+  // Lines from day 370 on: a's o5 (store, card, no discount), b's o6 (app, paypal); a's refund
+  // on day 395 is not a purchase line; c bought nothing in the window.
+  EXPECT_FEATURE("a", "lines_30d", 1);
+  EXPECT_FEATURE("a", "discounted_line_share_30d", 0);
+  EXPECT_FEATURE("a", "channel_share_store_30d", 1);
+  EXPECT_FEATURE("a", "channel_share_web_30d", 0);
+  EXPECT_FEATURE("a", "payment_share_card_30d", 1);
+  EXPECT_FEATURE("b", "lines_30d", 1);
+  EXPECT_FEATURE("b", "channel_share_app_30d", 1);
+  EXPECT_FEATURE("b", "payment_share_paypal_30d", 1);
+  EXPECT_FEATURE("c", "lines_30d", 0);
+  EXPECT_MISSING("c", "channel_share_web_30d");
+  EXPECT_MISSING("c", "discounted_line_share_30d");
+  EXPECT_LT(t.column("lines_90d"), 0);  // the shortest window only
+  FeatureSpec wider = spec_at(kAsOf);
+  wider.windows_days = {90, 365};
+  const auto w = compute_ok(log, wider);
+  // Days 310 on: a's o4 (discounted 0.25, web) and o5; b's o6.
+  EXPECT_FLOAT_EQ(static_cast<float>(at(w, log, "a", "lines_90d")), 2.0f);
+  EXPECT_FLOAT_EQ(static_cast<float>(at(w, log, "a", "discounted_line_share_90d")), 0.5f);
+  EXPECT_FLOAT_EQ(static_cast<float>(at(w, log, "a", "channel_share_web_90d")), 0.5f);
+}
+
 TEST(Features, RelativeFeaturesUsePopulationMedians) {
   const EventLog log = hand_log();
   const auto t = compute_ok(log, spec_at(kAsOf));
@@ -678,6 +704,23 @@ TEST(Features, TransformedTableIsFiniteAndExplainsItsDrops) {
   bool any_log = false;
   for (const auto& c : r->fit.columns) any_log = any_log || c.log1p;
   EXPECT_TRUE(any_log);  // spend and counts are heavy-tailed
+}
+
+TEST(Features, TheRecentMixIsKeptForMonitoringAndNeverClustered) {
+  const EventLog log = synthetic_log({.customers = 300, .seed = 3});
+  const auto t = compute_ok(log, spec_at(kSynthAsOf));
+  ASSERT_GE(t.column("lines_30d"), 0);
+  auto ready = transform_table(Context(2, 1), t, TransformOptions{});
+  ASSERT_TRUE(ready.ok()) << ready.status().message();
+  std::size_t recent = 0;
+  for (const auto& f : t.info) recent += f.group == "recent";
+  EXPECT_GE(recent, 4u);
+  for (const auto& f : ready->info) EXPECT_NE(f.group, "recent") << f.name;
+  FittedTransform fit;
+  ASSERT_TRUE(transform_table(Context(2, 1), t, TransformOptions{}, &fit).ok());
+  std::size_t left_out = 0;
+  for (const auto& d : fit.dropped) left_out += d.reason == "kept for monitoring (group 'recent'), not clustered";
+  EXPECT_EQ(left_out, recent);
 }
 
 TEST(Features, AsOfBeforeEveryEventGivesAnEmptyTable) {

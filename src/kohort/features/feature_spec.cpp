@@ -44,4 +44,12 @@ bool FeatureSpec::wants(std::string_view group) const {
   return groups.empty() || std::find(groups.begin(), groups.end(), group) != groups.end();
 }
 
+FeatureSpec FeatureSpec::clustered_only() const {
+  FeatureSpec out = *this;
+  out.groups.clear();
+  for (const auto g : feature_groups())
+    if (wants(g) && is_clustered_group(g)) out.groups.emplace_back(g);
+  return out;
+}
+
 }  // namespace kohort::features

@@ -14,13 +14,20 @@ namespace kohort::features {
 
 /// Names of every feature group compute_features() knows, in table order:
 /// recency, frequency, monetary, windows, trends, intervals, lifecycle, categories, price,
-/// channels, payments, returns, basket, relative, browsing, email, support, attributes,
+/// channels, payments, returns, basket, relative, recent, browsing, email, support, attributes,
 /// referrals. A group appears in a table only when its stream (and column) is present.
-inline constexpr std::array<std::string_view, 19> kFeatureGroups = {
-    "recency",    "frequency", "monetary", "windows",    "trends",   "intervals", "lifecycle",
-    "categories", "price",     "channels", "payments",   "returns",  "basket",    "relative",
-    "browsing",   "email",     "support",  "attributes", "referrals"};
+inline constexpr std::array<std::string_view, 20> kFeatureGroups = {
+    "recency",    "frequency", "monetary", "windows",  "trends",  "intervals",  "lifecycle",
+    "categories", "price",     "channels", "payments", "returns", "basket",     "relative",
+    "recent",     "browsing",  "email",    "support",  "attributes", "referrals"};
 [[nodiscard]] inline std::span<const std::string_view> feature_groups() { return kFeatureGroups; }
+
+/// Groups computed for monitoring, never clustered: "recent" holds the purchase lines of the
+/// shortest window and their channel, payment and discount mix, which `kohort monitor`
+/// compares within each segment against the fit's window (monitor/drift.h). Mostly missing
+/// (most customers buy nothing in a month), they would add noise to the clustering space;
+/// transform_table() leaves them out with that reason.
+[[nodiscard]] inline bool is_clustered_group(std::string_view group) { return group != "recent"; }
 
 /// Options for compute_features(). Ranges are checked by validate().
 struct FeatureSpec {
@@ -42,6 +49,8 @@ struct FeatureSpec {
   [[nodiscard]] Status validate() const;
   /// True when `group` is to be computed.
   [[nodiscard]] bool wants(std::string_view group) const;
+  /// This spec without the groups that are never clustered: what assigning a customer needs.
+  [[nodiscard]] FeatureSpec clustered_only() const;
 };
 
 }  // namespace kohort::features

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/parallel.h"
+#include "kohort/features/feature_spec.h"
 
 namespace kohort::features {
 
@@ -200,8 +201,13 @@ std::vector<std::string> FittedTransform::output_names() const {
 
 Result<TransformResult> fit_transform(const Context& ctx, MatrixView<const float> x,
                                       std::span<const std::string> names,
-                                      const TransformOptions& options) {
+                                      const TransformOptions& options,
+                                      std::span<const std::string> left_out) {
   KOHORT_RETURN_IF_ERROR(options.validate());
+  if (!left_out.empty() && left_out.size() != names.size())
+    return Status::invalid_argument("left_out", fmt::format("{} entries for {} columns", left_out.size(), names.size()),
+                                    "give one entry per column, empty for the columns to keep");
+  const auto leaves = [&](std::size_t j) { return !left_out.empty() && !left_out[j].empty(); };
   if (names.size() != static_cast<std::size_t>(x.cols))
     return Status::invalid_argument("names",
                                     fmt::format("{} names for {} columns", names.size(), x.cols),
@@ -214,8 +220,8 @@ Result<TransformResult> fit_transform(const Context& ctx, MatrixView<const float
   std::vector<ColumnFit> fits(static_cast<std::size_t>(x.cols));
   parallel_for_blocks(ctx, x.cols, 1, [&](index_t, index_t begin, index_t end) {
     for (index_t j = begin; j < end; ++j)
-      fits[static_cast<std::size_t>(j)] =
-          fit_column(x, j, names[static_cast<std::size_t>(j)], options);
+      if (!leaves(static_cast<std::size_t>(j)))
+        fits[static_cast<std::size_t>(j)] = fit_column(x, j, names[static_cast<std::size_t>(j)], options);
   });
 
   TransformResult res;
@@ -224,6 +230,10 @@ Result<TransformResult> fit_transform(const Context& ctx, MatrixView<const float
   fit.input_names.assign(names.begin(), names.end());
   std::vector<ColumnTransform> candidates;
   for (std::size_t j = 0; j < fits.size(); ++j) {
+    if (leaves(j)) {
+      fit.dropped.push_back({names[j], left_out[j]});
+      continue;
+    }
     if (fits[j].keep_value)
       candidates.push_back(fits[j].value);
     else
@@ -375,7 +385,11 @@ Result<FittedTransform> FittedTransform::from_json(const nlohmann::json& j) {
 Result<FeatureTable> transform_table(const Context& ctx, const FeatureTable& table,
                                      const TransformOptions& options, FittedTransform* fitted) {
   const auto names = table.names();
-  KOHORT_ASSIGN_OR_RETURN(auto result, fit_transform(ctx, table.values.cview(), names, options));
+  std::vector<std::string> left_out(names.size());
+  for (std::size_t j = 0; j < names.size(); ++j)
+    if (!is_clustered_group(table.info[j].group))
+      left_out[j] = fmt::format("kept for monitoring (group '{}'), not clustered", table.info[j].group);
+  KOHORT_ASSIGN_OR_RETURN(auto result, fit_transform(ctx, table.values.cview(), names, options, left_out));
   FeatureTable out;
   out.customers = table.customers;
   out.as_of = table.as_of;

@@ -83,10 +83,13 @@ struct TransformResult {
 /// after clipping are dropped (their indicator stays), and then duplicate output columns.
 /// Fails with invalid_argument when options are out of range or names.size() ≠ d, and with
 /// invalid_input for n = 0 or an infinite cell (named by row and column).
+/// A column whose `left_out` entry is not empty (when left_out is given: one entry per column)
+/// is dropped with that entry as its reason, and gets no indicator.
 /// Deterministic at any ctx.threads(). O(n·d·log n) time (medians and quantiles), O(n·d) memory.
 [[nodiscard]] Result<TransformResult> fit_transform(const Context& ctx, MatrixView<const float> x,
                                                     std::span<const std::string> names,
-                                                    const TransformOptions& options = {});
+                                                    const TransformOptions& options = {},
+                                                    std::span<const std::string> left_out = {});
 
 /// Transforms new rows with fitted parameters. x: n × fit.input_names.size(), NaN = missing.
 /// Fails with invalid_input when the column count differs or a cell is infinite.
@@ -96,7 +99,8 @@ struct TransformResult {
 
 /// A feature table made ready for clustering: fit_transform() on its values, with the column
 /// descriptions carried over (an indicator column `<name>_missing` is described as such, in
-/// the group of its source). Rows, customers and as_of are unchanged. Fails as fit_transform.
+/// the group of its source). Columns of groups that are not clustered (is_clustered_group) are
+/// left out with that reason. Rows, customers and as_of are unchanged. Fails as fit_transform.
 [[nodiscard]] Result<FeatureTable> transform_table(const Context& ctx, const FeatureTable& table,
                                                    const TransformOptions& options,
                                                    FittedTransform* fitted = nullptr);

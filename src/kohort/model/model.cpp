@@ -174,24 +174,34 @@ index_t SegmentModel::position_of(std::int32_t id) const {
 }
 
 Result<Embedded> embed_features(const Context& ctx, const SegmentModel& model, const features::FeatureTable& raw) {
-  const index_t n = raw.rows();
-  const auto d = static_cast<index_t>(model.feature_names.size());
-  std::vector<index_t> source(static_cast<std::size_t>(d), -1);
+  // Only the selected columns are transformed: each output column depends on its source alone,
+  // so only their sources are aligned (a compact matrix; the other raw columns may be absent).
+  features::FittedTransform kept = model.transform;
+  kept.columns.clear();
+  kept.input_names.clear();
+  std::vector<index_t> compact(model.feature_names.size(), -1), source;
   Embedded e;
-  for (index_t j = 0; j < d; ++j) {
-    source[static_cast<std::size_t>(j)] = raw.column(model.feature_names[static_cast<std::size_t>(j)]);
-    if (source[static_cast<std::size_t>(j)] < 0) e.missing_features.push_back(model.feature_names[static_cast<std::size_t>(j)]);
+  for (index_t s : model.selected) {
+    auto c = model.transform.columns[static_cast<std::size_t>(s)];
+    const auto at = static_cast<std::size_t>(c.source);
+    if (at >= model.feature_names.size())
+      return Status::invalid_input("model", fmt::format("column '{}' reads a feature the model does not name", c.name), "refit it");
+    if (compact[at] < 0) {
+      compact[at] = static_cast<index_t>(kept.input_names.size());
+      kept.input_names.push_back(model.feature_names[at]);
+      source.push_back(raw.column(model.feature_names[at]));
+      if (source.back() < 0) e.missing_features.push_back(model.feature_names[at]);
+    }
+    c.source = compact[at];
+    kept.columns.push_back(std::move(c));
   }
+  const index_t n = raw.rows(), d = static_cast<index_t>(source.size());
   Matrix<float> aligned(n, d);
   for (index_t i = 0; i < n; ++i)
     for (index_t j = 0; j < d; ++j) {
       const index_t s = source[static_cast<std::size_t>(j)];
       aligned(i, j) = s < 0 ? std::numeric_limits<float>::quiet_NaN() : raw.values(i, s);
     }
-  // Only the selected columns are transformed: each output column depends on its source alone.
-  features::FittedTransform kept = model.transform;
-  kept.columns.clear();
-  for (index_t s : model.selected) kept.columns.push_back(model.transform.columns[static_cast<std::size_t>(s)]);
   KOHORT_ASSIGN_OR_RETURN(e.selected, features::apply(ctx, kept, aligned.cview()));
   KOHORT_ASSIGN_OR_RETURN(e.space, embed(ctx, model, e.selected.cview()));
   return e;

@@ -35,6 +35,17 @@ struct Kpi {
   double value = 0;
 };
 
+/// A segment's recent purchase mix on one share column of the "recent" feature group
+/// (features::is_clustered_group): the members' shares weighted by their lines in the window,
+/// the lines that rests on, and the variance of that ratio estimate with each customer as a
+/// cluster (a customer's lines share a channel, so they are not independent draws).
+struct MixShare {
+  std::string feature;  ///< "channel_share_app_30d", "discounted_line_share_30d", …
+  double lines = 0;     ///< Σ weights: the members' lines in the window with a known value
+  double share = 0;     ///< Σ w·v / Σ w (0 without lines)
+  double var = 0;       ///< m/(m−1) · Σ (w·v − share·w)² / (Σ w)² over the m members with lines
+};
+
 /// One segment of the fit as the monitor compares it: its members' selected columns and its
 /// centroid in the clustering space.
 struct SegmentReference {
@@ -42,6 +53,7 @@ struct SegmentReference {
   std::vector<double> mean, var;      ///< per selected column (var: unbiased; 0 for one member)
   std::vector<double> centroid;       ///< the members' mean in the clustering space
   std::vector<Kpi> kpis;
+  std::vector<MixShare> mix;          ///< empty in a model from before the recent mix was kept
 };
 
 /// The fit population's selected (transformed) columns, against which an assignment day or a
@@ -113,12 +125,13 @@ struct Assignment {
 struct Embedded {
   Matrix<float> selected;  ///< n × selected columns
   Matrix<float> space;     ///< n × the clusterer's dimensions
-  std::vector<std::string> missing_features;  ///< model features absent from the table
+  std::vector<std::string> missing_features;  ///< features the selected columns read, absent from the table
 };
 
-/// Aligns `raw`'s columns to the model's features by name (absent ones count as missing and are
-/// imputed as in the fit), transforms, selects and reduces them: the code a fit's own rows went
-/// through. Deterministic at any ctx.threads().
+/// Aligns the raw columns the model's selected columns read to `raw`'s by name (absent ones count
+/// as missing and are imputed as in the fit; other raw columns need not be there), transforms,
+/// selects and reduces them: the code a fit's own rows went through. Deterministic at any
+/// ctx.threads(); O(n · selected) memory besides the result.
 [[nodiscard]] Result<Embedded> embed_features(const Context& ctx, const SegmentModel& model,
                                               const features::FeatureTable& raw);
 

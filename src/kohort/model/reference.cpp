@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "kohort/core/parallel.h"
+#include "kohort/features/feature_spec.h"
 
 namespace kohort::model {
 
@@ -110,7 +111,34 @@ Result<SegmentReference> segment_from_json(const json& j, std::size_t columns, i
     KOHORT_ASSIGN_OR_RETURN(kpi.value, get<double>(e, "value"));
     s.kpis.push_back(std::move(kpi));
   }
+  if (!j.contains("mix")) return s;  // a model from before the recent mix was kept
+  KOHORT_ASSIGN_OR_RETURN(const json mix, get<json>(j, "mix"));
+  if (!mix.is_array()) return bad("has a mix that is not a list");
+  for (const auto& e : mix) {
+    if (!e.is_object()) return bad("has a mix entry that is not an object");
+    MixShare m;
+    KOHORT_ASSIGN_OR_RETURN(m.feature, get<std::string>(e, "feature"));
+    KOHORT_ASSIGN_OR_RETURN(m.lines, get<double>(e, "lines"));
+    KOHORT_ASSIGN_OR_RETURN(m.share, get<double>(e, "share"));
+    KOHORT_ASSIGN_OR_RETURN(m.var, get<double>(e, "var"));
+    if (!(m.lines >= 0) || !(m.share >= 0 && m.share <= 1) || !(m.var >= 0))
+      return bad(fmt::format("has a mix entry for '{}' outside its range", m.feature));
+    s.mix.push_back(std::move(m));
+  }
   return s;
+}
+
+// The columns segment_mix() reads: the recent group's line count and its share columns.
+std::pair<index_t, std::vector<index_t>> mix_columns(const features::FeatureTable& raw) {
+  index_t weight = -1;
+  std::vector<index_t> shares;
+  for (index_t j = 0; j < raw.cols(); ++j) {
+    const auto& f = raw.info[static_cast<std::size_t>(j)];
+    if (features::is_clustered_group(f.group)) continue;
+    if (f.unit == "count" && weight < 0) weight = j;
+    if (f.unit == "share") shares.push_back(j);
+  }
+  return {weight, weight < 0 ? std::vector<index_t>{} : shares};
 }
 
 }  // namespace
@@ -201,6 +229,36 @@ std::vector<std::vector<Kpi>> segment_kpis(const features::FeatureTable& raw, co
   return out;
 }
 
+std::vector<std::vector<MixShare>> segment_mix(const features::FeatureTable& raw, const std::vector<std::int32_t>& labels,
+                                               int k) {
+  std::vector<std::vector<MixShare>> out(static_cast<std::size_t>(std::max(0, k)));
+  const auto [weight, shares] = mix_columns(raw);
+  const auto member = [&](index_t i, index_t c, double& w, double& v) {
+    const auto l = labels[static_cast<std::size_t>(i)];
+    w = raw.values(i, weight), v = raw.values(i, c);
+    return l >= 0 && l < k && w > 0 && std::isfinite(v) ? static_cast<std::size_t>(l) : out.size();
+  };
+  for (const index_t c : shares) {
+    std::vector<double> lines(out.size(), 0.0), sum(out.size(), 0.0), ss(out.size(), 0.0), m(out.size(), 0.0);
+    double w, v;
+    for (index_t i = 0; i < raw.rows(); ++i)
+      if (const auto s = member(i, c, w, v); s < out.size()) lines[s] += w, sum[s] += w * v, m[s] += 1;
+    for (index_t i = 0; i < raw.rows(); ++i)
+      if (const auto s = member(i, c, w, v); s < out.size()) {
+        const double e = w * v - sum[s] / lines[s] * w;
+        ss[s] += e * e;
+      }
+    for (std::size_t s = 0; s < out.size(); ++s) {
+      MixShare& x = out[s].emplace_back();
+      x.feature = raw.info[static_cast<std::size_t>(c)].name;
+      x.lines = lines[s];
+      x.share = lines[s] > 0 ? sum[s] / lines[s] : 0.0;
+      x.var = m[s] > 1 ? m[s] / (m[s] - 1) * ss[s] / (lines[s] * lines[s]) : 0.0;
+    }
+  }
+  return out;
+}
+
 Reference fit_reference(const Context& ctx, MatrixView<const float> selected, MatrixView<const float> space,
                         const std::vector<std::int32_t>& labels, int k, const features::FeatureTable& raw,
                         const std::vector<int>& windows_days) {
@@ -218,7 +276,11 @@ Reference fit_reference(const Context& ctx, MatrixView<const float> selected, Ma
   });
   r.segments = segment_moments(selected, space, labels, k);
   auto kpis = segment_kpis(raw, windows_days, labels, k);
-  for (std::size_t s = 0; s < r.segments.size(); ++s) r.segments[s].kpis = std::move(kpis[s]);
+  auto mix = segment_mix(raw, labels, k);
+  for (std::size_t s = 0; s < r.segments.size(); ++s) {
+    r.segments[s].kpis = std::move(kpis[s]);
+    r.segments[s].mix = std::move(mix[s]);
+  }
   return r;
 }
 
@@ -238,8 +300,11 @@ json reference_to_json(const Reference& r) {
   for (const auto& s : r.segments) {
     json kpis = json::array();
     for (const auto& k : s.kpis) kpis.push_back({{"kpi", k.name}, {"window_days", k.window_days}, {"value", k.value}});
+    json mix = json::array();
+    for (const auto& x : s.mix)
+      mix.push_back({{"feature", x.feature}, {"lines", x.lines}, {"share", x.share}, {"var", x.var}});
     segs.push_back({{"size", s.size}, {"mean", short_numbers(s.mean)}, {"var", short_numbers(s.var)},
-                    {"centroid", short_numbers(s.centroid)}, {"kpis", kpis}});
+                    {"centroid", short_numbers(s.centroid)}, {"kpis", kpis}, {"mix", mix}});
   }
   j["segments"] = std::move(segs);
   return j;

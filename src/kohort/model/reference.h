@@ -43,6 +43,13 @@ void decile_bins(const std::vector<double>& quantiles, const std::vector<double>
                                                          const std::vector<int>& windows_days,
                                                          const std::vector<std::int32_t>& labels, int k);
 
+/// Each segment's recent purchase mix: one MixShare per share column of the "recent" group,
+/// weighted by the group's line count column (lines_{W}d); members without lines in the window
+/// or with a missing share are skipped. Empty per segment when the table has no such group.
+/// `labels` are segment positions in [0, k). O(n · mix columns), in row order.
+[[nodiscard]] std::vector<std::vector<MixShare>> segment_mix(const features::FeatureTable& raw,
+                                                            const std::vector<std::int32_t>& labels, int k);
+
 /// The reference of a fit: `selected` are its rows' selected transformed columns, `space` their
 /// clustering space, `labels` their segment positions in [0, k), `raw` their raw features (for
 /// the KPIs). Deterministic at any ctx.threads(); O(n·d + d·m·log m) for m quantile rows.
@@ -51,7 +58,8 @@ void decile_bins(const std::vector<double>& quantiles, const std::vector<double>
                                       const features::FeatureTable& raw, const std::vector<int>& windows_days);
 
 /// The document form ({"mean", "sd", "rows", "quantiles", "bin_edges", "bin_shares", "segments": [{"size", "mean", "var",
-/// "centroid", "kpis": [{"kpi", "window_days", "value"}]}]}) and back. from_json fails with
+/// "centroid", "kpis": [{"kpi", "window_days", "value"}], "mix": [{"feature", "lines", "share", "var"}]}]})
+/// and back ("mix" may be absent: a model from before it was kept). from_json fails with
 /// invalid_input (where "model") unless every part matches `columns` selected columns, `k`
 /// segments and `dims` clustering dimensions, and each quantile row is non-decreasing.
 [[nodiscard]] nlohmann::json reference_to_json(const Reference& r);

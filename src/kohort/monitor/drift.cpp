@@ -176,6 +176,37 @@ json judge_kpis(const model::SegmentModel& m, const features::FeatureTable& raw,
   return out;
 }
 
+json judge_mix(const model::SegmentModel& m, const features::FeatureTable& raw, const std::vector<std::int32_t>& labels,
+               const std::vector<model::SegmentReference>& now, const Thresholds& t, std::vector<Reason>& reasons) {
+  const auto today = model::segment_mix(raw, labels, m.k());
+  const auto& ref = m.reference.segments;
+  const std::size_t columns = ref.empty() ? 0 : ref.front().mix.size();
+  json out = json::array();
+  for (std::size_t c = 0; c < columns; ++c) {
+    const std::string& name = ref.front().mix[c].feature;
+    std::vector<ShareSample> then, cur;
+    for (std::size_t s = 0; s < ref.size(); ++s) {
+      // Today's levels are chosen from today's customers: match the column by name.
+      const auto it = std::find_if(today[s].begin(), today[s].end(), [&](const model::MixShare& x) { return x.feature == name; });
+      const bool comparable = c < ref[s].mix.size() && it != today[s].end() && now[s].size >= t.min_members;
+      then.push_back(comparable ? ShareSample{ref[s].mix[c].lines, ref[s].mix[c].share, ref[s].mix[c].var} : ShareSample{});
+      cur.push_back(comparable ? ShareSample{it->lines, it->share, it->var} : ShareSample{});
+    }
+    const ShareChange x = stratified_share_change(then, cur);
+    const std::string level =
+        level_of(std::abs(x.change), t.mix_watch, t.mix_retrain, x.p_value < t.alpha / static_cast<double>(columns));
+    out.push_back({{"feature", name}, {"fit_share", x.then}, {"share", x.now}, {"change", x.change}, {"z", x.z},
+                   {"p_value", x.p_value}, {"level", level.empty() ? "ok" : level}});
+    if (!level.empty())
+      reasons.push_back({level, "mix", name, std::nullopt, std::abs(x.change), level == "retrain" ? t.mix_retrain : t.mix_watch,
+                         fmt::format("the segments buy differently: {} {} from {:.1f}% in the fit's window to {:.1f}% "
+                                     "within the same segments ({:+.1f} points, z {:.1f}, p {:.2g})",
+                                     name, x.change > 0 ? "rose" : "fell", 100 * x.then, 100 * x.now, 100 * x.change, x.z,
+                                     x.p_value)});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Verdict> check_drift(const Context& ctx, const model::SegmentModel& m, const model::Embedded& today,
@@ -193,9 +224,14 @@ Result<Verdict> check_drift(const Context& ctx, const model::SegmentModel& m, co
   std::vector<Reason> reasons;
   v.figures["customers"] = today.selected.rows();
   v.figures["features"] = judge_features(feature_drift(ctx, m, today.selected.cview()), t, reasons);
-  v.figures["moved_features"] = json::array();
+  v.figures["mix"] = judge_mix(m, raw, labels, now, t, reasons);
+  json moved = json::array();
+  for (const auto& f : v.figures["mix"])
+    if (f["level"] != "ok") moved.push_back(f["feature"]);
+  const std::size_t mixed = moved.size();
   for (const auto& f : v.figures["features"])
-    if (f["level"] != "ok" && v.figures["moved_features"].size() < 5) v.figures["moved_features"].push_back(f["feature"]);
+    if (f["level"] != "ok" && moved.size() < mixed + 5) moved.push_back(f["feature"]);
+  v.figures["moved_features"] = std::move(moved);
   v.figures["sizes"] = judge_sizes(m, now, t, reasons);
   v.figures["centroids"] = judge_centroids(m, now, t, reasons);
   KOHORT_ASSIGN_OR_RETURN(v.figures["silhouette"], judge_separation(ctx, m, today, labels, t, reasons));

@@ -22,10 +22,14 @@ namespace kohort::monitor {
 
 /// Thresholds. A statistic past its `watch` value makes a watch reason, past `retrain` a
 /// retrain reason; the verdict is the highest reason's level. Retrain asks for evidence that the
-/// segments themselves no longer hold (sizes, centres, separation); a drifting feature alone
-/// is a watch reason and is named as the explanation. A population that only ages (tenure grows,
-/// customers lapse, campaigns come round) moves several features past any PSI rule of thumb
-/// within weeks, while its segments stay what they were.
+/// segments themselves no longer hold: their sizes, centres or separation, or the way their
+/// members buy — the recent purchase mix (channel, payment, discount in the shortest window)
+/// moved within the segments against the fit's window. A drifting feature alone is a watch
+/// reason and is named as the explanation: a population that only ages (tenure grows, customers
+/// lapse, campaigns come round) moves several features past any PSI rule of thumb within weeks,
+/// while its segments stay what they were. Lifetime features answer a change of behaviour only
+/// slowly (a month of new habits is a small part of a customer's history); the recent mix
+/// answers within the window.
 struct Thresholds {
   /// Population stability index of a clustering feature (the usual rule of thumb: above 0.25
   /// a major shift); it must also be significant by the two-sample KS test at `alpha`.
@@ -43,6 +47,10 @@ struct Thresholds {
   /// A segment's KPI (revenue per customer, orders per customer, lapsed share) moving by more
   /// than this relative change against the fit's period is a watch reason.
   double kpi_watch = 0.3;
+  /// A recent-mix share (model::MixShare) changed within the segments by this many points
+  /// (0.05 = five percentage points; monitor::stratified_share_change), significant at
+  /// `alpha` divided by the number of mix columns (Bonferroni).
+  double mix_watch = 0.03, mix_retrain = 0.05;
   double alpha = 0.001;            ///< significance level of the KS, chi-square and Welch tests
   index_t silhouette_rows = 4000;  ///< customers the silhouette is measured on (select::silhouette_sampled)
   std::int64_t min_members = 30;   ///< segments with fewer members today are not compared
@@ -51,8 +59,8 @@ struct Thresholds {
 /// One reason behind a verdict.
 struct Reason {
   std::string level;    ///< "watch" or "retrain"
-  std::string kind;     ///< "feature_drift", "segment_size", "centroid_drift", "separation", "kpi"
-  std::string feature;                  ///< feature_drift: the feature's name; else empty
+  std::string kind;     ///< "feature_drift", "segment_size", "centroid_drift", "separation", "kpi", "mix"
+  std::string feature;                  ///< feature_drift, mix: the feature's name; else empty
   std::optional<std::int32_t> segment;  ///< segment_size, centroid_drift, kpi: the segment's id
   double statistic = 0;
   double threshold = 0;
@@ -62,8 +70,9 @@ struct Reason {
 struct Verdict {
   std::string verdict = "ok";  ///< "ok", "watch" or "retrain"
   std::vector<Reason> reasons;   ///< retrain reasons first, then watch; strongest first
-  /// customers, features (ranked by PSI), moved_features (the five most moved past the watch
-  /// threshold), sizes, centroids, silhouette, kpis (kohort monitor --json)
+  /// customers, features (ranked by PSI), mix (the recent mix within segments), moved_features
+  /// (the mix columns past their watch threshold, then the five most moved features), sizes,
+  /// centroids, silhouette, kpis (kohort monitor --json)
   nlohmann::json figures;
 };
 

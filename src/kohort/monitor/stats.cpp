@@ -131,6 +131,26 @@ TestResult welch_t(double n1, double mean1, double var1, double n2, double mean2
   return r;
 }
 
+ShareChange stratified_share_change(std::span<const ShareSample> then, std::span<const ShareSample> now) {
+  ShareChange r;
+  double a_sum = 0, var = 0;
+  for (std::size_t s = 0; s < then.size() && s < now.size(); ++s) {
+    if (!(then[s].lines > 0) || !(now[s].lines > 0)) continue;
+    const double a = now[s].lines;
+    a_sum += a;
+    r.then += a * then[s].share;
+    r.now += a * now[s].share;
+    var += a * a * (then[s].var + now[s].var);
+  }
+  if (a_sum <= 0) return r;
+  r.then /= a_sum, r.now /= a_sum, var /= a_sum * a_sum;
+  r.change = r.now - r.then;
+  if (var <= 0) return r;
+  r.z = r.change / std::sqrt(var);
+  r.p_value = std::erfc(std::abs(r.z) / std::sqrt(2.0));
+  return r;
+}
+
 double cosine_distance(std::span<const double> a, std::span<const double> b) {
   double ab = 0, aa = 0, bb = 0;
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) ab += a[i] * b[i], aa += a[i] * a[i], bb += b[i] * b[i];

@@ -1,6 +1,7 @@
 // kohort/monitor/stats.h — the drift statistics of `kohort monitor`: population stability
 // index, two-sample Kolmogorov–Smirnov against a stored quantile function, chi-square goodness of
-// fit, Welch's t-test and cosine distance. Checked against SciPy in tests/monitor/stats_test.cpp.
+// fit, Welch's t-test, a stratified change of a share and cosine distance. Checked against
+// SciPy in tests/monitor/stats_test.cpp.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +49,21 @@ struct TestResult {
 /// (scipy.stats.ttest_ind_from_stats with equal_var=False, two-sided). p = 1 and t = 0 when
 /// either group has fewer than two members or both variances are 0 with equal means.
 [[nodiscard]] TestResult welch_t(double n1, double mean1, double var1, double n2, double mean2, double var2);
+
+/// One stratum (segment) of a share measured twice: the share, the weight it rests on (lines)
+/// and its variance (model::MixShare).
+struct ShareSample {
+  double lines = 0, share = 0, var = 0;
+};
+/// The change of a share within strata, pooled: change = Σ a_s (now_s − then_s) / Σ a_s with
+/// a_s = now_s.lines, variance Σ a_s² (then_s.var + now_s.var) / (Σ a)², z = change / √variance
+/// and the two-sided normal p-value 2·Φ(−|z|) (scipy.stats.norm.sf(|z|)·2); `then` and `now`
+/// are the same a-weighted means of each side. A stratum with no lines on either side is
+/// skipped; with none left, or no variance, z = 0 and p = 1. then.size() == now.size().
+struct ShareChange {
+  double then = 0, now = 0, change = 0, z = 0, p_value = 1;
+};
+[[nodiscard]] ShareChange stratified_share_change(std::span<const ShareSample> then, std::span<const ShareSample> now);
 
 /// 1 − cos(a, b); 0 when either vector is zero.
 [[nodiscard]] double cosine_distance(std::span<const double> a, std::span<const double> b);

@@ -61,7 +61,8 @@ Levels choose_levels(const std::map<std::string, std::int64_t>& counts,
 
 int add_level_columns(Columns& cols, const Levels& levels, const std::string& prefix,
                       const std::string& group, const std::string& unit,
-                      const std::string& what_desc, const std::string& what_phrase) {
+                      const std::string& what_desc, const std::string& what_phrase,
+                      const std::string& suffix) {
   const int first = cols.size();
   std::set<std::string> used;
   for (const std::string& v : levels.names) {
@@ -70,11 +71,11 @@ int add_level_columns(Columns& cols, const Levels& levels, const std::string& pr
     std::string name = prefix + "_" + s;
     for (int k = 2; used.count(name) > 0; ++k) name = prefix + "_" + s + "_" + std::to_string(k);
     used.insert(name);
-    cols.add(name, group, unit, what_desc + " '" + v + "'.", what_phrase + " " + v);
+    cols.add(name + suffix, group, unit, what_desc + " '" + v + "'.", what_phrase + " " + v);
   }
   if (levels.other >= 0)
     cols.add(
-        prefix + "_other", group, unit,
+        prefix + "_other" + suffix, group, unit,
         what_desc + " outside the " + std::to_string(levels.names.size()) + " most common values.",
         what_phrase + " other values");
   return first;

@@ -69,10 +69,11 @@ struct Levels {
 
 /// Adds one column per level (prefix_<slug>, then prefix_other); returns the first column.
 /// Descriptions are `what_desc '<level>'.`, phrases `what_phrase <level>`. Slugs that collide
-/// get a numeric suffix.
+/// get a numeric suffix; `suffix` ends every name ("_30d").
 int add_level_columns(Columns& cols, const Levels& levels, const std::string& prefix,
                       const std::string& group, const std::string& unit,
-                      const std::string& what_desc, const std::string& what_phrase);
+                      const std::string& what_desc, const std::string& what_phrase,
+                      const std::string& suffix = "");
 
 /// The families' access to the population-level inputs (see features::Population): they
 /// always record what this log holds in `counted`; when a `given` population is set (the sum

@@ -259,6 +259,26 @@ void TransactionFamily::plan(const Context& ctx, const events::EventLog& log,
                                "same main category.",
                                "spend against customers of the same main category");
   }
+  if (W("recent") && !windows_.empty()) plan_recent(cols);
+}
+
+void TransactionFamily::plan_recent(Columns& cols) {
+  recent_window_ = windows_.front();
+  const std::string ws = w_str(recent_window_), in = " in the last " + ws + " days";
+  recent_lines_ = cols.add("lines_" + ws + "d", "recent", "count", "Number of purchase lines" + in + ".",
+                           "purchase lines" + in);
+  if (has_discount_)
+    recent_disc_ = cols.add("discounted_line_share_" + ws + "d", "recent", "share",
+                            "Share of the purchase lines" + in + " (with a known discount) that were discounted.",
+                            "share of lines discounted" + in);
+  if (chan_first_ >= 0)
+    recent_chan_ = add_level_columns(cols, chan_levels_, "channel_share", "recent", "share",
+                                     "Share of the purchase lines" + in + " whose channel is",
+                                     "share of purchases" + in + " through", "_" + ws + "d");
+  if (pay_first_ >= 0)
+    recent_pay_ = add_level_columns(cols, pay_levels_, "payment_share", "recent", "share",
+                                    "Share of the purchase lines" + in + " whose payment method is",
+                                    "share of purchases" + in + " paid by", "_" + ws + "d");
 }
 
 void TransactionFamily::compute(events::customer_t c, Scratch& s, CustomerState& st,
@@ -535,6 +555,7 @@ void TransactionFamily::compute(events::customer_t c, Scratch& s, CustomerState&
       put(row, first + k, ratio(acc[static_cast<std::size_t>(k)], known));
   };
   if (chan_first_ >= 0) line_shares(tx.channel, chan_levels_, chan_first_);
+  compute_recent(s, row);
   if (pay_first_ >= 0) line_shares(tx.payment, pay_levels_, pay_first_);
   if (disc_order_share_ >= 0) {
     double depth = 0, disc_lines = 0, known_spend = 0, full_spend = 0;
@@ -596,6 +617,37 @@ void TransactionFamily::compute(events::customer_t c, Scratch& s, CustomerState&
     const double monthly = any ? spend * 30.0 / std::max(st.tenure_days, 30.0) : kNaNd;
     put(row, spend30_vs_monthly_, ratio(s30, monthly));
   }
+}
+
+void TransactionFamily::compute_recent(const Scratch& s, float* row) const {
+  if (recent_lines_ < 0) return;
+  const auto& tx = log_->transactions;
+  const Seconds cut = as_of_ - static_cast<Seconds>(recent_window_) * kSecondsPerDay;
+  std::array<double, kMaxSlots> chan{}, pay{};
+  double lines = 0, chan_known = 0, pay_known = 0, disc_known = 0, discounted = 0;
+  const auto count = [](events::code_t code, const Levels& lv, std::array<double, kMaxSlots>& acc, double& known) {
+    const int slot = code < 0 ? -1 : lv.slot[static_cast<std::size_t>(code)];
+    if (slot < 0) return;
+    acc[static_cast<std::size_t>(slot)] += 1;
+    known += 1;
+  };
+  for (const auto& line : s.lines) {
+    if (line.time < cut) continue;
+    const auto u = static_cast<std::size_t>(line.row);
+    lines += 1;
+    if (recent_chan_ >= 0) count(tx.channel[u], chan_levels_, chan, chan_known);
+    if (recent_pay_ >= 0) count(tx.payment[u], pay_levels_, pay, pay_known);
+    if (recent_disc_ >= 0 && !std::isnan(tx.discount[u])) {
+      disc_known += 1;
+      discounted += tx.discount[u] > 0;
+    }
+  }
+  put(row, recent_lines_, lines);
+  put(row, recent_disc_, ratio(discounted, disc_known));
+  for (int k = 0; recent_chan_ >= 0 && k < chan_levels_.slots(); ++k)
+    put(row, recent_chan_ + k, ratio(chan[static_cast<std::size_t>(k)], chan_known));
+  for (int k = 0; recent_pay_ >= 0 && k < pay_levels_.slots(); ++k)
+    put(row, recent_pay_ + k, ratio(pay[static_cast<std::size_t>(k)], pay_known));
 }
 
 void TransactionFamily::finish(const Context& ctx, std::span<const double> spend,

@@ -1,6 +1,7 @@
 // kohort/features/families/transactions.h — features from purchases: recency, frequency,
 // monetary, windows, trends, intervals, lifecycle, categories, price, channels, payments,
-// returns, basket and relative features.
+// returns, basket, relative features, and the recent mix (the shortest window's lines by
+// channel, payment and discount) that the monitor compares within segments.
 #pragma once
 
 #include <span>
@@ -64,6 +65,11 @@ class TransactionFamily {
   int lines_per_order_ = -1, items_per_order_ = -1, unit_price_ = -1, single_line_share_ = -1;
   int cats_per_order_ = -1, products_total_ = -1;
   int spend30_vs_monthly_ = -1, spend_vs_pop_ = -1, spend_vs_cat_ = -1;
+  // The "recent" group: lines of the shortest window and their mix.
+  int recent_window_ = 0, recent_lines_ = -1, recent_disc_ = -1, recent_chan_ = -1, recent_pay_ = -1;
+
+  void plan_recent(Columns& cols);
+  void compute_recent(const Scratch& s, float* row) const;
 };
 
 }  // namespace kohort::features::internal
