@@ -135,31 +135,30 @@ void add_assign_command(CLI::App& app, Shell& shell) {
   a->day.add_to(cmd, "the day: features from events before this date's midnight in --timezone; not before the current "
                      "assignment day");
   cmd->add_option("--min-residency", a->controls.min_residency_days,
-                  "days a customer stays in a segment before they may leave it (default 7; 0 = off)\nexample: --min-residency 14")
+                  "days a customer stays in a segment before they may leave it (0 = off)\nexample: --min-residency 14")
       ->check(CLI::Range(0.0, 3650.0));
   cmd->add_option("--smoothing-halflife", a->controls.smoothing_halflife_days,
                   "half-life in days of the exponentially weighted mean of each customer's vector over assignment "
-                  "days (default 7; 0 = off)\nexample: --smoothing-halflife 14")
+                  "days (0 = off)\nexample: --smoothing-halflife 14")
       ->check(CLI::Range(0.0, 3650.0));
   cmd->add_option("--switch-margin", a->controls.switch_margin,
                   "a move needs the new segment to beat the current one by this margin: k-means, a squared distance "
-                  "that many times smaller; a mixture, a posterior that much higher (default 0.1; 0 = off)"
+                  "that many times smaller; a mixture, a posterior that much higher (0 = off)"
                   "\nexample: --switch-margin 0.2")
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--max-moved", a->controls.max_moved,
                   "alarm when more than this share of customers get another raw answer from the model than on the "
-                  "previous day (the fit's labels on the first day): the day is recorded but not published, exit 3 "
-                  "(default 0.15)\nexample: --max-moved 0.25")
+                  "previous day (the fit's labels on the first day): the day is recorded but not published, exit 3\nexample: --max-moved 0.25")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--max-feature-shift", a->controls.max_feature_shift,
                   "alarm too when the mean of a clustering feature moved by more than this many of the fit's standard "
-                  "deviations since the previous day, as when a feed switches to cents (default 1; 0 = off)"
+                  "deviations since the previous day, as when a feed switches to cents (0 = off)"
                   "\nexample: --max-feature-shift 2")
       ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--max-amount-ratio", a->controls.max_amount_ratio,
                   "alarm too when the median amount of the transaction lines since the previous day is more than this "
                   "many times (or less than 1/this of) the median of the 90 days before, as when a feed switches to "
-                  "cents (default 5; 0 = off)\nexample: --max-amount-ratio 10")
+                  "cents (0 = off)\nexample: --max-amount-ratio 10")
       ->check(CLI::Range(0.0, 1e9));
   cmd->add_flag("--accept-alarm", a->accept_alarm, "publish the day even when the alarm goes off");
   a->webhook.add_to(cmd, "after publishing, post the entries and exits since this receiver's last delivery (this day's "

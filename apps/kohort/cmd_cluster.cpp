@@ -386,15 +386,15 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                   "CSV/TSV (header optional), whitespace-separated numbers, either compressed "
                   "(.gz, .zst), or .npy; - reads standard input (kohort features … --out - | kohort "
                   "cluster -)\nexample: data/features.csv");
-  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan, hdbscan or ward; auto (k by k-means, then k-means, gmm at that k and hdbscan compared by silhouette, at most 10% outliers; the JSON says why); or 'list' to show them all (default kmeans)\nexample: --algo auto");
-  cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it (default auto)\nexample: --k 8");
-  cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto (default 2)\nexample: --k-min 4")
+  cmd->add_option("--algo", a->algo, "algorithm: kmeans, minibatch, gmm, bgmm (settles its own k; --k caps it), dbscan, hdbscan or ward; auto (k by k-means, then k-means, gmm at that k and hdbscan compared by silhouette, at most 10% outliers; the JSON says why); or 'list' to show them all\nexample: --algo auto");
+  cmd->add_option("--k", a->k, "number of segments, or 'auto' to choose it\nexample: --k 8");
+  cmd->add_option("--k-min", a->k_min, "smallest k scanned by --k auto\nexample: --k-min 4")
       ->check(CLI::Range(2, 100000));
-  cmd->add_option("--k-max", a->k_max, "largest k scanned by --k auto (default 12)\nexample: --k-max 25")
+  cmd->add_option("--k-max", a->k_max, "largest k scanned by --k auto\nexample: --k-max 25")
       ->check(CLI::Range(2, 100000));
   cmd->add_option("--min-share", a->min_share,
                   "with --k auto, reject k whose smallest segment holds less than this share of "
-                  "rows (default 0)\nexample: --min-share 0.02")
+                  "rows\nexample: --min-share 0.02")
       ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--scale", a->scale,
                   "column scaling before clustering: none, z (mean/sd) or robust (median/IQR); "
@@ -405,38 +405,38 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                   "principal components explaining that share of the variance, pca:N keeps N; "
                   "umap:N embeds into N dimensions with UMAP (15 neighbours, min_dist 0.1); "
                   "metrics are measured in the reduced space\nexample: --reduce pca:0.9");
-  cmd->add_option("--n-init", a->params.n_init, "restarts; the lowest inertia wins (default 3)\nexample: --n-init 10")
+  cmd->add_option("--n-init", a->params.n_init, "restarts; the lowest inertia wins\nexample: --n-init 10")
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--max-iter", a->params.max_iter, "iterations per restart (default 300)\nexample: --max-iter 100")
+  cmd->add_option("--max-iter", a->params.max_iter, "iterations per restart\nexample: --max-iter 100")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--tol", a->params.tol,
-                  "convergence tolerance relative to the mean column variance (default 1e-4)\nexample: --tol 1e-6")
+                  "convergence tolerance relative to the mean column variance\nexample: --tol 1e-6")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--covariance", a->params.covariance,
-                  "gmm covariance per segment: diag or full (default diag)\nexample: --covariance full")
+                  "gmm covariance per segment: diag or full\nexample: --covariance full")
       ->check(CLI::IsMember({"diag", "full"}));
   cmd->add_option("--reg-covar", a->params.reg_covar,
-                  "gmm and bgmm: added to every variance so that no covariance is singular (default 1e-6); "
+                  "gmm and bgmm: added to every variance so that no covariance is singular; "
                   "raise it when a fit reports a covariance that is not positive definite\nexample: --reg-covar 1e-4")
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--eps", a->params.eps,
                   "dbscan neighbourhood radius, in the (scaled, reduced) units clustered "
-                  "(default 0.5)\nexample: --eps 0.3")
+                  "\nexample: --eps 0.3")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--min-samples", a->params.min_samples,
                   "dbscan rows within --eps (the row included) that make a core row; hdbscan "
-                  "rows (the row included) whose farthest sets the core distance (default 5)"
+                  "rows (the row included) whose farthest sets the core distance"
                   "\nexample: --min-samples 10")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--min-cluster-size", a->params.min_cluster_size,
-                  "hdbscan smallest segment: smaller groups are outliers (default 5)"
+                  "hdbscan smallest segment: smaller groups are outliers"
                   "\nexample: --algo hdbscan --min-cluster-size 50")
       ->check(CLI::Range(2, 100000000));
   cmd->add_option("--cluster-selection", a->params.cluster_selection,
-                  "hdbscan: eom keeps the most stable segments, leaf the finest (default eom)"
+                  "hdbscan: eom keeps the most stable segments, leaf the finest"
                   "\nexample: --cluster-selection leaf")
       ->check(CLI::IsMember({"eom", "leaf"}));
-  cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans|| (default kmeans++)\nexample: --init 'kmeans||'")
+  cmd->add_option("--init", a->params.init, "k-means seeding: kmeans++ or kmeans||\nexample: --init 'kmeans||'")
       ->check(CLI::IsMember({"kmeans++", "kmeans||"}));
   cmd->add_option("--id-column", a->id_column,
                   "a header column holding row ids, copied to the output instead of row numbers (a first "
@@ -444,11 +444,10 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
                   ".features.json)\nexample: --id-column customer_id");
   cmd->add_option("--silhouette-sample", a->silhouette_sample,
                   "exact silhouette up to this many rows, a sampled estimate with a 95% interval "
-                  "above (default 20000)\nexample: --silhouette-sample 50000")
+                  "above\nexample: --silhouette-sample 50000")
       ->check(CLI::Range(2, 100000000));
   cmd->add_option("--scan-sample", a->scan_sample,
-                  "with --k auto, rows sampled for the silhouette of every k scanned (default "
-                  "5000; exact below that)\nexample: --scan-sample 20000")
+                  "with --k auto, rows sampled for the silhouette of every k scanned (exact below that)\nexample: --scan-sample 20000")
       ->check(CLI::Range(2, 100000000));
   cmd->add_option("--gap", a->gap_references,
                   "with --k auto, also compute the gap statistic with this many uniform reference "
@@ -456,7 +455,7 @@ void add_cluster_command(CLI::App& app, Shell& shell) {
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--stability", a->stability,
                   "refit on this many bootstrap resamples and report each segment's mean Jaccard "
-                  "(below 0.6 is flagged unstable) and the mean ARI (default 0 = off)\nexample: --stability 20")
+                  "(below 0.6 is flagged unstable) and the mean ARI (0 = off)\nexample: --stability 20")
       ->check(CLI::Range(0, 1000));
   cmd->add_flag("--significance", a->significance,
                 "test every input column across the segments (one-way ANOVA and Kruskal–Wallis; "

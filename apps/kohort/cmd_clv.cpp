@@ -148,14 +148,14 @@ void add_clv_command(CLI::App& app, Shell& shell) {
                   "last day of the calibration period (purchases on it count; T runs from each "
                   "customer's first purchase to it)\nexample: --calibration-end 1997-09-30")
       ->required();
-  cmd->add_option("--time-unit", a->time_unit, "unit of t_x, T and the horizon: day, week or month (default week)\nexample: --time-unit month")
+  cmd->add_option("--time-unit", a->time_unit, "unit of t_x, T and the horizon: day, week or month\nexample: --time-unit month")
       ->check(CLI::IsMember({"day", "week", "month"}));
   cmd->add_option("--customer-column", a->customer_column, "the customer id column, when its name is not recognised\nexample: --customer-column masterid");
   cmd->add_option("--date-column", a->date_column, "the purchase date column\nexample: --date-column date");
   cmd->add_option("--amount-column", a->amount_column, "the purchase value column\nexample: --amount-column sales");
   cmd->add_option("--horizon", a->horizon, "CLV horizon in time units (default: one year)\nexample: --horizon 104")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--discount-rate", a->discount, "yearly discount rate of future spend (default 0.1)\nexample: --discount-rate 0.08")
+  cmd->add_option("--discount-rate", a->discount, "yearly discount rate of future spend\nexample: --discount-rate 0.08")
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--model", a->model,
                   "the purchase model that values customers: mbgnbd (MBG/NBD, default: a one-time buyer may "
@@ -163,13 +163,13 @@ void add_clv_command(CLI::App& app, Shell& shell) {
                   "both fits\nexample: --model bgnbd")
       ->check(CLI::IsMember({"mbgnbd", "bgnbd"}));
   cmd->add_option("--churn-horizon", a->churn_horizon_days,
-                  "churn risk is the probability of no purchase within this many days (default 90)\n"
+                  "churn risk is the probability of no purchase within this many days\n"
                   "example: --churn-horizon 180")
       ->check(CLI::Range(1.0, 3650.0));
   cmd->add_option("--out", a->out,
                   "write per-customer values (customer_id,x,t_x,T,monetary,p_alive,"
                   "expected_purchases,expected_value,clv,churn_risk) here ('-' for stdout)\nexample: --out clv.csv");
-  cmd->add_option("--on-error", a->on_error, "bad input rows: fail, skip or quarantine (default fail)\nexample: --on-error skip");
+  cmd->add_option("--on-error", a->on_error, "bad input rows: fail, skip or quarantine\nexample: --on-error skip");
   a->now.add_to(cmd);
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_clv(shell, *a); });

@@ -155,17 +155,17 @@ void add_demo_command(CLI::App& app, Shell& shell) {
       "Simulate customers, fit segments, publish them, assign every customer daily for a month in which a new "
       "kind of customer emerges (monitored weekly), and write the report, in one command.\n"
       "Example: kohort demo --customers 200000 --out kohort-demo");
-  cmd->add_option("--customers", a->customers, "customers to simulate (default 200000)\nexample: --customers 50000")
+  cmd->add_option("--customers", a->customers, "customers to simulate\nexample: --customers 50000")
       ->check(CLI::Range(100LL, 100000000LL));
   cmd->add_option("--out", a->out,
-                  "folder for data/, out/, kohort.db and report.html (default kohort-demo)\nexample: --out /tmp/demo");
-  cmd->add_option("--k-min", a->k_min, "smallest number of segments considered (default 8)\nexample: --k-min 4")
+                  "folder for data/, out/, kohort.db and report.html\nexample: --out /tmp/demo");
+  cmd->add_option("--k-min", a->k_min, "smallest number of segments considered\nexample: --k-min 4")
       ->check(CLI::Range(2, 1000));
   cmd->add_option("--month", a->month,
                   "days of daily assignment after the fit, monitored every 7th day; a new kind of customer starts "
-                  "to arrive on the 5th (default 30; 0: fit at the end of the data, no month)\nexample: --month 14")
+                  "to arrive on the 5th (0: fit at the end of the data, no month)\nexample: --month 14")
       ->check(CLI::Range(0, 365));
-  cmd->add_option("--k-max", a->k_max, "largest number of segments considered (default 25)\nexample: --k-max 16")
+  cmd->add_option("--k-max", a->k_max, "largest number of segments considered\nexample: --k-max 16")
       ->check(CLI::Range(2, 1000));
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_demo(shell, *a); });

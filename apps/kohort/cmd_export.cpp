@@ -196,18 +196,18 @@ void add_export_command(CLI::App& app, Shell& shell) {
       "transitions between two dates, or the webhook events not delivered, as CSV or JSON Lines for a CRM or a spreadsheet. Segment names that a "
       "spreadsheet would run as a formula are neutralised with a leading '.\n"
       "Example: kohort export --store kohort.db --what assignments --as-of 2024-07-01 --out segments.csv");
-  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL\nexample: --store kohort.db");
   cmd->add_option("--what", a->what,
                   "assignments (customer_id,segment,segment_name,confidence,since,clv,p_alive,churn_risk,characteristics) or transitions "
                   "(customer_id,from_segment,to_segment,as_of,reason) or dead-letters, the webhook events not delivered "
                   "(destination,event_id,customer_id,as_of,type,segment,attempts,last_error,failed_at) or segments "
-                  "(segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics) (default "
-                  "assignments)\nexample: --what transitions")
+                  "(segment,name,size,share,revenue_share,clv_12m,p_alive,churn_risk,characteristics)"
+                  "\nexample: --what transitions")
       ->check(CLI::IsMember({"assignments", "transitions", "segments", "dead-letters"}));
   cmd->add_option("--format", a->format,
                   "csv or jsonl; for assignments also salesforce (a Bulk API 2.0 upsert CSV on the external id "
                   "Kohort_Customer_Id__c), klaviyo (bulk profile import job bodies, one per line, keyed on "
-                  "external_id) or hubspot (a contact import CSV keyed on Email; needs --data) (default csv)"
+                  "external_id) or hubspot (a contact import CSV keyed on Email; needs --data)"
                   "\nexample: --format salesforce")
       ->check(CLI::IsMember({"csv", "jsonl", "salesforce", "klaviyo", "hubspot"}));
   cmd->add_option("--data", a->data,

@@ -191,17 +191,16 @@ void add_features_command(CLI::App& app, Shell& shell) {
                   "('-' for CSV on stdout)\nexample: --out features.npy")
       ->required();
   cmd->add_option("--on-error", a->on_error,
-                  "bad input rows: fail, skip or quarantine (default fail)\nexample: --on-error "
+                  "bad input rows: fail, skip or quarantine\nexample: --on-error "
                   "quarantine");
   cmd->add_option("--windows", a->windows,
-                  "look-back windows in days (default 30,90,365)\nexample: --windows 30,90,365")
+                  "look-back windows in days\nexample: --windows 30,90,365")
       ->delimiter(',');
   cmd->add_option("--trend-window", a->trend_window,
-                  "window of the order-value trend and lifecycle stage, in days (default 90)\n"
+                  "window of the order-value trend and lifecycle stage, in days\n"
                   "example: --trend-window 60");
   cmd->add_option("--max-levels", a->max_levels,
-                  "share columns per categorical column before pooling into 'other' (default "
-                  "12)\nexample: --max-levels 8");
+                  "share columns per categorical column before pooling into 'other'\nexample: --max-levels 8");
   cmd->add_option("--groups", a->groups,
                   "feature groups to compute (default all): recency, frequency, monetary, windows, "
                   "trends, intervals, lifecycle, categories, price, channels, payments, returns, "

@@ -260,7 +260,7 @@ void add_fit_command(CLI::App& app, Shell& shell) {
                   "to the dataset folder)\nexample: --config mappings/shop.toml");
   cmd->add_option("--store", a->store,
                   "where to publish the model version: a SQLite file (created when absent) or a "
-                  "postgresql:// URL (default kohort.db)\nexample: --store postgresql://kohort@db/segments");
+                  "postgresql:// URL\nexample: --store postgresql://kohort@db/segments");
   cmd->add_flag("--no-store", a->no_store, "do not publish to a store (write --out only)");
   cmd->add_option("--out", a->out,
                   "also write assignments.csv (customer_id,segment,segment_name,confidence,clv,p_alive,churn_risk), segments.json "

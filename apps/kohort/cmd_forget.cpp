@@ -79,7 +79,7 @@ void add_forget_command(CLI::App& app, Shell& shell) {
       "contact or email engagement after today).\nExample: kohort forget --store kohort.db C0001234 C0005678");
   cmd->add_option("ids", a->ids, "the customer ids to erase, as in the data\nexample: C0001234");
   cmd->add_option("--from", a->from, "a file of customer ids to erase, one per line\nexample: --from erasure-requests.txt");
-  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL\nexample: --store kohort.db");
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_forget(shell, *a); });
 }

@@ -64,7 +64,7 @@ void add_models_command(CLI::App& app, Shell& shell) {
                                                "pinned one, else the latest.\nExample: kohort models list --store kohort.db");
   cmd->require_subcommand(1);
   const auto store_option = [&](CLI::App* sub) {
-    sub->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
+    sub->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL\nexample: --store kohort.db");
     add_common_flags(sub, shell);
   };
   CLI::App* list = cmd->add_subcommand("list", "every version with its date, algorithm, k and customers");

@@ -62,7 +62,7 @@ void add_redeliver_command(CLI::App& app, Shell& shell) {
       "Post the webhook events in the dead-letter table again, with the same ids (a receiver drops what it already "
       "has), signed with the secret; those delivered leave the table.\n"
       "Example: kohort redeliver --store kohort.db --webhook-secret-file crm.secret");
-  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
+  cmd->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL\nexample: --store kohort.db");
   a->webhook.add_to(cmd, "only the dead letters of this receiver (default: every receiver's, all signed with the one secret)");
   cmd->get_option("--webhook-secret-file")->required();
   add_common_flags(cmd, shell);

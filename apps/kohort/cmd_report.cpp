@@ -96,10 +96,10 @@ void add_report_command(CLI::App& app, Shell& shell) {
       "drivers, heatmap, customer map, the choice of k, stability, profiles with narratives and rules, and its "
       "life: sizes over the fits and assignment days, monitor verdicts, KPIs over time, where customers went.\n"
       "Example: kohort report --store kohort.db --out report.html");
-  cmd->add_option("--store", a->store, "the store to read (default kohort.db)\nexample: --store postgresql://kohort@db/segments");
+  cmd->add_option("--store", a->store, "the store to read\nexample: --store postgresql://kohort@db/segments");
   cmd->add_option("--version", a->version, "the model version to show (default: the latest)\nexample: --version 3")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 62));
-  cmd->add_option("--out", a->out, "the HTML file to write (default report.html)\nexample: --out segments.html");
+  cmd->add_option("--out", a->out, "the HTML file to write\nexample: --out segments.html");
   cmd->add_option("--data", a->data_out, "also write the report's JSON data here\nexample: --data report.json");
   cmd->add_option("--migration-from", a->migration_from,
                   "where customers went: from the segments current on this date (default: the latest fit's date)"

@@ -60,7 +60,7 @@ void add_segments_command(CLI::App& app, Shell& shell) {
                                                  "refits.\nExample: kohort segments rename 4 \"Weekend gift buyers\"");
   cmd->require_subcommand(1);
   const auto store_option = [&](CLI::App* sub) {
-    sub->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL (default kohort.db)\nexample: --store kohort.db");
+    sub->add_option("--store", a->store, "the store: a SQLite file or a postgresql:// URL\nexample: --store kohort.db");
     add_common_flags(sub, shell);
   };
   CLI::App* list = cmd->add_subcommand("list", "id, name, size and share of each segment, and who named it");

@@ -112,10 +112,10 @@ void add_simulate_command(CLI::App& app, Shell& shell) {
                   "example: --out data/sim")
       ->required();
   cmd->add_option("--start", a->start,
-                  "first day of the simulated period (default 2023-01-01)\n"
+                  "first day of the simulated period\n"
                   "example: --start 2022-07-01");
   cmd->add_option("--days", a->days,
-                  "length of the period in days (default 730)\nexample: --days 365");
+                  "length of the period in days\nexample: --days 365");
   cmd->add_option("--drift", a->drift,
                   "from this date on every persona's purchase rate, discount share and channel\n"
                   "mix shift (see sim/personas.h); must lie inside the period (default: none)\n"
@@ -124,15 +124,15 @@ void add_simulate_command(CLI::App& app, Shell& shell) {
                   "what changes at --drift: shift (every persona's purchase rate, discount share and\n"
                   "channel mix), emerge (15% of the customers come from a new persona that starts\n"
                   "buying a few weeks after the date) or fault (every amount from the date on is\n"
-                  "written ×100, as when a feed switches to cents) (default shift)\nexample: --drift-kind emerge")
+                  "written ×100, as when a feed switches to cents)\nexample: --drift-kind emerge")
       ->check(CLI::IsMember({"shift", "emerge", "fault"}));
   cmd->add_option("--compress", a->compress,
                   "none, gz (gzip) or zst (zstandard); files get .csv.gz or .csv.zst "
-                  "(default none)\nexample: --compress zst")
+                  "\nexample: --compress zst")
       ->check(CLI::IsMember({"none", "gz", "zst"}));
   cmd->add_option("--streams", a->streams,
                   "all, or transactions (transactions.csv and truth.csv only; the same\n"
-                  "transactions as with all) (default all)\nexample: --streams transactions")
+                  "transactions as with all)\nexample: --streams transactions")
       ->check(CLI::IsMember({"all", "transactions"}));
   add_common_flags(cmd, shell);
   cmd->callback([&shell, a] { shell.exit_code = run_simulate(shell, *a); });

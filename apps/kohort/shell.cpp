@@ -173,7 +173,7 @@ void add_common_flags(CLI::App* cmd, Shell& shell) {
           "SEED"));
   cmd->add_flag("--json", shell.json,
                 "print machine-readable results on stdout (logs stay on stderr)");
-  cmd->add_option("--log-level", shell.log_level, "debug|info|warn|error|off (default info)")
+  cmd->add_option("--log-level", shell.log_level, "debug|info|warn|error|off")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
   cmd->add_flag("-q,--quiet", shell.quiet, "only warnings and errors on stderr");
 }
@@ -489,9 +489,9 @@ void DayArgs::add_to(CLI::App* cmd, const std::string& day) {
   cmd->add_option("data", data, "the dataset folder or transactions file, as for kohort fit\nexample: data/")->required();
   cmd->add_option("--as-of", as_of, day + "\nexample: --as-of 2024-07-02")->required();
   cmd->add_option("--timezone", timezone,
-                  "the IANA time zone whose midnight starts the day of --as-of (default UTC)\nexample: --timezone Europe/Berlin");
+                  "the IANA time zone whose midnight starts the day of --as-of\nexample: --timezone Europe/Berlin");
   cmd->add_option("--store", store, "the store with the published model: a SQLite file or a postgresql:// URL "
-                                    "(default kohort.db)\nexample: --store kohort.db");
+                                    "\nexample: --store kohort.db");
   cmd->add_option("--model-version", model_version,
                   "use this model version (default: the pinned one, else the latest)\nexample: --model-version 3")
       ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
@@ -524,21 +524,19 @@ void WebhookArgs::add_to(CLI::App* cmd, const std::string& url_help) {
                   "a file whose first line is the shared secret each request is signed with (HMAC-SHA256 in the "
                   "Kohort-Signature header); kept out of the command line so it stays out of process lists and "
                   "shell history\nexample: --webhook-secret-file /etc/kohort/crm.secret");
-  cmd->add_option("--webhook-batch", options.batch_size, "events per request (default 100)\nexample: --webhook-batch 500")
+  cmd->add_option("--webhook-batch", options.batch_size, "events per request\nexample: --webhook-batch 500")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--webhook-attempts", options.attempts,
-                  "requests per batch, the first included, before its events go to the dead-letter table (default 6)"
+                  "requests per batch, the first included, before its events go to the dead-letter table"
                   "\nexample: --webhook-attempts 10")
       ->check(CLI::Range(1, 100));
   cmd->add_option("--webhook-backoff", options.backoff_s,
-                  "seconds before the first retry, doubled at each retry and drawn between half and all of that "
-                  "(default 1)\nexample: --webhook-backoff 5")
+                  "seconds before the first retry, doubled at each retry and drawn between half and all of that\nexample: --webhook-backoff 5")
       ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--webhook-backoff-max", options.backoff_max_s,
-                  "the longest wait between two requests of a batch, in seconds; a Retry-After up to it is honoured "
-                  "(default 60)\nexample: --webhook-backoff-max 300")
+                  "the longest wait between two requests of a batch, in seconds; a Retry-After up to it is honoured\nexample: --webhook-backoff-max 300")
       ->check(CLI::Range(0.0, 86400.0));
-  cmd->add_option("--webhook-timeout", options.timeout_s, "seconds a request may take, connecting included (default 10)"
+  cmd->add_option("--webhook-timeout", options.timeout_s, "seconds a request may take, connecting included"
                                                           "\nexample: --webhook-timeout 30")
       ->check(CLI::Range(0.001, 3600.0));
 }
