@@ -277,58 +277,75 @@ void add_fit_command(CLI::App& app, Shell& shell) {
                   "silhouette; the winner fits everyone and the reason is recorded). New customers are assigned by "
                   "the nearest centre (kmeans, minibatch, ward's cut centroids), the posterior (gmm, bgmm) or the "
                   "nearest fitted customer in mutual reachability (hdbscan)\nexample: --algo auto")
-      ->check(CLI::IsMember({"kmeans", "minibatch", "gmm", "bgmm", "hdbscan", "ward", "auto"}));
+      ->check(CLI::IsMember({"kmeans", "minibatch", "gmm", "bgmm", "hdbscan", "ward", "auto"}))
+      ->group(kModellingGroup);
   cmd->add_option("--covariance", f.covariance, "gmm and bgmm covariance: diag or full\nexample: --covariance full")
-      ->check(CLI::IsMember({"diag", "full"}));
+      ->check(CLI::IsMember({"diag", "full"}))
+      ->group(kModellingGroup);
   cmd->add_option("--reg-covar", f.reg_covar,
                   "gmm and bgmm: added to every variance so that no covariance is singular; raise it when the fit "
                   "reports a covariance that is not positive definite\nexample: --reg-covar 1e-4")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(kModellingGroup);
   cmd->add_option("--k", a->k,
                   "number of segments, or auto to choose it; does not apply to hdbscan and bgmm, which settle "
-                  "their own\nexample: --k 12");
+                  "their own\nexample: --k 12")
+      ->group(kModellingGroup);
   cmd->add_option("--k-min", f.k_min, "smallest k considered by --k auto (not for hdbscan, bgmm)\nexample: --k-min 4")
-      ->check(CLI::Range(2, 1000));
+      ->check(CLI::Range(2, 1000))
+      ->group(kModellingGroup);
   cmd->add_option("--k-max", f.k_max, "largest k considered by --k auto (not for hdbscan, bgmm)\nexample: --k-max 16")
-      ->check(CLI::Range(2, 1000));
+      ->check(CLI::Range(2, 1000))
+      ->group(kModellingGroup);
   cmd->add_option("--min-share", f.min_share,
                   "with --k auto, every segment must hold at least this share of customers; hdbscan's default "
                   "--min-cluster-size is this share of the customers its tree is built on\nexample: --min-share 0.02")
-      ->check(CLI::Range(0.0, 0.5));
+      ->check(CLI::Range(0.0, 0.5))
+      ->group(kModellingGroup);
   cmd->add_option("--hdbscan-rows", f.hdbscan_rows,
                   "hdbscan: customers sampled to build the tree on, kept in the model as exemplars; everyone else "
                   "(and every new customer) joins the segment of the nearest exemplar in mutual reachability; "
                   "assigning costs exemplars × dimensions per customer\nexample: --hdbscan-rows 20000")
-      ->check(CLI::Range(index_t{100}, index_t{1000000}));
+      ->check(CLI::Range(index_t{100}, index_t{1000000}))
+      ->group(kModellingGroup);
   cmd->add_option("--min-cluster-size", f.min_cluster_size,
                   "hdbscan: the smallest segment, in customers of its tree; 0 = max(5, --min-share × --hdbscan-rows): "
                   "50 of 5,000\nexample: --min-cluster-size 100")
-      ->check(CLI::Range(0, 100000000));
+      ->check(CLI::Range(0, 100000000))
+      ->group(kModellingGroup);
   cmd->add_option("--min-samples", f.min_samples,
                   "hdbscan: neighbours (the customer included) whose farthest sets a customer's core distance; "
                   "higher is smoother\nexample: --min-samples 25")
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::Range(1, 100000))
+      ->group(kModellingGroup);
   cmd->add_option("--noise", a->noise,
                   "hdbscan: customers no segment claims take the nearest segment (by centroid, confidence 0) or stay "
                   "outliers (segment -1); the fit's own assignments and kohort assign use the same\nexample: --noise outlier")
-      ->check(CLI::IsMember({"nearest", "outlier"}));
+      ->check(CLI::IsMember({"nearest", "outlier"}))
+      ->group(kModellingGroup);
   cmd->add_option("--reduce", a->reduce,
                   "none clusters the selected features themselves, or pca:SHARE the principal components "
-                  "explaining that share of their variance\nexample: --reduce pca:0.95");
+                  "explaining that share of their variance\nexample: --reduce pca:0.95")
+      ->group(kModellingGroup);
   cmd->add_option("--scale", a->scale, "feature scaling: z or robust\nexample: --scale robust")
-      ->check(CLI::IsMember({"z", "robust"}));
+      ->check(CLI::IsMember({"z", "robust"}))
+      ->group(kModellingGroup);
   cmd->add_option("--max-correlation", f.max_correlation,
                   "drop a feature correlated at least this much with an earlier kept one\nexample: --max-correlation 0.9")
-      ->check(CLI::Range(0.5, 1.0));
-  cmd->add_option("--n-init", f.n_init, "restarts of the final fit\nexample: --n-init 5")->check(CLI::Range(1, 100));
+      ->check(CLI::Range(0.5, 1.0))
+      ->group(kModellingGroup);
+  cmd->add_option("--n-init", f.n_init, "restarts of the final fit\nexample: --n-init 5")->check(CLI::Range(1, 100))
+      ->group(kModellingGroup);
   cmd->add_option("--stability", f.stability,
                   "bootstrap refits measuring each segment's stability (Jaccard; below 0.6 is flagged; 0 = off)"
                   "\nexample: --stability 10")
-      ->check(CLI::Range(0, 200));
+      ->check(CLI::Range(0, 200))
+      ->group(kModellingGroup);
   cmd->add_option("--scan-rows", f.scan_rows,
                   "customers sampled to choose k and the algorithm (the final fit assigns everyone)"
                   "\nexample: --scan-rows 50000")
-      ->check(CLI::Range(index_t{100}, index_t{100000000}));
+      ->check(CLI::Range(index_t{100}, index_t{100000000}))
+      ->group(kModellingGroup);
   cmd->add_option("--on-error", a->on_error,
                   "a malformed row: fail (default), skip it, or quarantine it to <stream>.rejects.csv"
                   "\nexample: --on-error quarantine");
@@ -341,6 +358,15 @@ void add_fit_command(CLI::App& app, Shell& shell) {
     a->started_at = now_utc();
     shell.exit_code = run_fit(shell, *a);
   });
+}
+
+std::vector<std::string> fit_modelling_options(Shell& shell) {
+  CLI::App app;
+  add_fit_command(app, shell);
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : app.get_subcommand("fit")->get_options())
+    if (opt->get_group() == kModellingGroup && !opt->get_lnames().empty()) names.push_back(opt->get_lnames().front());
+  return names;
 }
 
 }  // namespace kohort::app

@@ -1,7 +1,6 @@
 // kohort monitor DATA --as-of DATE — is the published segmentation still true? Today's
 // customers against the fit's reference: feature drift, sizes, centroids, separation and KPIs,
 // judged into ok / watch / retrain (monitor/drift.h); every run is kept in the store.
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <iostream>
@@ -65,23 +64,19 @@ std::string features_table(const nlohmann::json& features, std::size_t rows) {
   return t;
 }
 
-// The modelling options of the monitored version's own fit (its lineage), carried into a refit.
-constexpr std::array<std::string_view, 17> kModelling = {
-    "algo",      "covariance",   "hdbscan-rows", "k",      "k-max", "k-min",     "max-correlation", "min-cluster-size",
-    "min-samples", "min-share",  "n-init",       "noise",  "reduce", "reg-covar", "scale",           "scan-rows",
-    "stability"};
-
 // `kohort fit DATA --as-of DAY --store S` with those options, the version's seed, and this run's
 // threads and reading options (run_kohort: its stdout goes to our stderr); returns its exit code.
-int refit(const Context& ctx, const MonitorArgs& a, std::int64_t version, const model::SegmentModel& m, Seconds as_of) {
+// The modelling options of the monitored version's own fit (its lineage) are carried over.
+int refit(Shell& shell, const Context& ctx, const MonitorArgs& a, std::int64_t version, const model::SegmentModel& m,
+          Seconds as_of) {
   const DayArgs& d = a.day;
   std::vector<std::string> args = {"fit", d.data, "--as-of", format_date(as_of), "--store", d.store,
                                    "--seed", std::to_string(m.seed), "--threads", std::to_string(ctx.threads()),
                                    "--on-error", d.on_error};
   const auto& options = m.lineage.is_object() && m.lineage.contains("options") ? m.lineage["options"] : nlohmann::json();
-  for (const auto name : kModelling)
+  for (const auto& name : fit_modelling_options(shell))
     if (options.is_object() && options.contains(name) && options[name].is_string() && !options[name].get<std::string>().empty())
-      args.insert(args.end(), {"--" + std::string(name), options[name].get<std::string>()});
+      args.insert(args.end(), {"--" + name, options[name].get<std::string>()});
   if (!d.config.empty()) args.insert(args.end(), {"--config", d.config});
   if (!d.now.text.empty()) args.insert(args.end(), {"--now", d.now.text});
   ctx.log().info("retraining: kohort fit {} --as-of {} --store {} with version {}'s options", d.data, format_date(as_of),
@@ -129,7 +124,7 @@ int run_monitor(Shell& shell, MonitorArgs& a) {
                  j["run"].get<std::int64_t>());
   if (verdict->verdict == "retrain" && a.retrain) {
     ctx.log().warn("retrain: {}", verdict->reasons.front().text);
-    const int code = refit(ctx, a, version, model, cut);
+    const int code = refit(shell, ctx, a, version, model, cut);
     if (code != 0)
       return shell.fail(Status(Code::internal, "--retrain", fmt::format("the refit failed (exit {}); its messages are above", code),
                                "fix what they name, then run kohort fit by hand or monitor again with --retrain"));

@@ -199,9 +199,16 @@ void log_delivery(const Context& ctx, const std::string& url, const deliver::Del
 /// Adds the shared --threads/--seed/--json/--log-level flags to a subcommand.
 void add_common_flags(CLI::App* cmd, Shell& shell);
 
+/// The help group of `kohort fit`'s modelling options: what the segments are made of, as opposed
+/// to where the data and the store are or how the run is carried out. A retrain carries them.
+inline constexpr const char* kModellingGroup = "Modelling";
+
 /// Each command registers itself: one function per cmd_<name>.cpp.
 void add_cluster_command(CLI::App& app, Shell& shell);
 void add_fit_command(CLI::App& app, Shell& shell);
+/// The long names of `kohort fit`'s options in kModellingGroup ("algo", "k", …), read from the
+/// command itself so that they are declared once.
+[[nodiscard]] std::vector<std::string> fit_modelling_options(Shell& shell);
 void add_report_command(CLI::App& app, Shell& shell);
 void add_demo_command(CLI::App& app, Shell& shell);
 void add_check_command(CLI::App& app, Shell& shell);
