@@ -747,6 +747,20 @@ TEST(Features, GroupsSelectTheColumns) {
   EXPECT_GE(t.column("email_open_rate"), 0);
 }
 
+TEST(FeatureSpec, ClusteredOnlyLeavesOutTheMonitoringGroups) {
+  FeatureSpec all;
+  const auto c = all.clustered_only();
+  EXPECT_FALSE(c.wants("recent"));
+  for (const auto g : feature_groups())
+    if (g != "recent") {
+      EXPECT_TRUE(c.wants(g)) << g;
+    }
+  FeatureSpec some;
+  some.groups = {"recency", "recent", "email"};
+  EXPECT_EQ(some.clustered_only().groups, (std::vector<std::string>{"recency", "email"}));
+  EXPECT_TRUE(c.validate().ok());
+}
+
 TEST(FeatureSpec, ValidateNamesTheBadField) {
   FeatureSpec s;
   s.windows_days = {30, 30};
