@@ -232,7 +232,9 @@ std::vector<std::vector<Kpi>> segment_kpis(const features::FeatureTable& raw, co
 std::vector<std::vector<MixShare>> segment_mix(const features::FeatureTable& raw, const std::vector<std::int32_t>& labels,
                                                int k) {
   std::vector<std::vector<MixShare>> out(static_cast<std::size_t>(std::max(0, k)));
-  const auto [weight, shares] = mix_columns(raw);
+  const auto columns = mix_columns(raw);
+  const index_t weight = columns.first;  // a plain name: lambdas below capture it
+  const std::vector<index_t>& shares = columns.second;
   const auto member = [&](index_t i, index_t c, double& w, double& v) {
     const auto l = labels[static_cast<std::size_t>(i)];
     w = raw.values(i, weight), v = raw.values(i, c);
